@@ -1,0 +1,108 @@
+/* rtk.h -- realtimekit's C client: authenticated HTTP(S) requests over libcurl, raw results. */
+#ifndef RTK_H
+#define RTK_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RTK_VERSION "0.1.0"
+
+#if defined(_WIN32)
+#define RTK_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define RTK_API __attribute__((visibility("default")))
+#else
+#define RTK_API
+#endif
+
+/* Outcome of a call. An HTTP status is not an error: any response that arrived whole is RTK_OK. */
+typedef enum rtk_status {
+  RTK_OK = 0,
+  RTK_ENETWORK,  /* DNS, refused, reset, truncated or malformed response, ... */
+  RTK_ETIMEOUT,  /* connect or total timeout of the request */
+  RTK_ETLS,      /* handshake failed, certificate not trusted or for another host */
+  RTK_ETOOLARGE, /* response body or headers above the client's limits */
+  RTK_ENOMEM,
+  RTK_EINVAL     /* bad argument: missing token, CR/LF in a header, unknown method, ... */
+} rtk_status;
+
+typedef struct rtk_options {
+  const char *token;        /* required; sent as "Authorization: Bearer <token>", never readable */
+  const char *user_agent;   /* NULL: "realtimekit-c/<version> (libcurl/<version>)" */
+  const char *ca_file;      /* PEM bundle for TLS verification; NULL: the system store */
+  long connect_timeout_ms;  /* 0: 10000 */
+  long timeout_ms;          /* 0: 60000; whole request, per call */
+  size_t max_body;          /* 0: 64 MiB; a larger response body fails with RTK_ETOOLARGE */
+} rtk_options;
+
+typedef struct rtk_request {
+  const char *method;       /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
+  const char *url;          /* absolute http:// or https:// URL */
+  const char *body;         /* NULL: no body (a POST then sends Content-Length: 0) */
+  size_t body_len;
+  const char *const *headers; /* NULL-terminated "Name: value" lines, or NULL */
+  long connect_timeout_ms;  /* 0: the client's */
+  long timeout_ms;          /* 0: the client's */
+} rtk_request;
+
+/* Filled by rtk_client_request on RTK_OK. body and headers belong to the client and stay valid
+ * until its next request or rtk_client_free. body is not NUL-terminated. */
+typedef struct rtk_response {
+  long status;
+  const char *body;
+  size_t body_len;
+  size_t header_count;      /* read them with rtk_client_header_at / rtk_client_header */
+} rtk_response;
+
+typedef struct rtk_client rtk_client;
+
+/* Initialises libcurl once per process. Call it from the main thread before starting threads that
+ * use realtimekit: curl_global_init is not thread-safe in older libcurl. rtk_client_new calls it
+ * too. Returns RTK_OK or RTK_ENOMEM. */
+RTK_API rtk_status rtk_global_init(void);
+
+/* Returns a client, or NULL with *err set (RTK_EINVAL for bad options, RTK_ENOMEM). One client
+ * keeps one connection alive between requests; it is not safe to share across threads. */
+RTK_API rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err);
+
+/* One HTTP request, no retry. On failure, rtk_client_errmsg and rtk_client_errname tell why. */
+RTK_API rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_response *res);
+
+/* Header i (0-based) of the last response: name lower-cased, value trimmed. Returns 0 past the end. */
+RTK_API int rtk_client_header_at(const rtk_client *c, size_t i, const char **name,
+                                 const char **value);
+
+/* Value of a header of the last response by lower-case name, or NULL. */
+RTK_API const char *rtk_client_header(const rtk_client *c, const char *name);
+
+/* Human-readable reason of the last failure ("" after success). Never contains the token. */
+RTK_API const char *rtk_client_errmsg(const rtk_client *c);
+
+/* Stable name of the last failure's cause, e.g. "COULDNT_CONNECT", "OPERATION_TIMEDOUT". */
+RTK_API const char *rtk_client_errname(const rtk_client *c);
+
+/* "network", "timeout", "tls", "too_large", "nomem", "invalid" or "ok". */
+RTK_API const char *rtk_status_kind(rtk_status s);
+
+/* Where the client's token first occurs in s[0..n), or NULL. Lets a caller scrub text that came
+ * back from a server (an echoing proxy, say) without ever reading the token. */
+RTK_API const char *rtk_client_find_token(const rtk_client *c, const char *s, size_t n,
+                                          size_t *token_len);
+
+/* The User-Agent a client sends. */
+RTK_API const char *rtk_client_user_agent(const rtk_client *c);
+
+/* Closes the connection and frees everything; wipes the token from memory. NULL is fine. */
+RTK_API void rtk_client_free(rtk_client *c);
+
+/* libcurl's version string, e.g. "7.88.1". */
+RTK_API const char *rtk_curl_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

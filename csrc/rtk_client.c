@@ -1,0 +1,508 @@
+/* rtk_client.c -- the plain C client: one libcurl easy handle, one request per call. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "rtk.h"
+#include "rtk_buf.h"
+
+#define RTK_DEFAULT_CONNECT_TIMEOUT_MS 10000L
+#define RTK_DEFAULT_TIMEOUT_MS 60000L
+#define RTK_DEFAULT_MAX_BODY ((size_t)64 * 1024 * 1024)
+#define RTK_MAX_HEADER_BYTES ((size_t)256 * 1024)
+#define RTK_MAX_HEADERS 512
+
+struct rtk_client {
+  CURL *easy;
+  char *auth;        /* "Authorization: Bearer <token>"; wiped before it is freed */
+  char *user_agent;
+  long connect_timeout_ms;
+  long timeout_ms;
+  rtk_buf body;
+  rtk_buf hdrs;      /* "name\0value\0" pairs of the last response */
+  size_t hoff[RTK_MAX_HEADERS]; /* offset of each pair's name in hdrs */
+  size_t hcount;
+  int toolarge;      /* set by the callbacks when a limit stopped the transfer */
+  int nomem;
+  const char *errname;
+  char errmsg[CURL_ERROR_SIZE + 64];
+  char errbuf[CURL_ERROR_SIZE];
+};
+
+/* The only mutable file-scope state: libcurl's global init runs once per process. */
+static int rtk_curl_ready = 0;
+
+/* Called through a volatile pointer so the compiler cannot drop the wipe of a buffer about to be
+ * freed. */
+static void *(*const volatile rtk_wipe_fn)(void *, int, size_t) = memset;
+
+static void rtk_wipe_free(char *p) {
+  if (p != NULL) {
+    rtk_wipe_fn(p, 0, strlen(p));
+    free(p);
+  }
+}
+
+/* Frees a header list whose lines may hold the token: each line is wiped first. libcurl's own
+ * internal copies of the request are out of our reach. */
+static void rtk_slist_free_wiped(struct curl_slist *l) {
+  struct curl_slist *n;
+  for (n = l; n != NULL; n = n->next)
+    rtk_wipe_fn(n->data, 0, strlen(n->data));
+  curl_slist_free_all(l);
+}
+
+static char *rtk_strdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *p = (char *)malloc(n);
+  if (p != NULL)
+    memcpy(p, s, n);
+  return p;
+}
+
+rtk_status rtk_global_init(void) {
+  if (!rtk_curl_ready) {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      return RTK_ENOMEM;
+    rtk_curl_ready = 1;
+  }
+  return RTK_OK;
+}
+
+const char *rtk_curl_version(void) {
+  return curl_version_info(CURLVERSION_NOW)->version;
+}
+
+const char *rtk_status_kind(rtk_status s) {
+  switch (s) {
+  case RTK_OK: return "ok";
+  case RTK_ENETWORK: return "network";
+  case RTK_ETIMEOUT: return "timeout";
+  case RTK_ETLS: return "tls";
+  case RTK_ETOOLARGE: return "too_large";
+  case RTK_ENOMEM: return "nomem";
+  case RTK_EINVAL: return "invalid";
+  }
+  return "network";
+}
+
+/* Stable names for the CURLcodes a request can end with; others map to "CURL_ERROR". */
+#define RTK_CURL_CODES(X)                                                                          \
+  X(UNSUPPORTED_PROTOCOL) X(URL_MALFORMAT) X(COULDNT_RESOLVE_PROXY) X(COULDNT_RESOLVE_HOST)        \
+  X(COULDNT_CONNECT) X(WEIRD_SERVER_REPLY) X(HTTP2) X(PARTIAL_FILE) X(WRITE_ERROR)                 \
+  X(OUT_OF_MEMORY) X(OPERATION_TIMEDOUT) X(SSL_CONNECT_ERROR) X(GOT_NOTHING) X(SEND_ERROR)         \
+  X(RECV_ERROR) X(SSL_CERTPROBLEM) X(SSL_CIPHER) X(PEER_FAILED_VERIFICATION)                       \
+  X(BAD_CONTENT_ENCODING) X(SSL_CACERT_BADFILE) X(SSL_SHUTDOWN_FAILED) X(SSL_CRL_BADFILE)          \
+  X(SSL_ISSUER_ERROR) X(HTTP2_STREAM) X(SSL_PINNEDPUBKEYNOTMATCH) X(SSL_INVALIDCERTSTATUS)         \
+  X(SSL_ENGINE_NOTFOUND) X(SSL_ENGINE_SETFAILED) X(SSL_ENGINE_INITFAILED) X(USE_SSL_FAILED)        \
+  X(ABORTED_BY_CALLBACK) X(FAILED_INIT) X(BAD_FUNCTION_ARGUMENT) X(NOT_BUILT_IN)
+
+static const char *rtk_curl_name(CURLcode rc) {
+  switch (rc) {
+#define RTK_CURL_CASE(name) case CURLE_##name: return #name;
+    RTK_CURL_CODES(RTK_CURL_CASE)
+#undef RTK_CURL_CASE
+  default: return "CURL_ERROR";
+  }
+}
+
+static rtk_status rtk_curl_status(CURLcode rc) {
+  switch (rc) {
+  case CURLE_OK: return RTK_OK;
+  case CURLE_OPERATION_TIMEDOUT: return RTK_ETIMEOUT;
+  case CURLE_OUT_OF_MEMORY: return RTK_ENOMEM;
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_SHUTDOWN_FAILED:
+  case CURLE_SSL_CRL_BADFILE:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+  case CURLE_SSL_INVALIDCERTSTATUS:
+  case CURLE_SSL_ENGINE_NOTFOUND:
+  case CURLE_SSL_ENGINE_SETFAILED:
+  case CURLE_SSL_ENGINE_INITFAILED:
+  case CURLE_USE_SSL_FAILED:
+    return RTK_ETLS;
+  default:
+    return RTK_ENETWORK;
+  }
+}
+
+static rtk_status rtk_fail(rtk_client *c, rtk_status s, const char *name, const char *msg) {
+  c->errname = name;
+  snprintf(c->errmsg, sizeof c->errmsg, "%s", msg);
+  return s;
+}
+
+static size_t rtk_on_body(char *p, size_t size, size_t n, void *ud) {
+  rtk_client *c = (rtk_client *)ud;
+  size_t len = size * n;
+  if (rtk_buf_append(&c->body, p, len) != 0) {
+    if (rtk_buf_toolarge(&c->body, len))
+      c->toolarge = 1;
+    else
+      c->nomem = 1;
+    return 0; /* a short count makes libcurl stop with CURLE_WRITE_ERROR */
+  }
+  return len;
+}
+
+/* Pre-sizes the body buffer from Content-Length, so a body is copied once into it and never
+ * moved by a realloc. A length above the limit stops the transfer before any of the body. */
+static int rtk_presize(rtk_client *c, const char *v) {
+  char *end;
+  unsigned long long n;
+  if (!isdigit((unsigned char)*v))
+    return 0;
+  n = strtoull(v, &end, 10);
+  if (n > (unsigned long long)c->body.limit) {
+    c->toolarge = 1;
+    return -1;
+  }
+  rtk_buf_reserve(&c->body, (size_t)n); /* best effort: a failure here only costs reallocs */
+  return 0;
+}
+
+static size_t rtk_on_header(char *p, size_t size, size_t n, void *ud) {
+  rtk_client *c = (rtk_client *)ud;
+  size_t len = size * n, nlen, vlen, start, i;
+  const char *colon, *v, *end;
+
+  if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+    /* A new status line (after a 1xx or a proxy's CONNECT reply): keep only the final response. */
+    c->hdrs.len = 0;
+    c->hcount = 0;
+    c->body.len = 0;
+    return len;
+  }
+  end = p + len;
+  while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
+    end--;
+  colon = (const char *)memchr(p, ':', (size_t)(end - p));
+  if (colon == NULL || colon == p)
+    return len; /* the blank line ending the block, or a line we do not understand */
+  if (c->hcount == RTK_MAX_HEADERS) {
+    c->toolarge = 1;
+    return 0;
+  }
+  nlen = (size_t)(colon - p);
+  v = colon + 1;
+  while (v < end && (*v == ' ' || *v == '\t'))
+    v++;
+  while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+    end--;
+  vlen = (size_t)(end - v);
+
+  start = c->hdrs.len;
+  if (rtk_buf_reserve(&c->hdrs, start + nlen + vlen + 2) != 0) {
+    if (rtk_buf_toolarge(&c->hdrs, nlen + vlen + 2))
+      c->toolarge = 1;
+    else
+      c->nomem = 1;
+    return 0;
+  }
+  for (i = 0; i < nlen; i++)
+    c->hdrs.data[start + i] = (char)tolower((unsigned char)p[i]);
+  c->hdrs.data[start + nlen] = '\0';
+  memcpy(c->hdrs.data + start + nlen + 1, v, vlen);
+  c->hdrs.data[start + nlen + 1 + vlen] = '\0';
+  c->hdrs.len = start + nlen + vlen + 2;
+  c->hoff[c->hcount++] = start;
+
+  if (nlen == 14 && memcmp(c->hdrs.data + start, "content-length", 14) == 0 &&
+      rtk_presize(c, c->hdrs.data + start + nlen + 1) != 0)
+    return 0;
+  return len;
+}
+
+/* Whether header line h ("Name: value") has the given lower-case name. */
+static int rtk_header_is(const char *h, const char *name) {
+  size_t i;
+  for (i = 0; name[i] != '\0'; i++)
+    if (tolower((unsigned char)h[i]) != name[i])
+      return 0;
+  return h[i] == ':';
+}
+
+/* A header line we send must be "Name: value" on one line, and must not replace our auth. */
+static int rtk_header_ok(const char *h) {
+  const char *colon = strchr(h, ':');
+  return colon != NULL && colon != h && strpbrk(h, "\r\n") == NULL &&
+         !rtk_header_is(h, "authorization");
+}
+
+static int rtk_url_ok(const char *url) {
+  const unsigned char *p;
+  if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+    return 0;
+  for (p = (const unsigned char *)url; *p; p++)
+    if (*p <= 0x20 || *p >= 0x7f)
+      return 0;
+  return 1;
+}
+
+rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err) {
+  rtk_client *c;
+  size_t n;
+  rtk_status dummy;
+  if (err == NULL)
+    err = &dummy;
+  if (opts == NULL || opts->token == NULL || opts->token[0] == '\0' ||
+      strpbrk(opts->token, "\r\n") != NULL || opts->connect_timeout_ms < 0 ||
+      opts->timeout_ms < 0) {
+    *err = RTK_EINVAL;
+    return NULL;
+  }
+  if ((*err = rtk_global_init()) != RTK_OK)
+    return NULL;
+  c = (rtk_client *)calloc(1, sizeof *c);
+  if (c == NULL) {
+    *err = RTK_ENOMEM;
+    return NULL;
+  }
+  c->connect_timeout_ms = opts->connect_timeout_ms ? opts->connect_timeout_ms
+                                                   : RTK_DEFAULT_CONNECT_TIMEOUT_MS;
+  c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : RTK_DEFAULT_TIMEOUT_MS;
+  c->body.limit = opts->max_body ? opts->max_body : RTK_DEFAULT_MAX_BODY;
+  c->hdrs.limit = RTK_MAX_HEADER_BYTES;
+  c->errname = "";
+
+  n = strlen(opts->token) + sizeof "Authorization: Bearer ";
+  c->auth = (char *)malloc(n);
+  if (c->auth != NULL)
+    snprintf(c->auth, n, "Authorization: Bearer %s", opts->token);
+  if (opts->user_agent != NULL) {
+    c->user_agent = rtk_strdup(opts->user_agent);
+  } else {
+    char ua[128];
+    snprintf(ua, sizeof ua, "realtimekit-c/%s (libcurl/%s)", RTK_VERSION, rtk_curl_version());
+    c->user_agent = rtk_strdup(ua);
+  }
+  c->easy = curl_easy_init();
+  if (c->auth == NULL || c->user_agent == NULL || c->easy == NULL) {
+    rtk_client_free(c);
+    *err = RTK_ENOMEM;
+    return NULL;
+  }
+
+  /* Options that hold for the handle's whole life; per-request ones are set in request. */
+  curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);   /* no SIGALRM in a host program */
+  curl_easy_setopt(c->easy, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect could carry the token away */
+#if LIBCURL_VERSION_NUM >= 0x075500
+  curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (opts->ca_file != NULL)
+    curl_easy_setopt(c->easy, CURLOPT_CAINFO, opts->ca_file);
+  curl_easy_setopt(c->easy, CURLOPT_USERAGENT, c->user_agent);
+  curl_easy_setopt(c->easy, CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
+  curl_easy_setopt(c->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
+  curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, rtk_on_body);
+  curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c);
+  curl_easy_setopt(c->easy, CURLOPT_HEADERFUNCTION, rtk_on_header);
+  curl_easy_setopt(c->easy, CURLOPT_HEADERDATA, c);
+  *err = RTK_OK;
+  return c;
+}
+
+static int rtk_method_ok(const char *m) {
+  static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
+  size_t i;
+  for (i = 0; methods[i] != NULL; i++)
+    if (strcmp(m, methods[i]) == 0)
+      return 1;
+  return 0;
+}
+
+/* Builds this request's header list. Returns NULL when out of memory. */
+static struct curl_slist *rtk_request_headers(const rtk_client *c, const rtk_request *req,
+                                              int sends_body) {
+  struct curl_slist *l = NULL, *t;
+  const char *const *h;
+  int has_type = 0;
+#define RTK_ADD(s)                                                                                 \
+  do {                                                                                             \
+    if ((t = curl_slist_append(l, (s))) == NULL)                                                   \
+      goto oom;                                                                                    \
+    l = t;                                                                                         \
+  } while (0)
+  RTK_ADD(c->auth);
+  RTK_ADD("Accept: application/json");
+  RTK_ADD("Expect:"); /* no 100-continue round trip before a body */
+  for (h = req->headers; h != NULL && *h != NULL; h++) {
+    if (rtk_header_is(*h, "content-type"))
+      has_type = 1;
+    RTK_ADD(*h);
+  }
+  if (!has_type)
+    /* An empty value removes the form-urlencoded type libcurl would put on a bodiless POST. */
+    RTK_ADD(sends_body && req->body != NULL ? "Content-Type: application/json" : "Content-Type:");
+  return l;
+#undef RTK_ADD
+oom:
+  rtk_slist_free_wiped(l);
+  return NULL;
+}
+
+rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_response *res) {
+  struct curl_slist *headers;
+  const char *const *h;
+  CURLcode rc;
+  int sends_body;
+  long status = 0;
+
+  if (c == NULL || req == NULL || res == NULL)
+    return RTK_EINVAL;
+  c->errname = "";
+  c->errmsg[0] = '\0';
+  c->errbuf[0] = '\0';
+  c->body.len = 0;
+  c->hdrs.len = 0;
+  c->hcount = 0;
+  c->toolarge = c->nomem = 0;
+  memset(res, 0, sizeof *res);
+
+  if (c->easy == NULL)
+    return rtk_fail(c, RTK_EINVAL, "CLOSED", "the client is closed");
+  if (req->method == NULL || !rtk_method_ok(req->method))
+    return rtk_fail(c, RTK_EINVAL, "BAD_METHOD", "method must be GET, POST, PUT, PATCH or DELETE");
+  if (req->url == NULL || !rtk_url_ok(req->url))
+    return rtk_fail(c, RTK_EINVAL, "BAD_URL",
+                    "url must be an http:// or https:// URL without spaces or control characters");
+  for (h = req->headers; h != NULL && *h != NULL; h++)
+    if (!rtk_header_ok(*h))
+      return rtk_fail(c, RTK_EINVAL, "BAD_HEADER",
+                      "a header must be one 'Name: value' line and cannot be Authorization");
+  if (req->timeout_ms < 0 || req->connect_timeout_ms < 0)
+    return rtk_fail(c, RTK_EINVAL, "BAD_TIMEOUT", "timeouts cannot be negative");
+
+  sends_body = strcmp(req->method, "GET") != 0 &&
+               (strcmp(req->method, "DELETE") != 0 || req->body != NULL);
+  headers = rtk_request_headers(c, req, sends_body);
+  if (headers == NULL)
+    return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+
+  /* Every per-request option is set each time, so nothing carries over from the last request. */
+  curl_easy_setopt(c->easy, CURLOPT_URL, req->url);
+  curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS,
+                   req->connect_timeout_ms ? req->connect_timeout_ms : c->connect_timeout_ms);
+  curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : c->timeout_ms);
+  if (sends_body) {
+    curl_easy_setopt(c->easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     (curl_off_t)(req->body != NULL ? req->body_len : 0));
+    curl_easy_setopt(c->easy, CURLOPT_COPYPOSTFIELDS, req->body != NULL ? req->body : "");
+  } else {
+    curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L);
+  }
+  curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST,
+                   strcmp(req->method, "GET") == 0 || strcmp(req->method, "POST") == 0
+                       ? NULL
+                       : req->method);
+
+  rc = curl_easy_perform(c->easy);
+  curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
+  rtk_slist_free_wiped(headers);
+
+  if (rc != CURLE_OK) {
+    if (c->toolarge) {
+      char msg[96];
+      snprintf(msg, sizeof msg, "response larger than the limit of %lu bytes",
+               (unsigned long)c->body.limit);
+      return rtk_fail(c, RTK_ETOOLARGE, "RESPONSE_TOO_LARGE", msg);
+    }
+    if (c->nomem)
+      return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+    return rtk_fail(c, rtk_curl_status(rc), rtk_curl_name(rc),
+                    c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+  }
+  curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+  res->status = status;
+  res->body = c->body.data != NULL ? c->body.data : "";
+  res->body_len = c->body.len;
+  res->header_count = c->hcount;
+  return RTK_OK;
+}
+
+int rtk_client_header_at(const rtk_client *c, size_t i, const char **name, const char **value) {
+  const char *n;
+  if (c == NULL || i >= c->hcount)
+    return 0;
+  n = c->hdrs.data + c->hoff[i];
+  if (name != NULL)
+    *name = n;
+  if (value != NULL)
+    *value = n + strlen(n) + 1;
+  return 1;
+}
+
+const char *rtk_client_header(const rtk_client *c, const char *name) {
+  size_t i;
+  const char *n, *v;
+  for (i = 0; rtk_client_header_at(c, i, &n, &v); i++)
+    if (strcmp(n, name) == 0)
+      return v;
+  return NULL;
+}
+
+const char *rtk_client_errmsg(const rtk_client *c) {
+  return c != NULL ? c->errmsg : "";
+}
+
+const char *rtk_client_errname(const rtk_client *c) {
+  return c != NULL ? c->errname : "";
+}
+
+const char *rtk_client_find_token(const rtk_client *c, const char *s, size_t n,
+                                  size_t *token_len) {
+  static const size_t skip = sizeof "Authorization: Bearer " - 1;
+  const char *tok, *p, *last;
+  size_t tlen;
+  if (c == NULL || c->auth == NULL || s == NULL)
+    return NULL;
+  tok = c->auth + skip;
+  tlen = strlen(tok);
+  if (token_len != NULL)
+    *token_len = tlen;
+  if (tlen == 0 || n < tlen)
+    return NULL;
+  last = s + (n - tlen);
+  for (p = s; p <= last; p++) {
+    p = (const char *)memchr(p, tok[0], (size_t)(last - p) + 1);
+    if (p == NULL)
+      return NULL;
+    if (memcmp(p, tok, tlen) == 0)
+      return p;
+  }
+  return NULL;
+}
+
+const char *rtk_client_user_agent(const rtk_client *c) {
+  return c != NULL && c->user_agent != NULL ? c->user_agent : "";
+}
+
+void rtk_client_free(rtk_client *c) {
+  if (c == NULL)
+    return;
+  if (c->easy != NULL)
+    curl_easy_cleanup(c->easy);
+  c->easy = NULL;
+  rtk_wipe_free(c->auth);
+  c->auth = NULL;
+  free(c->user_agent);
+  c->user_agent = NULL;
+  rtk_buf_free(&c->body);
+  rtk_buf_free(&c->hdrs);
+  free(c);
+}

@@ -1,0 +1,274 @@
+/* rtk_lua.c -- the Lua binding of the C client: the module realtimekit.core. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+#ifdef LUA_LJDIR
+#include "luajit.h"
+#endif
+
+#include "rtk_compat.h"
+#include "rtk.h"
+
+#define RTK_CLIENT_MT "realtimekit.client"
+#define RTK_MAX_EXTRA_HEADERS 32
+
+#ifdef LUAJIT_VERSION
+#define RTK_LUA_NAME LUAJIT_VERSION
+#else
+#define RTK_LUA_NAME LUA_VERSION
+#endif
+
+RTK_API int luaopen_realtimekit_core(lua_State *L);
+
+typedef struct rtk_ud {
+  rtk_client *c; /* NULL once closed */
+} rtk_ud;
+
+static rtk_ud *rtk_checkud(lua_State *L, int idx) {
+  rtk_ud *u = (rtk_ud *)luaL_checkudata(L, idx, RTK_CLIENT_MT);
+  if (u->c == NULL)
+    luaL_error(L, "attempt to use a closed client");
+  return u;
+}
+
+/* Reads an optional timeout in seconds from field k of the table at idx, as milliseconds. */
+static long rtk_opt_ms(lua_State *L, int idx, const char *k, int arg) {
+  long ms = 0;
+  lua_getfield(L, idx, k);
+  if (!lua_isnil(L, -1)) {
+    lua_Number s = lua_tonumber(L, -1);
+    if (lua_type(L, -1) != LUA_TNUMBER || !(s > 0) || s > 2147483.0) {
+      lua_pushfstring(L, "'%s' must be a number of seconds > 0", k);
+      luaL_argerror(L, arg, lua_tostring(L, -1));
+    }
+    ms = (long)ceil(s * 1000.0);
+  }
+  lua_pop(L, 1);
+  return ms;
+}
+
+/* Reads an optional string field k of the table at idx; the string stays referenced by the table. */
+static const char *rtk_opt_str(lua_State *L, int idx, const char *k, int arg) {
+  const char *s = NULL;
+  lua_getfield(L, idx, k);
+  if (!lua_isnil(L, -1)) {
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      lua_pushfstring(L, "'%s' must be a string", k);
+      luaL_argerror(L, arg, lua_tostring(L, -1));
+    }
+    s = lua_tostring(L, -1);
+  }
+  lua_pop(L, 1);
+  return s;
+}
+
+/* core.new{ token =, ca_file =, timeout =, connect_timeout =, max_body =, user_agent = } */
+static int rtk_lua_new(lua_State *L) {
+  rtk_options o;
+  rtk_status st;
+  rtk_ud *u;
+  char ua[160];
+  size_t toklen;
+  memset(&o, 0, sizeof o);
+  luaL_checktype(L, 1, LUA_TTABLE);
+
+  lua_getfield(L, 1, "token");
+  o.token = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &toklen) : NULL;
+  if (o.token == NULL || toklen == 0 || strlen(o.token) != toklen || strpbrk(o.token, "\r\n"))
+    luaL_argerror(L, 1, "'token' must be a non-empty string without NUL, CR or LF");
+  lua_pop(L, 1); /* the options table keeps the string alive */
+  o.ca_file = rtk_opt_str(L, 1, "ca_file", 1);
+  o.user_agent = rtk_opt_str(L, 1, "user_agent", 1);
+  o.timeout_ms = rtk_opt_ms(L, 1, "timeout", 1);
+  o.connect_timeout_ms = rtk_opt_ms(L, 1, "connect_timeout", 1);
+  lua_getfield(L, 1, "max_body");
+  if (!lua_isnil(L, -1)) {
+    lua_Number n = lua_tonumber(L, -1);
+    if (lua_type(L, -1) != LUA_TNUMBER || !(n >= 1) || n > 4294967295.0)
+      luaL_argerror(L, 1, "'max_body' must be a number of bytes >= 1");
+    o.max_body = (size_t)n;
+  }
+  lua_pop(L, 1);
+  if (o.user_agent == NULL) {
+    snprintf(ua, sizeof ua, "realtimekit-lua/%s (%s; libcurl/%s)", RTK_VERSION, RTK_LUA_NAME,
+             rtk_curl_version());
+    o.user_agent = ua;
+  }
+
+  /* The userdata exists, closed, with its metatable, before the client does, so __gc always
+   * finds a consistent state. */
+  u = (rtk_ud *)lua_newuserdata(L, sizeof *u);
+  u->c = NULL;
+  rtk_setmetatable(L, RTK_CLIENT_MT);
+  u->c = rtk_client_new(&o, &st);
+  if (u->c == NULL) {
+    lua_pushnil(L);
+    lua_pushstring(L, st == RTK_ENOMEM ? "nomem" : "invalid");
+    lua_pushstring(L, st == RTK_ENOMEM ? "out of memory" : "invalid client options");
+    return 3;
+  }
+  return 1;
+}
+
+/* client:request(method, url [, body [, opts]]) -> body, status, headers
+ *                                              | nil, kind, message, name */
+static int rtk_lua_request(lua_State *L) {
+  rtk_ud *u = rtk_checkud(L, 1);
+  const char *extra[RTK_MAX_EXTRA_HEADERS + 1];
+  rtk_request req;
+  rtk_response res;
+  rtk_status st;
+  size_t i, nh = 0;
+  const char *name, *value;
+
+  memset(&req, 0, sizeof req);
+  req.method = luaL_checkstring(L, 2);
+  req.url = luaL_checkstring(L, 3);
+  if (!lua_isnoneornil(L, 4))
+    req.body = luaL_checklstring(L, 4, &req.body_len);
+  if (!lua_isnoneornil(L, 5)) {
+    luaL_checktype(L, 5, LUA_TTABLE);
+    req.timeout_ms = rtk_opt_ms(L, 5, "timeout", 5);
+    req.connect_timeout_ms = rtk_opt_ms(L, 5, "connect_timeout", 5);
+    lua_getfield(L, 5, "headers");
+    if (!lua_isnil(L, -1)) {
+      int hidx = lua_gettop(L);
+      luaL_argcheck(L, lua_type(L, hidx) == LUA_TTABLE, 5, "'headers' must be an array of strings");
+      nh = rtk_rawlen(L, hidx);
+      luaL_argcheck(L, nh <= RTK_MAX_EXTRA_HEADERS, 5, "too many headers");
+      for (i = 0; i < nh; i++) {
+        lua_rawgeti(L, hidx, (int)i + 1);
+        luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 5, "'headers' must be an array of strings");
+        extra[i] = lua_tostring(L, -1); /* kept alive by the headers table */
+        lua_pop(L, 1);
+      }
+    }
+    lua_pop(L, 1); /* the headers table stays referenced by opts, at index 5 */
+  }
+  extra[nh] = NULL;
+  req.headers = nh > 0 ? extra : NULL;
+
+  st = rtk_client_request(u->c, &req, &res);
+  if (st == RTK_EINVAL)
+    return luaL_error(L, "%s", rtk_client_errmsg(u->c));
+  if (st != RTK_OK) {
+    lua_pushnil(L);
+    lua_pushstring(L, rtk_status_kind(st));
+    lua_pushstring(L, rtk_client_errmsg(u->c));
+    lua_pushstring(L, rtk_client_errname(u->c));
+    return 4;
+  }
+  /* The body goes from the client's buffer into the Lua string: the one copy it needs. */
+  lua_pushlstring(L, res.body, res.body_len);
+  lua_pushinteger(L, (lua_Integer)res.status);
+  lua_createtable(L, 0, (int)res.header_count);
+  for (i = 0; rtk_client_header_at(u->c, i, &name, &value); i++) {
+    lua_getfield(L, -1, name);
+    if (lua_isnil(L, -1)) {
+      lua_pop(L, 1);
+      lua_pushstring(L, value);
+    } else { /* a repeated header: join the values as HTTP allows */
+      lua_pushliteral(L, ", ");
+      lua_pushstring(L, value);
+      lua_concat(L, 3);
+    }
+    lua_setfield(L, -2, name);
+  }
+  return 3;
+}
+
+/* client:redact(s) -> s with every occurrence of the token replaced by "[REDACTED]". */
+static int rtk_lua_redact(lua_State *L) {
+  rtk_ud *u = rtk_checkud(L, 1);
+  size_t n, tlen = 0;
+  const char *s = luaL_checklstring(L, 2, &n), *end = s + n, *hit;
+  luaL_Buffer b;
+  hit = rtk_client_find_token(u->c, s, n, &tlen);
+  if (hit == NULL) {
+    lua_settop(L, 2);
+    return 1;
+  }
+  luaL_buffinit(L, &b);
+  while (hit != NULL) {
+    luaL_addlstring(&b, s, (size_t)(hit - s));
+    luaL_addstring(&b, "[REDACTED]");
+    s = hit + tlen;
+    hit = rtk_client_find_token(u->c, s, (size_t)(end - s), NULL);
+  }
+  luaL_addlstring(&b, s, (size_t)(end - s));
+  luaL_pushresult(&b);
+  return 1;
+}
+
+static int rtk_lua_user_agent(lua_State *L) {
+  lua_pushstring(L, rtk_client_user_agent(rtk_checkud(L, 1)->c));
+  return 1;
+}
+
+/* close, __gc and __close: idempotent. */
+static int rtk_lua_close(lua_State *L) {
+  rtk_ud *u = (rtk_ud *)luaL_checkudata(L, 1, RTK_CLIENT_MT);
+  rtk_client_free(u->c);
+  u->c = NULL;
+  return 0;
+}
+
+static int rtk_lua_is_closed(lua_State *L) {
+  rtk_ud *u = (rtk_ud *)luaL_checkudata(L, 1, RTK_CLIENT_MT);
+  lua_pushboolean(L, u->c == NULL);
+  return 1;
+}
+
+static int rtk_lua_tostring(lua_State *L) {
+  rtk_ud *u = (rtk_ud *)luaL_checkudata(L, 1, RTK_CLIENT_MT);
+  if (u->c == NULL)
+    lua_pushliteral(L, RTK_CLIENT_MT " (closed)");
+  else
+    lua_pushfstring(L, RTK_CLIENT_MT " (%p)", (void *)u);
+  return 1;
+}
+
+static const luaL_Reg rtk_client_methods[] = {
+  {"request", rtk_lua_request},
+  {"redact", rtk_lua_redact},
+  {"user_agent", rtk_lua_user_agent},
+  {"close", rtk_lua_close},
+  {"is_closed", rtk_lua_is_closed},
+  {NULL, NULL}
+};
+
+static const luaL_Reg rtk_client_meta[] = {
+  {"__gc", rtk_lua_close},
+  {"__close", rtk_lua_close},
+  {"__tostring", rtk_lua_tostring},
+  {NULL, NULL}
+};
+
+static const luaL_Reg rtk_core_funcs[] = {
+  {"new", rtk_lua_new},
+  {NULL, NULL}
+};
+
+RTK_API int luaopen_realtimekit_core(lua_State *L) {
+  if (rtk_global_init() != RTK_OK)
+    return luaL_error(L, "realtimekit.core: libcurl failed to initialise");
+  if (luaL_newmetatable(L, RTK_CLIENT_MT)) {
+    rtk_setfuncs(L, rtk_client_meta, 0);
+    rtk_newlib(L, rtk_client_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "none"); /* no getmetatable() access to the methods table */
+    lua_setfield(L, -2, "__metatable");
+  }
+  lua_pop(L, 1);
+  rtk_newlib(L, rtk_core_funcs);
+  lua_pushliteral(L, RTK_VERSION);
+  lua_setfield(L, -2, "_VERSION");
+  lua_pushstring(L, rtk_curl_version());
+  lua_setfield(L, -2, "curl_version");
+  lua_pushliteral(L, RTK_LUA_NAME);
+  lua_setfield(L, -2, "lua_version");
+  return 1;
+}

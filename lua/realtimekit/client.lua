@@ -1,0 +1,248 @@
+--- The client: its options, its connection, and the one path every call takes (check, send,
+-- decode, classify).
+-- @module realtimekit.client
+local core = require "realtimekit.core"
+local errors = require "realtimekit.errors"
+local json = require "realtimekit.json"
+local request = require "realtimekit.request"
+local resource = require "realtimekit.resource"
+local types = require "realtimekit.types"
+
+local type, pairs, tostring, setmetatable = type, pairs, tostring, setmetatable
+local format = string.format
+local getenv = os.getenv
+
+local M = {}
+
+M.DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
+M.RESOURCES = { "meetings", "sessions" }
+
+local OPTIONS = {
+  api_token = true, account_id = true, app_id = true, base_url = true,
+  timeout = true, connect_timeout = true, ca_file = true,
+}
+
+local Client = {}
+Client.__index = Client
+M.Client = Client
+
+local function env(name)
+  local v = getenv(name)
+  if v ~= "" then return v end
+end
+
+local function seconds(name, v)
+  if type(v) ~= "number" or v ~= v or v <= 0 or v > 2147483 then
+    return nil, errors.invalid(name, "expected a number of seconds greater than 0, got " ..
+      (type(v) == "number" and tostring(v) or "a " .. type(v)))
+  end
+  return v
+end
+
+local function check_base_url(v)
+  if type(v) ~= "string" then
+    return nil, errors.invalid("base_url", "expected a string, got a " .. type(v))
+  end
+  local scheme, host, path = v:match("^(https?)://([^/?#%s]+)([^?#%s]*)$")
+  if not scheme or not host:find("^[%w%.%-%[%]:]+$") then
+    return nil, errors.invalid("base_url", "expected an http:// or https:// URL without query " ..
+      "or fragment, got " .. format("%q", v:sub(1, 80)))
+  end
+  path = path:gsub("/+$", "")
+  return scheme .. "://" .. host .. path, path
+end
+
+--- Creates a client. See `realtimekit.new`.
+function M.new(opts)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then
+    return nil, errors.invalid("options", "expected a table, got a " .. type(opts))
+  end
+  for k in pairs(opts) do
+    if not OPTIONS[k] then
+      return nil, errors.invalid(tostring(k), "unknown option for realtimekit.new")
+    end
+  end
+
+  local token = opts.api_token
+  if token == nil then token = env("CLOUDFLARE_API_TOKEN") end
+  if token == nil or token == "" then
+    return nil, errors.invalid("api_token", "required: pass api_token or set CLOUDFLARE_API_TOKEN")
+  end
+  if type(token) ~= "string" then
+    return nil, errors.invalid("api_token", "expected a string, got a " .. type(token))
+  end
+  if token:find("[\r\n]") or token:find("\0", 1, true) then
+    -- Said without the token: a header built from it could smuggle in another header.
+    return nil, errors.invalid("api_token", "contains a CR, LF or NUL character")
+  end
+
+  local account_id = opts.account_id
+  if account_id == nil then account_id = env("CLOUDFLARE_ACCOUNT_ID") end
+  if account_id ~= nil then
+    local _, problem = types.account_id(account_id)
+    if problem then return nil, errors.invalid("account_id", problem) end
+  end
+  if opts.app_id ~= nil then
+    local _, problem = types.app_id(opts.app_id)
+    if problem then return nil, errors.invalid("app_id", problem) end
+  end
+
+  local base_url, base_path = check_base_url(opts.base_url or env("CLOUDFLARE_BASE_URL")
+    or M.DEFAULT_BASE_URL)
+  if not base_url then return nil, base_path end
+
+  local timeout, connect_timeout = 60, 10
+  if opts.timeout ~= nil then
+    local v, err = seconds("timeout", opts.timeout)
+    if not v then return nil, err end
+    timeout = v
+  end
+  if opts.connect_timeout ~= nil then
+    local v, err = seconds("connect_timeout", opts.connect_timeout)
+    if not v then return nil, err end
+    connect_timeout = v
+  end
+  if opts.ca_file ~= nil then
+    if type(opts.ca_file) ~= "string" then
+      return nil, errors.invalid("ca_file", "expected a path, got a " .. type(opts.ca_file))
+    end
+    local f, ferr = io.open(opts.ca_file, "rb")
+    if not f then return nil, errors.invalid("ca_file", "cannot be read: " .. tostring(ferr)) end
+    f:close()
+  end
+
+  local http, kind, message = core.new {
+    token = token, ca_file = opts.ca_file, timeout = timeout, connect_timeout = connect_timeout,
+  }
+  if not http then return nil, errors.new("network", message or kind) end
+
+  local self = setmetatable({
+    base_url = base_url,
+    base_path = base_path,
+    account_id = account_id,
+    app_id = opts.app_id,
+    timeout = timeout,
+    connect_timeout = connect_timeout,
+    ca_file = opts.ca_file,
+    _http = http,
+  }, Client)
+  self._redact = function(s) return http:redact(s) end
+  for i = 1, #M.RESOURCES do
+    local name = M.RESOURCES[i]
+    self[name] = resource.new(self, name)
+  end
+  return self
+end
+
+--- A line naming the client, without its token.
+function Client:__tostring()
+  return format("realtimekit client (%s, account %s, app %s)", self.base_url,
+    self.account_id or "unset", self.app_id or "unset")
+end
+
+--- The User-Agent the client sends.
+function Client:user_agent()
+  return self._http:user_agent()
+end
+
+--- Closes the client's connection; later calls raise. Garbage collection does the same.
+function Client:close()
+  self._http:close()
+end
+
+--- Sends a built request; returns the decoded body, the headers and the raw body, or nil and an
+-- error of kind network, timeout, tls, api or decode.
+function Client:_send(req)
+  local body, status, headers, name = self._http:request(req.method, req.url)
+  if body == nil then
+    return nil, errors.transport(status, headers, name, req)
+  end
+  local decoded, problem = json.decode(body)
+  if status < 200 or status > 299 then
+    return nil, errors.from_response(status, headers, body, decoded, req, self._redact)
+  end
+  if decoded == nil then
+    return nil, errors.decode("the response is not JSON (" .. tostring(problem) .. ")", status,
+      headers, body, req, self._redact)
+  end
+  if type(decoded) ~= "table" then
+    return nil, errors.decode("the response is not a JSON object", status, headers, body, req,
+      self._redact)
+  end
+  if decoded.success == false then
+    return nil, errors.from_response(status, headers, body, decoded, req, self._redact)
+  end
+  return decoded, headers, body, status
+end
+
+--- One call of an endpoint that returns an object: the response's `data`.
+function Client:_object(row, args, params)
+  local req, err = request.build(self, row, args, params)
+  if not req then return nil, err end
+  local raw, headers, body, status = self:_send(req)
+  if not raw then return nil, headers end
+  if type(raw.data) ~= "table" then
+    return nil, errors.decode("the response has no data object", status, headers, body, req,
+      self._redact)
+  end
+  return raw.data
+end
+
+local function whole(v)
+  return type(v) == "number" and v >= 0 and v == v and v ~= math.huge and v % 1 == 0
+end
+
+--- Reads a list response into a page `{data, paging, raw}`, or a decode error for a response
+-- that does not have the shape of one.
+function M.page_of(row, raw)
+  local items = raw
+  for i = 1, #row.items do
+    local key = row.items[i]
+    local inner = items[key]
+    if inner == nil then
+      if i == 1 then return nil, "the response has no " .. key end
+      inner = {} -- an absent inner list (data.sessions) is an empty one
+    end
+    if type(inner) ~= "table" then
+      return nil, "the response's " .. table.concat(row.items, ".", 1, i) .. " is not a list"
+    end
+    items = inner
+  end
+  local n, count = #items, 0
+  for _ in pairs(items) do count = count + 1 end
+  if count ~= n then
+    return nil, "the response's " .. table.concat(row.items, ".") .. " is not a list"
+  end
+  for i = 1, n do
+    if type(items[i]) ~= "table" then
+      return nil, format("the response's %s[%d] is not an object", table.concat(row.items, "."), i)
+    end
+  end
+  local paging = raw.paging
+  if paging == nil and type(raw.data) == "table" then paging = raw.data.paging end
+  if paging ~= nil then
+    if type(paging) ~= "table" then return nil, "the response's paging is not an object" end
+    for _, f in ipairs { "start_offset", "end_offset", "total_count" } do
+      if not whole(paging[f]) then
+        return nil, "the response's paging." .. f .. " is not a whole number"
+      end
+    end
+  end
+  return { data = items, paging = paging, raw = raw }
+end
+
+--- One call of a list endpoint: a page, or nil and an error.
+function Client:_list(row, args, params)
+  local req, err = request.build(self, row, args, params)
+  if not req then return nil, err end
+  local raw, headers, body, status = self:_send(req)
+  if not raw then return nil, headers end
+  local page, problem = M.page_of(row, raw)
+  if not page then
+    return nil, errors.decode(problem, status, headers, body, req, self._redact)
+  end
+  return page
+end
+
+return M

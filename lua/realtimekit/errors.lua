@@ -1,0 +1,182 @@
+--- The error object every failing call returns (or an iterator raises).
+-- Fields: `kind` (`invalid_argument`, `api`, `decode`, `network`, `timeout`, `tls`), `message`,
+-- and where known `param`, `status`, `code`, `errors`, `retryable`, `retry_after`, `cf_ray`,
+-- `body` (the start of the response body), `method` and `path`.
+-- @module realtimekit.errors
+local setmetatable, getmetatable, tostring, tonumber, type, pairs =
+  setmetatable, getmetatable, tostring, tonumber, type, pairs
+local concat = table.concat
+local string_format = string.format
+
+local M = {}
+
+local BODY_START = 512
+
+local Error = {}
+Error.__index = Error
+
+--- One readable line: kind, status and code, message, request and cf-ray.
+function Error:__tostring()
+  local notes = {}
+  if self.status then notes[#notes + 1] = "HTTP " .. tostring(self.status) end
+  if self.code and self.code ~= self.status then notes[#notes + 1] = "code " .. tostring(self.code) end
+  local line = "realtimekit " .. self.kind .. " error"
+  if #notes > 0 then line = line .. " (" .. concat(notes, ", ") .. ")" end
+  line = line .. ": " .. self.message
+  if self.method and self.path then line = line .. " [" .. self.method .. " " .. self.path .. "]" end
+  if self.cf_ray then line = line .. " cf-ray " .. self.cf_ray end
+  return (line:gsub("%c+", " "))
+end
+
+--- Whether v is an error object made here.
+function M.is(v)
+  return type(v) == "table" and getmetatable(v) == Error
+end
+
+--- A new error of the given kind; fields are copied in.
+function M.new(kind, message, fields)
+  local e = { kind = kind, message = message }
+  if fields then
+    for k, v in pairs(fields) do e[k] = v end
+  end
+  return setmetatable(e, Error)
+end
+
+--- An invalid_argument error naming the parameter.
+function M.invalid(param, problem)
+  return M.new("invalid_argument", param .. ": " .. problem, { param = param })
+end
+
+-- The C core's failure kinds, by name. Only this module maps them.
+local TRANSPORT_KINDS = {
+  network = "network", timeout = "timeout", tls = "tls",
+  too_large = "network", nomem = "network",
+}
+
+--- An error from a failed transfer (no HTTP response).
+function M.transport(kind, message, name, req)
+  return M.new(TRANSPORT_KINDS[kind] or "network", message or kind, {
+    retryable = kind == "network" or kind == "timeout",
+    transport_code = name,
+    method = req and req.method, path = req and req.path,
+  })
+end
+
+local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6,
+                 Jul = 7, Aug = 8, Sep = 9, Oct = 10, Nov = 11, Dec = 12 }
+
+-- Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+local function days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local mp = (m + 9) % 12
+  local doy = math.floor((153 * mp + 2) / 5) + d - 1
+  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+end
+M.days_from_civil = days_from_civil
+
+--- Seconds to wait that the response asks for (`retry-after-ms`, `retry-after` in seconds or as
+-- an HTTP date), or nil.
+function M.retry_after(headers, now)
+  local ms = tonumber(headers["retry-after-ms"])
+  if ms and ms > 0 then return ms / 1000 end
+  local ra = headers["retry-after"]
+  if not ra then return nil end
+  local s = tonumber(ra)
+  if s then return s >= 0 and s or nil end
+  local d, mon, y, hh, mm, ss = ra:match("^%a+, (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT$")
+  if not d or not MONTHS[mon] then return nil end
+  local t = days_from_civil(tonumber(y), MONTHS[mon], tonumber(d)) * 86400
+    + tonumber(hh) * 3600 + tonumber(mm) * 60 + tonumber(ss)
+  local wait = t - (now or os.time())
+  return wait > 0 and wait or 0
+end
+
+local function retryable(status, headers)
+  local hint = headers["x-should-retry"]
+  if hint == "true" then return true end
+  if hint == "false" then return false end
+  return status == 408 or status == 409 or status == 429 or status >= 500
+end
+
+local function text(v)
+  if type(v) == "string" then return v end
+  if type(v) == "number" then return tostring(v) end
+  return nil
+end
+
+--- An `api` error from an HTTP response that failed: a non-2xx status, or `success: false`.
+-- Reads both error shapes: `{"errors":[{code,message}]}` and `{"error":{code,message}}`.
+-- @param decoded the decoded body, or nil when it is not JSON
+function M.from_response(status, headers, body, decoded, req, redact)
+  local message, code, list
+  if type(decoded) == "table" then
+    local one, many = decoded.error, decoded.errors
+    if type(one) == "table" then
+      message, code = text(one.message), one.code
+      list = { { code = one.code, message = text(one.message) } }
+    elseif type(one) == "string" then
+      message = one
+    end
+    if type(many) == "table" and #many > 0 then
+      local parts = {}
+      list = {}
+      for i = 1, #many do
+        local e = many[i]
+        if type(e) == "table" then
+          list[#list + 1] = { code = e.code, message = text(e.message) }
+          parts[#parts + 1] = text(e.message) and
+            (e.code and string_format("%s (code %s)", e.message, tostring(e.code)) or e.message)
+        end
+      end
+      if #parts > 0 then message = message or concat(parts, "; ") end
+      code = code or (list[1] and list[1].code)
+    end
+    message = message or text(decoded.message)
+  end
+  if not message then
+    if decoded == nil and body ~= "" then
+      message = "HTTP " .. status .. " with a body that is not JSON"
+    elseif status >= 200 and status < 300 then
+      message = "the API answered success: false"
+    else
+      message = "HTTP " .. status
+    end
+  end
+  local snippet = body:sub(1, BODY_START)
+  if redact then
+    message, snippet = redact(message), redact(snippet)
+    if list then
+      for i = 1, #list do
+        if list[i].message then list[i].message = redact(list[i].message) end
+      end
+    end
+  end
+  return M.new("api", message, {
+    status = status,
+    code = code,
+    errors = list,
+    retryable = retryable(status, headers),
+    retry_after = M.retry_after(headers),
+    cf_ray = headers["cf-ray"],
+    body = snippet,
+    method = req and req.method, path = req and req.path,
+  })
+end
+
+--- A `decode` error: the response arrived but is not what the API sends.
+function M.decode(problem, status, headers, body, req, redact)
+  local snippet = body and body:sub(1, BODY_START)
+  if redact and snippet then snippet = redact(snippet) end
+  return M.new("decode", problem, {
+    status = status,
+    cf_ray = headers and headers["cf-ray"],
+    body = snippet,
+    retryable = false,
+    method = req and req.method, path = req and req.path,
+  })
+end
+
+return M
