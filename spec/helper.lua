@@ -50,6 +50,34 @@ function M.requests(s)
   return s:requests()
 end
 
+--- The command that runs the Lua interpreter running these specs.
+M.lua_bin = rawget(_G, "jit") and "luajit" or ("lua" .. M.lua_tag)
+
+local function shell_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+M.shell_quote = shell_quote
+
+--- Runs a command with the given environment (an `env -i` world plus PATH and these variables);
+-- returns its combined output and whether it exited 0.
+function M.run(cmd, env)
+  local parts = { "env -i PATH=" .. shell_quote(os.getenv("PATH") or "/usr/bin:/bin") }
+  for k, v in pairs(env or {}) do parts[#parts + 1] = k .. "=" .. shell_quote(v) end
+  local p = io.popen(table.concat(parts, " ") .. " " .. cmd .. " 2>&1; echo \"exit=$?\"")
+  local out = p:read("*a")
+  p:close()
+  local code = out:match("exit=(%d+)%s*$")
+  return out:gsub("exit=%d+%s*$", ""), code == "0"
+end
+
+--- Runs a Lua chunk in a fresh interpreter of the same kind, with the project on its paths.
+function M.run_lua(code, env)
+  local cpath = "build/" .. M.lua_tag .. "/?.so;" .. package.cpath
+  local setup = "package.path = 'lua/?.lua;lua/?/init.lua;spec/?.lua;' .. package.path; " ..
+    "package.cpath = " .. string.format("%q", cpath) .. "; "
+  return M.run(M.lua_bin .. " -e " .. shell_quote(setup .. code), env)
+end
+
 --- Runs fn and returns the error it raised (or nil if it did not raise).
 function M.raised(fn, ...)
   local ok, err = pcall(fn, ...)

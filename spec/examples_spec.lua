@@ -1,0 +1,83 @@
+local helper = require "helper"
+local cjson = require "cjson"
+
+local function env_for(s, extra)
+  local env = { CLOUDFLARE_API_TOKEN = s.token, CLOUDFLARE_ACCOUNT_ID = s.account_id,
+                REALTIMEKIT_APP_ID = s.app_id, CLOUDFLARE_BASE_URL = s.url }
+  for k, v in pairs(extra or {}) do env[k] = v end
+  return env
+end
+
+describe("examples", function()
+  describe("c/list_meetings.c", function()
+    it("lists one page of meetings through the C API alone", function()
+      local s = helper.server()
+      local out, ok = helper.run("build/list-meetings 7", env_for(s))
+      assert.is_true(ok, out)
+      assert.matches("^status 200\ncf%-ray %S+\n", out)
+      local body = cjson.decode(out:match("\n(%b{})"))
+      assert.equal(7, #body.data)
+      assert.equal(300, body.paging.total_count)
+      assert.equal("page_no=1&per_page=7", s:requests()[1].query)
+    end)
+
+    it("works over TLS with the CA file", function()
+      local s = helper.server()
+      local out, ok = helper.run("build/list-meetings 1",
+        env_for(s, { CLOUDFLARE_BASE_URL = s.tls_url, REALTIMEKIT_CA_FILE = s.ca_file }))
+      assert.is_true(ok, out)
+      assert.matches("^status 200", out)
+    end)
+
+    it("reports the API's status for a wrong token", function()
+      local s = helper.server()
+      local out, ok = helper.run("build/list-meetings", env_for(s, { CLOUDFLARE_API_TOKEN = "nope" }))
+      assert.is_false(ok)
+      assert.matches("^status 401", out)
+      assert.not_matches("nope", out)
+    end)
+  end)
+
+  describe("demo.lua", function()
+    it("lists meetings, participants and sessions", function()
+      local s = helper.server()
+      local out, ok = helper.run_lua("arg = {} dofile('examples/demo.lua')", env_for(s))
+      assert.is_true(ok, out)
+      assert.matches("Meetings: 300 in all; the first 5:", out, 1, true)
+      assert.matches("Participants of \"Meeting 1\": 250 in all; the first 5:", out, 1, true)
+      assert.matches("The 5 most recent sessions:", out, 1, true)
+      assert.matches("Walked all 300 meetings page by page", out, 1, true)
+    end)
+  end)
+
+  describe("the installed rock", function()
+    local tree = "build/rock"
+    local ver = helper.lua_tag == "luajit" and "5.1" or helper.lua_tag
+    local f = io.open(tree .. "/lib/lua/" .. ver .. "/realtimekit/core.so", "rb")
+    if f then f:close() end
+    local it_or_pending = f and it or pending
+
+    it_or_pending("lists, gets and walks meetings, participants and sessions", function()
+      local s = helper.server()
+      local script = [[
+        package.path = "]] .. tree .. "/share/lua/" .. ver .. [[/?.lua;]] .. tree .. "/share/lua/" .. ver ..
+        [[/?/init.lua;" .. package.path
+        package.cpath = "]] .. tree .. "/lib/lua/" .. ver .. [[/?.so;" .. package.cpath
+        local realtimekit = require "realtimekit"
+        assert(package.searchpath == nil or package.searchpath("realtimekit.core", package.cpath):find("]]
+        .. tree .. [[", 1, true))
+        local c = assert(realtimekit.new { app_id = os.getenv("REALTIMEKIT_APP_ID") })
+        local page = assert(c.meetings:list { per_page = 2 })
+        local m = assert(c.meetings:get(page.data[1].id))
+        local n, p, ss = 0, 0, 0
+        for _ in c.meetings:each() do n = n + 1 end
+        for _ in c.meetings:each_participant(m.id) do p = p + 1 end
+        for _ in c.sessions:each() do ss = ss + 1 end
+        print(m.id == page.data[1].id, n, p, ss)
+      ]]
+      local out, ok = helper.run(helper.lua_bin .. " -e " .. helper.shell_quote(script), env_for(s))
+      assert.is_true(ok, out)
+      assert.matches("true\t300\t250\t120", out)
+    end)
+  end)
+end)
