@@ -44,10 +44,19 @@ build/list-meetings: examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_client.c
 
 c-example: build/list-meetings
 
+# The rock as users install it, into build/rock, for each Lua (LuaJIT uses the 5.1 tree).
+rock:
+	@for v in $(filter-out luajit,$(LUAS)); do \
+	  luarocks --lua-version=$$v make --tree=build/rock --deps-mode=none \
+	    CURL_INCDIR=$(CURL_INCDIR) realtimekit-scm-1.rockspec >build/rock-$$v.log 2>&1 \
+	    || { cat build/rock-$$v.log; exit 1; }; \
+	done
+	@luarocks lint realtimekit-scm-1.rockspec
+
 lint:
 	luacheck -q .
 
-spec: build c-example
+spec: build c-example rock
 	@for v in $(LUAS); do \
 	  bin=lua$$v; [ $$v = luajit ] && bin=luajit; \
 	  echo "== specs under $$bin"; \

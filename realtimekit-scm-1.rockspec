@@ -1,0 +1,71 @@
+rockspec_format = "3.0"
+package = "realtimekit"
+version = "scm-1"
+
+source = {
+  url = "git+https://github.com/realtimekit/realtimekit-lua.git",
+}
+
+description = {
+  summary = "Client for Cloudflare's RealtimeKit REST API: meetings, participants, sessions",
+  detailed = [[
+    A Lua module over a small C core (libcurl) for Cloudflare's RealtimeKit REST API.
+    Arguments are checked before any request, JSON nulls and floats are normalised, and
+    iterators walk every page of a list. Works with Lua 5.1 to 5.4 and LuaJIT.
+  ]],
+  homepage = "https://github.com/realtimekit/realtimekit-lua",
+  license = "MIT",
+  labels = { "cloudflare", "realtimekit", "http", "api" },
+}
+
+dependencies = {
+  "lua >= 5.1",
+  "lua-cjson",
+}
+
+-- On Debian and Ubuntu curl's header is in the multiarch folder:
+--   luarocks make CURL_INCDIR=/usr/include/x86_64-linux-gnu
+external_dependencies = {
+  CURL = { header = "curl/curl.h", library = "curl" },
+  platforms = {
+    windows = { CURL = { header = "curl/curl.h", library = "libcurl" } },
+  },
+}
+
+build = {
+  type = "builtin",
+  modules = {
+    ["realtimekit.core"] = {
+      sources = { "csrc/rtk_buf.c", "csrc/rtk_client.c", "csrc/rtk_lua.c" },
+      libraries = { "curl" },
+      incdirs = { "$(CURL_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)" },
+    },
+    ["realtimekit"] = "lua/realtimekit/init.lua",
+    ["realtimekit.client"] = "lua/realtimekit/client.lua",
+    ["realtimekit.compat"] = "lua/realtimekit/compat.lua",
+    ["realtimekit.errors"] = "lua/realtimekit/errors.lua",
+    ["realtimekit.json"] = "lua/realtimekit/json.lua",
+    ["realtimekit.pager"] = "lua/realtimekit/pager.lua",
+    ["realtimekit.request"] = "lua/realtimekit/request.lua",
+    ["realtimekit.resource"] = "lua/realtimekit/resource.lua",
+    ["realtimekit.types"] = "lua/realtimekit/types.lua",
+    ["realtimekit.resources.meetings"] = "lua/realtimekit/resources/meetings.lua",
+    ["realtimekit.resources.sessions"] = "lua/realtimekit/resources/sessions.lua",
+  },
+  platforms = {
+    windows = {
+      modules = {
+        ["realtimekit.core"] = {
+          sources = { "csrc/rtk_buf.c", "csrc/rtk_client.c", "csrc/rtk_lua.c" },
+          libraries = { "libcurl" },
+          incdirs = { "$(CURL_INCDIR)" },
+          libdirs = { "$(CURL_LIBDIR)" },
+        },
+      },
+    },
+  },
+}
+
+test_dependencies = { "busted" }
+test = { type = "busted" }
