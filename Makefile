@@ -46,11 +46,13 @@ c-example: build/list-meetings
 
 # The rock as users install it, into build/rock, for each Lua (LuaJIT uses the 5.1 tree).
 rock:
+	@mkdir -p build
 	@for v in $(filter-out luajit,$(LUAS)); do \
-	  luarocks --lua-version=$$v make --tree=build/rock --deps-mode=none \
+	  rm -rf realtimekit; luarocks --lua-version=$$v make --tree=build/rock --deps-mode=none \
 	    CURL_INCDIR=$(CURL_INCDIR) realtimekit-scm-1.rockspec >build/rock-$$v.log 2>&1 \
 	    || { cat build/rock-$$v.log; exit 1; }; \
 	done
+	@rm -rf realtimekit   # luarocks' builtin build leaves its objects here; they would shadow build/
 	@luarocks lint realtimekit-scm-1.rockspec
 
 lint:
@@ -73,4 +75,4 @@ demo:
 	@scripts/demo
 
 clean:
-	rm -rf build
+	rm -rf build realtimekit

@@ -71,7 +71,8 @@ RTK_API rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err);
 /* One HTTP request, no retry. On failure, rtk_client_errmsg and rtk_client_errname tell why. */
 RTK_API rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_response *res);
 
-/* Header i (0-based) of the last response: name lower-cased, value trimmed. Returns 0 past the end. */
+/* Header i (0-based) of the last response: name lower-cased, value trimmed. Returns 0 past
+ * the end. */
 RTK_API int rtk_client_header_at(const rtk_client *c, size_t i, const char **name,
                                  const char **value);
 

@@ -50,7 +50,8 @@ static long rtk_opt_ms(lua_State *L, int idx, const char *k, int arg) {
   return ms;
 }
 
-/* Reads an optional string field k of the table at idx; the string stays referenced by the table. */
+/* Reads an optional string field k of the table at idx; the string stays referenced by the
+ * table. */
 static const char *rtk_opt_str(lua_State *L, int idx, const char *k, int arg) {
   const char *s = NULL;
   lua_getfield(L, idx, k);
@@ -141,7 +142,8 @@ static int rtk_lua_request(lua_State *L) {
       luaL_argcheck(L, nh <= RTK_MAX_EXTRA_HEADERS, 5, "too many headers");
       for (i = 0; i < nh; i++) {
         lua_rawgeti(L, hidx, (int)i + 1);
-        luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 5, "'headers' must be an array of strings");
+        luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 5,
+                      "'headers' must be an array of strings");
         extra[i] = lua_tostring(L, -1); /* kept alive by the headers table */
         lua_pop(L, 1);
       }

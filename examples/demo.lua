@@ -48,7 +48,9 @@ if first then
   end
 end
 
-local sessions, serr = client.sessions:list { per_page = 5, sort_by = "createdAt", sort_order = "DESC" }
+local sessions, serr = client.sessions:list {
+  per_page = 5, sort_by = "createdAt", sort_order = "DESC",
+}
 if not sessions then fail(serr) end
 print(("\nThe %d most recent sessions:"):format(#sessions.data))
 for _, s in ipairs(sessions.data) do

@@ -92,7 +92,9 @@ describe("realtimekit", function()
     end)
 
     it("takes a base_url with a trailing slash", function()
-      local c = assert(realtimekit.new { api_token = "t", base_url = "http://127.0.0.1:1/client/v4/" })
+      local c = assert(realtimekit.new {
+        api_token = "t", base_url = "http://127.0.0.1:1/client/v4/",
+      })
       assert.equal("http://127.0.0.1:1/client/v4", c.base_url)
     end)
   end)
@@ -113,8 +115,9 @@ describe("realtimekit", function()
 
     it("scrubs its token from errors when a server echoes it back", function()
       local c, s = helper.client()
-      s:fault { status = 400, body = '{"success":false,"error":{"code":400,"message":"bad header Bearer '
-        .. s.token .. '"}}' }
+      s:fault { status = 400,
+                body = '{"success":false,"error":{"code":400,"message":"bad header Bearer '
+                  .. s.token .. '"}}' }
       local _, err = c.meetings:list()
       assert.equal("bad header Bearer [REDACTED]", err.message)
       assert.is_nil(err.body:find(s.token, 1, true))
@@ -155,7 +158,8 @@ describe("realtimekit", function()
 
     it("raises when a method is called with a dot", function()
       local c = helper.client()
-      assert.has_error(function() c.meetings.list({}) end, "use client.meetings:list(...), with a colon")
+      assert.has_error(function() c.meetings.list({}) end,
+        "use client.meetings:list(...), with a colon")
     end)
 
     it("raises after close", function()

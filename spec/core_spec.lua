@@ -32,7 +32,8 @@ describe("realtimekit.core", function()
       local r = s:requests()[1]
       assert.equal("Bearer " .. s.token, r.headers.authorization)
       assert.equal("application/json", r.headers.accept)
-      local ua = "realtimekit-lua/0.1.0 (" .. core.lua_version .. "; libcurl/" .. core.curl_version .. ")"
+      local ua = "realtimekit-lua/0.1.0 (" .. core.lua_version .. "; libcurl/"
+        .. core.curl_version .. ")"
       assert.equal(ua, r.headers["user-agent"])
       assert.equal(ua, c:user_agent())
       if rawget(_G, "jit") then assert.matches("^LuaJIT", core.lua_version) else
@@ -161,9 +162,10 @@ describe("realtimekit.core", function()
 
     it("honours libcurl's proxy environment variables", function()
       local out, ok = helper.run_lua(
-        "local c = require('realtimekit.core').new{ token = " .. string.format("%q", s.token) .. " }\n" ..
-        "local _, status = c:request('GET', 'http://api.invalid/client/v4/accounts/" .. s.account_id ..
-        "/realtime/kit/" .. s.app_id .. "/meetings')\n print('status', status)",
+        "local c = require('realtimekit.core').new{ token = " .. string.format("%q", s.token) ..
+        " }\n" ..
+        "local _, status = c:request('GET', 'http://api.invalid/client/v4/accounts/" ..
+        s.account_id .. "/realtime/kit/" .. s.app_id .. "/meetings')\n print('status', status)",
         { http_proxy = "http://127.0.0.1:" .. s.port })
       assert.is_true(ok, out)
       assert.matches("status\t200", out)
@@ -197,7 +199,8 @@ describe("realtimekit.core", function()
       c:close()
       assert.equal("realtimekit.client (closed)", tostring(c))
       assert.is_true(c:is_closed())
-      assert.has_error(function() c:request("GET", meetings_url()) end, "attempt to use a closed client")
+      assert.has_error(function() c:request("GET", meetings_url()) end,
+        "attempt to use a closed client")
       c = nil
     end)
 

@@ -10,7 +10,8 @@ end
 describe("realtimekit.errors", function()
   describe("from_response()", function()
     it("reads the Cloudflare v4 shape", function()
-      local e = response(401, '{"success":false,"errors":[{"code":10000,"message":"Authentication error"}],'
+      local e = response(401,
+        '{"success":false,"errors":[{"code":10000,"message":"Authentication error"}],'
         .. '"messages":[],"result":null}', { ["cf-ray"] = "8f00aa11bb22cc33-SJC" })
       assert.equal("api", e.kind)
       assert.equal(401, e.status)
@@ -22,14 +23,16 @@ describe("realtimekit.errors", function()
     end)
 
     it("reads RealtimeKit's own shape", function()
-      local e = response(404, '{"success":false,"error":{"code":404,"message":"Meeting not found"}}')
+      local e = response(404,
+        '{"success":false,"error":{"code":404,"message":"Meeting not found"}}')
       assert.equal("Meeting not found", e.message)
       assert.equal(404, e.code)
       assert.same({ { code = 404, message = "Meeting not found" } }, e.errors)
     end)
 
     it("joins several v4 errors", function()
-      local e = response(400, '{"success":false,"errors":[{"code":1,"message":"a"},{"code":2,"message":"b"}]}')
+      local e = response(400,
+        '{"success":false,"errors":[{"code":1,"message":"a"},{"code":2,"message":"b"}]}')
       assert.equal("a (code 1); b (code 2)", e.message)
       assert.equal(1, e.code)
     end)
@@ -44,18 +47,25 @@ describe("realtimekit.errors", function()
     end)
 
     it("marks 408, 409, 429 and 5xx retryable, and obeys x-should-retry", function()
-      for _, s in ipairs { 408, 409, 429, 500, 503 } do assert.is_true(response(s, "{}").retryable) end
-      for _, s in ipairs { 400, 401, 403, 404, 422 } do assert.is_false(response(s, "{}").retryable) end
+      for _, s in ipairs { 408, 409, 429, 500, 503 } do
+        assert.is_true(response(s, "{}").retryable)
+      end
+      for _, s in ipairs { 400, 401, 403, 404, 422 } do
+        assert.is_false(response(s, "{}").retryable)
+      end
       assert.is_true(response(400, "{}", { ["x-should-retry"] = "true" }).retryable)
       assert.is_false(response(503, "{}", { ["x-should-retry"] = "false" }).retryable)
     end)
 
     it("reads retry-after-ms, retry-after in seconds and as an HTTP date", function()
-      assert.equal(0.25, response(429, "{}", { ["retry-after-ms"] = "250", ["retry-after"] = "5" }).retry_after)
+      assert.equal(0.25,
+        response(429, "{}", { ["retry-after-ms"] = "250", ["retry-after"] = "5" }).retry_after)
       assert.equal(5, response(429, "{}", { ["retry-after"] = "5" }).retry_after)
       local now = 1767225600 -- 2026-01-01T00:00:00Z
-      assert.equal(90, errors.retry_after({ ["retry-after"] = "Thu, 01 Jan 2026 00:01:30 GMT" }, now))
-      assert.equal(0, errors.retry_after({ ["retry-after"] = "Wed, 31 Dec 2025 00:00:00 GMT" }, now))
+      assert.equal(90,
+        errors.retry_after({ ["retry-after"] = "Thu, 01 Jan 2026 00:01:30 GMT" }, now))
+      assert.equal(0,
+        errors.retry_after({ ["retry-after"] = "Wed, 31 Dec 2025 00:00:00 GMT" }, now))
       assert.is_nil(errors.retry_after({ ["retry-after"] = "soon" }, now))
     end)
 
@@ -71,7 +81,8 @@ describe("realtimekit.errors", function()
 
   describe("__tostring", function()
     it("is one readable line with status, code, request and cf-ray", function()
-      local e = response(404, '{"success":false,"error":{"code":7001,"message":"Meeting\nnot found"}}',
+      local e = response(404,
+        '{"success":false,"error":{"code":7001,"message":"Meeting\nnot found"}}',
         { ["cf-ray"] = "abc-SJC" })
       assert.equal("realtimekit api error (HTTP 404, code 7001): Meeting not found "
         .. "[GET /client/v4/accounts/x/realtime/kit/y/meetings] cf-ray abc-SJC", tostring(e))
@@ -81,7 +92,8 @@ describe("realtimekit.errors", function()
       local e = errors.invalid("per_page", "expected a whole number")
       assert.equal("invalid_argument", e.kind)
       assert.equal("per_page", e.param)
-      assert.equal("realtimekit invalid_argument error: per_page: expected a whole number", tostring(e))
+      assert.equal("realtimekit invalid_argument error: per_page: expected a whole number",
+        tostring(e))
       assert.is_true(errors.is(e))
       assert.is_false(errors.is({ kind = "api" }))
     end)

@@ -31,7 +31,8 @@ describe("examples", function()
 
     it("reports the API's status for a wrong token", function()
       local s = helper.server()
-      local out, ok = helper.run("build/list-meetings", env_for(s, { CLOUDFLARE_API_TOKEN = "nope" }))
+      local out, ok = helper.run("build/list-meetings",
+        env_for(s, { CLOUDFLARE_API_TOKEN = "nope" }))
       assert.is_false(ok)
       assert.matches("^status 401", out)
       assert.not_matches("nope", out)
@@ -60,11 +61,12 @@ describe("examples", function()
     it_or_pending("lists, gets and walks meetings, participants and sessions", function()
       local s = helper.server()
       local script = [[
-        package.path = "]] .. tree .. "/share/lua/" .. ver .. [[/?.lua;]] .. tree .. "/share/lua/" .. ver ..
-        [[/?/init.lua;" .. package.path
+        package.path = "]] .. tree .. "/share/lua/" .. ver .. [[/?.lua;]] ..
+        tree .. "/share/lua/" .. ver .. [[/?/init.lua;" .. package.path
         package.cpath = "]] .. tree .. "/lib/lua/" .. ver .. [[/?.so;" .. package.cpath
         local realtimekit = require "realtimekit"
-        assert(package.searchpath == nil or package.searchpath("realtimekit.core", package.cpath):find("]]
+        assert(package.searchpath == nil
+          or package.searchpath("realtimekit.core", package.cpath):find("]]
         .. tree .. [[", 1, true))
         local c = assert(realtimekit.new { app_id = os.getenv("REALTIMEKIT_APP_ID") })
         local page = assert(c.meetings:list { per_page = 2 })

@@ -33,7 +33,8 @@ describe("the fake RealtimeKit server", function()
   end)
 
   it("answers 403 for another account and 404 in RealtimeKit's shape for an unknown app", function()
-    local status, body = get(s, "/accounts/ffffffffffffffffffffffffffffffff/realtime/kit/" .. s.app_id .. "/meetings")
+    local status, body = get(s, "/accounts/ffffffffffffffffffffffffffffffff/realtime/kit/"
+      .. s.app_id .. "/meetings")
     assert.equal(403, status)
     assert.equal(9109, body.errors[1].code)
     status, body = get(s, "/accounts/" .. s.account_id .. "/realtime/kit/nope/meetings")
@@ -56,8 +57,9 @@ describe("the fake RealtimeKit server", function()
   end)
 
   it("refuses unknown parameters, bad numbers, bad dates and inexact enums with a 400", function()
-    for _, q in ipairs { "colour=red", "page_no=-1", "per_page=2.0", "start_time=2026-13-01T00:00:00Z",
-                         "status=active", "page_no=1&page_no=2" } do
+    for _, q in ipairs { "colour=red", "page_no=-1", "per_page=2.0",
+                         "start_time=2026-13-01T00:00:00Z", "status=active",
+                         "page_no=1&page_no=2" } do
       local status, body = get(s, app .. "/meetings?" .. q)
       assert.equal(400, status, q)
       assert.equal(400, body.error.code, q)
@@ -68,8 +70,10 @@ describe("the fake RealtimeKit server", function()
     local _, body = get(s, app .. "/meetings?per_page=10")
     assert.equal(cjson.null, body.data[10].title)
     local chunks = {}
-    http.request { url = s.url .. "/accounts/" .. s.account_id .. "/realtime/kit/" .. s.small_app_id .. "/sessions",
-                   headers = { authorization = "Bearer " .. s.token }, sink = ltn12.sink.table(chunks) }
+    http.request { url = s.url .. "/accounts/" .. s.account_id .. "/realtime/kit/"
+                     .. s.small_app_id .. "/sessions",
+                   headers = { authorization = "Bearer " .. s.token },
+                   sink = ltn12.sink.table(chunks) }
     assert.equal('{"success":true,"data":{"sessions":[]}}', table.concat(chunks))
   end)
 

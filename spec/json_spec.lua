@@ -34,7 +34,8 @@ describe("realtimekit.json", function()
     end)
 
     it("returns nil and a message for text that is not JSON", function()
-      for _, text in ipairs { "<html>502 Bad Gateway</html>", '{"a":', "", "NaN", "0x10", "[1,]" } do
+      for _, text in ipairs { "<html>502 Bad Gateway</html>", '{"a":',
+                              "", "NaN", "0x10", "[1,]" } do
         local v, err = json.decode(text)
         assert.is_nil(v)
         assert.is_string(err)

@@ -56,14 +56,17 @@ describe("client.meetings", function()
       for _, m in ipairs(page.data) do assert.equal("INACTIVE", m.status) end
 
       page = assert(c.meetings:list { search = "Réunion" })
-      assert.equal(count(function(m) return type(m.title) == "string" and m.title:find("Réunion", 1, true) end),
-        page.paging.total_count)
+      assert.equal(count(function(m)
+        return type(m.title) == "string" and m.title:find("Réunion", 1, true)
+      end), page.paging.total_count)
 
       page = assert(c.meetings:list { search = meetings[42].id })
       assert.equal(1, page.paging.total_count)
       assert.equal(meetings[42].id, page.data[1].id)
 
-      page = assert(c.meetings:list { start_time = meetings[10].created_at, end_time = meetings[19].created_at })
+      page = assert(c.meetings:list {
+        start_time = meetings[10].created_at, end_time = meetings[19].created_at,
+      })
       assert.equal(10, page.paging.total_count)
       assert.equal(meetings[10].id, page.data[1].id)
     end)
@@ -71,7 +74,9 @@ describe("client.meetings", function()
     it("takes Unix seconds for times", function()
       local c, s = helper.client()
       -- 2026-01-01T10:00:00Z is meeting 10's created_at
-      local page = assert(c.meetings:list { start_time = 1767261600, end_time = 1767261600 + 3600 * 9 })
+      local page = assert(c.meetings:list {
+        start_time = 1767261600, end_time = 1767261600 + 3600 * 9,
+      })
       assert.equal(10, page.paging.total_count)
       assert.equal("start_time=2026-01-01T10%3A00%3A00Z&end_time=2026-01-01T19%3A00%3A00Z",
         s:requests()[1].query)
@@ -108,12 +113,14 @@ describe("client.meetings", function()
       assert.equal(10000, err.code)
       assert.equal("Authentication error (code 10000)", err.message)
       assert.is_string(err.cf_ray)
-      assert.matches("^realtimekit api error %(HTTP 401, code 10000%): Authentication error", tostring(err))
+      assert.matches("^realtimekit api error %(HTTP 401, code 10000%): Authentication error",
+        tostring(err))
     end)
 
     it("returns an api error for a 2xx with success false", function()
       local c, s = helper.client()
-      s:fault { status = 200, body = '{"success":false,"errors":[{"code":7003,"message":"quota"}]}' }
+      s:fault { status = 200,
+                body = '{"success":false,"errors":[{"code":7003,"message":"quota"}]}' }
       local page, err = c.meetings:list()
       assert.is_nil(page)
       assert.equal("api", err.kind)
@@ -270,7 +277,9 @@ describe("client.meetings", function()
     it("yields pages, the last one cut at limit", function()
       local c = helper.client()
       local sizes = {}
-      for page in c.meetings:pages { per_page = 100, limit = 250 } do sizes[#sizes + 1] = #page.data end
+      for page in c.meetings:pages { per_page = 100, limit = 250 } do
+        sizes[#sizes + 1] = #page.data
+      end
       assert.same({ 100, 100, 50 }, sizes)
     end)
   end)

@@ -41,7 +41,9 @@ describe("realtimekit.pager", function()
 
   it("ends with an error when a paging-less list repeats its first page", function()
     local c, s = helper.client()
-    local page = cjson.encode { success = true, data = { sessions = { { id = "a" }, { id = "b" } } } }
+    local page = cjson.encode {
+      success = true, data = { sessions = { { id = "a" }, { id = "b" } } },
+    }
     s:fault { status = 200, body = page, times = 5 }
     local err = helper.raised(function() for _ in c.sessions:each { per_page = 2 } do end end)
     assert.matches("does not advance", err.message)
@@ -93,7 +95,8 @@ describe("realtimekit.pager", function()
     it("closes its pager when a generic for is left by break", function()
       local c = helper.client()
       local it, st, ctl, pager = c.meetings:each()
-      local chunk = assert(load("local it, st, ctl, pager = ... for _ in it, st, ctl, pager do break end"))
+      local chunk = assert(load(
+        "local it, st, ctl, pager = ... for _ in it, st, ctl, pager do break end"))
       chunk(it, st, ctl, pager)
       assert.is_true(pager.done)
       assert.is_nil(pager:next_page())

@@ -19,7 +19,8 @@ describe("realtimekit.request", function()
   describe("escape()", function()
     it("percent-encodes all but RFC 3986 unreserved characters, as UTF-8 bytes", function()
       assert.equal("aZ09-._~", request.escape("aZ09-._~"))
-      assert.equal("R%C3%A9union%20%26%20co%2F%3F%23%25%2B%3D", request.escape("Réunion & co/?#%+="))
+      assert.equal("R%C3%A9union%20%26%20co%2F%3F%23%25%2B%3D",
+        request.escape("Réunion & co/?#%+="))
       assert.equal("%E4%BC%9A%F0%9F%8E%A5", request.escape("会🎥"))
     end)
   end)
@@ -29,7 +30,8 @@ describe("realtimekit.request", function()
       local req = assert(build(meetings.list))
       assert.equal("GET", req.method)
       assert.equal(BASE .. "/accounts/" .. ACC .. "/realtime/kit/" .. APP .. "/meetings", req.url)
-      assert.equal("/client/v4/accounts/" .. ACC .. "/realtime/kit/" .. APP .. "/meetings", req.path)
+      assert.equal("/client/v4/accounts/" .. ACC .. "/realtime/kit/" .. APP .. "/meetings",
+        req.path)
     end)
 
     it("lets a call override app_id and account_id", function()
@@ -45,9 +47,11 @@ describe("realtimekit.request", function()
     end)
 
     it("encodes free text and times", function()
-      local req = assert(build(meetings.list, nil,
-        { search = "Réunion & co", start_time = 1767225600, end_time = "2026-02-01T00:00:00+01:00" }))
-      assert.matches("start_time=2026%-01%-01T00%%3A00%%3A00Z&end_time=2026%-02%-01T00%%3A00%%3A00%%2B01%%3A00"
+      local req = assert(build(meetings.list, nil, {
+        search = "Réunion & co", start_time = 1767225600, end_time = "2026-02-01T00:00:00+01:00",
+      }))
+      assert.matches("start_time=2026%-01%-01T00%%3A00%%3A00Z"
+        .. "&end_time=2026%-02%-01T00%%3A00%%3A00%%2B01%%3A00"
         .. "&search=R%%C3%%A9union%%20%%26%%20co$", req.url)
     end)
 
@@ -59,12 +63,14 @@ describe("realtimekit.request", function()
 
     it("sends every sessions filter under the API's names", function()
       local req = assert(build(sessions.list, nil, {
-        page_no = 1, per_page = 10, start_time = "2026-01-01T00:00:00Z", end_time = "2026-01-02T00:00:00Z",
+        page_no = 1, per_page = 10,
+        start_time = "2026-01-01T00:00:00Z", end_time = "2026-01-02T00:00:00Z",
         status = "LIVE", associated_id = MEETING, participants = "p1", sort_by = "minutesConsumed",
         sort_order = "DESC", search = "standup",
       }))
       assert.matches("/sessions%?page_no=1&per_page=10&start_time=2026%-01%-01T00%%3A00%%3A00Z"
-        .. "&end_time=2026%-01%-02T00%%3A00%%3A00Z&status=LIVE&associated_id=" .. MEETING:gsub("%-", "%%-")
+        .. "&end_time=2026%-01%-02T00%%3A00%%3A00Z&status=LIVE&associated_id="
+        .. MEETING:gsub("%-", "%%-")
         .. "&participants=p1&sort_by=minutesConsumed&sort_order=DESC&search=standup$", req.url)
     end)
 
@@ -78,7 +84,8 @@ describe("realtimekit.request", function()
 
     it("names an unknown parameter and lists the known ones", function()
       local err = invalid("colour", meetings.list, nil, { colour = "red" })
-      assert.equal("colour: unknown parameter for meetings:list (it takes end_time, page_no, per_page, "
+      assert.equal(
+        "colour: unknown parameter for meetings:list (it takes end_time, page_no, per_page, "
         .. "search, start_time, status)", err.message)
       invalid("page", meetings.participants, { MEETING }, { page = 1 })
       invalid("limit", meetings.list, nil, { limit = 1 })

@@ -31,12 +31,16 @@ describe("client.sessions", function()
 
     it("filters and sorts", function()
       local c, s = helper.client()
-      local page = assert(c.sessions:list { sort_by = "minutesConsumed", sort_order = "DESC", per_page = 100 })
+      local page = assert(c.sessions:list {
+        sort_by = "minutesConsumed", sort_order = "DESC", per_page = 100,
+      })
       for i = 2, #page.data do
         assert.is_true(page.data[i - 1].minutes_consumed >= page.data[i].minutes_consumed)
       end
       page = assert(c.sessions:list { associated_id = sessions[3].associated_id })
-      for _, sess in ipairs(page.data) do assert.equal(sessions[3].associated_id, sess.associated_id) end
+      for _, sess in ipairs(page.data) do
+        assert.equal(sessions[3].associated_id, sess.associated_id)
+      end
       assert.equal("per_page=100&sort_by=minutesConsumed&sort_order=DESC", s:requests()[1].query)
     end)
 
@@ -48,8 +52,10 @@ describe("client.sessions", function()
 
     it("refuses bad filters before sending anything", function()
       local c, s = helper.client()
-      for param, params in pairs { status = { status = "ENDED " }, sort_by = { sort_by = "createdat" },
-                                   sort_order = { sort_order = "desc" }, associated_id = { associated_id = 5 },
+      for param, params in pairs { status = { status = "ENDED " },
+                                   sort_by = { sort_by = "createdat" },
+                                   sort_order = { sort_order = "desc" },
+                                   associated_id = { associated_id = 5 },
                                    start_time = { start_time = "2026-02-30T00:00:00Z" } } do
         local page, err = c.sessions:list(params)
         assert.is_nil(page)
@@ -75,7 +81,8 @@ describe("client.sessions", function()
     end)
 
     for _, where in ipairs { "top", "data" } do
-      it("with paging at the " .. where .. " level, stops when the offsets reach the total", function()
+      it("with paging at the " .. where
+        .. " level, stops when the offsets reach the total", function()
         local c, s = helper.client()
         s:config { sessions_paging = where }
         local page = assert(c.sessions:list { per_page = 40 })

@@ -20,7 +20,8 @@ describe("realtimekit.types", function()
 
   describe("account_id()", function()
     it("takes 1 to 32 characters of [0-9A-Za-z]", function()
-      assert.equal("023e105f4ecef8ad9ca31a8372d0c353", types.account_id("023e105f4ecef8ad9ca31a8372d0c353"))
+      assert.equal("023e105f4ecef8ad9ca31a8372d0c353",
+        types.account_id("023e105f4ecef8ad9ca31a8372d0c353"))
       assert.equal("a", types.account_id("a"))
     end)
     it("refuses anything else", function()
@@ -50,9 +51,11 @@ describe("realtimekit.types", function()
       assert.truthy(types.uuid("182BD5E5-6E1A-4FE4-A799-AA6D9A6AB26E"))
     end)
     it("refuses near misses and injection attempts", function()
-      for _, v in ipairs { "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26", "182bd5e56e1a4fe4a799aa6d9a6ab26e",
+      for _, v in ipairs { "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26",
+                           "182bd5e56e1a4fe4a799aa6d9a6ab26e",
                            "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e/../x", "../../etc/passwd",
-                           "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26g", "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e\n",
+                           "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26g",
+                           "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e\n",
                            "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e?x=1", "" } do
         local s, problem = types.uuid(v)
         assert.is_nil(s)
@@ -63,8 +66,9 @@ describe("realtimekit.types", function()
 
   describe("datetime()", function()
     it("takes ISO 8601 date-times with an offset, as given", function()
-      for _, v in ipairs { "2026-05-01T09:30:00Z", "2026-05-01T09:30:00.123Z", "2024-02-29T00:00:00Z",
-                           "2026-05-01T09:30:00+02:00", "2026-05-01t09:30:00z", "2026-12-31T23:59:59-11:30" } do
+      for _, v in ipairs { "2026-05-01T09:30:00Z", "2026-05-01T09:30:00.123Z",
+                           "2024-02-29T00:00:00Z", "2026-05-01T09:30:00+02:00",
+                           "2026-05-01t09:30:00z", "2026-12-31T23:59:59-11:30" } do
         assert.equal(v, types.datetime(v))
       end
     end)
@@ -86,7 +90,8 @@ describe("realtimekit.types", function()
     end)
     it("refuses other shapes, a missing offset and out-of-range numbers", function()
       for _, v in ipairs { "2026-01-01", "2026-01-01T00:00:00", "2026-01-01 00:00:00Z", "yesterday",
-                           "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00Zjunk", -1, 1e12, 0 / 0, {} } do
+                           "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00Zjunk",
+                           -1, 1e12, 0 / 0, {} } do
         assert.is_nil(types.datetime(v))
       end
     end)

@@ -19,11 +19,15 @@ Error.__index = Error
 function Error:__tostring()
   local notes = {}
   if self.status then notes[#notes + 1] = "HTTP " .. tostring(self.status) end
-  if self.code and self.code ~= self.status then notes[#notes + 1] = "code " .. tostring(self.code) end
+  if self.code and self.code ~= self.status then
+    notes[#notes + 1] = "code " .. tostring(self.code)
+  end
   local line = "realtimekit " .. self.kind .. " error"
   if #notes > 0 then line = line .. " (" .. concat(notes, ", ") .. ")" end
   line = line .. ": " .. self.message
-  if self.method and self.path then line = line .. " [" .. self.method .. " " .. self.path .. "]" end
+  if self.method and self.path then
+    line = line .. " [" .. self.method .. " " .. self.path .. "]"
+  end
   if self.cf_ray then line = line .. " cf-ray " .. self.cf_ray end
   return (line:gsub("%c+", " "))
 end
@@ -86,7 +90,8 @@ function M.retry_after(headers, now)
   if not ra then return nil end
   local s = tonumber(ra)
   if s then return s >= 0 and s or nil end
-  local d, mon, y, hh, mm, ss = ra:match("^%a+, (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT$")
+  local d, mon, y, hh, mm, ss = ra:match(
+    "^%a+, (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT$")
   if not d or not MONTHS[mon] then return nil end
   local t = days_from_civil(tonumber(y), MONTHS[mon], tonumber(d)) * 86400
     + tonumber(hh) * 3600 + tonumber(mm) * 60 + tonumber(ss)

@@ -82,7 +82,8 @@ function M.app_id(v)
 end
 
 local H4 = rep("%x", 4)
-local UUID = "^" .. rep("%x", 8) .. "%-" .. H4 .. "%-" .. H4 .. "%-" .. H4 .. "%-" .. rep(H4, 3) .. "$"
+local UUID = "^" .. rep("%x", 8) .. "%-" .. H4 .. "%-" .. H4 .. "%-" .. H4
+  .. "%-" .. rep(H4, 3) .. "$"
 
 --- A UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e.
 function M.uuid(v)
@@ -121,11 +122,14 @@ function M.datetime(v)
   if not y or (frac ~= "" and not frac:find("^%.%d+$")) then
     return nil, problem .. format("%q", v:sub(1, 40))
   end
-  y, mo, d, h, mi, s = tonumber(y), tonumber(mo), tonumber(d), tonumber(h), tonumber(mi), tonumber(s)
+  y, mo, d, h, mi, s = tonumber(y), tonumber(mo), tonumber(d),
+    tonumber(h), tonumber(mi), tonumber(s)
   local mdays = (mo == 2 and leap(y)) and 29 or DAYS[mo]
   if not mdays then return nil, "month " .. mo .. " does not exist in " .. format("%q", v) end
   if d < 1 or d > mdays then return nil, "day " .. d .. " does not exist in " .. format("%q", v) end
-  if h > 23 or mi > 59 or s > 59 then return nil, "time of day out of range in " .. format("%q", v) end
+  if h > 23 or mi > 59 or s > 59 then
+    return nil, "time of day out of range in " .. format("%q", v)
+  end
   if zone ~= "Z" and zone ~= "z" then
     local zh, zm = zone:match("^[+-](%d%d):(%d%d)$")
     if not zh then return nil, problem .. format("%q", v:sub(1, 40)) end
@@ -160,7 +164,8 @@ end
 function M.whole_at_least(min)
   return function(v)
     if not is_whole(v) or v < min or v > MAX_WHOLE then
-      return nil, "expected a whole number from " .. min .. " to " .. MAX_WHOLE .. ", got " .. got(v)
+      return nil, "expected a whole number from " .. min .. " to " .. MAX_WHOLE
+        .. ", got " .. got(v)
     end
     return v
   end

@@ -119,11 +119,13 @@ function M.start(opts)
     local conf = template:gsub("@([%u_]+)@", {
       -- Workers of a root master run as nobody, who cannot read the private temp folder.
       USER = exec("test \"$(id -u)\" = 0") and "user root root;" or "",
-      DIR = dir, FAKE = fake, CPATH = luajit_cpath(), PORT = tostring(port), TLS_PORT = tostring(tls_port),
+      DIR = dir, FAKE = fake, CPATH = luajit_cpath(),
+      PORT = tostring(port), TLS_PORT = tostring(tls_port),
     })
     write_file(dir .. "/nginx.conf", conf)
-    local ok, out = exec("REALTIMEKIT_FAKE_OWNER=" .. tostring(owner) .. " nginx -p " .. shell_quote(dir) ..
-      " -c " .. shell_quote(dir .. "/nginx.conf") .. " -e " .. shell_quote(dir .. "/error.log"))
+    local ok, out = exec("REALTIMEKIT_FAKE_OWNER=" .. tostring(owner) .. " nginx -p " ..
+      shell_quote(dir) .. " -c " .. shell_quote(dir .. "/nginx.conf") ..
+      " -e " .. shell_quote(dir .. "/error.log"))
     if ok then
       started = { port = port, tls_port = tls_port }
       break
@@ -138,7 +140,8 @@ function M.start(opts)
     tls_url = "https://localhost:" .. started.tls_port .. "/client/v4",
     control_url = "http://127.0.0.1:" .. started.port .. "/__control",
     ca_file = dir .. "/ca.pem",
-    token = data.TOKEN, account_id = data.ACCOUNT_ID, app_id = data.APP_ID, small_app_id = data.SMALL_APP_ID,
+    token = data.TOKEN, account_id = data.ACCOUNT_ID,
+    app_id = data.APP_ID, small_app_id = data.SMALL_APP_ID,
   }, Server)
   -- Wait until the worker answers.
   local deadline = socket.gettime() + 10
@@ -171,13 +174,16 @@ function Server:control(method, what, value)
   local ok, code = http.request {
     url = self.control_url .. "/" .. what,
     method = method,
-    headers = body and { ["content-type"] = "application/json", ["content-length"] = tostring(#body) } or nil,
+    headers = body and { ["content-type"] = "application/json",
+                         ["content-length"] = tostring(#body) } or nil,
     source = body and ltn12.source.string(body) or nil,
     sink = ltn12.sink.table(chunks),
   }
   if not ok then error("fake server: control " .. what .. " failed: " .. tostring(code), 2) end
   local text = table.concat(chunks)
-  if code ~= 200 then error("fake server: control " .. what .. " answered " .. code .. ": " .. text, 2) end
+  if code ~= 200 then
+    error("fake server: control " .. what .. " answered " .. code .. ": " .. text, 2)
+  end
   return cjson.decode(text)
 end
 
@@ -230,8 +236,8 @@ end
 
 --- The fields a user's tests need, as a Lua table literal (written by fake-realtimekit).
 function Server:describe()
-  local keys = { "port", "tls_port", "url", "tls_url", "control_url", "ca_file", "token", "account_id",
-                 "app_id", "small_app_id" }
+  local keys = { "port", "tls_port", "url", "tls_url", "control_url", "ca_file", "token",
+                 "account_id", "app_id", "small_app_id" }
   local parts = {}
   for _, k in ipairs(keys) do parts[#parts + 1] = string.format("%s = %q", k, self[k]) end
   parts[#parts + 1] = "made_dir = " .. tostring(self.made_dir == true)

@@ -28,7 +28,8 @@ return {
     path = APP .. "/meetings/{meeting_id}",
     args = { { "meeting_id", t.uuid } },
     query = { { "name", t.text } },
-    sdk = { ts = "realtimeKit.meetings.getMeetingByID", go = "RealtimeKit.Meetings.GetMeetingByID" },
+    sdk = { ts = "realtimeKit.meetings.getMeetingByID",
+            go = "RealtimeKit.Meetings.GetMeetingByID" },
   },
   participants = {
     http = "GET",

@@ -37,7 +37,8 @@ end
 
 local function default_error_body(status)
   return cjson.encode { success = false,
-                        error = { code = status, message = REASONS[status] or ("HTTP " .. status) } }
+                        error = { code = status,
+                                  message = REASONS[status] or ("HTTP " .. status) } }
 end
 
 local function unescape(s)
@@ -65,15 +66,16 @@ local RULES = {
 }
 local ENUMS = {
   meetings = { status = { ACTIVE = true, INACTIVE = true } },
-  sessions = { status = { LIVE = true, ENDED = true }, sort_by = { createdAt = true, minutesConsumed = true },
+  sessions = { status = { LIVE = true, ENDED = true },
+               sort_by = { createdAt = true, minutesConsumed = true },
                sort_order = { ASC = true, DESC = true } },
 }
 local ALLOWED = {
   meetings = { page_no = 1, per_page = 1, start_time = 1, end_time = 1, status = 1, search = 1 },
   meeting = { name = 1 },
   participants = { page_no = 1, per_page = 1 },
-  sessions = { page_no = 1, per_page = 1, start_time = 1, end_time = 1, status = 1, associated_id = 1,
-               participants = 1, sort_by = 1, sort_order = 1, search = 1 },
+  sessions = { page_no = 1, per_page = 1, start_time = 1, end_time = 1, status = 1,
+               associated_id = 1, participants = 1, sort_by = 1, sort_order = 1, search = 1 },
 }
 
 local function check_args(kind, args)

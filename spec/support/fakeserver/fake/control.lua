@@ -39,7 +39,8 @@ function M.handle()
     if not f then return reply(400, { error = "fault must be a JSON object" }) end
     for k, v in pairs(f) do
       if FAULT_KEYS[k] ~= type(v) then
-        return reply(400, { error = "fault field " .. tostring(k) .. " is unknown or of the wrong type" })
+        return reply(400,
+          { error = "fault field " .. tostring(k) .. " is unknown or of the wrong type" })
       end
     end
     state.faults[#state.faults + 1] = f

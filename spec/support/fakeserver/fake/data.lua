@@ -35,9 +35,11 @@ local MDAYS = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
 -- Unix seconds; nil when it is not one (month 13, 30 February, no zone...).
 function M.parse_time(s)
   if type(s) ~= "string" then return nil end
-  local y, mo, d, h, mi, sec, rest = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)[Tt ](%d%d):(%d%d):(%d%d)(.*)$")
+  local y, mo, d, h, mi, sec, rest = s:match(
+    "^(%d%d%d%d)%-(%d%d)%-(%d%d)[Tt ](%d%d):(%d%d):(%d%d)(.*)$")
   if not y then return nil end
-  y, mo, d, h, mi, sec = tonumber(y), tonumber(mo), tonumber(d), tonumber(h), tonumber(mi), tonumber(sec)
+  y, mo, d, h, mi, sec = tonumber(y), tonumber(mo), tonumber(d),
+    tonumber(h), tonumber(mi), tonumber(sec)
   local frac = rest:match("^%.(%d+)")
   if frac then rest = rest:sub(#frac + 2) end
   local offset

@@ -65,7 +65,9 @@ function M.configure(t)
   for k, v in pairs(t) do
     local default = DEFAULTS[k]
     if default == nil then return nil, "unknown config key " .. tostring(k) end
-    if type(v) ~= type(default) then return nil, "config " .. k .. " must be a " .. type(default) end
+    if type(v) ~= type(default) then
+      return nil, "config " .. k .. " must be a " .. type(default)
+    end
     if k:find("_paging$") and v ~= "top" and v ~= "data" and v ~= "none" then
       return nil, "config " .. k .. " must be top, data or none"
     end
