@@ -220,15 +220,22 @@ function Server:stats()
   return { requests = math.floor(t.requests), connections = math.floor(t.connections) }
 end
 
+-- Whether a process has ended: gone, or a zombie that its parent (init, for a daemon) has not
+-- reaped yet; some init processes reap only every second or so.
+local function ended(pid)
+  local stat = read_file("/proc/" .. pid .. "/stat")
+  return not stat or stat:match("^%d+ %b() (%a)") == "Z"
+end
+
 --- Stops nginx and removes the folder the server made.
 function Server:stop()
   local pid = read_file(self.dir .. "/nginx.pid")
   pid = pid and pid:match("%d+")
   if pid then
-    exec("kill -QUIT " .. pid)
-    for _ = 1, 200 do
-      if not exec("kill -0 " .. pid) then break end
-      socket.sleep(0.02)
+    exec("kill -TERM " .. pid)
+    for _ = 1, 500 do
+      if ended(pid) then break end
+      socket.sleep(0.01)
     end
   end
   if self.made_dir then exec("rm -rf " .. shell_quote(self.dir)) end
