@@ -68,7 +68,8 @@ RTK_API rtk_status rtk_global_init(void);
  * keeps one connection alive between requests; it is not safe to share across threads. */
 RTK_API rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err);
 
-/* One HTTP request, no retry. On failure, rtk_client_errmsg and rtk_client_errname tell why. */
+/* One HTTP request, no retry. On failure, rtk_client_errmsg and rtk_client_errname tell why.
+ * POST and PATCH go on a new connection, so that libcurl never sends them twice on its own. */
 RTK_API rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_response *res);
 
 /* Header i (0-based) of the last response: name lower-cased, value trimmed. Returns 0 past
@@ -98,6 +99,13 @@ RTK_API const char *rtk_client_user_agent(const rtk_client *c);
 
 /* Closes the connection and frees everything; wipes the token from memory. NULL is fine. */
 RTK_API void rtk_client_free(rtk_client *c);
+
+/* Sleeps for the given seconds (fractions allowed), resuming after signals. The Lua layer waits
+ * between retries with it. */
+RTK_API void rtk_sleep(double seconds);
+
+/* Seconds on a monotonic clock, for measuring intervals. */
+RTK_API double rtk_monotonic(void);
 
 /* libcurl's version string, e.g. "7.88.1". */
 RTK_API const char *rtk_curl_version(void);

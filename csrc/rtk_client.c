@@ -1,8 +1,11 @@
 /* rtk_client.c -- the plain C client: one libcurl easy handle, one request per call. */
+#define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -70,6 +73,28 @@ rtk_status rtk_global_init(void) {
     rtk_curl_ready = 1;
   }
   return RTK_OK;
+}
+
+void rtk_sleep(double seconds) {
+  struct timespec ts, rest;
+  if (!(seconds > 0))
+    return;
+  if (seconds > 2147483.0)
+    seconds = 2147483.0;
+  ts.tv_sec = (time_t)seconds;
+  ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+  if (ts.tv_nsec > 999999999L)
+    ts.tv_nsec = 999999999L;
+  /* A signal handled by the host program cuts the sleep short; sleep the rest. */
+  while (nanosleep(&ts, &rest) != 0 && errno == EINTR)
+    ts = rest;
+}
+
+double rtk_monotonic(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+    return 0.0;
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 const char *rtk_curl_version(void) {
@@ -410,6 +435,11 @@ rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_respons
                    strcmp(req->method, "GET") == 0 || strcmp(req->method, "POST") == 0
                        ? NULL
                        : req->method);
+  /* libcurl sends a request again by itself when a reused connection closes before any byte of
+   * the answer arrives. For POST and PATCH that could create or change something twice, so they
+   * get a connection of their own, which libcurl never re-sends on; later requests may reuse it. */
+  curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT,
+                   strcmp(req->method, "POST") == 0 || strcmp(req->method, "PATCH") == 0 ? 1L : 0L);
 
   rc = curl_easy_perform(c->easy);
   curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);

@@ -249,8 +249,24 @@ static const luaL_Reg rtk_client_meta[] = {
   {NULL, NULL}
 };
 
+/* core.sleep(seconds): blocks the calling thread; the retry policy's default wait. */
+static int rtk_lua_sleep(lua_State *L) {
+  lua_Number s = luaL_checknumber(L, 1);
+  luaL_argcheck(L, s >= 0 && s <= 2147483.0, 1, "seconds must be between 0 and 2147483");
+  rtk_sleep((double)s);
+  return 0;
+}
+
+/* core.monotonic() -> seconds on a clock that never goes back. */
+static int rtk_lua_monotonic(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)rtk_monotonic());
+  return 1;
+}
+
 static const luaL_Reg rtk_core_funcs[] = {
   {"new", rtk_lua_new},
+  {"sleep", rtk_lua_sleep},
+  {"monotonic", rtk_lua_monotonic},
   {NULL, NULL}
 };
 
