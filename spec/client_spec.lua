@@ -148,7 +148,7 @@ describe("realtimekit", function()
     end)
 
     it("reports a timeout as a timeout error", function()
-      local c, s = helper.client { timeout = 0.3 }
+      local c, s = helper.client { timeout = 0.3, max_retries = 0 }
       s:fault { delay = 2 }
       local page, err = c.meetings:list()
       assert.is_nil(page)

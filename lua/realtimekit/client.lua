@@ -20,7 +20,18 @@ M.RESOURCES = { "meetings", "sessions" }
 local OPTIONS = {
   api_token = true, account_id = true, app_id = true, base_url = true,
   timeout = true, connect_timeout = true, ca_file = true,
+  max_retries = true, max_retry_wait = true, max_body = true, sleep = true,
 }
+
+--- Retries after a failed attempt, unless a client or a call says otherwise.
+M.DEFAULT_MAX_RETRIES = 2
+--- The longest wait a server may ask for (Retry-After); a longer one is not slept: the error is
+-- returned with it in `retry_after`.
+M.DEFAULT_MAX_RETRY_WAIT = 60
+--- The largest response body accepted, in bytes.
+M.DEFAULT_MAX_BODY = 64 * 1024 * 1024
+--- Backoff without a server hint: 0.5 s doubling up to 8 s, less up to a quarter at random.
+M.BACKOFF_BASE, M.BACKOFF_CAP = 0.5, 8
 
 local Client = {}
 Client.__index = Client
@@ -112,8 +123,37 @@ function M.new(opts)
     f:close()
   end
 
+  local max_retries = M.DEFAULT_MAX_RETRIES
+  if opts.max_retries ~= nil then
+    local v, problem = request.CALL_OPTIONS.max_retries(opts.max_retries)
+    if not v then return nil, errors.invalid("max_retries", problem) end
+    max_retries = v
+  end
+  local max_retry_wait = M.DEFAULT_MAX_RETRY_WAIT
+  if opts.max_retry_wait ~= nil then
+    local v = opts.max_retry_wait
+    if type(v) ~= "number" or v ~= v or v < 0 or v > 86400 then
+      return nil, errors.invalid("max_retry_wait", "expected a number of seconds from 0 to 86400")
+    end
+    max_retry_wait = v
+  end
+  local max_body = M.DEFAULT_MAX_BODY
+  if opts.max_body ~= nil then
+    local v = opts.max_body
+    if type(v) ~= "number" or v ~= v or v % 1 ~= 0 or v < 1 or v > 4294967295 then
+      return nil, errors.invalid("max_body",
+        "expected a whole number of bytes from 1 to 4294967295")
+    end
+    max_body = v
+  end
+  local sleep = opts.sleep
+  if sleep ~= nil and type(sleep) ~= "function" then
+    return nil, errors.invalid("sleep", "expected a function(seconds), got a " .. type(sleep))
+  end
+
   local http, kind, message = core.new {
     token = token, ca_file = opts.ca_file, timeout = timeout, connect_timeout = connect_timeout,
+    max_body = max_body,
   }
   if not http then return nil, errors.new("network", message or kind) end
 
@@ -125,6 +165,10 @@ function M.new(opts)
     timeout = timeout,
     connect_timeout = connect_timeout,
     ca_file = opts.ca_file,
+    max_retries = max_retries,
+    max_retry_wait = max_retry_wait,
+    max_body = max_body,
+    _sleep = sleep or core.sleep,
     _http = http,
   }, Client)
   self._redact = function(s) return http:redact(s) end
@@ -151,10 +195,10 @@ function Client:close()
   self._http:close()
 end
 
---- Sends a built request; returns the decoded body, the headers and the raw body, or nil and an
--- error of kind network, timeout, tls, api or decode.
-function Client:_send(req)
-  local body, status, headers, name = self._http:request(req.method, req.url)
+-- One attempt: sends the request once and classifies the outcome.
+function Client:_attempt(req)
+  local body, status, headers, name = self._http:request(req.method, req.url, req.body,
+    req.options)
   if body == nil then
     return nil, errors.transport(status, headers, name, req)
   end
@@ -174,6 +218,37 @@ function Client:_send(req)
     return nil, errors.from_response(status, headers, body, decoded, req, self._redact)
   end
   return decoded, headers, body, status
+end
+
+--- The wait before retry number `k` (0 for the first) when the server gave no hint.
+function M.backoff(k)
+  local nominal = M.BACKOFF_BASE * 2 ^ k
+  if nominal > M.BACKOFF_CAP then nominal = M.BACKOFF_CAP end
+  return nominal * (1 - math.random() * 0.25)
+end
+
+--- Sends a built request with the retry policy; returns the decoded body, the headers and the
+-- raw body, or nil and the last attempt's error (kind network, timeout, tls, api or decode),
+-- with `attempts` set to how many were made.
+function Client:_send(req)
+  local retries = req.max_retries or self.max_retries
+  local attempts = 0
+  while true do
+    attempts = attempts + 1
+    local decoded, headers, body, status = self:_attempt(req)
+    if decoded then return decoded, headers, body, status end
+    local err = headers
+    err.attempts = attempts
+    if attempts > retries or not errors.may_retry(req.method, err) then return nil, err end
+    local wait = err.retry_after
+    if wait == nil then
+      wait = M.backoff(attempts - 1)
+    elseif wait > self.max_retry_wait then
+      -- Not slept: the caller decides whether to wait that long.
+      return nil, err
+    end
+    self._sleep(wait)
+  end
 end
 
 --- One call of an endpoint that returns an object: the response's `data`.

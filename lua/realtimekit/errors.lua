@@ -28,6 +28,12 @@ function Error:__tostring()
   if self.method and self.path then
     line = line .. " [" .. self.method .. " " .. self.path .. "]"
   end
+  if self.attempts and self.attempts > 1 then
+    line = line .. " after " .. self.attempts .. " attempts"
+  end
+  if self.retry_after then
+    line = line .. string_format(" (retry after %gs)", self.retry_after)
+  end
   if self.cf_ray then line = line .. " cf-ray " .. self.cf_ray end
   return (line:gsub("%c+", " "))
 end
@@ -51,10 +57,12 @@ function M.invalid(param, problem)
   return M.new("invalid_argument", param .. ": " .. problem, { param = param })
 end
 
--- The C core's failure kinds, by name. Only this module maps them.
+-- The C core's failure kinds, by name. Only this module maps them. A response above max_body
+-- arrived but is not one the API sends: a decode error, like any other response of the wrong
+-- shape.
 local TRANSPORT_KINDS = {
   network = "network", timeout = "timeout", tls = "tls",
-  too_large = "network", nomem = "network",
+  too_large = "decode", nomem = "network",
 }
 
 --- An error from a failed transfer (no HTTP response).
@@ -64,6 +72,21 @@ function M.transport(kind, message, name, req)
     transport_code = name,
     method = req and req.method, path = req and req.path,
   })
+end
+
+-- Failures that prove a request never reached the server: nothing was sent.
+local NOT_SENT = { COULDNT_CONNECT = true, COULDNT_RESOLVE_HOST = true,
+                   COULDNT_RESOLVE_PROXY = true }
+
+--- Whether a failed attempt may be sent again. GET, PUT and DELETE: when the error is
+-- retryable. POST and PATCH could create or change something twice, so only when the request
+-- provably did not take effect: no connection was made, or the server refused it with 429 or
+-- with 503 and a Retry-After.
+function M.may_retry(method, err)
+  if not err.retryable then return false end
+  if method ~= "POST" and method ~= "PATCH" then return true end
+  if err.transport_code then return NOT_SENT[err.transport_code] == true end
+  return err.status == 429 or (err.status == 503 and err.retry_after ~= nil)
 end
 
 local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6,

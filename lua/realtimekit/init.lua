@@ -22,7 +22,11 @@ local M = {
 -- `app_id` (default app of every call),
 -- `base_url` (default: env CLOUDFLARE_BASE_URL, else https://api.cloudflare.com/client/v4),
 -- `timeout` (seconds per request, default 60), `connect_timeout` (seconds, default 10),
--- `ca_file` (PEM bundle to verify TLS with, default the system's).
+-- `ca_file` (PEM bundle to verify TLS with, default the system's),
+-- `max_retries` (retries after a failed attempt, 0 to 10, default 2; also per call),
+-- `max_retry_wait` (longest Retry-After obeyed, seconds, default 60),
+-- `max_body` (largest response accepted, bytes, default 64 MiB),
+-- `sleep` (function(seconds) that waits between retries, default a blocking sleep).
 -- @return a client, or nil and an `invalid_argument` error
 M.new = client.new
 

@@ -24,6 +24,17 @@ local escape = M.escape
 local PATH_PARAMS = { { "account_id", types.account_id }, { "app_id", types.app_id } }
 local IS_PATH_PARAM = { account_id = true, app_id = true }
 
+-- Options a call takes besides its parameters; they shape how it is sent, not the URL.
+local CALL_OPTIONS = {
+  max_retries = function(v)
+    if type(v) ~= "number" or v ~= v or v % 1 ~= 0 or v < 0 or v > 10 then
+      return nil, "expected a whole number from 0 to 10, got " .. tostring(v)
+    end
+    return v
+  end,
+}
+M.CALL_OPTIONS = CALL_OPTIONS
+
 local MISSING = {
   account_id = "required: pass account_id to realtimekit.new or to this call, "
     .. "or set CLOUDFLARE_ACCOUNT_ID",
@@ -80,7 +91,8 @@ function M.build(client, row, args, params, extra)
       return nil, errors.invalid("params", "keys must be parameter names, got a " .. type(k) ..
         " key " .. tostring(k))
     end
-    if not row.accepts[k] and not IS_PATH_PARAM[k] and not (extra and extra[k]) then
+    if not row.accepts[k] and not IS_PATH_PARAM[k] and not CALL_OPTIONS[k]
+      and not (extra and extra[k]) then
       return nil, errors.invalid(k, "unknown parameter for " .. row.id ..
         (row.known ~= "" and " (it takes " .. row.known .. ")" or ""))
     end
@@ -122,9 +134,16 @@ function M.build(client, row, args, params, extra)
       q[#q + 1] = qname .. "=" .. escape(s)
     end
   end
+  local max_retries = params.max_retries
+  if max_retries ~= nil then
+    local _, problem = CALL_OPTIONS.max_retries(max_retries)
+    if problem then return nil, errors.invalid("max_retries", problem) end
+  end
+
   local url = client.base_url .. path
   if #q > 0 then url = url .. "?" .. concat(q, "&") end
-  return { method = row.http, url = url, path = client.base_path .. path, row = row }
+  return { method = row.http, url = url, path = client.base_path .. path, row = row,
+           max_retries = max_retries }
 end
 
 return M

@@ -47,11 +47,16 @@ local function here()
   return dir
 end
 
-local function free_port()
-  local s = assert(socket.bind("127.0.0.1", 0))
-  local _, port = s:getsockname()
-  s:close()
-  return tonumber(port)
+-- n distinct free ports: all held open until all are picked, so none is picked twice.
+local function free_ports(n)
+  local socks, ports = {}, {}
+  for i = 1, n do
+    socks[i] = assert(socket.bind("127.0.0.1", 0))
+    local _, port = socks[i]:getsockname()
+    ports[i] = tonumber(port)
+  end
+  for i = 1, n do socks[i]:close() end
+  return (rawget(table, "unpack") or rawget(_G, "unpack"))(ports)
 end
 
 local function own_pid()
@@ -73,12 +78,15 @@ local CERT_EXT = [[
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:0:0:0:0:0:0:0:1
+subjectAltName = %s
 ]]
 
--- A test CA and a certificate it signed for localhost, 127.0.0.1 and ::1.
+-- A test CA, a certificate it signed for localhost, 127.0.0.1 and ::1, and one for another
+-- host name only.
 local function make_certs(dir)
-  write_file(dir .. "/server.ext", CERT_EXT)
+  write_file(dir .. "/server.ext",
+    CERT_EXT:format("DNS:localhost, IP:127.0.0.1, IP:0:0:0:0:0:0:0:1"))
+  write_file(dir .. "/wrong.ext", CERT_EXT:format("DNS:wrong.invalid"))
   local d = shell_quote(dir)
   local ok, out = exec("cd " .. d .. " && " ..
     "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 " ..
@@ -87,7 +95,11 @@ local function make_certs(dir)
     "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes " ..
     "-subj '/CN=localhost' -keyout server.key -out server.csr && " ..
     "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 7 " ..
-    "-extfile server.ext -out server.pem")
+    "-extfile server.ext -out server.pem && " ..
+    "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes " ..
+    "-subj '/CN=wrong.invalid' -keyout wrong.key -out wrong.csr && " ..
+    "openssl x509 -req -in wrong.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 7 " ..
+    "-extfile wrong.ext -out wrong.pem")
   if not ok then error("fake server: making the test certificates failed:\n" .. out, 0) end
 end
 
@@ -115,19 +127,20 @@ function M.start(opts)
   local owner = opts.owner or own_pid()
   local started, last
   for _ = 1, 5 do
-    local port, tls_port = free_port(), free_port()
+    local port, tls_port, wrong_tls_port = free_ports(3)
     local conf = template:gsub("@([%u_]+)@", {
       -- Workers of a root master run as nobody, who cannot read the private temp folder.
       USER = exec("test \"$(id -u)\" = 0") and "user root root;" or "",
       DIR = dir, FAKE = fake, CPATH = luajit_cpath(),
       PORT = tostring(port), TLS_PORT = tostring(tls_port),
+      WRONG_TLS_PORT = tostring(wrong_tls_port),
     })
     write_file(dir .. "/nginx.conf", conf)
     local ok, out = exec("REALTIMEKIT_FAKE_OWNER=" .. tostring(owner) .. " nginx -p " ..
       shell_quote(dir) .. " -c " .. shell_quote(dir .. "/nginx.conf") ..
       " -e " .. shell_quote(dir .. "/error.log"))
     if ok then
-      started = { port = port, tls_port = tls_port }
+      started = { port = port, tls_port = tls_port, wrong_tls_port = wrong_tls_port }
       break
     end
     last = out .. (read_file(dir .. "/error.log") or "")
@@ -138,6 +151,8 @@ function M.start(opts)
     dir = dir, made_dir = made_dir, port = started.port, tls_port = started.tls_port,
     url = "http://127.0.0.1:" .. started.port .. "/client/v4",
     tls_url = "https://localhost:" .. started.tls_port .. "/client/v4",
+    -- Trusted CA, but a certificate for wrong.invalid only.
+    wrong_host_tls_url = "https://localhost:" .. started.wrong_tls_port .. "/client/v4",
     control_url = "http://127.0.0.1:" .. started.port .. "/__control",
     ca_file = dir .. "/ca.pem",
     token = data.TOKEN, account_id = data.ACCOUNT_ID,

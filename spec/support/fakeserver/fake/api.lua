@@ -245,13 +245,17 @@ local function route(method, segs, args)
   return 200, list_sessions(app, args)
 end
 
--- Sends status line, headers (with the full Content-Length) and half the body, then closes.
-local function truncated(status, body, headers)
+-- Sends a response over the raw connection and closes it: with `half`, status, headers (with
+-- the full Content-Length) and half the body; without, the whole response, but a close the client
+-- was not told about (no "Connection: close"), as a server that drops idle connections does.
+local function raw_then_close(status, body, headers, half)
   local sock = assert(ngx.req.socket(true))
   local lines = { "HTTP/1.1 " .. status .. " " .. (REASONS[status] or "OK"),
-                  "Content-Type: application/json", "Content-Length: " .. #body }
+                  "Content-Type: application/json", "Content-Length: " .. #body,
+                  "cf-ray: " .. ngx.header["cf-ray"] }
   for k, v in pairs(headers or {}) do lines[#lines + 1] = k .. ": " .. v end
-  sock:send(concat(lines, "\r\n") .. "\r\n\r\n" .. body:sub(1, math.floor(#body / 2)))
+  local sent = half and body:sub(1, math.floor(#body / 2)) or body
+  sock:send(concat(lines, "\r\n") .. "\r\n\r\n" .. sent)
   return ngx.exit(ngx.HTTP_CLOSE)
 end
 
@@ -290,13 +294,17 @@ function M.handle()
     if fault.drop then return ngx.exit(ngx.HTTP_CLOSE) end
     if fault.status then
       local body = fault.body or default_error_body(fault.status)
-      if fault.truncate then return truncated(fault.status, body, fault.headers) end
+      if fault.truncate or fault.close then
+        return raw_then_close(fault.status, body, fault.headers, fault.truncate)
+      end
       return send(fault.status, body, fault.headers)
     end
   end
 
   local status, body = respond(headers, path, args, bad)
-  if fault and fault.truncate then return truncated(status, body) end
+  if fault and (fault.truncate or fault.close) then
+    return raw_then_close(status, body, nil, fault.truncate)
+  end
   return send(status, body)
 end
 

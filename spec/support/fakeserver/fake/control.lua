@@ -26,7 +26,8 @@ local function body()
 end
 
 local FAULT_KEYS = { match = "string", status = "number", body = "string", headers = "table",
-                     delay = "number", drop = "boolean", truncate = "boolean", times = "number" }
+                     delay = "number", drop = "boolean", truncate = "boolean", close = "boolean",
+                     times = "number" }
 
 function M.handle()
   local what = ngx.var.uri:match("^/__control/(%w+)$")

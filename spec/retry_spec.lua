@@ -1,0 +1,341 @@
+-- The retry policy, fault by fault through the fake server: what is retried, how long it waits,
+-- and how many requests reach the server.
+local helper = require "helper"
+local realtimekit = require "realtimekit"
+local request = require "realtimekit.request"
+local socket = require "socket"
+
+-- A client whose waits are recorded instead of slept.
+local function client(opts)
+  local waits = {}
+  local o = { sleep = function(s) waits[#waits + 1] = s end }
+  for k, v in pairs(opts or {}) do o[k] = v end
+  local c, s = helper.client(o)
+  return c, s, waits
+end
+
+-- An endpoint row for a method the seeds do not have yet, to check the policy per method.
+local function row_for(method)
+  return request.compile("test", method:lower(), {
+    http = method, path = "/accounts/{account_id}/realtime/kit/{app_id}/meetings",
+  })
+end
+
+local OK_OBJECT = '{"success":true,"data":{"id":"00000000-0000-4000-8000-000000000001"}}'
+
+describe("retries", function()
+  describe("of a GET", function()
+    for _, status in ipairs { 408, 409, 429, 500, 502, 503, 504 } do
+      it("retries a " .. status .. " and returns the next attempt's result", function()
+        local c, s, waits = client()
+        s:fault { status = status }
+        local page = assert(c.meetings:list { per_page = 2 })
+        assert.equal(2, #page.data)
+        assert.equal(2, s:stats().requests)
+        assert.equal(1, #waits)
+      end)
+    end
+
+    for _, status in ipairs { 400, 401, 403, 404, 422 } do
+      it("does not retry a " .. status, function()
+        local c, s, waits = client()
+        s:fault { status = status }
+        local _, err = c.meetings:list()
+        assert.equal(status, err.status)
+        assert.equal(1, err.attempts)
+        assert.equal(1, s:stats().requests)
+        assert.same({}, waits)
+      end)
+    end
+
+    it("backs off from 0.5 s, doubling, with up to a quarter less at random", function()
+      local c, s, waits = client { max_retries = 5 }
+      s:fault { status = 503, times = 5 }
+      assert(c.meetings:list())
+      assert.equal(6, s:stats().requests)
+      for i, nominal in ipairs { 0.5, 1, 2, 4, 8 } do
+        assert.is_true(waits[i] <= nominal and waits[i] >= nominal * 0.75,
+          "wait " .. i .. " was " .. waits[i])
+      end
+    end)
+
+    it("caps the backoff at 8 s", function()
+      local c, s, waits = client { max_retries = 7 }
+      s:fault { status = 500, times = 7 }
+      assert(c.meetings:list())
+      assert.is_true(waits[6] <= 8 and waits[6] >= 6)
+      assert.is_true(waits[7] <= 8 and waits[7] >= 6)
+    end)
+
+    it("gives up after max_retries with the last attempt's error and the count", function()
+      local c, s, waits = client()
+      s:fault { status = 503, times = 2 }
+      s:fault { status = 502, body = "<html>bad gateway</html>" }
+      local page, err = c.meetings:list()
+      assert.is_nil(page)
+      assert.equal("api", err.kind)
+      assert.equal(502, err.status)
+      assert.equal(3, err.attempts)
+      assert.equal(2, #waits)
+      assert.equal(3, s:stats().requests)
+      assert.matches("after 3 attempts", tostring(err))
+    end)
+
+    it("takes max_retries from the client and from the call", function()
+      local c, s = client { max_retries = 0 }
+      s:fault { status = 500, times = 10 }
+      local _, err = c.meetings:list()
+      assert.equal(1, err.attempts)
+      _, err = c.meetings:list { max_retries = 3 }
+      assert.equal(4, err.attempts)
+      assert.equal(5, s:stats().requests)
+      for _, bad in ipairs { -1, 1.5, 11, "2" } do
+        local _, e = c.meetings:list { max_retries = bad }
+        assert.equal("max_retries", e.param)
+        assert.is_nil(realtimekit.new { api_token = "t", max_retries = bad })
+      end
+      assert.equal(5, s:stats().requests)
+    end)
+
+    it("obeys x-should-retry either way", function()
+      local c, s = client()
+      s:fault { status = 400, headers = { ["x-should-retry"] = "true" } }
+      assert(c.meetings:list())
+      assert.equal(2, s:stats().requests)
+      s:reset()
+      s:fault { status = 503, headers = { ["x-should-retry"] = "false" } }
+      local _, err = c.meetings:list()
+      assert.equal(503, err.status)
+      assert.equal(1, s:stats().requests)
+    end)
+
+    it("does not retry a response it cannot decode", function()
+      local c, s = client()
+      s:fault { status = 200, body = "<html>captive portal</html>" }
+      local _, err = c.meetings:list()
+      assert.equal("decode", err.kind)
+      assert.equal(1, s:stats().requests)
+    end)
+  end)
+
+  describe("waits", function()
+    it("as long as Retry-After says, in seconds", function()
+      local c, s, waits = client()
+      s:fault { status = 429, headers = { ["Retry-After"] = "3" } }
+      assert(c.meetings:list())
+      assert.same({ 3 }, waits)
+    end)
+
+    it("as retry-after-ms says, before Retry-After", function()
+      local c, s, waits = client()
+      s:fault { status = 429, headers = { ["retry-after-ms"] = "250", ["Retry-After"] = "9" } }
+      assert(c.meetings:list())
+      assert.same({ 0.25 }, waits)
+    end)
+
+    it("until the HTTP date Retry-After gives", function()
+      local c, s, waits = client()
+      local date = os.date("!%a, %d %b %Y %H:%M:%S GMT", os.time() + 5)
+      s:fault { status = 503, headers = { ["Retry-After"] = date } }
+      assert(c.meetings:list())
+      assert.is_true(waits[1] >= 3 and waits[1] <= 6, tostring(waits[1]))
+    end)
+
+    it("not at all beyond max_retry_wait: the error carries the wait", function()
+      local c, s, waits = client()
+      s:fault { status = 429, headers = { ["Retry-After"] = "120" } }
+      local _, err = c.meetings:list()
+      assert.equal(429, err.status)
+      assert.equal(120, err.retry_after)
+      assert.matches("retry after 120s", tostring(err))
+      assert.same({}, waits)
+      assert.equal(1, s:stats().requests)
+
+      c, s, waits = client { max_retry_wait = 300 }
+      s:fault { status = 429, headers = { ["Retry-After"] = "120" } }
+      assert(c.meetings:list())
+      assert.same({ 120 }, waits)
+    end)
+
+    it("with a real sleep by default", function()
+      local c, s = helper.client()
+      s:fault { status = 503, headers = { ["retry-after-ms"] = "200" } }
+      local t0 = socket.gettime()
+      assert(c.meetings:list())
+      assert.is_true(socket.gettime() - t0 >= 0.2)
+    end)
+  end)
+
+  describe("of transport failures", function()
+    it("retries a dropped connection", function()
+      local c, s, waits = client { max_retries = 1 }
+      s:fault { drop = true }
+      assert(c.meetings:list())
+      assert.equal(1, #waits)
+    end)
+
+    it("retries a truncated body", function()
+      local c, s, waits = client()
+      s:fault { truncate = true }
+      local page = assert(c.meetings:list { per_page = 3 })
+      assert.equal(3, #page.data)
+      assert.equal(2, s:stats().requests)
+      assert.equal(1, #waits)
+    end)
+
+    it("retries a refused connection, then says network", function()
+      local probe = assert(socket.bind("127.0.0.1", 0))
+      local _, port = probe:getsockname()
+      probe:close()
+      local c, _, waits = client { base_url = "http://127.0.0.1:" .. port .. "/client/v4" }
+      local _, err = c.meetings:list()
+      assert.equal("network", err.kind)
+      assert.equal("COULDNT_CONNECT", err.transport_code)
+      assert.equal(3, err.attempts)
+      assert.equal(2, #waits)
+    end)
+
+    it("times out each attempt, never hangs, and retries a timeout", function()
+      local c, s = client { timeout = 0.3 }
+      s:fault { delay = 5, times = 3 }
+      local t0 = socket.gettime()
+      local _, err = c.meetings:list()
+      assert.equal("timeout", err.kind)
+      assert.equal(3, err.attempts)
+      assert.is_true(socket.gettime() - t0 < 3, "took " .. (socket.gettime() - t0))
+      s:fault { delay = 5 }
+      assert(c.meetings:list())
+    end)
+
+    it("does not retry TLS failures", function()
+      local s = helper.server()
+      local waits = {}
+      local c = helper.client { base_url = s.tls_url,
+                                sleep = function(w) waits[#waits + 1] = w end }
+      local _, err = c.meetings:list()
+      assert.equal("tls", err.kind)
+      assert.equal(1, err.attempts)
+      assert.same({}, waits)
+    end)
+  end)
+
+  describe("of POST and PATCH", function()
+    for _, method in ipairs { "POST", "PATCH" } do
+      it(method .. ": not after a 500, a plain 503, a drop or a timeout", function()
+        local c, s, waits = client { timeout = 0.5 }
+        local row = row_for(method)
+        for _, f in ipairs { { status = 500 }, { status = 503 }, { drop = true }, { delay = 3 },
+                             { status = 500, headers = { ["x-should-retry"] = "true" } } } do
+          s:reset()
+          s:fault(f)
+          s:fault { status = 200, body = OK_OBJECT }
+          local v, err = c:_object(row, {}, {})
+          assert.is_nil(v)
+          assert.equal(1, err.attempts)
+          assert.equal(1, s:stats().requests)
+          assert.equal(method, s:requests()[1].method)
+        end
+        assert.same({}, waits)
+      end)
+
+      it(method .. ": after a 429, or a 503 with Retry-After", function()
+        local c, s, waits = client()
+        local row = row_for(method)
+        for _, f in ipairs { { status = 429 },
+                             { status = 503, headers = { ["Retry-After"] = "1" } } } do
+          s:reset()
+          s:fault(f)
+          s:fault { status = 200, body = OK_OBJECT }
+          local v = assert(c:_object(row, {}, {}))
+          assert.equal("00000000-0000-4000-8000-000000000001", v.id)
+          assert.equal(2, s:stats().requests)
+        end
+        assert.equal(2, #waits)
+      end)
+
+      it(method .. ": after a refused connection", function()
+        local probe = assert(socket.bind("127.0.0.1", 0))
+        local _, port = probe:getsockname()
+        probe:close()
+        local c, _, waits = client { base_url = "http://127.0.0.1:" .. port .. "/client/v4" }
+        local _, err = c:_object(row_for(method), {}, {})
+        assert.equal(3, err.attempts)
+        assert.equal(2, #waits)
+      end)
+
+      it(method .. ": never sent twice by libcurl on a kept-alive connection", function()
+        local c, s = client()
+        assert(c.meetings:list { per_page = 1 })
+        s:fault { drop = true }
+        local _, err = c:_object(row_for(method), {}, {})
+        assert.equal("network", err.kind)
+        assert.equal(2, s:stats().requests)
+      end)
+    end
+
+    for _, method in ipairs { "PUT", "DELETE" } do
+      it(method .. " is retried like GET", function()
+        local c, s = client()
+        s:fault { status = 500 }
+        s:fault { status = 200, body = OK_OBJECT }
+        assert(c:_object(row_for(method), {}, {}))
+        assert.equal(2, s:stats().requests)
+      end)
+    end
+  end)
+
+  describe("in a walk", function()
+    it("retries the failing page and loses or repeats nothing", function()
+      local c, s = client()
+      s:fault { status = 503, match = "page_no=2" }
+      s:fault { drop = true, match = "page_no=3" }
+      local seen, n = {}, 0
+      for m in c.meetings:each() do
+        assert.is_nil(seen[m.id])
+        seen[m.id] = true
+        n = n + 1
+      end
+      assert.equal(300, n)
+      local queries = {}
+      for _, r in ipairs(s:requests()) do queries[#queries + 1] = r.query end
+      assert.equal("page_no=2&per_page=100", queries[2])
+      assert.equal("page_no=2&per_page=100", queries[3])
+    end)
+
+    it("raises the last error with its attempts when a page keeps failing", function()
+      local c, s = client()
+      s:fault { status = 500, match = "page_no=2", times = 3 }
+      local n = 0
+      local err = helper.raised(function() for _ in c.meetings:each() do n = n + 1 end end)
+      assert.equal(100, n)
+      assert.equal(500, err.status)
+      assert.equal(3, err.attempts)
+      assert.equal(4, s:stats().requests)
+    end)
+  end)
+
+  describe("connections", function()
+    it("replaces a kept-alive connection the server closed", function()
+      local c, s = client { max_retries = 0 }
+      s:fault { close = true }
+      assert(c.meetings:list { per_page = 1 })
+      assert(c.meetings:list { per_page = 1 })
+      assert(c.meetings:list { per_page = 1 })
+      assert.same({ requests = 3, connections = 2 }, s:stats())
+    end)
+  end)
+
+  describe("large responses", function()
+    it("refuses a body above max_body without retrying", function()
+      local c, s = client { max_body = 100000 }
+      s:fault { status = 200,
+                body = '{"success":true,"data":[],"pad":"' .. string.rep("x", 200000) .. '"}' }
+      local _, err = c.meetings:list()
+      assert.equal("decode", err.kind)
+      assert.matches("larger than the limit of 100000 bytes", err.message)
+      assert.equal(1, s:stats().requests)
+      assert(c.meetings:list())
+      assert.is_nil(realtimekit.new { api_token = "t", max_body = 0 })
+    end)
+  end)
+end)
