@@ -290,7 +290,8 @@ function M.page_of(row, raw)
     return nil, "the response's " .. table.concat(row.items, ".") .. " is not a list"
   end
   for i = 1, n do
-    if type(items[i]) ~= "table" then
+    -- A JSON array decodes to a table too; one with elements is told apart by its [1].
+    if type(items[i]) ~= "table" or items[i][1] ~= nil then
       return nil, format("the response's %s[%d] is not an object", table.concat(row.items, "."), i)
     end
   end

@@ -1,0 +1,186 @@
+-- Hostile input from both sides: arguments that must be refused before anything is sent, and
+-- responses that must become decode or api errors, never a Lua error from inside the library.
+local helper = require "helper"
+local realtimekit = require "realtimekit"
+local cjson = require "cjson"
+
+local UUID = "36d01e74-838a-4de1-a00c-a0c4b03f8368"
+local LONG = string.rep("a", 5000)
+
+describe("hostile arguments", function()
+  -- { method, positional args..., params, the parameter the error must name }
+  local cases = {}
+  local function case(method, args, param) cases[#cases + 1] = { method, args, param } end
+
+  for _, id in ipairs { "../" .. UUID, UUID .. "/..", UUID .. "?x=1", UUID .. "#f", "%2e%2e",
+                        UUID .. "\r\nX: 1", UUID .. "\n", UUID .. "\0", " " .. UUID, UUID .. " ",
+                        LONG, "", {}, true, 1, 0 / 0, (UUID:gsub("-", "")) } do
+    case("meetings:get", { id }, "meeting_id")
+    case("meetings:participants", { id }, "meeting_id")
+  end
+  for _, v in ipairs { -1, 1.5, 2 ^ 53, 1 / 0, -1 / 0, 0 / 0, "1", "", {}, true } do
+    case("meetings:list", { { page_no = v } }, "page_no")
+    case("meetings:list", { { per_page = v } }, "per_page")
+    case("sessions:list", { { page_no = v } }, "page_no")
+    case("meetings:participants", { UUID, { per_page = v } }, "per_page")
+  end
+  for _, v in ipairs { "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z",
+                       "2026-01-01", "2026-01-01T00:00:00", "yesterday", "", LONG, -1, 1 / 0,
+                       0 / 0, 1e300, {}, true } do
+    case("meetings:list", { { start_time = v } }, "start_time")
+    case("sessions:list", { { end_time = v } }, "end_time")
+  end
+  for _, v in ipairs { "active", "ACTIVE ", "", "LIVE", 1, true } do
+    case("meetings:list", { { status = v } }, "status")
+  end
+  for _, v in ipairs { "live", "ACTIVE", "" } do
+    case("sessions:list", { { status = v } }, "status")
+  end
+  for _, v in ipairs { "created_at", "minutes_consumed", "" } do
+    case("sessions:list", { { sort_by = v } }, "sort_by")
+  end
+  for _, v in ipairs { "asc", "DSC", "" } do
+    case("sessions:list", { { sort_order = v } }, "sort_order")
+  end
+  for _, v in ipairs { "\255\254", "a\0b", LONG .. LONG, 5, {} } do
+    case("meetings:list", { { search = v } }, "search")
+    case("sessions:list", { { search = v } }, "search")
+  end
+  for _, v in ipairs { "a/b", "a?b", "a#b", "a%2Fb", "..", ".", "", "a b", "a\r\nb", 7, LONG } do
+    case("meetings:list", { { app_id = v } }, "app_id")
+  end
+  for _, v in ipairs { "x/y", "", string.rep("a", 33), "abc-def", "a\0", 12 } do
+    case("sessions:list", { { account_id = v } }, "account_id")
+  end
+  for _, k in ipairs { "colour", "pageNo", "PAGE_NO", "limit", "offset" } do
+    case("meetings:list", { { [k] = 1 } }, k)
+    case("sessions:list", { { [k] = 1 } }, k)
+  end
+  case("meetings:get", { UUID, { page_no = 1 } }, "page_no")
+  case("meetings:participants", { UUID, { status = "ACTIVE" } }, "status")
+
+  it("are each refused with invalid_argument naming the parameter, and nothing is sent", function()
+    local c, s = helper.client()
+    for i, k in ipairs(cases) do
+      local resource, method = k[1]:match("^(%w+):(%w+)$")
+      local obj = c[resource]
+      local unpack = rawget(table, "unpack") or rawget(_G, "unpack")
+      local ok, v, err = pcall(obj[method], obj, unpack(k[2]))
+      local label = "case " .. i .. " " .. k[1] .. " " .. k[3]
+      assert.is_true(ok, label .. ": raised " .. tostring(v))
+      assert.is_nil(v, label)
+      assert.is_true(realtimekit.is_error(err), label)
+      assert.equal("invalid_argument", err.kind, label)
+      assert.equal(k[3], err.param, label .. ": named " .. tostring(err.param))
+      assert.is_nil(tostring(err):find("[\r\n%z]"), label)
+    end
+    assert.is_true(#cases > 150)
+    assert.equal(0, s:stats().requests)
+  end)
+
+  it("in iterators are raised before the first request", function()
+    local c, s = helper.client()
+    for _, params in ipairs { { per_page = 0 }, { per_page = -5 }, { limit = 1.5 },
+                              { limit = "10" }, { status = "x" }, { page_no = 0.5 }, { x = 1 } } do
+      local err = helper.raised(function() c.meetings:each(params) end)
+      assert.equal("invalid_argument", err.kind)
+    end
+    assert.equal(0, s:stats().requests)
+  end)
+end)
+
+describe("hostile responses", function()
+  local function expect_error(c, s, fault, kinds, label)
+    s:reset()
+    s:fault(fault)
+    local ok, page, err = pcall(c.meetings.list, c.meetings, { per_page = 5 })
+    assert.is_true(ok, label .. ": raised " .. tostring(page))
+    assert.is_nil(page, label)
+    assert.is_true(realtimekit.is_error(err), label)
+    assert.is_truthy(kinds[err.kind], label .. ": kind " .. tostring(err.kind))
+    assert.is_string(tostring(err))
+    return err
+  end
+
+  local deep = string.rep("[", 100000) .. string.rep("]", 100000)
+  local deep_obj = string.rep('{"a":', 2000) .. "1" .. string.rep("}", 2000)
+  local bodies = {
+    "", " ", "null", "true", "42", '"text"', "[]", "{}",
+    "<html><body>502 Bad Gateway</body></html>",
+    '{"success":true}', '{"success":true,"data":null}', '{"success":true,"data":"x"}',
+    '{"success":true,"data":{}}' .. "trailing", '{"success":true,"data":[1,2,3]}',
+    '{"success":true,"data":[{"id":1},"x"]}', '{"success":true,"data":[[1]]}',
+    '{"success":true,"data":[],"paging":"x"}', '{"success":true,"data":[],"paging":[]}',
+    '{"success":true,"data":[],"paging":{"total_count":"3","start_offset":1,"end_offset":0}}',
+    '{"success":true,"data":[],"paging":{"start_offset":1,"end_offset":0}}',
+    '{"success":true,"data":[],"paging":{"start_offset":1,"end_offset":0,"total_count":-1}}',
+    '{"success":true,"data":[],"paging":{"start_offset":1,"end_offset":0,"total_count":1.5}}',
+    '{"success":true,"data":[],"paging":{"start_offset":1,"end_offset":0,"total_count":1e999}}',
+    '{"success":true,"data":[{"id":"x","n":1e999}],"paging":{"start_offset":1e400}}',
+    '{"success":true,"data":[' .. string.rep('{"id":"a"},', 10) .. "]}",
+    '{"success":"yes","data":{"a":1}}',
+    deep, deep_obj, '{"success":true,"data":["\\ud800"]}', "\239\187\191{}", "\0\0\0",
+    '{"success":true,"data":[{"id":"\255"}]}{"x":1}',
+  }
+
+  it("give decode errors for 2xx bodies of the wrong shape, never a Lua error", function()
+    local c, s = helper.client()
+    for i, body in ipairs(bodies) do
+      local err = expect_error(c, s, { status = 200, body = body }, { decode = true, api = true },
+        "body " .. i)
+      assert.equal(200, err.status)
+      assert.is_true(#(err.body or "") <= 512)
+    end
+  end)
+
+  it("give api errors for failures with odd bodies, never a Lua error", function()
+    local c, s = helper.client { max_retries = 0 }
+    for i, body in ipairs(bodies) do
+      local err = expect_error(c, s, { status = 500, body = body }, { api = true }, "body " .. i)
+      assert.equal(500, err.status)
+      assert.is_true(err.retryable)
+    end
+    for i, body in ipairs { '{"success":false,"errors":"x"}',
+                            '{"success":false,"errors":[1,"x",{}]}',
+                            '{"success":false,"error":5}', '{"success":false,"error":{"code":{}}}',
+                            '{"success":false,"errors":[{"code":1e999,"message":{}}]}' } do
+      expect_error(c, s, { status = 400, body = body }, { api = true }, "error body " .. i)
+    end
+  end)
+
+  it("decode huge but valid numbers without losing whole ones", function()
+    local c, s = helper.client()
+    s:fault { status = 200, body = '{"success":true,"data":[{"id":"x","big":9007199254740993,' ..
+      '"huge":1e300,"neg":-0}],"paging":{"start_offset":1,"end_offset":1,"total_count":1}}' }
+    local page = assert(c.meetings:list())
+    assert.equal(1e300, page.data[1].huge)
+    assert.is_number(page.data[1].big)
+  end)
+
+  it("from a cut connection are network errors", function()
+    local c, s = helper.client { max_retries = 0 }
+    expect_error(c, s, { truncate = true }, { network = true }, "truncate")
+    expect_error(c, s, { drop = true }, { network = true }, "drop")
+    expect_error(c, s, { status = 200, body = cjson.encode { success = true, data = {} },
+                         truncate = true }, { network = true }, "truncated 200")
+  end)
+end)
+
+describe("TLS", function()
+  it("refuses a certificate for another host name, even from a trusted CA", function()
+    local s = helper.server()
+    local c = helper.client { base_url = s.wrong_host_tls_url, ca_file = s.ca_file }
+    local page, err = c.meetings:list()
+    assert.is_nil(page)
+    assert.equal("tls", err.kind)
+    assert.equal(0, s:stats().requests)
+  end)
+
+  it("refuses an unknown CA, and trusts a private one given as ca_file", function()
+    local s = helper.server()
+    local _, err = helper.client { base_url = s.tls_url }.meetings:list()
+    assert.equal("tls", err.kind)
+    assert(helper.client { base_url = s.tls_url, ca_file = s.ca_file }.meetings:list())
+    assert.equal(1, s:stats().requests)
+  end)
+end)
