@@ -117,6 +117,21 @@ describe("the fake RealtimeKit server", function()
     assert.same({}, s:requests())
   end)
 
+  it("grows the meetings to a benchmark's size and back", function()
+    s:config { meetings_total = 100000 }
+    local _, body = get(s, app .. "/meetings?page_no=1000&per_page=100")
+    assert.same({ start_offset = 99901, end_offset = 100000, total_count = 100000 }, body.paging)
+    assert.equal(100, #body.data)
+    assert.equal("000186a0-0000-4000-8000-0000000186a0", body.data[100].id)
+    local status, one = get(s, app .. "/meetings/" .. body.data[100].id)
+    assert.equal(200, status)
+    assert.equal(body.data[100].created_at, one.data.created_at)
+    s:config { meetings_total = 300 }
+    _, body = get(s, app .. "/meetings")
+    assert.equal(300, body.paging.total_count)
+    assert.has_error(function() s:config { meetings_total = 10 } end)
+  end)
+
   it("drops a connection without an answer when told", function()
     s:fault { drop = true }
     local ok, err = http.request(s.url .. app .. "/meetings")

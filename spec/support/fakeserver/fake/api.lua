@@ -155,7 +155,7 @@ local function list_meetings(app, args)
 end
 
 local function list_participants(app, meeting, args)
-  local items, paging = page_of(app.participants[meeting.id], args)
+  local items, paging = page_of(app.participants[meeting.id] or {}, args)
   local where = state.config.participants_paging
   if where == "data" then
     return '{"success":true,"data":{"participants":' .. items .. ',"paging":' .. paging .. '}}'

@@ -7,6 +7,7 @@ local M = {}
 
 local DEFAULTS = {
   latency = 0,
+  meetings_total = data.MEETINGS,
   max_per_page = 100,
   sessions_paging = "none",
   meetings_paging = "top",
@@ -72,8 +73,40 @@ function M.configure(t)
       return nil, "config " .. k .. " must be top, data or none"
     end
   end
+  if t.meetings_total and (t.meetings_total < data.MEETINGS or t.meetings_total > 1000000
+                           or t.meetings_total % 1 ~= 0) then
+    return nil, "config meetings_total must be a whole number from " .. data.MEETINGS
+      .. " to 1000000"
+  end
   for k, v in pairs(t) do M.config[k] = v end
+  if t.meetings_total then M.scale_meetings(t.meetings_total) end
   return true
+end
+
+--- Grows (or shrinks back) the main app's meetings to n: meeting i > 300 is meeting
+-- ((i - 1) % 300) + 1 under an id and a creation time of its own. For benchmarks that walk
+-- thousands of pages; the JSON of each is made once, here.
+function M.scale_meetings(n)
+  local app = M.apps[data.APP_ID]
+  local list = app.meetings
+  for i = #list, n + 1, -1 do
+    app.meeting_by_id[list[i].id] = nil
+    list[i] = nil
+  end
+  local base_time = data.parse_time(list[1].item.created_at) - 3600
+  for i = #list + 1, n do
+    local base = list[(i - 1) % data.MEETINGS + 1]
+    local copy = {}
+    for k, v in pairs(base.item) do copy[k] = v end
+    copy.id = string.format("%08x-0000-4000-8000-%012x", i, i)
+    local created = base_time + i * 3600
+    copy.created_at = data.format_time(created)
+    copy.updated_at = data.format_time(created + 60)
+    local e = { item = base.item, json = cjson.encode(copy), id = copy.id, title = base.title,
+                created = created, index = i }
+    list[i] = e
+    app.meeting_by_id[e.id] = e
+  end
 end
 
 --- Takes the first queued fault that matches "path?query", using up one of its times.
