@@ -10,6 +10,9 @@ extern "C" {
 
 #define RTK_VERSION "0.1.0"
 
+/* Transfers one client can have under way at once (rtk_client_start). */
+#define RTK_MAX_TRANSFERS 64
+
 #if defined(_WIN32)
 #define RTK_API __declspec(dllexport)
 #elif defined(__GNUC__)
@@ -68,12 +71,37 @@ RTK_API rtk_status rtk_global_init(void);
  * keeps one connection alive between requests; it is not safe to share across threads. */
 RTK_API rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err);
 
-/* One HTTP request, no retry. On failure, rtk_client_errmsg and rtk_client_errname tell why.
- * POST and PATCH go on a new connection, so that libcurl never sends them twice on its own. */
+/* One HTTP request, no retry; blocks until it ends. On failure, rtk_client_errmsg and
+ * rtk_client_errname tell why. POST and PATCH go on a new connection, so that libcurl never sends
+ * them twice on its own. Transfers started with rtk_client_start make progress meanwhile. */
 RTK_API rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_response *res);
 
-/* Header i (0-based) of the last response: name lower-cased, value trimmed. Returns 0 past
- * the end. */
+/* Non-blocking use: start transfers, drive them with rtk_client_poll, read each with
+ * rtk_client_result, then free it with rtk_client_release. Transfers to one host share the
+ * client's connections (HTTP/2 multiplexes them onto one). */
+
+/* Starts a request and returns at once with its id in *id. RTK_EINVAL for a bad request or when
+ * RTK_MAX_TRANSFERS are under way or unreleased. The request's strings may be freed on return. */
+RTK_API rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id);
+
+/* Does the I/O that is ready, waiting up to timeout_ms (0: not at all) for some when nothing has
+ * finished. Writes the ids of transfers that finished since the last call (up to max) to ids and
+ * returns how many. */
+RTK_API size_t rtk_client_poll(rtk_client *c, long timeout_ms, unsigned *ids, size_t max);
+
+/* How many started transfers have not finished. */
+RTK_API size_t rtk_client_running(const rtk_client *c);
+
+/* The outcome of a finished transfer, as rtk_client_request gives it; the header accessors,
+ * rtk_client_errmsg and rtk_client_errname then read this transfer. The body stays valid until
+ * the transfer is released. */
+RTK_API rtk_status rtk_client_result(rtk_client *c, unsigned id, rtk_response *res);
+
+/* Frees a transfer's slot for reuse; cancels it if it is still running. Unknown ids are ignored. */
+RTK_API void rtk_client_release(rtk_client *c, unsigned id);
+
+/* Header i (0-based) of the last response read (rtk_client_request or rtk_client_result): name
+ * lower-cased, value trimmed. Returns 0 past the end. */
 RTK_API int rtk_client_header_at(const rtk_client *c, size_t i, const char **name,
                                  const char **value);
 

@@ -17,22 +17,47 @@
 #define RTK_DEFAULT_MAX_BODY ((size_t)64 * 1024 * 1024)
 #define RTK_MAX_HEADER_BYTES ((size_t)256 * 1024)
 #define RTK_MAX_HEADERS 512
+#define RTK_KEEP_BUFFER ((size_t)1024 * 1024) /* a slot keeps a body buffer up to this size */
 
-struct rtk_client {
+enum { RTK_SLOT_FREE, RTK_SLOT_RUNNING, RTK_SLOT_DONE };
+
+/* One transfer: an easy handle with its buffers. Slots are made on demand and reused, so the
+ * buffers of a walk are allocated once. */
+typedef struct rtk_xfer {
+  rtk_client *c;
   CURL *easy;
-  char *auth;        /* "Authorization: Bearer <token>"; wiped before it is freed */
-  char *user_agent;
-  long connect_timeout_ms;
-  long timeout_ms;
+  struct curl_slist *headers; /* this request's, wiped and freed when it ends */
   rtk_buf body;
-  rtk_buf hdrs;      /* "name\0value\0" pairs of the last response */
+  rtk_buf hdrs;      /* "name\0value\0" pairs of the response */
   size_t hoff[RTK_MAX_HEADERS]; /* offset of each pair's name in hdrs */
   size_t hcount;
   int toolarge;      /* set by the callbacks when a limit stopped the transfer */
   int nomem;
+  int state;
+  int reported;      /* its end was handed out by rtk_client_poll */
+  unsigned id;
+  rtk_status result;
+  long status;
   const char *errname;
   char errmsg[CURL_ERROR_SIZE + 64];
   char errbuf[CURL_ERROR_SIZE];
+} rtk_xfer;
+
+struct rtk_client {
+  CURLM *multi;      /* owns the connection cache every slot shares */
+  char *auth;        /* "Authorization: Bearer <token>"; wiped before it is freed */
+  char *user_agent;
+  char *ca_file;
+  long connect_timeout_ms;
+  long timeout_ms;
+  size_t max_body;
+  rtk_xfer *slots[RTK_MAX_TRANSFERS];
+  size_t nslots;
+  unsigned next_id;
+  rtk_xfer *current;  /* the transfer whose response the accessors read */
+  rtk_xfer *blocking; /* the last transfer of rtk_client_request, kept until the next one */
+  const char *errname;
+  char errmsg[CURL_ERROR_SIZE + 64];
 };
 
 /* The only mutable file-scope state: libcurl's global init runs once per process. */
@@ -165,14 +190,20 @@ static rtk_status rtk_fail(rtk_client *c, rtk_status s, const char *name, const 
   return s;
 }
 
+static void rtk_xfer_fail(rtk_xfer *x, rtk_status s, const char *name, const char *msg) {
+  x->result = s;
+  x->errname = name;
+  snprintf(x->errmsg, sizeof x->errmsg, "%s", msg);
+}
+
 static size_t rtk_on_body(char *p, size_t size, size_t n, void *ud) {
-  rtk_client *c = (rtk_client *)ud;
+  rtk_xfer *x = (rtk_xfer *)ud;
   size_t len = size * n;
-  if (rtk_buf_append(&c->body, p, len) != 0) {
-    if (rtk_buf_toolarge(&c->body, len))
-      c->toolarge = 1;
+  if (rtk_buf_append(&x->body, p, len) != 0) {
+    if (rtk_buf_toolarge(&x->body, len))
+      x->toolarge = 1;
     else
-      c->nomem = 1;
+      x->nomem = 1;
     return 0; /* a short count makes libcurl stop with CURLE_WRITE_ERROR */
   }
   return len;
@@ -180,30 +211,30 @@ static size_t rtk_on_body(char *p, size_t size, size_t n, void *ud) {
 
 /* Pre-sizes the body buffer from Content-Length, so a body is copied once into it and never
  * moved by a realloc. A length above the limit stops the transfer before any of the body. */
-static int rtk_presize(rtk_client *c, const char *v) {
+static int rtk_presize(rtk_xfer *x, const char *v) {
   char *end;
   unsigned long long n;
   if (!isdigit((unsigned char)*v))
     return 0;
   n = strtoull(v, &end, 10);
-  if (n > (unsigned long long)c->body.limit) {
-    c->toolarge = 1;
+  if (n > (unsigned long long)x->body.limit) {
+    x->toolarge = 1;
     return -1;
   }
-  rtk_buf_reserve(&c->body, (size_t)n); /* best effort: a failure here only costs reallocs */
+  rtk_buf_reserve(&x->body, (size_t)n); /* best effort: a failure here only costs reallocs */
   return 0;
 }
 
 static size_t rtk_on_header(char *p, size_t size, size_t n, void *ud) {
-  rtk_client *c = (rtk_client *)ud;
+  rtk_xfer *x = (rtk_xfer *)ud;
   size_t len = size * n, nlen, vlen, start, i;
   const char *colon, *v, *end;
 
   if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
     /* A new status line (after a 1xx or a proxy's CONNECT reply): keep only the final response. */
-    c->hdrs.len = 0;
-    c->hcount = 0;
-    c->body.len = 0;
+    x->hdrs.len = 0;
+    x->hcount = 0;
+    x->body.len = 0;
     return len;
   }
   end = p + len;
@@ -212,8 +243,8 @@ static size_t rtk_on_header(char *p, size_t size, size_t n, void *ud) {
   colon = (const char *)memchr(p, ':', (size_t)(end - p));
   if (colon == NULL || colon == p)
     return len; /* the blank line ending the block, or a line we do not understand */
-  if (c->hcount == RTK_MAX_HEADERS) {
-    c->toolarge = 1;
+  if (x->hcount == RTK_MAX_HEADERS) {
+    x->toolarge = 1;
     return 0;
   }
   nlen = (size_t)(colon - p);
@@ -224,24 +255,24 @@ static size_t rtk_on_header(char *p, size_t size, size_t n, void *ud) {
     end--;
   vlen = (size_t)(end - v);
 
-  start = c->hdrs.len;
-  if (rtk_buf_reserve(&c->hdrs, start + nlen + vlen + 2) != 0) {
-    if (rtk_buf_toolarge(&c->hdrs, nlen + vlen + 2))
-      c->toolarge = 1;
+  start = x->hdrs.len;
+  if (rtk_buf_reserve(&x->hdrs, start + nlen + vlen + 2) != 0) {
+    if (rtk_buf_toolarge(&x->hdrs, nlen + vlen + 2))
+      x->toolarge = 1;
     else
-      c->nomem = 1;
+      x->nomem = 1;
     return 0;
   }
   for (i = 0; i < nlen; i++)
-    c->hdrs.data[start + i] = (char)tolower((unsigned char)p[i]);
-  c->hdrs.data[start + nlen] = '\0';
-  memcpy(c->hdrs.data + start + nlen + 1, v, vlen);
-  c->hdrs.data[start + nlen + 1 + vlen] = '\0';
-  c->hdrs.len = start + nlen + vlen + 2;
-  c->hoff[c->hcount++] = start;
+    x->hdrs.data[start + i] = (char)tolower((unsigned char)p[i]);
+  x->hdrs.data[start + nlen] = '\0';
+  memcpy(x->hdrs.data + start + nlen + 1, v, vlen);
+  x->hdrs.data[start + nlen + 1 + vlen] = '\0';
+  x->hdrs.len = start + nlen + vlen + 2;
+  x->hoff[x->hcount++] = start;
 
-  if (nlen == 14 && memcmp(c->hdrs.data + start, "content-length", 14) == 0 &&
-      rtk_presize(c, c->hdrs.data + start + nlen + 1) != 0)
+  if (nlen == 14 && memcmp(x->hdrs.data + start, "content-length", 14) == 0 &&
+      rtk_presize(x, x->hdrs.data + start + nlen + 1) != 0)
     return 0;
   return len;
 }
@@ -294,8 +325,7 @@ rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err) {
   c->connect_timeout_ms = opts->connect_timeout_ms ? opts->connect_timeout_ms
                                                    : RTK_DEFAULT_CONNECT_TIMEOUT_MS;
   c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : RTK_DEFAULT_TIMEOUT_MS;
-  c->body.limit = opts->max_body ? opts->max_body : RTK_DEFAULT_MAX_BODY;
-  c->hdrs.limit = RTK_MAX_HEADER_BYTES;
+  c->max_body = opts->max_body ? opts->max_body : RTK_DEFAULT_MAX_BODY;
   c->errname = "";
 
   n = strlen(opts->token) + sizeof "Authorization: Bearer ";
@@ -309,35 +339,66 @@ rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err) {
     snprintf(ua, sizeof ua, "realtimekit-c/%s (libcurl/%s)", RTK_VERSION, rtk_curl_version());
     c->user_agent = rtk_strdup(ua);
   }
-  c->easy = curl_easy_init();
-  if (c->auth == NULL || c->user_agent == NULL || c->easy == NULL) {
+  if (opts->ca_file != NULL)
+    c->ca_file = rtk_strdup(opts->ca_file);
+  c->multi = curl_multi_init();
+  if (c->auth == NULL || c->user_agent == NULL || c->multi == NULL ||
+      (opts->ca_file != NULL && c->ca_file == NULL)) {
     rtk_client_free(c);
     *err = RTK_ENOMEM;
     return NULL;
   }
-
-  /* Options that hold for the handle's whole life; per-request ones are set in request. */
-  curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);   /* no SIGALRM in a host program */
-  curl_easy_setopt(c->easy, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect could carry the token away */
-#if LIBCURL_VERSION_NUM >= 0x075500
-  curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-  curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-  curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (opts->ca_file != NULL)
-    curl_easy_setopt(c->easy, CURLOPT_CAINFO, opts->ca_file);
-  curl_easy_setopt(c->easy, CURLOPT_USERAGENT, c->user_agent);
-  curl_easy_setopt(c->easy, CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
-  curl_easy_setopt(c->easy, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
-  curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, rtk_on_body);
-  curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c);
-  curl_easy_setopt(c->easy, CURLOPT_HEADERFUNCTION, rtk_on_header);
-  curl_easy_setopt(c->easy, CURLOPT_HEADERDATA, c);
+  /* Parallel transfers to an HTTP/2 server share one connection. */
+  curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
   *err = RTK_OK;
   return c;
+}
+
+/* A new transfer slot with the options that hold for its whole life. */
+static rtk_xfer *rtk_xfer_new(rtk_client *c) {
+  rtk_xfer *x = (rtk_xfer *)calloc(1, sizeof *x);
+  if (x == NULL)
+    return NULL;
+  x->easy = curl_easy_init();
+  if (x->easy == NULL) {
+    free(x);
+    return NULL;
+  }
+  x->c = c;
+  x->body.limit = c->max_body;
+  x->hdrs.limit = RTK_MAX_HEADER_BYTES;
+  x->errname = "";
+  curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (void *)x);
+  curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);   /* no SIGALRM in a host program */
+  curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect could carry the token away */
+#if LIBCURL_VERSION_NUM >= 0x075500
+  curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (c->ca_file != NULL)
+    curl_easy_setopt(x->easy, CURLOPT_CAINFO, c->ca_file);
+  curl_easy_setopt(x->easy, CURLOPT_USERAGENT, c->user_agent);
+  curl_easy_setopt(x->easy, CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
+  curl_easy_setopt(x->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
+  curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, rtk_on_body);
+  curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, (void *)x);
+  curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, rtk_on_header);
+  curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, (void *)x);
+  return x;
+}
+
+static void rtk_xfer_free(rtk_xfer *x) {
+  if (x == NULL)
+    return;
+  curl_easy_cleanup(x->easy);
+  rtk_slist_free_wiped(x->headers);
+  rtk_buf_free(&x->body);
+  rtk_buf_free(&x->hdrs);
+  free(x);
 }
 
 static int rtk_method_ok(const char *m) {
@@ -379,25 +440,62 @@ oom:
   return NULL;
 }
 
-rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_response *res) {
+static rtk_xfer *rtk_find(const rtk_client *c, unsigned id) {
+  size_t i;
+  for (i = 0; i < c->nslots; i++)
+    if (c->slots[i]->state != RTK_SLOT_FREE && c->slots[i]->id == id)
+      return c->slots[i];
+  return NULL;
+}
+
+/* Ends a transfer libcurl reported done: its outcome, its handle out of the multi. */
+static void rtk_finish(rtk_xfer *x, CURLcode rc) {
+  curl_multi_remove_handle(x->c->multi, x->easy);
+  rtk_slist_free_wiped(x->headers);
+  x->headers = NULL;
+  x->state = RTK_SLOT_DONE;
+  if (rc == CURLE_OK) {
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+    x->result = RTK_OK;
+  } else if (x->toolarge) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "response larger than the limit of %lu bytes",
+             (unsigned long)x->body.limit);
+    rtk_xfer_fail(x, RTK_ETOOLARGE, "RESPONSE_TOO_LARGE", msg);
+  } else if (x->nomem) {
+    rtk_xfer_fail(x, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+  } else {
+    rtk_xfer_fail(x, rtk_curl_status(rc), rtk_curl_name(rc),
+                  x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+  }
+}
+
+/* Moves every transfer libcurl has finished to the done state. */
+static void rtk_collect(rtk_client *c) {
+  CURLMsg *m;
+  int left;
+  while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
+    if (m->msg == CURLMSG_DONE) {
+      void *priv = NULL;
+      curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+      if (priv != NULL)
+        rtk_finish((rtk_xfer *)priv, m->data.result);
+    }
+  }
+}
+
+rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id) {
   struct curl_slist *headers;
   const char *const *h;
-  CURLcode rc;
+  rtk_xfer *x = NULL;
   int sends_body;
-  long status = 0;
+  size_t i;
 
-  if (c == NULL || req == NULL || res == NULL)
+  if (c == NULL || req == NULL)
     return RTK_EINVAL;
   c->errname = "";
   c->errmsg[0] = '\0';
-  c->errbuf[0] = '\0';
-  c->body.len = 0;
-  c->hdrs.len = 0;
-  c->hcount = 0;
-  c->toolarge = c->nomem = 0;
-  memset(res, 0, sizeof *res);
-
-  if (c->easy == NULL)
+  if (c->multi == NULL)
     return rtk_fail(c, RTK_EINVAL, "CLOSED", "the client is closed");
   if (req->method == NULL || !rtk_method_ok(req->method))
     return rtk_fail(c, RTK_EINVAL, "BAD_METHOD", "method must be GET, POST, PUT, PATCH or DELETE");
@@ -411,65 +509,202 @@ rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_respons
   if (req->timeout_ms < 0 || req->connect_timeout_ms < 0)
     return rtk_fail(c, RTK_EINVAL, "BAD_TIMEOUT", "timeouts cannot be negative");
 
+  for (i = 0; i < c->nslots && x == NULL; i++)
+    if (c->slots[i]->state == RTK_SLOT_FREE)
+      x = c->slots[i];
+  if (x == NULL) {
+    if (c->nslots == RTK_MAX_TRANSFERS)
+      return rtk_fail(c, RTK_EINVAL, "TOO_MANY_TRANSFERS",
+                      "too many transfers at once on one client");
+    if ((x = rtk_xfer_new(c)) == NULL)
+      return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+    c->slots[c->nslots++] = x;
+  }
+
   sends_body = strcmp(req->method, "GET") != 0 &&
                (strcmp(req->method, "DELETE") != 0 || req->body != NULL);
   headers = rtk_request_headers(c, req, sends_body);
   if (headers == NULL)
     return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
 
+  x->headers = headers;
+  x->body.len = 0;
+  x->hdrs.len = 0;
+  x->hcount = 0;
+  x->toolarge = x->nomem = 0;
+  x->reported = 0;
+  x->status = 0;
+  x->result = RTK_OK;
+  x->errname = "";
+  x->errmsg[0] = '\0';
+  x->errbuf[0] = '\0';
+
   /* Every per-request option is set each time, so nothing carries over from the last request. */
-  curl_easy_setopt(c->easy, CURLOPT_URL, req->url);
-  curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS,
+  curl_easy_setopt(x->easy, CURLOPT_URL, req->url);
+  /* Over TLS, wait for a connection that may multiplex (HTTP/2) rather than open another one
+   * beside it; plain HTTP is HTTP/1.1 here, where waiting would only serialise. */
+  curl_easy_setopt(x->easy, CURLOPT_PIPEWAIT, strncmp(req->url, "https://", 8) == 0 ? 1L : 0L);
+  curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS,
                    req->connect_timeout_ms ? req->connect_timeout_ms : c->connect_timeout_ms);
-  curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : c->timeout_ms);
+  curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : c->timeout_ms);
   if (sends_body) {
-    curl_easy_setopt(c->easy, CURLOPT_POST, 1L);
-    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+    curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
                      (curl_off_t)(req->body != NULL ? req->body_len : 0));
-    curl_easy_setopt(c->easy, CURLOPT_COPYPOSTFIELDS, req->body != NULL ? req->body : "");
+    curl_easy_setopt(x->easy, CURLOPT_COPYPOSTFIELDS, req->body != NULL ? req->body : "");
   } else {
-    curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
   }
-  curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST,
+  curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST,
                    strcmp(req->method, "GET") == 0 || strcmp(req->method, "POST") == 0
                        ? NULL
                        : req->method);
   /* libcurl sends a request again by itself when a reused connection closes before any byte of
    * the answer arrives. For POST and PATCH that could create or change something twice, so they
    * get a connection of their own, which libcurl never re-sends on; later requests may reuse it. */
-  curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT,
+  curl_easy_setopt(x->easy, CURLOPT_FRESH_CONNECT,
                    strcmp(req->method, "POST") == 0 || strcmp(req->method, "PATCH") == 0 ? 1L : 0L);
 
-  rc = curl_easy_perform(c->easy);
-  curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
-  rtk_slist_free_wiped(headers);
-
-  if (rc != CURLE_OK) {
-    if (c->toolarge) {
-      char msg[96];
-      snprintf(msg, sizeof msg, "response larger than the limit of %lu bytes",
-               (unsigned long)c->body.limit);
-      return rtk_fail(c, RTK_ETOOLARGE, "RESPONSE_TOO_LARGE", msg);
-    }
-    if (c->nomem)
-      return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
-    return rtk_fail(c, rtk_curl_status(rc), rtk_curl_name(rc),
-                    c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+  if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK) {
+    rtk_slist_free_wiped(x->headers);
+    x->headers = NULL;
+    return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
   }
-  curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
-  res->status = status;
-  res->body = c->body.data != NULL ? c->body.data : "";
-  res->body_len = c->body.len;
-  res->header_count = c->hcount;
+  if (++c->next_id == 0)
+    c->next_id = 1;
+  x->id = c->next_id;
+  x->state = RTK_SLOT_RUNNING;
+  if (id != NULL)
+    *id = x->id;
   return RTK_OK;
+}
+
+/* Lists finished transfers not yet handed out, up to max of them. */
+static size_t rtk_report(rtk_client *c, unsigned *ids, size_t max) {
+  size_t i, n = 0;
+  for (i = 0; i < c->nslots && n < max; i++) {
+    rtk_xfer *x = c->slots[i];
+    if (x->state == RTK_SLOT_DONE && !x->reported) {
+      x->reported = 1;
+      ids[n++] = x->id;
+    }
+  }
+  return n;
+}
+
+size_t rtk_client_poll(rtk_client *c, long timeout_ms, unsigned *ids, size_t max) {
+  int running = 0;
+  size_t n;
+  if (c == NULL || c->multi == NULL || ids == NULL || max == 0)
+    return 0;
+  curl_multi_perform(c->multi, &running);
+  rtk_collect(c);
+  n = rtk_report(c, ids, max);
+  if (n == 0 && running > 0 && timeout_ms > 0) {
+#if LIBCURL_VERSION_NUM >= 0x074200
+    curl_multi_poll(c->multi, NULL, 0, (int)(timeout_ms > 2147483647L ? 2147483647L : timeout_ms),
+                    NULL);
+#else
+    curl_multi_wait(c->multi, NULL, 0, (int)(timeout_ms > 2147483647L ? 2147483647L : timeout_ms),
+                    NULL);
+#endif
+    curl_multi_perform(c->multi, &running);
+    rtk_collect(c);
+    n = rtk_report(c, ids, max);
+  }
+  return n;
+}
+
+size_t rtk_client_running(const rtk_client *c) {
+  size_t i, n = 0;
+  if (c == NULL)
+    return 0;
+  for (i = 0; i < c->nslots; i++)
+    if (c->slots[i]->state == RTK_SLOT_RUNNING)
+      n++;
+  return n;
+}
+
+rtk_status rtk_client_result(rtk_client *c, unsigned id, rtk_response *res) {
+  rtk_xfer *x;
+  if (c == NULL || res == NULL)
+    return RTK_EINVAL;
+  memset(res, 0, sizeof *res);
+  x = rtk_find(c, id);
+  if (x == NULL)
+    return rtk_fail(c, RTK_EINVAL, "NO_SUCH_TRANSFER", "no such transfer");
+  if (x->state != RTK_SLOT_DONE)
+    return rtk_fail(c, RTK_EINVAL, "NOT_FINISHED", "the transfer has not finished");
+  c->current = x;
+  c->errname = x->errname;
+  snprintf(c->errmsg, sizeof c->errmsg, "%s", x->errmsg);
+  if (x->result != RTK_OK)
+    return x->result;
+  res->status = x->status;
+  res->body = x->body.data != NULL ? x->body.data : "";
+  res->body_len = x->body.len;
+  res->header_count = x->hcount;
+  return RTK_OK;
+}
+
+void rtk_client_release(rtk_client *c, unsigned id) {
+  rtk_xfer *x;
+  if (c == NULL || (x = rtk_find(c, id)) == NULL)
+    return;
+  if (x->state == RTK_SLOT_RUNNING)
+    curl_multi_remove_handle(c->multi, x->easy); /* cancels it */
+  rtk_slist_free_wiped(x->headers);
+  x->headers = NULL;
+  x->state = RTK_SLOT_FREE;
+  x->body.len = 0;
+  x->hdrs.len = 0;
+  x->hcount = 0;
+  if (x->body.cap > RTK_KEEP_BUFFER)
+    rtk_buf_free(&x->body);
+  if (c->current == x)
+    c->current = NULL;
+  if (c->blocking == x)
+    c->blocking = NULL;
+}
+
+rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_response *res) {
+  rtk_status st;
+  rtk_xfer *x;
+  unsigned id = 0;
+  int running;
+  if (c == NULL || req == NULL || res == NULL)
+    return RTK_EINVAL;
+  memset(res, 0, sizeof *res);
+  if (c->blocking != NULL)
+    rtk_client_release(c, c->blocking->id);
+  st = rtk_client_start(c, req, &id);
+  if (st != RTK_OK)
+    return st;
+  x = rtk_find(c, id);
+  x->reported = 1; /* its end is this call's, not rtk_client_poll's */
+  for (;;) {
+    curl_multi_perform(c->multi, &running);
+    rtk_collect(c);
+    if (x->state == RTK_SLOT_DONE)
+      break;
+#if LIBCURL_VERSION_NUM >= 0x074200
+    curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
+#else
+    curl_multi_wait(c->multi, NULL, 0, 1000, NULL);
+#endif
+  }
+  x->reported = 1;
+  c->blocking = x;
+  return rtk_client_result(c, id, res);
 }
 
 int rtk_client_header_at(const rtk_client *c, size_t i, const char **name, const char **value) {
   const char *n;
-  if (c == NULL || i >= c->hcount)
+  const rtk_xfer *x;
+  if (c == NULL || (x = c->current) == NULL || i >= x->hcount)
     return 0;
-  n = c->hdrs.data + c->hoff[i];
+  n = x->hdrs.data + x->hoff[i];
   if (name != NULL)
     *name = n;
   if (value != NULL)
@@ -523,16 +758,24 @@ const char *rtk_client_user_agent(const rtk_client *c) {
 }
 
 void rtk_client_free(rtk_client *c) {
+  size_t i;
   if (c == NULL)
     return;
-  if (c->easy != NULL)
-    curl_easy_cleanup(c->easy);
-  c->easy = NULL;
+  for (i = 0; i < c->nslots; i++) {
+    if (c->slots[i]->state == RTK_SLOT_RUNNING)
+      curl_multi_remove_handle(c->multi, c->slots[i]->easy);
+    rtk_xfer_free(c->slots[i]);
+    c->slots[i] = NULL;
+  }
+  c->nslots = 0;
+  if (c->multi != NULL)
+    curl_multi_cleanup(c->multi); /* closes the cached connections */
+  c->multi = NULL;
   rtk_wipe_free(c->auth);
   c->auth = NULL;
   free(c->user_agent);
   c->user_agent = NULL;
-  rtk_buf_free(&c->body);
-  rtk_buf_free(&c->hdrs);
+  free(c->ca_file);
+  c->ca_file = NULL;
   free(c);
 }

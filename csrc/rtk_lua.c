@@ -114,30 +114,24 @@ static int rtk_lua_new(lua_State *L) {
   return 1;
 }
 
-/* client:request(method, url [, body [, opts]]) -> body, status, headers
- *                                              | nil, kind, message, name */
-static int rtk_lua_request(lua_State *L) {
-  rtk_ud *u = rtk_checkud(L, 1);
-  const char *extra[RTK_MAX_EXTRA_HEADERS + 1];
-  rtk_request req;
-  rtk_response res;
-  rtk_status st;
+/* Reads the arguments method, url [, body [, opts]] at index 2 onwards into req. extra holds
+ * the header lines; the strings stay referenced by the arguments, on the stack. */
+static void rtk_read_request(lua_State *L, rtk_request *req, const char **extra) {
   size_t i, nh = 0;
-  const char *name, *value;
-
-  memset(&req, 0, sizeof req);
-  req.method = luaL_checkstring(L, 2);
-  req.url = luaL_checkstring(L, 3);
+  memset(req, 0, sizeof *req);
+  req->method = luaL_checkstring(L, 2);
+  req->url = luaL_checkstring(L, 3);
   if (!lua_isnoneornil(L, 4))
-    req.body = luaL_checklstring(L, 4, &req.body_len);
+    req->body = luaL_checklstring(L, 4, &req->body_len);
   if (!lua_isnoneornil(L, 5)) {
     luaL_checktype(L, 5, LUA_TTABLE);
-    req.timeout_ms = rtk_opt_ms(L, 5, "timeout", 5);
-    req.connect_timeout_ms = rtk_opt_ms(L, 5, "connect_timeout", 5);
+    req->timeout_ms = rtk_opt_ms(L, 5, "timeout", 5);
+    req->connect_timeout_ms = rtk_opt_ms(L, 5, "connect_timeout", 5);
     lua_getfield(L, 5, "headers");
     if (!lua_isnil(L, -1)) {
       int hidx = lua_gettop(L);
-      luaL_argcheck(L, lua_type(L, hidx) == LUA_TTABLE, 5, "'headers' must be an array of strings");
+      luaL_argcheck(L, lua_type(L, hidx) == LUA_TTABLE, 5,
+                    "'headers' must be an array of strings");
       nh = rtk_rawlen(L, hidx);
       luaL_argcheck(L, nh <= RTK_MAX_EXTRA_HEADERS, 5, "too many headers");
       for (i = 0; i < nh; i++) {
@@ -151,23 +145,25 @@ static int rtk_lua_request(lua_State *L) {
     lua_pop(L, 1); /* the headers table stays referenced by opts, at index 5 */
   }
   extra[nh] = NULL;
-  req.headers = nh > 0 ? extra : NULL;
+  req->headers = nh > 0 ? extra : NULL;
+}
 
-  st = rtk_client_request(u->c, &req, &res);
-  if (st == RTK_EINVAL)
-    return luaL_error(L, "%s", rtk_client_errmsg(u->c));
+/* Pushes the outcome of a finished request: body, status, headers | nil, kind, message, name. */
+static int rtk_push_result(lua_State *L, rtk_client *c, rtk_status st, const rtk_response *res) {
+  size_t i;
+  const char *name, *value;
   if (st != RTK_OK) {
     lua_pushnil(L);
     lua_pushstring(L, rtk_status_kind(st));
-    lua_pushstring(L, rtk_client_errmsg(u->c));
-    lua_pushstring(L, rtk_client_errname(u->c));
+    lua_pushstring(L, rtk_client_errmsg(c));
+    lua_pushstring(L, rtk_client_errname(c));
     return 4;
   }
   /* The body goes from the client's buffer into the Lua string: the one copy it needs. */
-  lua_pushlstring(L, res.body, res.body_len);
-  lua_pushinteger(L, (lua_Integer)res.status);
-  lua_createtable(L, 0, (int)res.header_count);
-  for (i = 0; rtk_client_header_at(u->c, i, &name, &value); i++) {
+  lua_pushlstring(L, res->body, res->body_len);
+  lua_pushinteger(L, (lua_Integer)res->status);
+  lua_createtable(L, 0, (int)res->header_count);
+  for (i = 0; rtk_client_header_at(c, i, &name, &value); i++) {
     lua_getfield(L, -1, name);
     if (lua_isnil(L, -1)) {
       lua_pop(L, 1);
@@ -180,6 +176,92 @@ static int rtk_lua_request(lua_State *L) {
     lua_setfield(L, -2, name);
   }
   return 3;
+}
+
+/* client:request(method, url [, body [, opts]]) -> body, status, headers
+ *                                              | nil, kind, message, name */
+static int rtk_lua_request(lua_State *L) {
+  rtk_ud *u = rtk_checkud(L, 1);
+  const char *extra[RTK_MAX_EXTRA_HEADERS + 1];
+  rtk_request req;
+  rtk_response res;
+  rtk_status st;
+  rtk_read_request(L, &req, extra);
+  st = rtk_client_request(u->c, &req, &res);
+  if (st == RTK_EINVAL)
+    return luaL_error(L, "%s", rtk_client_errmsg(u->c));
+  return rtk_push_result(L, u->c, st, &res);
+}
+
+/* client:start(method, url [, body [, opts]]) -> id | nil, kind, message, name
+ * Starts a request without waiting for it; client:poll() drives it. */
+static int rtk_lua_start(lua_State *L) {
+  rtk_ud *u = rtk_checkud(L, 1);
+  const char *extra[RTK_MAX_EXTRA_HEADERS + 1];
+  rtk_request req;
+  rtk_status st;
+  unsigned id = 0;
+  rtk_read_request(L, &req, extra);
+  st = rtk_client_start(u->c, &req, &id);
+  if (st == RTK_EINVAL)
+    return luaL_error(L, "%s", rtk_client_errmsg(u->c));
+  if (st != RTK_OK)
+    return rtk_push_result(L, u->c, st, NULL);
+  lua_pushinteger(L, (lua_Integer)id);
+  return 1;
+}
+
+/* client:poll([timeout]) -> array of the ids that finished since the last poll (maybe empty).
+ * Does the I/O that is ready; with a timeout in seconds, waits up to that long for some when
+ * nothing has finished. */
+static int rtk_lua_poll(lua_State *L) {
+  rtk_ud *u = rtk_checkud(L, 1);
+  unsigned ids[RTK_MAX_TRANSFERS];
+  lua_Number t = luaL_optnumber(L, 2, 0);
+  size_t i, n;
+  luaL_argcheck(L, t >= 0 && t <= 2147483.0, 2, "timeout must be from 0 to 2147483 seconds");
+  n = rtk_client_poll(u->c, (long)ceil(t * 1000.0), ids, RTK_MAX_TRANSFERS);
+  lua_createtable(L, (int)n, 0);
+  for (i = 0; i < n; i++) {
+    lua_pushinteger(L, (lua_Integer)ids[i]);
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+  return 1;
+}
+
+static unsigned rtk_check_id(lua_State *L, int idx) {
+  lua_Number n = luaL_checknumber(L, idx);
+  luaL_argcheck(L, n >= 1 && n <= 4294967295.0 && n == floor(n), idx, "not a transfer id");
+  return (unsigned)n;
+}
+
+/* client:result(id) -> body, status, headers | nil, kind, message, name, and frees the
+ * transfer. Raises for an id that is unknown or not finished. */
+static int rtk_lua_result(lua_State *L) {
+  rtk_ud *u = rtk_checkud(L, 1);
+  unsigned id = rtk_check_id(L, 2);
+  rtk_response res;
+  rtk_status st = rtk_client_result(u->c, id, &res);
+  int n;
+  if (st == RTK_EINVAL)
+    return luaL_error(L, "%s", rtk_client_errmsg(u->c));
+  n = rtk_push_result(L, u->c, st, &res);
+  rtk_client_release(u->c, id);
+  return n;
+}
+
+/* client:cancel(id): stops a transfer and frees it; unknown ids are ignored. */
+static int rtk_lua_cancel(lua_State *L) {
+  rtk_ud *u = rtk_checkud(L, 1);
+  rtk_client_release(u->c, rtk_check_id(L, 2));
+  return 0;
+}
+
+/* client:running() -> how many started transfers have not finished. */
+static int rtk_lua_running(lua_State *L) {
+  rtk_ud *u = rtk_checkud(L, 1);
+  lua_pushinteger(L, (lua_Integer)rtk_client_running(u->c));
+  return 1;
 }
 
 /* client:redact(s) -> s with every occurrence of the token replaced by "[REDACTED]". */
@@ -235,6 +317,11 @@ static int rtk_lua_tostring(lua_State *L) {
 
 static const luaL_Reg rtk_client_methods[] = {
   {"request", rtk_lua_request},
+  {"start", rtk_lua_start},
+  {"poll", rtk_lua_poll},
+  {"result", rtk_lua_result},
+  {"cancel", rtk_lua_cancel},
+  {"running", rtk_lua_running},
   {"redact", rtk_lua_redact},
   {"user_agent", rtk_lua_user_agent},
   {"close", rtk_lua_close},
