@@ -1,0 +1,474 @@
+-- The benchmark of issue 4, run by bench/run (which builds build/bench/measure, installs the
+-- TypeScript SDK and starts the fake server) under Lua 5.4 with luasocket.
+-- Runs each contender as a whole process through build/bench/measure (wall time, CPU time and
+-- peak RSS from wait4), checks that every run walked every item, prints one markdown table per
+-- setting and writes them, the machine and the issue's targets to BENCHMARKS.md.
+-- Environment: what `fake-realtimekit start` exports, plus BENCH_RUNS (runs per contender
+-- without latency, default 5), BENCH_RUNS_LATENCY (default 3), BENCH_RUNS_STARTUP (default 10),
+-- BENCH_OUT (default BENCHMARKS.md).
+package.path = "spec/?.lua;" .. package.path
+local socket = require "socket"
+local server = require "support.server"
+
+local RUNS = tonumber(os.getenv("BENCH_RUNS") or "5")
+local RUNS_LATENCY = tonumber(os.getenv("BENCH_RUNS_LATENCY") or "3")
+local RUNS_STARTUP = tonumber(os.getenv("BENCH_RUNS_STARTUP") or "10")
+local OUT = os.getenv("BENCH_OUT") or "BENCHMARKS.md"
+local TMP = os.getenv("REALTIMEKIT_FAKE_DIR") .. "/bench"
+local MEASURE = "build/bench/measure"
+
+local function log(...)
+  io.stderr:write(table.concat({ ... }), "\n")
+  io.stderr:flush()
+end
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+local function write_file(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+-- The first line a shell command prints, or nil.
+local function first_line(cmd)
+  local p = io.popen(cmd .. " 2>/dev/null")
+  local out = p:read("*a") or ""
+  p:close()
+  return out:match("^%s*([^\n]-)%s*\n") or (out ~= "" and out) or nil
+end
+
+local function q(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function has(cmd)
+  return os.execute("command -v " .. cmd .. " >/dev/null 2>&1") == true
+end
+
+local function median(list)
+  local t = {}
+  for i, v in ipairs(list) do t[i] = v end
+  table.sort(t)
+  local n = #t
+  if n == 0 then return nil end
+  local mid = math.floor(n / 2)
+  if n % 2 == 1 then return t[mid + 1] end
+  return (t[mid] + t[mid + 1]) / 2
+end
+
+local s = assert(server.attach(os.getenv("REALTIMEKIT_FAKE_DIR")))
+assert(os.execute("mkdir -p " .. q(TMP)))
+
+-- Title bytes of the first n meetings, from the fake server's own data set (meeting i past the
+-- first 300 repeats meeting (i - 1) % 300 + 1), so a contender that skips an item is caught.
+local data = dofile("spec/support/fakeserver/fake/data.lua")
+local base_meetings = data.build().apps[data.APP_ID].meetings
+local function expected_title_bytes(n)
+  local t = 0
+  for i = 1, n do
+    local title = base_meetings[(i - 1) % #base_meetings + 1].title
+    if type(title) == "string" then t = t + #title end
+  end
+  return t
+end
+
+---------------------------------------------------------------------------------------------
+-- Contenders. cmd is a shell word list run through measure; env a shell prefix.
+
+local RTK54 = "LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/5.4/?.so;;' "
+local RTKJIT = "LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/luajit/?.so;;' "
+local NODE = "NODE_PATH=bench/node/node_modules "
+local have_luajit = has("luajit") and read_file("build/luajit/realtimekit/core.so") ~= nil
+
+local walkers = {
+  { id = "rtk", name = "realtimekit sequential (Lua 5.4)",
+    env = RTK54, cmd = "lua5.4 bench/contenders/realtimekit.lua" },
+  have_luajit and { id = "rtk_jit", name = "realtimekit sequential (LuaJIT)",
+    env = RTKJIT, cmd = "luajit bench/contenders/realtimekit.lua" } or nil,
+  { id = "rtk_c4", name = "realtimekit concurrency 4 (Lua 5.4)",
+    env = RTK54, cmd = "lua5.4 bench/contenders/realtimekit.lua 4" },
+  { id = "rtk_c8", name = "realtimekit concurrency 8 (Lua 5.4)",
+    env = RTK54, cmd = "lua5.4 bench/contenders/realtimekit.lua 8" },
+  { id = "curl", name = "curl CLI, one connection, no decode", curl = true },
+  { id = "luasocket", name = "luasocket http.request + lua-cjson (Lua 5.4)",
+    env = "", cmd = "lua5.4 bench/contenders/luasocket.lua" },
+  { id = "ts", name = "Cloudflare TS SDK (node)",
+    env = NODE, cmd = "node bench/contenders/ts-sdk.js" },
+}
+-- A nil in the list above (no LuaJIT) leaves a hole: pack it.
+do
+  local packed = {}
+  for i = 1, 7 do if walkers[i] then packed[#packed + 1] = walkers[i] end end
+  walkers = packed
+end
+
+local starters = {
+  { id = "rtk_start", name = "realtimekit: require + 1 request (Lua 5.4)",
+    env = RTK54, cmd = "lua5.4 bench/contenders/startup.lua" },
+  have_luajit and { id = "rtk_start_jit", name = "realtimekit: require + 1 request (LuaJIT)",
+    env = RTKJIT, cmd = "luajit bench/contenders/startup.lua" } or false,
+  { id = "ts_start", name = "TS SDK: require + 1 request (node)",
+    env = NODE, cmd = "node bench/contenders/startup-ts.js" },
+  { id = "lua_bare", name = "baseline: lua5.4 -e '' (no work)", env = "", cmd = "lua5.4 -e ''",
+    bare = true },
+  { id = "node_bare", name = "baseline: node -e '' (no work)", env = "", cmd = "node -e ''",
+    bare = true },
+}
+do
+  local packed = {}
+  for i = 1, 5 do if starters[i] then packed[#packed + 1] = starters[i] end end
+  starters = packed
+end
+
+---------------------------------------------------------------------------------------------
+-- Running one contender once.
+
+-- Runs c once for a walk of `pages` pages; returns { wall, cpu, rss_kb, conns } or nil, why.
+-- why is "unsupported" when the contender says the build lacks what it needs (exit 3).
+local function run_once(c, pages)
+  local report, out, err = TMP .. "/report", TMP .. "/stdout", TMP .. "/stderr"
+  os.remove(report)
+  local cmd = c.cmd
+  if c.curl then cmd = "curl -K " .. q(c.curl_config) end
+  local before = s:stats()
+  os.execute((c.env or "") .. MEASURE .. " " .. q(report) .. " " .. cmd .. " >" .. q(out) ..
+    " 2>" .. q(err))
+  local after = s:stats()
+  local r = read_file(report) or ""
+  local wall, user, sys, rss, status = r:match("^(%S+) (%S+) (%S+) (%d+) (%d+)")
+  if not wall then return nil, "measure failed: " .. (read_file(err) or "") end
+  status = tonumber(status)
+  local stdout = read_file(out) or ""
+  if status == 3 then return nil, "unsupported", read_file(err) end
+  if status ~= 0 then
+    return nil, ("exit %d: %s%s"):format(status, stdout:sub(1, 300),
+      (read_file(err) or ""):sub(1, 600))
+  end
+  local result = {
+    wall = tonumber(wall), cpu = tonumber(user) + tonumber(sys), rss = tonumber(rss),
+    requests = after.requests - before.requests, conns = after.connections - before.connections,
+  }
+  -- Every run must have done the whole job.
+  if c.curl then
+    local n, bad = 0, 0
+    for code in stdout:gmatch("(%d+) %d+\n") do
+      n = n + 1
+      if code ~= "200" then bad = bad + 1 end
+    end
+    if n ~= pages or bad > 0 then
+      return nil, ("curl fetched %d pages (%d not 200), expected %d"):format(n, bad, pages)
+    end
+  elseif c.bare then
+    return result
+  elseif pages == 1 then
+    if stdout ~= "items=100\n" then return nil, "unexpected output: " .. stdout end
+  else
+    local items, bytes = stdout:match("^items=(%d+) title_bytes=(%d+)")
+    local want_items = pages * 100
+    local want_bytes = expected_title_bytes(want_items)
+    if tonumber(items) ~= want_items or tonumber(bytes) ~= want_bytes then
+      return nil, ("walked items=%s title_bytes=%s, expected items=%d title_bytes=%d"):format(
+        tostring(items), tostring(bytes), want_items, want_bytes)
+    end
+  end
+  if result.requests ~= pages then
+    return nil, ("the server saw %d requests, expected %d"):format(result.requests, pages)
+  end
+  return result
+end
+
+-- Measures every contender of a setting, runs interleaved (round robin) so that a noisy moment
+-- of the machine spreads over all of them. Returns results by contender id:
+-- { na = why } or { wall, cpu, rss, conns (medians), runs = n }.
+local function measure(setting, contenders)
+  local pages, runs = setting.pages, setting.runs
+  s:config { meetings_total = math.max(pages * 100, data.MEETINGS), latency = setting.latency }
+  for _, c in ipairs(contenders) do
+    if c.curl then
+      c.curl_config = TMP .. "/curl-" .. pages .. ".cfg"
+      assert(os.execute("lua5.4 bench/contenders/curl-config.lua " .. pages .. " >"
+        .. q(c.curl_config)))
+    end
+  end
+  local samples, results = {}, {}
+  local t0 = socket.gettime()
+  for round = setting.warmup and 0 or 1, runs do
+    for _, c in ipairs(contenders) do
+      if not results[c.id] then
+        local r, why, detail = run_once(c, pages)
+        if not r and why == "unsupported" then
+          results[c.id] = { na = "n/a (not supported by this build)" }
+          log("  ", c.name, ": ", ((detail or ""):gsub("\n+$", "")))
+        elseif not r then
+          error(("%s, %s: %s"):format(setting.title, c.name, why), 0)
+        elseif round > 0 then
+          samples[c.id] = samples[c.id] or {}
+          table.insert(samples[c.id], r)
+        end
+      end
+    end
+    log(("  %s: round %d of %d done (%.1f s)"):format(setting.short, round, runs,
+      socket.gettime() - t0))
+  end
+  for _, c in ipairs(contenders) do
+    if not results[c.id] then
+      local list = samples[c.id]
+      local function med(field)
+        local vals = {}
+        for i, r in ipairs(list) do vals[i] = r[field] end
+        return median(vals)
+      end
+      results[c.id] = { wall = med("wall"), cpu = med("cpu"), rss = med("rss"),
+                        conns = med("conns"), runs = #list }
+    end
+  end
+  return results
+end
+
+---------------------------------------------------------------------------------------------
+-- Tables.
+
+local function ms(x) return ("%.0f"):format(x * 1000) end
+local function ms1(x) return ("%.1f"):format(x * 1000) end
+local function mib(kb) return ("%.1f"):format(kb / 1024) end
+local function ratio(a, b)
+  if not a or not b or b == 0 then return "–" end
+  return ("%.2f×"):format(a / b)
+end
+
+local function walk_table(contenders, results, setting)
+  local floor, naive = results.curl, results.luasocket
+  local lines = {
+    "| contender | wall ms | CPU ms | peak RSS MiB | connections | wall ÷ curl "
+      .. "| wall ÷ luasocket |",
+    "|---|--:|--:|--:|--:|--:|--:|",
+  }
+  for _, c in ipairs(contenders) do
+    local r = results[c.id]
+    if r.na then
+      lines[#lines + 1] = ("| %s | %s | | | | | |"):format(c.name, r.na)
+    else
+      lines[#lines + 1] = ("| %s | %s | %s | %s | %d | %s | %s |"):format(c.name,
+        setting.fine and ms1(r.wall) or ms(r.wall), setting.fine and ms1(r.cpu) or ms(r.cpu),
+        mib(r.rss), r.conns, ratio(r.wall, floor.wall), ratio(r.wall, naive.wall))
+    end
+  end
+  return table.concat(lines, "\n")
+end
+
+local function startup_table(contenders, results)
+  local lines = {
+    "| process | wall ms | CPU ms | peak RSS MiB |",
+    "|---|--:|--:|--:|",
+  }
+  for _, c in ipairs(contenders) do
+    local r = results[c.id]
+    lines[#lines + 1] = ("| %s | %s | %s | %s |"):format(c.name, ms1(r.wall), ms1(r.cpu),
+      mib(r.rss))
+  end
+  return table.concat(lines, "\n")
+end
+
+---------------------------------------------------------------------------------------------
+-- The run.
+
+local started = socket.gettime()
+local load_before = (read_file("/proc/loadavg") or ""):match("^(%S+ %S+ %S+)") or "?"
+local settings = {
+  startup = { title = "(d) Start-up: a fresh process, require + one request (page 1 of 100)",
+    short = "start-up", pages = 1, latency = 0, runs = RUNS_STARTUP, warmup = true },
+  small = { title = "(c) 10 pages of 100 meetings, no added latency",
+    short = "10 pages", pages = 10, latency = 0, runs = RUNS, warmup = true, fine = true },
+  latency = { title = "(b) 25 ms server latency per request, 100 pages of 100 meetings",
+    short = "100 pages, 25 ms", pages = 100, latency = 0.025, runs = RUNS_LATENCY },
+  big = { title = "(a) No added latency, 1,000 pages of 100 meetings",
+    short = "1,000 pages", pages = 1000, latency = 0, runs = RUNS, warmup = true },
+}
+
+s:reset()
+-- Growing the data set is the slow direction for the server, so the order is by size.
+log("(d) start-up")
+local r_start = measure(settings.startup, starters)
+log("(c) 10 pages")
+local r_small = measure(settings.small, walkers)
+log("(b) 25 ms latency, 100 pages")
+local r_lat = measure(settings.latency, walkers)
+log("(a) no latency, 1,000 pages")
+local r_big = measure(settings.big, walkers)
+s:reset()
+local elapsed = socket.gettime() - started
+local load_after = (read_file("/proc/loadavg") or ""):match("^(%S+ %S+ %S+)") or "?"
+
+---------------------------------------------------------------------------------------------
+-- Targets of issue 4, computed from the numbers.
+
+local targets = {}
+local function target(name, ok, detail)
+  local status
+  if ok == nil then
+    status = "**missed** (not measurable: concurrency not supported by this build)"
+  else
+    status = ok and "met" or "**missed**"
+  end
+  targets[#targets + 1] = ("| %s | %s | %s |"):format(name, status, detail)
+end
+
+for _, pair in ipairs { { "1,000 pages", r_big }, { "100 pages, 25 ms", r_lat } } do
+  local label, r = pair[1], pair[2]
+  target("Sequential no slower than the luasocket loop (" .. label .. ")",
+    r.rtk.wall <= r.luasocket.wall,
+    ("%s ms vs %s ms (%s)"):format(ms(r.rtk.wall), ms(r.luasocket.wall),
+      ratio(r.rtk.wall, r.luasocket.wall)))
+  target("Sequential within 2.5× of the curl floor (" .. label .. ")",
+    r.rtk.wall <= 2.5 * r.curl.wall,
+    ("%s ms vs %s ms (%s)"):format(ms(r.rtk.wall), ms(r.curl.wall),
+      ratio(r.rtk.wall, r.curl.wall)))
+end
+
+if r_lat.rtk_c8.na then
+  target("Concurrency 8 at least 5× faster than sequential (25 ms)", nil,
+    ("sequential %s ms; concurrency 8 %s"):format(ms(r_lat.rtk.wall), r_lat.rtk_c8.na))
+else
+  target("Concurrency 8 at least 5× faster than sequential (25 ms)",
+    r_lat.rtk.wall >= 5 * r_lat.rtk_c8.wall,
+    ("%s ms vs %s ms: %.1f× faster"):format(ms(r_lat.rtk.wall), ms(r_lat.rtk_c8.wall),
+      r_lat.rtk.wall / r_lat.rtk_c8.wall))
+end
+
+target("Peak RSS walking 1,000 pages within 1.5× of 10 pages (sequential)",
+  r_big.rtk.rss <= 1.5 * r_small.rtk.rss,
+  ("%s MiB vs %s MiB (%s)"):format(mib(r_big.rtk.rss), mib(r_small.rtk.rss),
+    ratio(r_big.rtk.rss, r_small.rtk.rss)))
+if not r_big.rtk_c8.na then
+  target("Peak RSS walking 1,000 pages within 1.5× of 10 pages (concurrency 8)",
+    r_big.rtk_c8.rss <= 1.5 * r_small.rtk_c8.rss,
+    ("%s MiB vs %s MiB (%s)"):format(mib(r_big.rtk_c8.rss), mib(r_small.rtk_c8.rss),
+      ratio(r_big.rtk_c8.rss, r_small.rtk_c8.rss)))
+end
+
+target("`require \"realtimekit\"` + one request under 30 ms (Lua 5.4)",
+  r_start.rtk_start.wall < 0.030, ms1(r_start.rtk_start.wall) .. " ms")
+
+for _, pair in ipairs {
+  { "1,000 pages", r_big, "rtk", "ts" }, { "100 pages, 25 ms", r_lat, "rtk", "ts" },
+  { "10 pages", r_small, "rtk", "ts" }, { "start-up", r_start, "rtk_start", "ts_start" },
+} do
+  local label, r, a, b = pair[1], pair[2], pair[3], pair[4]
+  target("Sequential ahead of the TS SDK on wall time (" .. label .. ")",
+    r[a].wall < r[b].wall, ("%s ms vs %s ms (%s)"):format(ms1(r[a].wall), ms1(r[b].wall),
+      ratio(r[a].wall, r[b].wall)))
+  target("Sequential ahead of the TS SDK on memory (" .. label .. ")",
+    r[a].rss < r[b].rss, ("%s MiB vs %s MiB (%s)"):format(mib(r[a].rss), mib(r[b].rss),
+      ratio(r[a].rss, r[b].rss)))
+end
+
+---------------------------------------------------------------------------------------------
+-- The machine.
+
+local function cpu_model()
+  local info = read_file("/proc/cpuinfo") or ""
+  return info:match("model name%s*:%s*([^\n]+)") or "unknown"
+end
+local function mem_total()
+  local kb = (read_file("/proc/meminfo") or ""):match("MemTotal:%s*(%d+)")
+  return kb and ("%.1f GiB"):format(tonumber(kb) / 1024 / 1024) or "unknown"
+end
+local libcurl_rtk = first_line(RTK54 .. "lua5.4 -e 'print(require(\"realtimekit\").curl_version)'")
+local sdk_pkg = read_file("bench/node/node_modules/cloudflare/package.json") or ""
+local commit = first_line("git rev-parse --short HEAD") or "unknown"
+if first_line("git status --porcelain -- lua csrc") then commit = commit .. " + uncommitted" end
+
+local machine = {
+  "| | |", "|---|---|",
+  "| date | " .. os.date("!%Y-%m-%d %H:%M UTC") .. " |",
+  "| realtimekit | " .. commit .. " |",
+  "| CPU | " .. cpu_model() .. " |",
+  "| cores | " .. (first_line("nproc") or "?") .. " |",
+  "| memory | " .. mem_total() .. " |",
+  "| kernel | " .. (first_line("uname -sr") or "?") .. " |",
+  "| OS | " .. (first_line(". /etc/os-release && echo \"$PRETTY_NAME\"") or "?") .. " |",
+  "| Lua | " .. (first_line("lua5.4 -v 2>&1") or "?") .. " |",
+  "| LuaJIT | " .. (have_luajit and first_line("luajit -v 2>&1") or "not used") .. " |",
+  "| node | " .. (first_line("node --version") or "?") .. " |",
+  "| TS SDK | cloudflare " .. (sdk_pkg:match('"version"%s*:%s*"([^"]+)"') or "?") .. " |",
+  "| curl CLI | " .. (first_line("curl --version") or "?") .. " |",
+  "| realtimekit's libcurl | " .. (libcurl_rtk or "?") .. " |",
+  "| load average (1, 5, 15 min) | " .. load_before .. " before the run, " .. load_after
+    .. " after |",
+  "| server | fake RealtimeKit (spec/support): "
+    .. (first_line("nginx -v 2>&1") or "nginx") .. ", 1 worker, plain HTTP on loopback |",
+}
+
+---------------------------------------------------------------------------------------------
+-- Output.
+
+local function runs_note(setting)
+  return ("Median of %d runs%s."):format(setting.runs,
+    setting.warmup and ", after one warm-up run of each" or "")
+end
+
+local body = {
+  "## " .. settings.big.title, "", runs_note(settings.big), "",
+  walk_table(walkers, r_big, settings.big), "",
+  "## " .. settings.latency.title, "", runs_note(settings.latency), "",
+  walk_table(walkers, r_lat, settings.latency), "",
+  "## (c) Memory: peak RSS walking 10 pages vs 1,000 pages", "",
+  "The 10-page walks (" .. runs_note(settings.small):lower():gsub("%.$", "")
+    .. "); the 1,000-page column repeats table (a).", "",
+}
+do
+  local lines = {
+    "| contender | wall ms, 10 pages | RSS MiB, 10 pages | RSS MiB, 1,000 pages | ratio |",
+    "|---|--:|--:|--:|--:|",
+  }
+  for _, c in ipairs(walkers) do
+    local a, b = r_small[c.id], r_big[c.id]
+    if a.na or b.na then
+      lines[#lines + 1] = ("| %s | %s | | | |"):format(c.name, a.na or b.na)
+    else
+      lines[#lines + 1] = ("| %s | %s | %s | %s | %s |"):format(c.name, ms1(a.wall), mib(a.rss),
+        mib(b.rss), ratio(b.rss, a.rss))
+    end
+  end
+  body[#body + 1] = table.concat(lines, "\n")
+  body[#body + 1] = ""
+end
+for _, line in ipairs {
+  "## " .. settings.startup.title, "", runs_note(settings.startup), "",
+  startup_table(starters, r_start), "",
+  "## Targets of issue 4", "",
+  "| target | status | numbers |", "|---|---|---|",
+  table.concat(targets, "\n"), "",
+} do body[#body + 1] = line end
+local tables = table.concat(body, "\n")
+
+io.write(tables, "\n")
+
+local doc = table.concat({
+  "# Benchmarks",
+  "",
+  "Written by `make bench` (bench/run; see bench/README.md for what each contender is). Every",
+  "contender is a whole process walking the same pages of 100 meetings from the fake",
+  "RealtimeKit server over plain HTTP on loopback, touching every item (counting them and",
+  "summing their titles' bytes); each run is checked against the data set. Wall time, CPU time",
+  "(user + sys) and peak RSS are the whole process's, from wait4. \"connections\" is how many",
+  "TCP connections the server accepted during the run. Benchmarks are not tests: nothing in",
+  "`make test` asserts a timing.",
+  "",
+  "## Machine",
+  "",
+  table.concat(machine, "\n"),
+  "",
+  tables,
+  ("The whole `make bench` measurement took %.0f s."):format(elapsed),
+  "",
+}, "\n")
+write_file(OUT, doc)
+log(("wrote %s (%.0f s)"):format(OUT, elapsed))
