@@ -74,5 +74,13 @@ demo:
 	@$(MAKE) --no-print-directory LUAS=5.4 build
 	@scripts/demo
 
+# The benchmark of issue 4 (bench/README.md): installs what it needs, prints a markdown table
+# per setting and writes BENCHMARKS.md. Not a test: nothing here asserts a timing.
+.PHONY: bench
+bench:
+	@scripts/ensure-deps bench
+	@$(MAKE) --no-print-directory LUAS="5.4 luajit" build
+	@bench/run
+
 clean:
 	rm -rf build realtimekit
