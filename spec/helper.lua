@@ -5,12 +5,19 @@ package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
 local M = {}
 
 M.lua_tag = rawget(_G, "jit") and "luajit" or _VERSION:match("%d+%.%d+")
-local build = "build/" .. M.lua_tag
-local f = io.open(build .. "/realtimekit/core.so", "rb")
+
+-- The folder holding realtimekit/core.so: REALTIMEKIT_CORE_DIR when set (a sanitizer build such
+-- as build/asan/5.4, which must then exist), else build/<lua>, used only when it has a core.
+local core_dir = os.getenv("REALTIMEKIT_CORE_DIR")
+if core_dir == "" then core_dir = nil end
+local f = io.open((core_dir or "build/" .. M.lua_tag) .. "/realtimekit/core.so", "rb")
 if f then
   f:close()
-  package.cpath = build .. "/?.so;" .. package.cpath
+elseif core_dir then
+  error("REALTIMEKIT_CORE_DIR=" .. core_dir .. " has no realtimekit/core.so", 0)
 end
+M.core_dir = core_dir or "build/" .. M.lua_tag
+if f then package.cpath = M.core_dir .. "/?.so;" .. package.cpath end
 
 local running
 
@@ -58,10 +65,19 @@ local function shell_quote(s)
 end
 M.shell_quote = shell_quote
 
---- Runs a command with the given environment (an `env -i` world plus PATH and these variables);
--- returns its combined output and whether it exited 0.
+-- Passed on to M.run's commands when set: make test-asan's sanitizer settings, so that a run_lua
+-- child with the ASan core reports by the same rules (and into the same folder) as this process.
+local SANITIZER_ENV = { "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" }
+
+--- Runs a command with the given environment (an `env -i` world plus PATH, the sanitizer
+-- settings of this run, and these variables); returns its combined output and whether it
+-- exited 0.
 function M.run(cmd, env)
   local parts = { "env -i PATH=" .. shell_quote(os.getenv("PATH") or "/usr/bin:/bin") }
+  for _, k in ipairs(SANITIZER_ENV) do
+    local v = os.getenv(k)
+    if v and v ~= "" then parts[#parts + 1] = k .. "=" .. shell_quote(v) end
+  end
   for k, v in pairs(env or {}) do parts[#parts + 1] = k .. "=" .. shell_quote(v) end
   local p = io.popen(table.concat(parts, " ") .. " " .. cmd .. " 2>&1; echo \"exit=$?\"")
   local out = p:read("*a")
@@ -70,12 +86,18 @@ function M.run(cmd, env)
   return out:gsub("exit=%d+%s*$", ""), code == "0"
 end
 
+-- The command run_lua starts: REALTIMEKIT_LUA when set, else lua_bin. make test-asan sets it to
+-- lua5.4 run through ld.so --preload with the ASan runtime, which the ASan core needs loaded
+-- first; unlike LD_PRELOAD, that preload is not inherited by the child's own children.
+local lua_cmd = os.getenv("REALTIMEKIT_LUA")
+if lua_cmd == "" then lua_cmd = nil end
+
 --- Runs a Lua chunk in a fresh interpreter of the same kind, with the project on its paths.
 function M.run_lua(code, env)
-  local cpath = "build/" .. M.lua_tag .. "/?.so;" .. package.cpath
+  local cpath = M.core_dir .. "/?.so;" .. package.cpath
   local setup = "package.path = 'lua/?.lua;lua/?/init.lua;spec/?.lua;' .. package.path; " ..
     "package.cpath = " .. string.format("%q", cpath) .. "; "
-  return M.run(M.lua_bin .. " -e " .. shell_quote(setup .. code), env)
+  return M.run((lua_cmd or M.lua_bin) .. " -e " .. shell_quote(setup .. code), env)
 end
 
 --- Runs fn and returns the error it raised (or nil if it did not raise).
