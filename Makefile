@@ -58,11 +58,15 @@ rock:
 lint:
 	luacheck -q .
 
+# The soak spec makes SOAK_N calls: 3000 (its default) under Lua 5.4, fewer under the others.
+SOAK_N_OTHERS ?= 1000
+
 spec: build c-example rock
 	@for v in $(LUAS); do \
 	  bin=lua$$v; [ $$v = luajit ] && bin=luajit; \
+	  soak=; [ $$v = 5.4 ] || soak="SOAK_N=$(SOAK_N_OTHERS)"; \
 	  echo "== specs under $$bin"; \
-	  $$bin /usr/bin/busted $(BUSTED_ARGS) || exit 1; \
+	  env $$soak $$bin /usr/bin/busted $(BUSTED_ARGS) || exit 1; \
 	done
 
 test: deps
