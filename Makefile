@@ -15,7 +15,42 @@ CORE_HDR = csrc/rtk.h csrc/rtk_buf.h csrc/rtk_compat.h
 
 lua_inc = $(if $(filter luajit,$(1)),/usr/include/luajit-2.1,/usr/include/lua$(1))
 
-.PHONY: all build deps test demo lint check-c c-example spec rock clean
+# Memory checks, under Lua 5.4 only.
+# ASan + UBSan with gcc: the core and the C example are built into build/asan. A sanitized .so
+# needs the ASan runtime loaded first: lua5.4 is started through the dynamic loader with
+# --preload, which, unlike LD_PRELOAD, its children (nginx, openssl, mktemp) do not inherit.
+# The runtime is preloaded by its soname, the name core.so asks for: by path, ld.so keeps the
+# soname as an alias in a string that LSan then reports as a leak.
+SAN_FLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
+SAN_DIR    = build/asan
+SAN_LOGS   = $(CURDIR)/$(SAN_DIR)/reports
+SAN_RT     = $(shell objdump -p "$$(gcc -print-file-name=libasan.so)" | sed -n 's/^ *SONAME *//p')
+LUA54      = $(shell command -v lua5.4)
+LDSO       = $(shell readelf -l $(LUA54) | sed -n 's/.*interpreter: \(.*\)]$$/\1/p')
+SAN_LUA    = $(LDSO) --preload $(SAN_RT) $(LUA54)
+# halt_on_error: stop at the first report (UBSan too; -fno-sanitize-recover=all already makes
+# its checks fatal). detect_leaks: LSan at exit means something here, because busted ends with
+# os.exit(code, true) and lua5.4 -e closes its state too, so every client has been collected
+# and the core must have freed all it owned; libcurl's and OpenSSL's never-freed globals stay
+# reachable from their statics and are not reported. spec/memcheck/lsan.supp, for leaks that
+# are not ours, is empty. log_path: the reports of this process and of its children (run_lua
+# ones, whose exit status some specs ignore) land in $(SAN_LOGS); any file there fails the run.
+SAN_ASAN   = halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1
+SAN_ENV    = ASAN_OPTIONS=$(SAN_ASAN):log_path=$(SAN_LOGS)/asan \
+  LSAN_OPTIONS=suppressions=$(CURDIR)/spec/memcheck/lsan.supp:print_suppressions=0 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOGS)/ubsan \
+  REALTIMEKIT_CORE_DIR=$(SAN_DIR)/5.4 REALTIMEKIT_LUA="$(SAN_LUA)"
+# valgrind: only the process named runs under it (nginx and other children run natively);
+# errors and definite leaks fail the run.
+VALGRIND   = valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite \
+  --errors-for-leak-kinds=definite --trace-children=no --num-callers=30 \
+  --suppressions=spec/memcheck/valgrind.supp
+# The core's own specs, the resource whose calls it serves most, and a short soak for its error
+# paths (TLS failures, drops, truncations, timeouts); the rest is Lua code over the same calls.
+VALGRIND_SPECS ?= spec/core_spec.lua spec/meetings_spec.lua spec/soak_spec.lua
+VALGRIND_SOAK_N ?= 300
+
+.PHONY: all build deps test demo lint check-c c-example spec rock clean test-asan test-valgrind
 
 all: build
 
@@ -72,6 +107,38 @@ spec: build c-example rock
 test: deps
 	@$(MAKE) --no-print-directory lint check-c build c-example
 	@$(MAKE) --no-print-directory spec
+
+$(SAN_DIR)/5.4/realtimekit/core.so: $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	gcc $(WARN) -Werror $(SAN_FLAGS) -fPIC -fvisibility=hidden -shared \
+	  -I$(call lua_inc,5.4) -I$(CURL_INCDIR) -o $@ $(CORE_SRC) -lcurl
+
+$(SAN_DIR)/list-meetings: examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_client.c $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	gcc $(WARN) -Werror $(SAN_FLAGS) -Icsrc -I$(CURL_INCDIR) -o $@ \
+	  examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_client.c -lcurl
+
+# The C example and every spec under ASan and UBSan; any report fails.
+test-asan: $(SAN_DIR)/5.4/realtimekit/core.so $(SAN_DIR)/list-meetings build/list-meetings
+	@$(MAKE) --no-print-directory LUAS=5.4 rock
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	@st=0; \
+	echo "== the C example under ASan and UBSan"; \
+	$(SAN_ENV) spec/memcheck/c-example $(SAN_DIR)/list-meetings || st=1; \
+	echo "== specs under lua5.4 with the core built with ASan and UBSan"; \
+	$(SAN_ENV) $(SAN_LUA) /usr/bin/busted $(BUSTED_ARGS) || st=1; \
+	for f in $(SAN_LOGS)/*; do [ -e "$$f" ] || continue; st=1; echo "== $$f"; cat "$$f"; done; \
+	exit $$st
+
+# The C example and the core's specs under valgrind's memcheck; errors or definite leaks fail.
+test-valgrind: build/5.4/realtimekit/core.so build/list-meetings
+	@st=0; \
+	echo "== the C example under valgrind"; \
+	spec/memcheck/c-example $(VALGRIND) build/list-meetings || st=1; \
+	echo "== $(VALGRIND_SPECS) under valgrind lua5.4"; \
+	SOAK_N=$(VALGRIND_SOAK_N) $(VALGRIND) lua5.4 /usr/bin/busted $(BUSTED_ARGS) $(VALGRIND_SPECS) \
+	  || st=1; \
+	exit $$st
 
 demo:
 	@scripts/ensure-deps demo
