@@ -4,6 +4,7 @@
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 local json = require "realtimekit.json"
+local ops = require "realtimekit.ops"
 local request = require "realtimekit.request"
 local resource = require "realtimekit.resource"
 local types = require "realtimekit.types"
@@ -195,10 +196,19 @@ function Client:close()
   self._http:close()
 end
 
--- One attempt: sends the request once and classifies the outcome.
-function Client:_attempt(req)
-  local body, status, headers, name = self._http:request(req.method, req.url, req.body,
-    req.options)
+--- Drives the client's operations (`resource:start(...)`): starts the retries that are due,
+-- does the I/O that is ready, waiting up to `timeout` seconds (default 0: not at all) for some.
+-- @return how many operations are still under way
+function Client:poll(timeout)
+  if timeout ~= nil and (type(timeout) ~= "number" or timeout ~= timeout or timeout < 0) then
+    error("client:poll(timeout): timeout must be a number of seconds >= 0", 2)
+  end
+  return ops.poll(self, timeout)
+end
+
+--- Classifies the outcome of one attempt (what the core's request or result returned): the
+-- decoded body, the headers, the raw body and the status, or nil and an error.
+function Client:_classify(req, body, status, headers, name)
   if body == nil then
     return nil, errors.transport(status, headers, name, req)
   end
@@ -227,28 +237,49 @@ function M.backoff(k)
   return nominal * (1 - math.random() * 0.25)
 end
 
---- Sends a built request with the retry policy; returns the decoded body, the headers and the
--- raw body, or nil and the last attempt's error (kind network, timeout, tls, api or decode),
--- with `attempts` set to how many were made.
-function Client:_send(req)
+--- After a failed attempt: the seconds to wait before the next one, or nil to give up (with
+-- `err.attempts` set either way).
+function Client:_retry_wait(req, err, attempts)
+  err.attempts = attempts
   local retries = req.max_retries or self.max_retries
+  if attempts > retries or not errors.may_retry(req.method, err) then return nil end
+  local wait = err.retry_after
+  if wait == nil then return M.backoff(attempts - 1) end
+  if wait > self.max_retry_wait then return nil end -- the caller decides whether to wait so long
+  return wait
+end
+
+--- Sends a built request with the retry policy, blocking; returns the decoded body, the headers,
+-- the raw body and the status, or nil and the last attempt's error.
+function Client:_send(req)
   local attempts = 0
   while true do
     attempts = attempts + 1
-    local decoded, headers, body, status = self:_attempt(req)
+    local decoded, headers, body, status = self:_classify(req, self._http:request(req.method,
+      req.url, req.body, req.options))
     if decoded then return decoded, headers, body, status end
-    local err = headers
-    err.attempts = attempts
-    if attempts > retries or not errors.may_retry(req.method, err) then return nil, err end
-    local wait = err.retry_after
-    if wait == nil then
-      wait = M.backoff(attempts - 1)
-    elseif wait > self.max_retry_wait then
-      -- Not slept: the caller decides whether to wait that long.
-      return nil, err
-    end
+    local wait = self:_retry_wait(req, headers, attempts)
+    if not wait then return nil, headers end
     self._sleep(wait)
   end
+end
+
+--- What an object endpoint's call returns: the response's `data`.
+function Client:_object_value(req, raw, headers, body, status)
+  if type(raw.data) ~= "table" then
+    return nil, errors.decode("the response has no data object", status, headers, body, req,
+      self._redact)
+  end
+  return raw.data
+end
+
+--- What a list endpoint's call returns: a page.
+function Client:_list_value(req, raw, headers, body, status)
+  local page, problem = M.page_of(req.row, raw)
+  if not page then
+    return nil, errors.decode(problem, status, headers, body, req, self._redact)
+  end
+  return page
 end
 
 --- One call of an endpoint that returns an object: the response's `data`.
@@ -257,11 +288,16 @@ function Client:_object(row, args, params)
   if not req then return nil, err end
   local raw, headers, body, status = self:_send(req)
   if not raw then return nil, headers end
-  if type(raw.data) ~= "table" then
-    return nil, errors.decode("the response has no data object", status, headers, body, req,
-      self._redact)
-  end
-  return raw.data
+  return self:_object_value(req, raw, headers, body, status)
+end
+
+--- One call of a list endpoint: a page, or nil and an error.
+function Client:_list(row, args, params)
+  local req, err = request.build(self, row, args, params)
+  if not req then return nil, err end
+  local raw, headers, body, status = self:_send(req)
+  if not raw then return nil, headers end
+  return self:_list_value(req, raw, headers, body, status)
 end
 
 local function whole(v)
@@ -306,19 +342,6 @@ function M.page_of(row, raw)
     end
   end
   return { data = items, paging = paging, raw = raw }
-end
-
---- One call of a list endpoint: a page, or nil and an error.
-function Client:_list(row, args, params)
-  local req, err = request.build(self, row, args, params)
-  if not req then return nil, err end
-  local raw, headers, body, status = self:_send(req)
-  if not raw then return nil, headers end
-  local page, problem = M.page_of(row, raw)
-  if not page then
-    return nil, errors.decode(problem, status, headers, body, req, self._redact)
-  end
-  return page
 end
 
 return M

@@ -2,6 +2,7 @@
 -- the walk advances, so a misbehaving server cannot make it loop forever.
 -- @module realtimekit.pager
 local errors = require "realtimekit.errors"
+local ops = require "realtimekit.ops"
 local request = require "realtimekit.request"
 local types = require "realtimekit.types"
 
@@ -20,7 +21,14 @@ local Pager = {}
 Pager.__index = Pager
 M.Pager = Pager
 
+--- The most pages a walk fetches at once.
+M.MAX_CONCURRENCY = 32
+
+local concurrency_check = types.whole_at_least(1)
+
 --- A pager over one list endpoint. Every argument is checked here, before any request.
+-- Besides the endpoint's parameters it takes `limit` (stop after that many items) and
+-- `concurrency` (pages fetched at once once the first page tells the total; default 1).
 -- @return the pager, or nil and an `invalid_argument` error
 function M.new(client, row, args, params)
   if params ~= nil and type(params) ~= "table" then
@@ -28,11 +36,17 @@ function M.new(client, row, args, params)
   end
   local p = {}
   for k, v in pairs(params or {}) do p[k] = v end
-  local limit = p.limit
-  p.limit = nil
+  local limit, concurrency = p.limit, p.concurrency
+  p.limit, p.concurrency = nil, nil
   if limit ~= nil and not non_negative(limit) then
     local _, problem = non_negative(limit)
     return nil, errors.invalid("limit", problem)
+  end
+  if concurrency == nil then
+    concurrency = 1
+  elseif not concurrency_check(concurrency) or concurrency > M.MAX_CONCURRENCY then
+    return nil, errors.invalid("concurrency", "expected a whole number from 1 to "
+      .. M.MAX_CONCURRENCY .. ", got " .. tostring(concurrency))
   end
   if p.per_page == nil then
     p.per_page = M.DEFAULT_PER_PAGE
@@ -46,7 +60,9 @@ function M.new(client, row, args, params)
   if err then return nil, err end
   return setmetatable({
     client = client, row = row, args = args, params = p,
-    limit = limit, fetched = 0, pages = 0, done = limit == 0,
+    limit = limit, concurrency = concurrency, fetched = 0, pages = 0, done = limit == 0,
+    window = {}, -- pages asked for, in order: { no = page_no, op = operation or nil }
+    ready = {},  -- pages checked and not yet handed out, in order
   }, Pager)
 end
 
@@ -63,14 +79,9 @@ local function first_id(items)
   return type(first) == "table" and first.id or nil
 end
 
---- The next page, or nil when the walk is over, or nil and an error. After an error the same
--- page can be asked for again.
-function Pager:next_page()
-  if self.done then return nil end
+-- Checks a page that arrived, in order: it must advance, and it tells whether there is more.
+function Pager:_accept(page)
   local params = self.params
-  local page, err = self.client:_list(self.row, self.args, params)
-  if not page then return nil, err end
-
   local items, paging, prev = page.data, page.paging, self.prev
   local n = #items
   if prev then
@@ -118,13 +129,130 @@ function Pager:next_page()
   end
   self.fetched = self.fetched + n
   self.pages = self.pages + 1
+
+  -- Once the first page tells the total, the pages after it can be asked for ahead.
+  if self.concurrency > 1 and not self.done and not self.last_no and paging then
+    local per = params.per_page
+    local last = math.ceil(paging.total_count / per)
+    if self.limit then
+      local more = math.ceil((self.limit - self.fetched) / per)
+      if params.page_no + more - 1 < last then last = params.page_no + more - 1 end
+    end
+    self.next_no, self.last_no = params.page_no, last
+  end
   return page
+end
+
+local function list_value(client, req, raw, headers, body, status)
+  return client:_list_value(req, raw, headers, body, status)
+end
+
+-- Starts the request of a window entry.
+function Pager:_ask(entry)
+  local p = {}
+  for k, v in pairs(self.params) do p[k] = v end
+  p.page_no = entry.no
+  local req = assert(request.build(self.client, self.row, self.args, p)) -- checked in new
+  entry.op = ops.start(self.client, req, list_value)
+end
+
+-- Keeps the window full: ahead by up to `concurrency` pages when the last page is known, else
+-- one page at a time.
+function Pager:_fill()
+  if self.done then return end
+  local window = self.window
+  if self.last_no and self.next_no > self.last_no and #window == 0 then
+    self.last_no = nil -- the total grew during the walk: go on one page at a time
+  end
+  if self.last_no then
+    while #window + #self.ready < self.concurrency and self.next_no <= self.last_no do
+      window[#window + 1] = { no = self.next_no }
+      self.next_no = self.next_no + 1
+    end
+  elseif #window == 0 then
+    window[1] = { no = self.params.page_no }
+  end
+  for i = 1, #window do
+    if not window[i].op then self:_ask(window[i]) end
+  end
+end
+
+-- Cancels what is still under way.
+function Pager:_drop_window()
+  for i = 1, #self.window do
+    local op = self.window[i].op
+    if op then op:cancel() end
+  end
+  self.window = {}
+end
+
+--- Moves the pages that have arrived at the head of the window, in order, through the checks
+-- into `ready`, and asks for more. Never blocks.
+function Pager:_pump()
+  while not self.done and not self.err do
+    self:_fill()
+    local head = self.window[1]
+    if not head or head.op.state == "running" or head.op.state == "waiting" then break end
+    local op = head.op
+    if op.state == "done" then
+      table.remove(self.window, 1)
+      local page, err = self:_accept(op.value)
+      if page then
+        self.ready[#self.ready + 1] = page
+      else
+        self.err = err
+      end
+    else
+      -- Failed after its retries: the error is handed out, and the same page asked again on
+      -- the next call.
+      head.op = nil
+      self.err = op.err
+    end
+  end
+  if self.done then self:_drop_window() end
+end
+
+--- The next page, or nil when the walk is over, or nil and an error. After an error the same
+-- page can be asked for again. Blocks until the page is there.
+function Pager:next_page()
+  while true do
+    if #self.ready > 0 then return table.remove(self.ready, 1) end
+    if self.err then
+      local err = self.err
+      self.err = nil
+      return nil, err
+    end
+    if self.done then return nil end
+    self:_pump()
+    if #self.ready == 0 and not self.err and not self.done then
+      ops.wait(self.window[1].op)
+    end
+  end
+end
+
+--- Non-blocking step of a walk: drives the client's I/O once and returns what is ready:
+-- "pending", pages (maybe none yet); "done", pages (the last ones); or "failed", err (polling
+-- again asks for the failed page again).
+function Pager:poll_pages()
+  ops.poll(self.client, 0)
+  self:_pump()
+  local out = self.ready
+  self.ready = {}
+  if #out == 0 and self.err then
+    local err = self.err
+    self.err = nil
+    return "failed", err
+  end
+  if self.done and not self.err then return "done", out end
+  return "pending", out
 end
 
 --- Ends the walk; later next_page calls return nil. Also the `__close` of the pager, so on
 -- Lua 5.4 a `break` out of a generic for closes it.
 function Pager:close()
   self.done = true
+  self:_drop_window()
+  self.ready = {}
 end
 Pager.__close = Pager.close
 
@@ -152,6 +280,34 @@ function M.each(pager)
       items, i, n = page.data, 0, #page.data
     end
   end, nil, nil, pager
+end
+
+local Walk = {}
+Walk.__index = Walk
+M.Walk = Walk
+
+--- A walk driven by polling, for a loop that cannot block (a game's frame loop): `walk:poll()`
+-- returns "pending", items (those that arrived since the last poll, in order, maybe none);
+-- "done", items (the last ones); or "failed", err, after which polling again asks for the
+-- failed page again. With `pages = true` the values are pages instead of items.
+function M.walk(pager, pages)
+  return setmetatable({ pager = pager, pages = pages }, Walk)
+end
+
+function Walk:poll()
+  local state, v = self.pager:poll_pages()
+  if state == "failed" or self.pages then return state, v end
+  local items = {}
+  for i = 1, #v do
+    local data = v[i].data
+    for j = 1, #data do items[#items + 1] = data[j] end
+  end
+  return state, items
+end
+
+--- Stops the walk and cancels what it has under way.
+function Walk:cancel()
+  self.pager:close()
 end
 
 return M

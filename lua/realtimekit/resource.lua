@@ -1,6 +1,7 @@
 --- Resource objects (client.meetings, client.sessions, …), made from the endpoint descriptions
 -- in realtimekit.resources.*: one method per row, plus iterators for the paged rows.
 -- @module realtimekit.resource
+local ops = require "realtimekit.ops"
 local pager = require "realtimekit.pager"
 local request = require "realtimekit.request"
 
@@ -22,8 +23,45 @@ local function class(name)
       error(("use client.%s:%s(...), with a colon"):format(name, method), 3)
     end
   end
+  local starters = {}
+  local function list_value(client, req, ...) return client:_list_value(req, ...) end
+  local function object_value(client, req, ...) return client:_object_value(req, ...) end
+  --- resource:start(method, ...): the call `resource:method(...)` as an operation that does not
+  -- block (`op:poll()`), or for an iterator method (each, pages, ...) a walk (`walk:poll()`).
+  -- Returns nil and an `invalid_argument` error for bad arguments, before any request.
+  methods.start = function(self, method, ...)
+    check(self, "start")
+    local start = starters[method]
+    if not start then
+      error(("client.%s has no method %s to start"):format(name, tostring(method)), 2)
+    end
+    return start(self.client, ...)
+  end
   for method, row in pairs(rows) do
     request.compile(name, method, row)
+    if row.items then
+      starters[method] = function(client, ...)
+        local req, err = request.build(client, row, request.split(row, ...))
+        if not req then return nil, err end
+        return ops.start(client, req, list_value)
+      end
+      starters[row.each] = function(client, ...)
+        local p, err = pager.new(client, row, request.split(row, ...))
+        if not p then return nil, err end
+        return pager.walk(p, false)
+      end
+      starters[row.pages] = function(client, ...)
+        local p, err = pager.new(client, row, request.split(row, ...))
+        if not p then return nil, err end
+        return pager.walk(p, true)
+      end
+    else
+      starters[method] = function(client, ...)
+        local req, err = request.build(client, row, request.split(row, ...))
+        if not req then return nil, err end
+        return ops.start(client, req, object_value)
+      end
+    end
     if row.items then
       methods[method] = function(self, ...)
         check(self, method)
