@@ -51,6 +51,20 @@ describe("examples", function()
     end)
   end)
 
+  describe("frame_loop.lua", function()
+    it("walks meetings while frames keep coming", function()
+      local s = helper.server()
+      s:config { meetings_total = 2000, latency = 0.03 }
+      local out, ok = helper.run_lua("arg = {} dofile('examples/frame_loop.lua')", env_for(s))
+      assert.is_true(ok, out)
+      local n, frames = out:match(
+        "Walked (%d+) meetings %(%d+ active%) in [%d.]+ s while drawing (%d+) frames")
+      assert.equal("2000", n)
+      -- 20 pages at 30 ms each, four at a time: the frames went on meanwhile.
+      assert.is_true(tonumber(frames) > 5, out)
+    end)
+  end)
+
   describe("the installed rock", function()
     local tree = "build/rock"
     local ver = helper.lua_tag == "luajit" and "5.1" or helper.lua_tag
