@@ -106,6 +106,22 @@ end
 local Server = {}
 Server.__index = Server
 
+-- Removes the temporary folders of servers that are gone (a run killed before it could stop its
+-- server; the server then stops itself, but cannot remove its folder). Only folders this module
+-- made, with no live nginx, and untouched for a minute.
+local function sweep()
+  local ok, out = exec("find /tmp -maxdepth 1 -name 'realtimekit-fake.*' -type d -mmin +1")
+  if not ok then return end
+  for dir in out:gmatch("[^\n]+") do
+    local pid = (read_file(dir .. "/nginx.pid") or ""):match("%d+")
+    local stat = pid and read_file("/proc/" .. pid .. "/stat")
+    local alive = stat and stat:match("^%d+ %(nginx%)") and not stat:match("^%d+ %b() Z")
+    if not alive and dir:match("^/tmp/realtimekit%-fake%.%w+$") then
+      exec("rm -rf " .. shell_quote(dir))
+    end
+  end
+end
+
 --- Starts a fake server. opts: dir (a folder to use; a temporary one by default), latency,
 -- owner (process id whose exit stops the server; this process by default, 0 for none).
 function M.start(opts)
@@ -113,6 +129,7 @@ function M.start(opts)
   local fake = here() .. "/fakeserver"
   local dir = opts.dir
   local made_dir = false
+  sweep()
   if not dir then
     local ok, out = exec("mktemp -d /tmp/realtimekit-fake.XXXXXX")
     if not ok then error("fake server: mktemp failed: " .. out, 0) end
