@@ -16,18 +16,21 @@ CORE_HDR = csrc/rtk.h csrc/rtk_buf.h csrc/rtk_compat.h
 lua_inc = $(if $(filter luajit,$(1)),/usr/include/luajit-2.1,/usr/include/lua$(1))
 
 # Memory checks, under Lua 5.4 only.
-# ASan + UBSan with gcc: the core and the C example are built into build/asan. A sanitized .so
-# needs the ASan runtime loaded first: lua5.4 is started through the dynamic loader with
-# --preload, which, unlike LD_PRELOAD, its children (nginx, openssl, mktemp) do not inherit.
-# The runtime is preloaded by its soname, the name core.so asks for: by path, ld.so keeps the
-# soname as an alias in a string that LSan then reports as a leak.
+# ASan + UBSan with clang, whose one runtime holds both, so that both obey log_path (gcc keeps
+# UBSan in a libubsan of its own, which next to libasan writes to stderr whatever it is told).
+# The core and the C example are built into build/asan. A sanitized .so needs the ASan runtime
+# loaded first: lua5.4 is started through the dynamic loader with --preload, which, unlike
+# LD_PRELOAD, its children (nginx, openssl, mktemp) do not inherit. The runtime is preloaded by
+# its soname, found through --library-path, as core.so's NEEDED entry names it: preloaded by
+# path, ld.so adds that name to it as an alias in a string that LSan then reports as a leak.
+SAN_CC     = clang
 SAN_FLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
 SAN_DIR    = build/asan
 SAN_LOGS   = $(CURDIR)/$(SAN_DIR)/reports
-SAN_RT     = $(shell objdump -p "$$(gcc -print-file-name=libasan.so)" | sed -n 's/^ *SONAME *//p')
+SAN_RT     = $(shell $(SAN_CC) -print-file-name=libclang_rt.asan-$(shell uname -m).so)
 LUA54      = $(shell command -v lua5.4)
 LDSO       = $(shell readelf -l $(LUA54) | sed -n 's/.*interpreter: \(.*\)]$$/\1/p')
-SAN_LUA    = $(LDSO) --preload $(SAN_RT) $(LUA54)
+SAN_LUA    = $(LDSO) --library-path $(dir $(SAN_RT)) --preload $(notdir $(SAN_RT)) $(LUA54)
 # halt_on_error: stop at the first report (UBSan too; -fno-sanitize-recover=all already makes
 # its checks fatal). detect_leaks: LSan at exit means something here, because busted ends with
 # os.exit(code, true) and lua5.4 -e closes its state too, so every client has been collected
@@ -110,16 +113,16 @@ test: deps
 
 $(SAN_DIR)/5.4/realtimekit/core.so: $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
-	gcc $(WARN) -Werror $(SAN_FLAGS) -fPIC -fvisibility=hidden -shared \
+	$(SAN_CC) $(WARN) -Werror $(SAN_FLAGS) -shared-libasan -fPIC -fvisibility=hidden -shared \
 	  -I$(call lua_inc,5.4) -I$(CURL_INCDIR) -o $@ $(CORE_SRC) -lcurl
 
 $(SAN_DIR)/list-meetings: examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_client.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
-	gcc $(WARN) -Werror $(SAN_FLAGS) -Icsrc -I$(CURL_INCDIR) -o $@ \
+	$(SAN_CC) $(WARN) -Werror $(SAN_FLAGS) -Icsrc -I$(CURL_INCDIR) -o $@ \
 	  examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_client.c -lcurl
 
 # The C example and every spec under ASan and UBSan; any report fails.
-test-asan: $(SAN_DIR)/5.4/realtimekit/core.so $(SAN_DIR)/list-meetings build/list-meetings
+test-asan: deps $(SAN_DIR)/5.4/realtimekit/core.so $(SAN_DIR)/list-meetings build/list-meetings
 	@$(MAKE) --no-print-directory LUAS=5.4 rock
 	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
 	@st=0; \
@@ -131,7 +134,7 @@ test-asan: $(SAN_DIR)/5.4/realtimekit/core.so $(SAN_DIR)/list-meetings build/lis
 	exit $$st
 
 # The C example and the core's specs under valgrind's memcheck; errors or definite leaks fail.
-test-valgrind: build/5.4/realtimekit/core.so build/list-meetings
+test-valgrind: deps build/5.4/realtimekit/core.so build/list-meetings
 	@st=0; \
 	echo "== the C example under valgrind"; \
 	spec/memcheck/c-example $(VALGRIND) build/list-meetings || st=1; \
