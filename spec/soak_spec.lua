@@ -22,7 +22,9 @@ end
 -- while), not the program's.
 local function checker()
   local maps = read_file("/proc/self/maps") or ""
-  if maps:find("libasan", 1, true) then return "ASan" end
+  if maps:find("libasan", 1, true) or maps:find("libclang_rt.asan", 1, true) then
+    return "ASan"
+  end
   if maps:find("vgpreload", 1, true) then return "valgrind" end
 end
 
