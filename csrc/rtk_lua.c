@@ -336,6 +336,50 @@ static const luaL_Reg rtk_client_meta[] = {
   {NULL, NULL}
 };
 
+/* Walks a decoded JSON value in place: fields equal to null (the value at index nullidx) are
+ * removed, and on Lua 5.3+ floats with an integral value become integers. depth is bounded by
+ * the decoder's own nesting limit. */
+static void rtk_normalise(lua_State *L, int t, int nullidx, int depth) {
+  luaL_checkstack(L, 3, "JSON nested too deeply");
+  if (depth > 200)
+    luaL_error(L, "JSON nested too deeply");
+  lua_pushnil(L);
+  while (lua_next(L, t) != 0) {
+    int vt = lua_type(L, -1);
+    if (vt == LUA_TTABLE) {
+      rtk_normalise(L, lua_gettop(L), nullidx, depth + 1);
+    } else if (vt == LUA_TLIGHTUSERDATA || vt == LUA_TUSERDATA) {
+      if (lua_rawequal(L, -1, nullidx)) {
+        /* Assigning to a field that exists, nil included, is allowed during a traversal. */
+        lua_pushvalue(L, -2);
+        lua_pushnil(L);
+        lua_rawset(L, t);
+      }
+    }
+#if LUA_VERSION_NUM >= 503
+    else if (vt == LUA_TNUMBER && !lua_isinteger(L, -1)) {
+      lua_Number n = lua_tonumber(L, -1);
+      lua_Integer i;
+      if (n == floor(n) && lua_numbertointeger(n, &i)) {
+        lua_pushvalue(L, -2);
+        lua_pushinteger(L, i);
+        lua_rawset(L, t);
+      }
+    }
+#endif
+    lua_pop(L, 1);
+  }
+}
+
+/* core.normalise(value, null) -> value, changed in place (see rtk_normalise). */
+static int rtk_lua_normalise(lua_State *L) {
+  lua_settop(L, 2);
+  if (lua_type(L, 1) == LUA_TTABLE)
+    rtk_normalise(L, 1, 2, 0);
+  lua_settop(L, 1);
+  return 1;
+}
+
 /* core.sleep(seconds): blocks the calling thread; the retry policy's default wait. */
 static int rtk_lua_sleep(lua_State *L) {
   lua_Number s = luaL_checknumber(L, 1);
@@ -353,6 +397,7 @@ static int rtk_lua_monotonic(lua_State *L) {
 static const luaL_Reg rtk_core_funcs[] = {
   {"new", rtk_lua_new},
   {"sleep", rtk_lua_sleep},
+  {"normalise", rtk_lua_normalise},
   {"monotonic", rtk_lua_monotonic},
   {NULL, NULL}
 };
