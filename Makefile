@@ -23,6 +23,8 @@ lua_inc = $(if $(filter luajit,$(1)),/usr/include/luajit-2.1,/usr/include/lua$(1
 # LD_PRELOAD, its children (nginx, openssl, mktemp) do not inherit. The runtime is preloaded by
 # its soname, found through --library-path, as core.so's NEEDED entry names it: preloaded by
 # path, ld.so adds that name to it as an alias in a string that LSan then reports as a leak.
+# (Started so, the program is ld.so to the runtime: frames inside lua5.4, which is stripped,
+# show ld.so's function names. The core's frames are exact.)
 SAN_CC     = clang
 SAN_FLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
 SAN_DIR    = build/asan
@@ -39,9 +41,9 @@ SAN_LUA    = $(LDSO) --library-path $(dir $(SAN_RT)) --preload $(notdir $(SAN_RT
 # are not ours, is empty. log_path: the reports of this process and of its children (run_lua
 # ones, whose exit status some specs ignore) land in $(SAN_LOGS); any file there fails the run.
 SAN_ASAN   = halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1
-SAN_ENV    = ASAN_OPTIONS=$(SAN_ASAN):log_path=$(SAN_LOGS)/asan \
+SAN_ENV    = ASAN_OPTIONS=$(SAN_ASAN):log_path=$(SAN_LOGS)/report \
   LSAN_OPTIONS=suppressions=$(CURDIR)/spec/memcheck/lsan.supp:print_suppressions=0 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOGS)/ubsan \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOGS)/report \
   REALTIMEKIT_CORE_DIR=$(SAN_DIR)/5.4 REALTIMEKIT_LUA="$(SAN_LUA)"
 # valgrind: only the process named runs under it (nginx and other children run natively);
 # errors and definite leaks fail the run.
