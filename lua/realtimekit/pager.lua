@@ -215,6 +215,13 @@ end
 --- The next page, or nil when the walk is over, or nil and an error. After an error the same
 -- page can be asked for again. Blocks until the page is there.
 function Pager:next_page()
+  if self.concurrency == 1 and #self.window == 0 and #self.ready == 0 and not self.err then
+    -- One page at a time: a plain blocking call, the cheapest path.
+    if self.done then return nil end
+    local page, err = self.client:_list(self.row, self.args, self.params)
+    if not page then return nil, err end
+    return self:_accept(page)
+  end
   while true do
     if #self.ready > 0 then return table.remove(self.ready, 1) end
     if self.err then
