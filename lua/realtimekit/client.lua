@@ -4,6 +4,7 @@
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 local json = require "realtimekit.json"
+local ngx_transport = require "realtimekit.ngx"
 local ops = require "realtimekit.ops"
 local request = require "realtimekit.request"
 local resource = require "realtimekit.resource"
@@ -22,6 +23,7 @@ local OPTIONS = {
   api_token = true, account_id = true, app_id = true, base_url = true,
   timeout = true, connect_timeout = true, ca_file = true,
   max_retries = true, max_retry_wait = true, max_body = true, sleep = true,
+  transport = true, ngx_location = true,
 }
 
 --- Retries after a failed attempt, unless a client or a call says otherwise.
@@ -152,11 +154,38 @@ function M.new(opts)
     return nil, errors.invalid("sleep", "expected a function(seconds), got a " .. type(sleep))
   end
 
-  local http, kind, message = core.new {
-    token = token, ca_file = opts.ca_file, timeout = timeout, connect_timeout = connect_timeout,
-    max_body = max_body,
-  }
-  if not http then return nil, errors.new("network", message or kind) end
+  local transport = opts.transport or "curl"
+  local http
+  if transport == "curl" then
+    if opts.ngx_location ~= nil then
+      return nil, errors.invalid("ngx_location", "only for transport = \"ngx\"")
+    end
+    local kind, message
+    http, kind, message = core.new {
+      token = token, ca_file = opts.ca_file, timeout = timeout, connect_timeout = connect_timeout,
+      max_body = max_body,
+    }
+    if not http then return nil, errors.new("network", message or kind) end
+  elseif transport == "ngx" then
+    if not ngx_transport.available() then
+      return nil, errors.invalid("transport", "\"ngx\" works only inside nginx with its Lua "
+        .. "module (OpenResty)")
+    end
+    local location = opts.ngx_location or ngx_transport.DEFAULT_LOCATION
+    if type(location) ~= "string" or not location:find("^/[%w%-%._~/@]*$") then
+      return nil, errors.invalid("ngx_location", "expected a location path such as "
+        .. ngx_transport.DEFAULT_LOCATION)
+    end
+    local ngx = rawget(_G, "ngx")
+    http = ngx_transport.new(token, location, string.format(
+      "realtimekit-lua/%s (%s; ngx_lua/%s; nginx/%s)", core._VERSION, core.lua_version,
+      ngx_transport.version(ngx.config.ngx_lua_version),
+      ngx_transport.version(ngx.config.nginx_version)), max_body)
+    sleep = sleep or ngx.sleep
+  else
+    return nil, errors.invalid("transport", "expected \"curl\" or \"ngx\", got "
+      .. tostring(transport))
+  end
 
   local self = setmetatable({
     base_url = base_url,
@@ -169,6 +198,7 @@ function M.new(opts)
     max_retries = max_retries,
     max_retry_wait = max_retry_wait,
     max_body = max_body,
+    transport = transport,
     _sleep = sleep or core.sleep,
     _http = http,
   }, Client)

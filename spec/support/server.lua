@@ -273,6 +273,38 @@ function Server:stop()
   if self.made_dir then exec("rm -rf " .. shell_quote(self.dir)) end
 end
 
+--- Starts another nginx (a user's OpenResty configuration, say) from a configuration template:
+-- @NAMES@ in it are replaced from vars, plus @DIR@ (a temporary folder), @USER@ and
+-- @LUAJIT_CPATH@ (where lua-cjson for nginx's LuaJIT is). Stopped, with its folder, by
+-- handle:stop(), or by itself when this process exits. env: variables for nginx's environment.
+-- @return a handle { dir, stop = function }, or raises with nginx's error log
+function M.nginx(template, vars, env)
+  sweep()
+  local ok, out = exec("mktemp -d /tmp/realtimekit-fake.XXXXXX")
+  if not ok then error("nginx: mktemp failed: " .. out, 0) end
+  local dir = out:match("[^\n]+")
+  assert(exec("mkdir -p " .. shell_quote(dir .. "/tmp")))
+  local all = { DIR = dir, LUAJIT_CPATH = luajit_cpath(),
+                USER = exec("test \"$(id -u)\" = 0") and "user root root;" or "" }
+  for k, v in pairs(vars or {}) do all[k] = tostring(v) end
+  local conf = template:gsub("@([%u_]+)@", all)
+  write_file(dir .. "/nginx.conf", conf)
+  local prefix = {}
+  for k, v in pairs(env or {}) do prefix[#prefix + 1] = k .. "=" .. shell_quote(v) end
+  ok, out = exec(table.concat(prefix, " ") .. " nginx -p " .. shell_quote(dir) ..
+    " -c " .. shell_quote(dir .. "/nginx.conf") .. " -e " .. shell_quote(dir .. "/error.log"))
+  local handle = setmetatable({ dir = dir, made_dir = true }, Server)
+  if not ok then
+    local log = read_file(dir .. "/error.log") or ""
+    handle:stop()
+    error("nginx did not start:\n" .. out .. log, 0)
+  end
+  return handle
+end
+
+--- n free ports on 127.0.0.1.
+M.free_ports = free_ports
+
 --- The fields a user's tests need, as a Lua table literal (written by fake-realtimekit).
 function Server:describe()
   local keys = { "port", "tls_port", "url", "tls_url", "control_url", "ca_file", "token",
