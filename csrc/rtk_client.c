@@ -186,14 +186,14 @@ static rtk_status rtk_curl_status(CURLcode rc) {
 
 static rtk_status rtk_fail(rtk_client *c, rtk_status s, const char *name, const char *msg) {
   c->errname = name;
-  snprintf(c->errmsg, sizeof c->errmsg, "%s", msg);
+  (void)snprintf(c->errmsg, sizeof c->errmsg, "%s", msg);
   return s;
 }
 
 static void rtk_xfer_fail(rtk_xfer *x, rtk_status s, const char *name, const char *msg) {
   x->result = s;
   x->errname = name;
-  snprintf(x->errmsg, sizeof x->errmsg, "%s", msg);
+  (void)snprintf(x->errmsg, sizeof x->errmsg, "%s", msg);
 }
 
 static size_t rtk_on_body(char *p, size_t size, size_t n, void *ud) {
@@ -331,12 +331,13 @@ rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err) {
   n = strlen(opts->token) + sizeof "Authorization: Bearer ";
   c->auth = (char *)malloc(n);
   if (c->auth != NULL)
-    snprintf(c->auth, n, "Authorization: Bearer %s", opts->token);
+    (void)snprintf(c->auth, n, "Authorization: Bearer %s", opts->token);
   if (opts->user_agent != NULL) {
     c->user_agent = rtk_strdup(opts->user_agent);
   } else {
     char ua[128];
-    snprintf(ua, sizeof ua, "realtimekit-c/%s (libcurl/%s)", RTK_VERSION, rtk_curl_version());
+    (void)snprintf(ua, sizeof ua, "realtimekit-c/%s (libcurl/%s)", RTK_VERSION,
+                   rtk_curl_version());
     c->user_agent = rtk_strdup(ua);
   }
   if (opts->ca_file != NULL)
@@ -459,8 +460,8 @@ static void rtk_finish(rtk_xfer *x, CURLcode rc) {
     x->result = RTK_OK;
   } else if (x->toolarge) {
     char msg[96];
-    snprintf(msg, sizeof msg, "response larger than the limit of %lu bytes",
-             (unsigned long)x->body.limit);
+    (void)snprintf(msg, sizeof msg, "response larger than the limit of %lu bytes",
+                   (unsigned long)x->body.limit);
     rtk_xfer_fail(x, RTK_ETOOLARGE, "RESPONSE_TOO_LARGE", msg);
   } else if (x->nomem) {
     rtk_xfer_fail(x, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
@@ -638,7 +639,7 @@ rtk_status rtk_client_result(rtk_client *c, unsigned id, rtk_response *res) {
     return rtk_fail(c, RTK_EINVAL, "NOT_FINISHED", "the transfer has not finished");
   c->current = x;
   c->errname = x->errname;
-  snprintf(c->errmsg, sizeof c->errmsg, "%s", x->errmsg);
+  (void)snprintf(c->errmsg, sizeof c->errmsg, "%s", x->errmsg);
   if (x->result != RTK_OK)
     return x->result;
   res->status = x->status;

@@ -94,8 +94,8 @@ static int rtk_lua_new(lua_State *L) {
   }
   lua_pop(L, 1);
   if (o.user_agent == NULL) {
-    snprintf(ua, sizeof ua, "realtimekit-lua/%s (%s; libcurl/%s)", RTK_VERSION, RTK_LUA_NAME,
-             rtk_curl_version());
+    (void)snprintf(ua, sizeof ua, "realtimekit-lua/%s (%s; libcurl/%s)", RTK_VERSION,
+                   RTK_LUA_NAME, rtk_curl_version());
     o.user_agent = ua;
   }
 
@@ -117,7 +117,7 @@ static int rtk_lua_new(lua_State *L) {
 /* Reads the arguments method, url [, body [, opts]] at index 2 onwards into req. extra holds
  * the header lines; the strings stay referenced by the arguments, on the stack. */
 static void rtk_read_request(lua_State *L, rtk_request *req, const char **extra) {
-  size_t i, nh = 0;
+  size_t nh = 0;
   memset(req, 0, sizeof *req);
   req->method = luaL_checkstring(L, 2);
   req->url = luaL_checkstring(L, 3);
@@ -130,6 +130,7 @@ static void rtk_read_request(lua_State *L, rtk_request *req, const char **extra)
     lua_getfield(L, 5, "headers");
     if (!lua_isnil(L, -1)) {
       int hidx = lua_gettop(L);
+      size_t i;
       luaL_argcheck(L, lua_type(L, hidx) == LUA_TTABLE, 5,
                     "'headers' must be an array of strings");
       nh = rtk_rawlen(L, hidx);
@@ -148,17 +149,21 @@ static void rtk_read_request(lua_State *L, rtk_request *req, const char **extra)
   req->headers = nh > 0 ? extra : NULL;
 }
 
+/* Pushes the outcome of a request that failed: nil, kind, message, name. */
+static int rtk_push_failure(lua_State *L, rtk_client *c, rtk_status st) {
+  lua_pushnil(L);
+  lua_pushstring(L, rtk_status_kind(st));
+  lua_pushstring(L, rtk_client_errmsg(c));
+  lua_pushstring(L, rtk_client_errname(c));
+  return 4;
+}
+
 /* Pushes the outcome of a finished request: body, status, headers | nil, kind, message, name. */
 static int rtk_push_result(lua_State *L, rtk_client *c, rtk_status st, const rtk_response *res) {
   size_t i;
   const char *name, *value;
-  if (st != RTK_OK) {
-    lua_pushnil(L);
-    lua_pushstring(L, rtk_status_kind(st));
-    lua_pushstring(L, rtk_client_errmsg(c));
-    lua_pushstring(L, rtk_client_errname(c));
-    return 4;
-  }
+  if (st != RTK_OK)
+    return rtk_push_failure(L, c, st);
   /* The body goes from the client's buffer into the Lua string: the one copy it needs. */
   lua_pushlstring(L, res->body, res->body_len);
   lua_pushinteger(L, (lua_Integer)res->status);
@@ -206,7 +211,7 @@ static int rtk_lua_start(lua_State *L) {
   if (st == RTK_EINVAL)
     return luaL_error(L, "%s", rtk_client_errmsg(u->c));
   if (st != RTK_OK)
-    return rtk_push_result(L, u->c, st, NULL);
+    return rtk_push_failure(L, u->c, st);
   lua_pushinteger(L, (lua_Integer)id);
   return 1;
 }
