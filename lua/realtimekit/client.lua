@@ -17,7 +17,8 @@ local getenv = os.getenv
 local M = {}
 
 M.DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
-M.RESOURCES = { "meetings", "sessions" }
+M.RESOURCES = { "apps", "meetings", "participants", "presets", "sessions", "recordings",
+  "webhooks", "active_session", "livestreams", "analytics" }
 
 local OPTIONS = {
   api_token = true, account_id = true, app_id = true, base_url = true,
@@ -242,20 +243,39 @@ function Client:_classify(req, body, status, headers, name)
   if body == nil then
     return nil, errors.transport(status, headers, name, req)
   end
+  local redact = self._redact
+  if req.secrets then
+    -- A body's secrets (storage keys, passwords) are scrubbed as the token is, should the API
+    -- echo them in an error.
+    local secrets, base = req.secrets, redact
+    redact = function(s)
+      s = base(s)
+      for i = 1, #secrets do
+        local from = 1
+        while true do
+          local a, b = s:find(secrets[i], from, true)
+          if not a then break end
+          s = s:sub(1, a - 1) .. "[REDACTED]" .. s:sub(b + 1)
+          from = a + 10
+        end
+      end
+      return s
+    end
+  end
   local decoded, problem = json.decode(body)
   if status < 200 or status > 299 then
-    return nil, errors.from_response(status, headers, body, decoded, req, self._redact)
+    return nil, errors.from_response(status, headers, body, decoded, req, redact)
   end
   if decoded == nil then
     return nil, errors.decode("the response is not JSON (" .. tostring(problem) .. ")", status,
-      headers, body, req, self._redact)
+      headers, body, req, redact)
   end
   if type(decoded) ~= "table" then
     return nil, errors.decode("the response is not a JSON object", status, headers, body, req,
-      self._redact)
+      redact)
   end
   if decoded.success == false then
-    return nil, errors.from_response(status, headers, body, decoded, req, self._redact)
+    return nil, errors.from_response(status, headers, body, decoded, req, redact)
   end
   return decoded, headers, body, status
 end

@@ -9,6 +9,7 @@
 local client = require "realtimekit.client"
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
+local schema = require "realtimekit.schema"
 
 local M = {
   _NAME = "realtimekit",
@@ -32,6 +33,12 @@ M.new = client.new
 
 --- Whether a value is a realtimekit error object.
 M.is_error = errors.is
+
+--- JSON null in a request body: `client.meetings:create { title = realtimekit.null }`.
+M.null = schema.null
+
+--- Marks a table as a JSON array where a body takes any JSON value, so `{}` is sent as `[]`.
+M.array = schema.array_of
 
 --- The C core's version and libcurl's.
 M.core_version = core._VERSION

@@ -63,6 +63,15 @@ function M.compile(resource, name, row)
   end
   pieces[#pieces + 1] = row.path:sub(pos)
   row.pieces = pieces
+  row.uses = {}
+  for i = 1, #pieces do
+    if type(pieces[i]) == "table" then row.uses[pieces[i][1]] = true end
+  end
+  if row.body then
+    for field in pairs(row.body.by_name) do known[#known + 1] = field end
+    sort(known)
+    row.known = concat(known, ", ")
+  end
   return row
 end
 
@@ -92,7 +101,7 @@ function M.build(client, row, args, params, extra)
         " key " .. tostring(k))
     end
     if not row.accepts[k] and not IS_PATH_PARAM[k] and not CALL_OPTIONS[k]
-      and not (extra and extra[k]) then
+      and not (extra and extra[k]) and not (row.body and row.body.by_name[k]) then
       return nil, errors.invalid(k, "unknown parameter for " .. row.id ..
         (row.known ~= "" and " (it takes " .. row.known .. ")" or ""))
     end
@@ -103,10 +112,12 @@ function M.build(client, row, args, params, extra)
     local pname, check = PATH_PARAMS[i][1], PATH_PARAMS[i][2]
     local v = params[pname]
     if v == nil then v = client[pname] end
-    if v == nil then return nil, errors.invalid(pname, MISSING[pname]) end
-    local s, problem = check(v)
-    if not s then return nil, errors.invalid(pname, problem) end
-    values[pname] = s
+    if v == nil and row.uses[pname] then return nil, errors.invalid(pname, MISSING[pname]) end
+    if v ~= nil then
+      local s, problem = check(v)
+      if not s then return nil, errors.invalid(pname, problem) end
+      values[pname] = s
+    end
   end
   for i = 1, #row.args do
     local pname, check = row.args[i][1], row.args[i][2]
@@ -131,8 +142,26 @@ function M.build(client, row, args, params, extra)
     if v ~= nil then
       local s, problem = check(v)
       if not s then return nil, errors.invalid(qname, problem) end
-      q[#q + 1] = qname .. "=" .. escape(s)
+      if type(s) == "table" then -- a list: the key repeated, as the API takes arrays
+        for j = 1, #s do q[#q + 1] = qname .. "=" .. escape(s[j]) end
+      else
+        q[#q + 1] = qname .. "=" .. escape(s)
+      end
     end
+  end
+
+  -- The body: the params that are the body's fields, checked and encoded by its schema.
+  local body, secrets
+  if row.body then
+    local fields = {}
+    for k, v in pairs(params) do
+      if row.body.by_name[k] then fields[k] = v end
+    end
+    local at, problem = row.body:check(fields, "")
+    if at then return nil, errors.invalid(at, problem) end
+    body = row.body:encode(fields)
+    secrets = row.body:secrets(fields)
+    if #secrets == 0 then secrets = nil end
   end
   local max_retries = params.max_retries
   if max_retries ~= nil then
@@ -143,7 +172,7 @@ function M.build(client, row, args, params, extra)
   local url = client.base_url .. path
   if #q > 0 then url = url .. "?" .. concat(q, "&") end
   return { method = row.http, url = url, path = client.base_path .. path, row = row,
-           max_retries = max_retries }
+           max_retries = max_retries, body = body, secrets = secrets }
 end
 
 return M

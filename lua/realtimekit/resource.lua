@@ -39,7 +39,14 @@ local function class(name)
   end
   for method, row in pairs(rows) do
     request.compile(name, method, row)
-    if row.items then
+    if row.items and not row.each then
+      -- A list the API does not page: a plain call that returns a page.
+      starters[method] = function(client, ...)
+        local req, err = request.build(client, row, request.split(row, ...))
+        if not req then return nil, err end
+        return ops.start(client, req, list_value)
+      end
+    elseif row.items then
       starters[method] = function(client, ...)
         local req, err = request.build(client, row, request.split(row, ...))
         if not req then return nil, err end
@@ -62,7 +69,12 @@ local function class(name)
         return ops.start(client, req, object_value)
       end
     end
-    if row.items then
+    if row.items and not row.each then
+      methods[method] = function(self, ...)
+        check(self, method)
+        return self.client:_list(row, request.split(row, ...))
+      end
+    elseif row.items then
       methods[method] = function(self, ...)
         check(self, method)
         return self.client:_list(row, request.split(row, ...))

@@ -171,4 +171,51 @@ function M.whole_at_least(min)
   end
 end
 
+--- Unix seconds as a whole number (the analytics endpoints take them so), sent as an integer.
+function M.unix_seconds(v)
+  if not is_whole(v) or v < 0 or v > MAX_UNIX then
+    return nil, "expected whole Unix seconds from 0 to " .. MAX_UNIX .. ", got " .. got(v)
+  end
+  return intstr(v)
+end
+
+--- A calendar date, YYYY-MM-DD.
+function M.date(v)
+  if type(v) ~= "string" or not find(v, "^%d%d%d%d%-%d%d%-%d%d$") then
+    return nil, "expected a date like 2026-05-01, got " ..
+      (type(v) == "string" and format("%q", v:sub(1, 40)) or got(v))
+  end
+  local ok, problem = M.datetime(v .. "T00:00:00Z")
+  if not ok then return nil, (problem:gsub("T00:00:00Z", "")) end
+  return v
+end
+
+--- An id the API gives out in a form it does not document (livestream and peer ids): 1 to 128
+-- URL-unreserved characters, never a dot segment, so it can only ever be one path segment.
+function M.id(v)
+  if type(v) ~= "string" or not find(v, "^[A-Za-z0-9%-%._~]+$") or #v > 128 then
+    return nil, "expected 1 to 128 characters of [A-Za-z0-9-._~], got " ..
+      (type(v) == "string" and format("%q", v:sub(1, 40)) or got(v))
+  end
+  if v == "." or v == ".." then return nil, "cannot be a dot segment" end
+  return v
+end
+
+--- A list of values of one of the given strings, sent as the key repeated (status=A&status=B);
+-- a single string is a list of one.
+function M.enum_list(values)
+  local one = M.enum(values)
+  return function(v)
+    if type(v) ~= "table" then v = { v } end
+    local out = {}
+    for i = 1, #v do
+      local s, problem = one(v[i])
+      if not s then return nil, problem end
+      out[i] = s
+    end
+    if #out == 0 then return nil, "expected at least one value" end
+    return out
+  end
+end
+
 return M

@@ -1,13 +1,21 @@
 --- Endpoint descriptions of the meetings resource (client.meetings).
 -- Each row: `http` method, `path` template below the base URL, positional `args` and `query`
--- parameters as {name, type} in the order they are sent, where the `items` of a list sit, the
--- Lua names of its iterators, and the official SDKs' names for the same call.
+-- parameters as {name, type} in the order they are sent, a `body` schema (realtimekit.schema)
+-- whose fields come from the params table, where the `items` of a list sit, the Lua names of its
+-- iterators, and the official SDKs' names for the same call.
 -- @module realtimekit.resources.meetings
+local S = require "realtimekit.schema"
+local shapes = require "realtimekit.resources.shapes"
 local t = require "realtimekit.types"
 
 local APP = "/accounts/{account_id}/realtime/kit/{app_id}"
-
+local MEETING = { { "meeting_id", t.uuid } }
 local PAGE = { { "page_no", t.count }, { "per_page", t.count } }
+local str, opt = S.string, shapes.opt
+
+local update_fields = {}
+for i, f in ipairs(shapes.meeting_fields) do update_fields[i] = f end
+update_fields[#update_fields + 1] = opt("status", str { enum = { "ACTIVE", "INACTIVE" } })
 
 return {
   list = {
@@ -21,24 +29,49 @@ return {
     },
     items = { "data" },
     each = "each", pages = "pages",
-    sdk = { ts = "realtimeKit.meetings.get", go = "RealtimeKit.Meetings.Get" },
+    sdk = { ts = "meetings.get", go = "Meetings.Get" },
   },
   get = {
     http = "GET",
     path = APP .. "/meetings/{meeting_id}",
-    args = { { "meeting_id", t.uuid } },
+    args = MEETING,
     query = { { "name", t.text } },
-    sdk = { ts = "realtimeKit.meetings.getMeetingByID",
-            go = "RealtimeKit.Meetings.GetMeetingByID" },
+    sdk = { ts = "meetings.getMeetingByID", go = "Meetings.GetMeetingByID" },
+  },
+  create = {
+    http = "POST",
+    path = APP .. "/meetings",
+    body = S.object(shapes.meeting_fields),
+    sdk = { ts = "meetings.create", go = "Meetings.New" },
+  },
+  replace = {
+    http = "PUT",
+    path = APP .. "/meetings/{meeting_id}",
+    args = MEETING,
+    body = S.object(shapes.meeting_fields),
+    sdk = { ts = "meetings.replaceMeetingByID", go = "Meetings.ReplaceMeetingByID" },
+  },
+  update = {
+    http = "PATCH",
+    path = APP .. "/meetings/{meeting_id}",
+    args = MEETING,
+    body = S.object(update_fields),
+    sdk = { ts = "meetings.updateMeetingByID", go = "Meetings.UpdateMeetingByID" },
   },
   participants = {
     http = "GET",
     path = APP .. "/meetings/{meeting_id}/participants",
-    args = { { "meeting_id", t.uuid } },
+    args = MEETING,
     query = PAGE,
     items = { "data" },
     each = "each_participant", pages = "participant_pages",
-    sdk = { ts = "realtimeKit.meetings.getMeetingParticipants",
-            go = "RealtimeKit.Meetings.GetMeetingParticipants" },
+    sdk = { ts = "meetings.getMeetingParticipants", go = "Meetings.GetMeetingParticipants" },
+  },
+  add_participant = {
+    http = "POST",
+    path = APP .. "/meetings/{meeting_id}/participants",
+    args = MEETING,
+    body = shapes.participant,
+    sdk = { ts = "meetings.addParticipant", go = "Meetings.AddParticipant" },
   },
 }

@@ -1,14 +1,17 @@
---- Endpoint descriptions of the sessions resource (client.sessions); see
--- realtimekit.resources.meetings for the row format.
+--- Endpoint descriptions of the sessions resource (client.sessions): what happened in a
+-- meeting, its participants, chat, transcript and summary. See realtimekit.resources.meetings
+-- for the row format.
 -- @module realtimekit.resources.sessions
 local t = require "realtimekit.types"
 
-local APP = "/accounts/{account_id}/realtime/kit/{app_id}"
+local SESSIONS = "/accounts/{account_id}/realtime/kit/{app_id}/sessions"
+local SESSION = { "session_id", t.uuid }
+local ORDER = t.enum { "ASC", "DESC" }
 
 return {
   list = {
     http = "GET",
-    path = APP .. "/sessions",
+    path = SESSIONS,
     query = {
       { "page_no", t.count }, { "per_page", t.count },
       { "start_time", t.datetime }, { "end_time", t.datetime },
@@ -16,11 +19,77 @@ return {
       { "associated_id", t.text },
       { "participants", t.text },
       { "sort_by", t.enum { "minutesConsumed", "createdAt" } },
-      { "sort_order", t.enum { "ASC", "DESC" } },
+      { "sort_order", ORDER },
       { "search", t.text },
     },
     items = { "data", "sessions" },
     each = "each", pages = "pages",
-    sdk = { ts = "realtimeKit.sessions.getSessions", go = "RealtimeKit.Sessions.GetSessions" },
+    sdk = { ts = "sessions.getSessions", go = "Sessions.GetSessions" },
+  },
+  get = {
+    http = "GET",
+    path = SESSIONS .. "/{session_id}",
+    args = { SESSION },
+    query = { { "include_breakout_rooms", t.boolean } },
+    sdk = { ts = "sessions.getSessionDetails", go = "Sessions.GetSessionDetails" },
+  },
+  participants = {
+    http = "GET",
+    path = SESSIONS .. "/{session_id}/participants",
+    args = { SESSION },
+    query = {
+      { "page_no", t.count }, { "per_page", t.count }, { "search", t.text },
+      { "sort_by", t.enum { "joinedAt", "duration" } }, { "sort_order", ORDER },
+      { "include_peer_events", t.boolean }, { "view", t.enum { "raw", "consolidated" } },
+    },
+    items = { "data", "participants" },
+    each = "each_participant", pages = "participant_pages",
+    sdk = { ts = "sessions.getSessionParticipants", go = "Sessions.GetSessionParticipants" },
+  },
+  participant = {
+    http = "GET",
+    path = SESSIONS .. "/{session_id}/participants/{participant_id}",
+    args = { SESSION, { "participant_id", t.uuid } },
+    query = { { "include_peer_events", t.boolean } },
+    sdk = { ts = "sessions.getSessionParticipantDetails",
+            go = "Sessions.GetSessionParticipantDetails" },
+  },
+  peer_report = {
+    http = "GET",
+    path = SESSIONS .. "/peer-report/{peer_id}",
+    args = { { "peer_id", t.id } },
+    query = {
+      { "filters", t.enum { "device_info", "ip_information", "precall_network_information",
+                            "events", "quality_stats" } },
+      { "include_peer_events", t.boolean },
+    },
+    sdk = { ts = "sessions.getParticipantDataFromPeerID",
+            go = "Sessions.GetParticipantDataFromPeerID" },
+  },
+  chat = {
+    http = "GET",
+    path = SESSIONS .. "/{session_id}/chat",
+    args = { SESSION },
+    sdk = { ts = "sessions.getSessionChat", go = "Sessions.GetSessionChat" },
+  },
+  transcript = {
+    http = "GET",
+    path = SESSIONS .. "/{session_id}/transcript",
+    args = { SESSION },
+    query = { { "format", t.enum { "SRT", "VTT", "JSON", "CSV" } } },
+    sdk = { ts = "sessions.getSessionTranscripts", go = "Sessions.GetSessionTranscripts" },
+  },
+  summary = {
+    http = "GET",
+    path = SESSIONS .. "/{session_id}/summary",
+    args = { SESSION },
+    sdk = { ts = "sessions.getSessionSummary", go = "Sessions.GetSessionSummary" },
+  },
+  generate_summary = {
+    http = "POST",
+    path = SESSIONS .. "/{session_id}/summary",
+    args = { SESSION },
+    sdk = { ts = "sessions.generateSummaryOfTranscripts",
+            go = "Sessions.GenerateSummaryOfTranscripts" },
   },
 }

@@ -1,0 +1,53 @@
+--- Endpoint descriptions of a meeting's live session (client.active_session): who is in it,
+-- removing participants, polls.
+-- @module realtimekit.resources.active_session
+local S = require "realtimekit.schema"
+local shapes = require "realtimekit.resources.shapes"
+local t = require "realtimekit.types"
+
+local ACTIVE = "/accounts/{account_id}/realtime/kit/{app_id}/meetings/{meeting_id}/active-session"
+local MEETING = { { "meeting_id", t.uuid } }
+local str, req, opt = S.string, shapes.req, shapes.opt
+
+return {
+  get = {
+    http = "GET",
+    path = ACTIVE,
+    args = MEETING,
+    sdk = { ts = "activeSession.getActiveSession", go = "ActiveSession.GetActiveSession" },
+  },
+  kick = {
+    http = "POST",
+    path = ACTIVE .. "/kick",
+    args = MEETING,
+    body = S.object({
+      opt("participant_ids", S.array(str { format = "uuid" })),
+      opt("custom_participant_ids", S.array(str { min = 1, max = 256 })),
+    }, {
+      one_of = function(v)
+        if v.participant_ids == nil and v.custom_participant_ids == nil then
+          return "participant_ids", "give participant_ids or custom_participant_ids"
+        end
+      end,
+    }),
+    sdk = { ts = "activeSession.kickParticipants", go = "ActiveSession.KickParticipants" },
+  },
+  kick_all = {
+    http = "POST",
+    path = ACTIVE .. "/kick-all",
+    args = MEETING,
+    sdk = { ts = "activeSession.kickAllParticipants", go = "ActiveSession.KickAllParticipants" },
+  },
+  create_poll = {
+    http = "POST",
+    path = ACTIVE .. "/poll",
+    args = MEETING,
+    body = S.object {
+      req("question", str { min = 1, max = 1024 }),
+      req("options", S.array(str { min = 1, max = 1024 }, { min = 1 })),
+      opt("anonymous", S.boolean()),
+      opt("hide_votes", S.boolean()),
+    },
+    sdk = { ts = "activeSession.createPoll", go = "ActiveSession.NewPoll" },
+  },
+}

@@ -1,0 +1,82 @@
+--- Endpoint descriptions of livestreams (client.livestreams).
+-- @module realtimekit.resources.livestreams
+local S = require "realtimekit.schema"
+local shapes = require "realtimekit.resources.shapes"
+local t = require "realtimekit.types"
+
+local APP = "/accounts/{account_id}/realtime/kit/{app_id}"
+local MEETING = { { "meeting_id", t.uuid } }
+local LIVESTREAM = { { "livestream_id", t.id } }
+
+return {
+  start = {
+    http = "POST",
+    path = APP .. "/meetings/{meeting_id}/livestreams",
+    args = MEETING,
+    body = S.object {
+      shapes.opt("name", S.string { max = 255, nullable = true }),
+      shapes.opt("video_config", S.object {
+        shapes.opt("height", S.integer { min = 1, max = 1920 }),
+        shapes.opt("width", S.integer { min = 1, max = 1920 }),
+      }),
+    },
+    sdk = { ts = "livestreams.startLivestreamingAMeeting",
+            go = "Livestreams.StartLivestreamingAMeeting" },
+  },
+  stop = {
+    http = "POST",
+    path = APP .. "/meetings/{meeting_id}/active-livestream/stop",
+    args = MEETING,
+    sdk = { ts = "livestreams.stopLivestreamingAMeeting",
+            go = "Livestreams.StopLivestreamingAMeeting" },
+  },
+  of_meeting = {
+    http = "GET",
+    path = APP .. "/meetings/{meeting_id}/active-livestream",
+    args = MEETING,
+    sdk = { ts = "livestreams.getMeetingActiveLivestreams",
+            go = "Livestreams.GetMeetingActiveLivestreams" },
+  },
+  list = {
+    http = "GET",
+    path = APP .. "/livestreams",
+    query = {
+      { "page_no", t.count }, { "per_page", t.count },
+      { "start_time", t.datetime }, { "end_time", t.datetime },
+      { "exclude_meetings", t.boolean },
+      { "sort_order", t.enum { "ASC", "DSC" } },
+      { "status", t.enum { "LIVE", "IDLE", "ERRORED", "INVOKED" } },
+    },
+    items = { "data", "livestreams" },
+    each = "each", pages = "pages",
+    sdk = { ts = "livestreams.getAllLivestreams", go = "Livestreams.GetAllLivestreams" },
+  },
+  get = {
+    http = "GET",
+    path = APP .. "/livestreams/{livestream_id}",
+    args = LIVESTREAM,
+    query = { { "page_no", t.count }, { "per_page", t.count } },
+    sdk = { ts = "livestreams.getLivestreamSessionForLivestreamID",
+            go = "Livestreams.GetLivestreamSessionForLivestreamID" },
+  },
+  active_session = {
+    http = "GET",
+    path = APP .. "/livestreams/{livestream_id}/active-livestream-session",
+    args = LIVESTREAM,
+    sdk = { ts = "livestreams.getActiveLivestreamsForLivestreamID",
+            go = "Livestreams.GetActiveLivestreamsForLivestreamID" },
+  },
+  session = {
+    http = "GET",
+    path = APP .. "/livestreams/sessions/{livestream_session_id}",
+    args = { { "livestream_session_id", t.id } },
+    sdk = { ts = "livestreams.getLivestreamSessionDetailsForSessionID",
+            go = "Livestreams.GetLivestreamSessionDetailsForSessionID" },
+  },
+  org_analytics = {
+    http = "GET",
+    path = APP .. "/analytics/daywise",
+    query = { { "start_date", t.date }, { "end_date", t.date } },
+    sdk = { ts = "livestreams.getOrgAnalytics", go = "Livestreams.GetOrgAnalytics" },
+  },
+}

@@ -1,0 +1,59 @@
+--- Endpoint descriptions of a meeting's participants (client.participants). Adding one gives
+-- the token its front end joins with; refresh_token gives a new one when it expires.
+-- @module realtimekit.resources.participants
+local S = require "realtimekit.schema"
+local shapes = require "realtimekit.resources.shapes"
+local t = require "realtimekit.types"
+
+local ONE = "/accounts/{account_id}/realtime/kit/{app_id}/meetings/{meeting_id}/participants"
+local MEETING = { "meeting_id", t.uuid }
+local PARTICIPANT = { "participant_id", t.uuid }
+local str, opt = S.string, shapes.opt
+
+return {
+  list = {
+    http = "GET",
+    path = ONE,
+    args = { MEETING },
+    query = { { "page_no", t.count }, { "per_page", t.count } },
+    items = { "data" },
+    each = "each", pages = "pages",
+    sdk = { ts = "meetings.getMeetingParticipants", go = "Meetings.GetMeetingParticipants" },
+  },
+  add = {
+    http = "POST",
+    path = ONE,
+    args = { MEETING },
+    body = shapes.participant,
+    sdk = { ts = "meetings.addParticipant", go = "Meetings.AddParticipant" },
+  },
+  get = {
+    http = "GET",
+    path = ONE .. "/{participant_id}",
+    args = { MEETING, PARTICIPANT },
+    sdk = { ts = "meetings.getMeetingParticipant", go = "Meetings.GetMeetingParticipant" },
+  },
+  update = {
+    http = "PATCH",
+    path = ONE .. "/{participant_id}",
+    args = { MEETING, PARTICIPANT },
+    body = S.object {
+      opt("name", str { max = 256, nullable = true }),
+      opt("picture", str { format = "url", nullable = true }),
+      opt("preset_name", str { min = 1, max = 255, nullable = true }),
+    },
+    sdk = { ts = "meetings.editParticipant", go = "Meetings.EditParticipant" },
+  },
+  delete = {
+    http = "DELETE",
+    path = ONE .. "/{participant_id}",
+    args = { MEETING, PARTICIPANT },
+    sdk = { ts = "meetings.deleteMeetingParticipant", go = "Meetings.DeleteMeetingParticipant" },
+  },
+  refresh_token = {
+    http = "POST",
+    path = ONE .. "/{participant_id}/token",
+    args = { MEETING, PARTICIPANT },
+    sdk = { ts = "meetings.refreshParticipantToken", go = "Meetings.RefreshParticipantToken" },
+  },
+}

@@ -1,0 +1,51 @@
+--- Endpoint descriptions of presets (client.presets): what a participant may do and see.
+-- @module realtimekit.resources.presets
+local S = require "realtimekit.schema"
+local shapes = require "realtimekit.resources.shapes"
+local t = require "realtimekit.types"
+
+local PRESETS = "/accounts/{account_id}/realtime/kit/{app_id}/presets"
+local PRESET = { { "preset_id", t.uuid } }
+
+return {
+  create = {
+    http = "POST",
+    path = PRESETS,
+    body = shapes.preset,
+    sdk = { ts = "presets.create", go = "Presets.New" },
+  },
+  list = {
+    http = "GET",
+    path = PRESETS,
+    query = { { "page_no", t.count }, { "per_page", t.count }, { "search", t.text } },
+    items = { "data" },
+    each = "each", pages = "pages",
+    sdk = { ts = "presets.get", go = "Presets.Get" },
+  },
+  get = {
+    http = "GET",
+    path = PRESETS .. "/{preset_id}",
+    args = PRESET,
+    sdk = { ts = "presets.getPresetByID", go = "Presets.GetPresetByID" },
+  },
+  update = {
+    http = "PATCH",
+    path = PRESETS .. "/{preset_id}",
+    args = PRESET,
+    body = S.partial(shapes.preset),
+    sdk = { ts = "presets.update", go = "Presets.Update" },
+  },
+  replace = {
+    http = "PUT",
+    path = PRESETS .. "/{preset_id}",
+    args = PRESET,
+    body = shapes.preset,
+    sdk = { ts = "presets.replacePresetByID", go = "Presets.ReplacePresetByID" },
+  },
+  delete = {
+    http = "DELETE",
+    path = PRESETS .. "/{preset_id}",
+    args = PRESET,
+    sdk = { ts = "presets.delete", go = "Presets.Delete" },
+  },
+}

@@ -1,0 +1,79 @@
+--- Endpoint descriptions of recordings (client.recordings).
+-- @module realtimekit.resources.recordings
+local S = require "realtimekit.schema"
+local shapes = require "realtimekit.resources.shapes"
+local t = require "realtimekit.types"
+
+local RECORDINGS = "/accounts/{account_id}/realtime/kit/{app_id}/recordings"
+local RECORDING = { { "recording_id", t.uuid } }
+local str, req, opt = S.string, shapes.req, shapes.opt
+
+local STATES = { "INVOKED", "RECORDING", "UPLOADING", "UPLOADED", "ERRORED", "PAUSED" }
+
+return {
+  start = {
+    http = "POST",
+    path = RECORDINGS,
+    body = S.object {
+      req("meeting_id", str { format = "uuid" }),
+      opt("allow_multiple_recordings", S.boolean()),
+      opt("audio_config", shapes.audio_config),
+      opt("video_config", shapes.video_config),
+      opt("file_name_prefix", str { max = 255 }),
+      opt("max_seconds", S.integer { min = 60, max = 86400 }),
+      opt("realtimekit_bucket_config", S.object { req("enabled", S.boolean()) }),
+      opt("storage_config", shapes.storage_config),
+      opt("rtmp_out_config", S.object { opt("rtmp_url", str { format = "rtmp" }) }),
+      opt("interactive_config", S.object { opt("type", str { enum = { "ID3" } }) }),
+      opt("url", str { format = "url" }),
+    },
+    sdk = { ts = "recordings.startRecordings", go = "Recordings.StartRecordings" },
+  },
+  list = {
+    http = "GET",
+    path = RECORDINGS,
+    query = {
+      { "page_no", t.count }, { "per_page", t.count },
+      { "start_time", t.datetime }, { "end_time", t.datetime },
+      { "search", t.text }, { "meeting_id", t.uuid }, { "expired", t.boolean },
+      { "sort_by", t.enum { "invokedTime" } }, { "sort_order", t.enum { "ASC", "DESC" } },
+      { "status", t.enum_list(STATES) },
+    },
+    items = { "data" },
+    each = "each", pages = "pages",
+    sdk = { ts = "recordings.getRecordings", go = "Recordings.GetRecordings" },
+  },
+  get = {
+    http = "GET",
+    path = RECORDINGS .. "/{recording_id}",
+    args = RECORDING,
+    sdk = { ts = "recordings.getOneRecording", go = "Recordings.GetOneRecording" },
+  },
+  control = {
+    http = "PUT",
+    path = RECORDINGS .. "/{recording_id}",
+    args = RECORDING,
+    body = S.object { req("action", str { enum = { "stop", "pause", "resume" } }) },
+    sdk = { ts = "recordings.pauseResumeStopRecording",
+            go = "Recordings.PauseResumeStopRecording" },
+  },
+  active = {
+    http = "GET",
+    path = RECORDINGS .. "/active-recording/{meeting_id}",
+    args = { { "meeting_id", t.uuid } },
+    sdk = { ts = "recordings.getActiveRecordings", go = "Recordings.GetActiveRecordings" },
+  },
+  start_track = {
+    http = "POST",
+    path = RECORDINGS .. "/track",
+    body = S.object {
+      req("meeting_id", str { format = "uuid" }),
+      opt("layers", S.map(S.object {
+        opt("file_name_prefix", str { max = 255 }),
+        opt("media_kind", str { enum = { "audio" } }),
+      })),
+      opt("user_ids", S.array(str { min = 1, max = 256 })),
+    },
+    sdk = { ts = "recordings.startTrackRecording", go = "Recordings.StartTrackRecording" },
+  },
+}
