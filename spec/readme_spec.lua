@@ -1,0 +1,36 @@
+-- README's promises that can drift: the method table lists every method, made from the rows.
+require "helper"
+local client = require "realtimekit.client"
+local resource = require "realtimekit.resource"
+
+describe("README", function()
+  local readme
+  setup(function()
+    local f = assert(io.open("README.md"))
+    readme = f:read("*a")
+    f:close()
+  end)
+
+  it("holds the method table that scripts/method-table makes from the endpoint rows", function()
+    local p = io.popen("lua5.4 scripts/method-table")
+    local table_text = p:read("*a")
+    p:close()
+    assert.is_true(#table_text > 1000)
+    local found = readme:find(table_text, 1, true)
+    assert.is_truthy(found, "README's method table is out of date: run scripts/method-table")
+  end)
+
+  it("covers all 55 methods of the official SDK", function()
+    local ts = {}
+    local n = 0
+    for _, name in ipairs(client.RESOURCES) do
+      for _, row in pairs(resource.rows(name)) do
+        if not ts[row.sdk.ts] then
+          ts[row.sdk.ts] = true
+          n = n + 1
+        end
+      end
+    end
+    assert.equal(55, n)
+  end)
+end)
