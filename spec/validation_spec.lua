@@ -1,0 +1,189 @@
+-- Every endpoint refuses a bad call before anything is sent, naming what is wrong: a body
+-- field's path, a query parameter, or a positional id.
+local helper = require "helper"
+local realtimekit = require "realtimekit"
+
+local U = "36d01e74-838a-4de1-a00c-a0c4b03f8368"
+
+local function preset(over, drop)
+  local p = {
+    name = "host",
+    config = {
+      view_type = "GROUP_CALL", max_screenshare_count = 1,
+      max_video_streams = { desktop = 9, mobile = 4 },
+      media = { video = { quality = "hd", frame_rate = 30 },
+                screenshare = { quality = "hd", frame_rate = 5 } },
+    },
+    permissions = {}, ui = {},
+  }
+  for k, v in pairs(over or {}) do p[k] = v end
+  if drop then p[drop] = nil end
+  return p
+end
+
+-- { call, args..., the param the error names }
+local CASES = {
+  { "apps:create", {}, "name" },
+  { "apps:create", { { name = "" } }, "name" },
+  { "apps:list", { { sort_order = "up" } }, "sort_order" },
+  { "meetings:create", { { session_keep_alive_time_in_secs = 30 } },
+    "session_keep_alive_time_in_secs" },
+  { "meetings:create", { { session_keep_alive_time_in_secs = 601 } },
+    "session_keep_alive_time_in_secs" },
+  { "meetings:create", { { title = 5 } }, "title" },
+  { "meetings:create", { { recording_config = { max_seconds = 59 } } },
+    "recording_config.max_seconds" },
+  { "meetings:create", { { recording_config = { max_seconds = 86401 } } },
+    "recording_config.max_seconds" },
+  { "meetings:create", { { recording_config = { video_config = { width = 1921 } } } },
+    "recording_config.video_config.width" },
+  { "meetings:create", { { recording_config = { video_config = { height = 0 } } } },
+    "recording_config.video_config.height" },
+  { "meetings:create", { { recording_config = { video_config = { codec = "AV1" } } } },
+    "recording_config.video_config.codec" },
+  { "meetings:create", { { recording_config = { video_config = { watermark = { url = "x" } } } } },
+    "recording_config.video_config.watermark.url" },
+  { "meetings:create", { { recording_config = { realtimekit_bucket_config = {} } } },
+    "recording_config.realtimekit_bucket_config.enabled" },
+  { "meetings:create", { { ai_config = { transcription = { language = "xx" } } } },
+    "ai_config.transcription.language" },
+  { "meetings:create", { { ai_config = { transcription = { keywords = { 1 } } } } },
+    "ai_config.transcription.keywords[1]" },
+  { "meetings:create", { { titel = "typo" } }, "titel" },
+  { "meetings:list", { { status = "LIVE" } }, "status" },
+  { "meetings:get", { U, { name = "\0" } }, "name" },
+  { "meetings:participants", { "m" }, "meeting_id" },
+  { "sessions:list", { { sort_by = "duration" } }, "sort_by" },
+  { "meetings:replace", { "nope", { title = "x" } }, "meeting_id" },
+  { "meetings:update", { U, { status = "ENDED" } }, "status" },
+  { "meetings:update", { U, { persist_chat = realtimekit.null } }, "persist_chat" },
+  { "meetings:add_participant", { U, { preset_name = "host" } }, "custom_participant_id" },
+  { "participants:add", { U, { custom_participant_id = "a" } }, "preset_name" },
+  { "participants:add", { U, { custom_participant_id = "a", preset_name = "p",
+                               picture = "javascript:alert(1)" } }, "picture" },
+  { "participants:get", { U, "x" }, "participant_id" },
+  { "participants:update", { U, U, { name = {} } }, "name" },
+  { "participants:delete", { U }, "participant_id" },
+  { "participants:refresh_token", { "../x", U }, "meeting_id" },
+  { "participants:list", { U, { per_page = -1 } }, "per_page" },
+  { "presets:create", { preset({}, "name") }, "name" },
+  { "presets:create", { preset { config = { view_type = "GROUP_CALL" } } },
+    "config.max_screenshare_count" },
+  { "presets:create", { preset({}, "permissions") }, "permissions" },
+  { "presets:update", { U, { config = { media = { video = { quality = "8k" } } } } },
+    "config.media.video.quality" },
+  { "presets:update", { U, { ui = { design_tokens = { theme = "neon" } } } },
+    "ui.design_tokens.theme" },
+  { "presets:replace", { U, { name = "x" } }, "config" },
+  { "presets:get", { "x" }, "preset_id" },
+  { "presets:delete", {}, "preset_id" },
+  { "presets:list", { { search = "\255" } }, "search" },
+  { "sessions:get", { U, { include_breakout_rooms = "yes" } }, "include_breakout_rooms" },
+  { "sessions:participants", { U, { view = "full" } }, "view" },
+  { "sessions:participants", { U, { sort_by = "name" } }, "sort_by" },
+  { "sessions:participant", { U, U, { include_peer_events = 1 } }, "include_peer_events" },
+  { "sessions:peer_report", { "a/b" }, "peer_id" },
+  { "sessions:peer_report", { "peer", { filters = "all" } }, "filters" },
+  { "sessions:chat", { "1" }, "session_id" },
+  { "sessions:transcript", { U, { format = "TXT" } }, "format" },
+  { "sessions:summary", { U .. "/.." }, "session_id" },
+  { "sessions:generate_summary", {}, "session_id" },
+  { "recordings:start", { {} }, "meeting_id" },
+  { "recordings:start", { { meeting_id = U, max_seconds = 10 } }, "max_seconds" },
+  { "recordings:start", { { meeting_id = U, storage_config = { type = "s3" } } },
+    "storage_config.type" },
+  { "recordings:start", { { meeting_id = U, storage_config = { type = "aws", region = "x" } } },
+    "storage_config.access_key" },
+  { "recordings:start", { { meeting_id = U, storage_config = { type = "sftp",
+                            auth_method = "KEY" } } }, "storage_config.private_key" },
+  { "recordings:start", { { meeting_id = U, rtmp_out_config = { rtmp_url = "http://x" } } },
+    "rtmp_out_config.rtmp_url" },
+  { "recordings:start", { { meeting_id = U, interactive_config = { type = "ID4" } } },
+    "interactive_config.type" },
+  { "recordings:list", { { status = { "RECORDING", "DONE" } } }, "status" },
+  { "recordings:list", { { expired = "no" } }, "expired" },
+  { "recordings:get", { "r" }, "recording_id" },
+  { "recordings:control", { U, { action = "rewind" } }, "action" },
+  { "recordings:control", { U, {} }, "action" },
+  { "recordings:active", { "m" }, "meeting_id" },
+  { "recordings:start_track", { { meeting_id = U, layers = { main = { media_kind = "video" } } } },
+    "layers.main.media_kind" },
+  { "recordings:start_track", { { meeting_id = U, user_ids = { "" } } }, "user_ids[1]" },
+  { "webhooks:create", { { name = "w", url = "ftp://x", events = { "meeting.started" } } }, "url" },
+  { "webhooks:create", { { name = "w", url = "https://x.example", events = {} } }, "events" },
+  { "webhooks:create", { { name = "w", url = "https://x.example",
+                           events = { "meeting.exploded" } } }, "events[1]" },
+  { "webhooks:update", { U, { enabled = "yes" } }, "enabled" },
+  { "webhooks:replace", { U, { name = "w" } }, "url" },
+  { "webhooks:get", { "w" }, "webhook_id" },
+  { "webhooks:delete", { "" }, "webhook_id" },
+  { "webhooks:list", { { page_no = 1 } }, "page_no" },
+  { "active_session:get", { "x" }, "meeting_id" },
+  { "active_session:kick", { U, {} }, "participant_ids" },
+  { "active_session:kick", { U, { participant_ids = { "bob" } } }, "participant_ids[1]" },
+  { "active_session:kick_all", { 42 }, "meeting_id" },
+  { "active_session:create_poll", { U, { question = "?" } }, "options" },
+  { "active_session:create_poll", { U, { question = "?", options = {} } }, "options" },
+  { "livestreams:start", { U, { video_config = { width = 4000 } } }, "video_config.width" },
+  { "livestreams:stop", { "x" }, "meeting_id" },
+  { "livestreams:of_meeting", {}, "meeting_id" },
+  { "livestreams:list", { { sort_order = "DESC" } }, "sort_order" },
+  { "livestreams:list", { { status = "OFFLINE" } }, "status" },
+  { "livestreams:get", { "a b" }, "livestream_id" },
+  { "livestreams:active_session", { ".." }, "livestream_id" },
+  { "livestreams:session", { "a?b" }, "livestream_session_id" },
+  { "livestreams:org_analytics", { { start_date = "2026-02-30" } }, "start_date" },
+  { "analytics:livestreams_overall", { { start_time = "2026-01-01T00:00:00Z" } }, "start_time" },
+  { "analytics:livestreams_daywise", { { end_time = 1.5 } }, "end_time" },
+  { "analytics:daywise", { { end_date = "01/02/2026" } }, "end_date" },
+}
+
+describe("validation of every endpoint", function()
+  it("names the parameter at fault and sends nothing", function()
+    local c, s = helper.client()
+    local unpack = rawget(table, "unpack") or rawget(_G, "unpack")
+    local seen, wrong = {}, {}
+    for i, case in ipairs(CASES) do
+      local resource, method = case[1]:match("^([%w_]+):([%w_]+)$")
+      seen[case[1]] = true
+      local obj = c[resource]
+      local ok, v, err = pcall(obj[method], obj, unpack(case[2], 1, 4))
+      local label = "case " .. i .. " " .. case[1] .. " (" .. case[3] .. "): "
+      if not ok then
+        wrong[#wrong + 1] = label .. "raised " .. tostring(v)
+      elseif v ~= nil or not realtimekit.is_error(err) or err.kind ~= "invalid_argument"
+        or err.param ~= case[3] then
+        wrong[#wrong + 1] = label .. tostring(err)
+      end
+    end
+    assert.same({}, wrong)
+    assert.equal(0, s:stats().requests)
+    -- every endpoint that takes anything has a case
+    local client_mod = require "realtimekit.client"
+    local resource_mod = require "realtimekit.resource"
+    local missing = {}
+    for _, name in ipairs(client_mod.RESOURCES) do
+      for method in pairs(resource_mod.rows(name)) do
+        if not seen[name .. ":" .. method] then missing[#missing + 1] = name .. ":" .. method end
+      end
+    end
+    table.sort(missing)
+    assert.same({}, missing)
+  end)
+
+  it("never shows a secret of a body in an error", function()
+    local c = helper.client()
+    local secret = "s3cr3t-VALUE-123456"
+    for _, sc in ipairs {
+      { type = "aws", access_key = 5, region = "r" },
+      { type = "sftp", auth_method = "PASSWORD", password = secret .. "\0" },
+      { type = "sftp", auth_method = "KEY", private_key = string.rep("k", 20000) },
+      { type = "aws", access_key = secret, region = "r", secret = { secret } },
+    } do
+      local _, err = c.recordings:start { meeting_id = U, storage_config = sc }
+      assert.equal("invalid_argument", err.kind)
+      assert.is_nil(tostring(err):find(secret, 1, true))
+      assert.is_nil(err.message:find("kkkkkkkk", 1, true))
+    end
+  end)
+end)
