@@ -56,7 +56,7 @@ VALGRIND_SPECS ?= spec/core_spec.lua spec/meetings_spec.lua spec/soak_spec.lua
 VALGRIND_SOAK_N ?= 300
 
 .PHONY: all build deps test demo lint check-c c-example spec rock clean test-asan test-valgrind
-.PHONY: static
+.PHONY: docs static
 
 all: build
 
@@ -99,6 +99,21 @@ rock:
 lint:
 	luacheck -q .
 
+# The API reference, from config.ld and the doc comments, into build/docs (index.html), with
+# the "Resource methods" topic that scripts/methods-doc makes from docs/methods.md and the
+# endpoint descriptions. Any LDoc warning fails (--fatalwarnings), and so does any other line it
+# prints, such as the notice that it fell back to plain text for want of a markdown module.
+# LDoc runs under Lua 5.1, the only Lua that Debian's lua-markdown is installed for.
+LDOC ?= lua5.1 /usr/bin/ldoc
+docs:
+	@scripts/ensure-deps docs
+	@rm -rf build/docs build/ldoc && mkdir -p build/ldoc
+	@lua5.1 scripts/methods-doc build/ldoc/methods.md
+	@$(LDOC) --fatalwarnings . >build/ldoc.log 2>&1 \
+	  && ! grep -v -e '^reading configuration from ' -e '^output written to ' build/ldoc.log \
+	  || { cat build/ldoc.log; echo "make docs: LDoc complained (above)"; exit 1; }
+	@echo "  API reference in build/docs/index.html"
+
 # Static analysis of csrc/ (every .c file, so new ones are covered): cppcheck, and clang-tidy
 # with the checks in .clang-tidy; any finding fails. Both see the real Lua and curl headers:
 # every file against Lua 5.4's, and the files that include lua.h also against 5.1's and
@@ -139,7 +154,7 @@ spec: build c-example rock
 	done
 
 test: deps
-	@$(MAKE) --no-print-directory lint static check-c build c-example
+	@$(MAKE) --no-print-directory lint static docs check-c build c-example
 	@$(MAKE) --no-print-directory spec
 
 $(SAN_DIR)/5.4/realtimekit/core.so: $(CORE_SRC) $(CORE_HDR)

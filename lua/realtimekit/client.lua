@@ -34,9 +34,18 @@ M.DEFAULT_MAX_RETRIES = 2
 M.DEFAULT_MAX_RETRY_WAIT = 60
 --- The largest response body accepted, in bytes.
 M.DEFAULT_MAX_BODY = 64 * 1024 * 1024
---- Backoff without a server hint: 0.5 s doubling up to 8 s, less up to a quarter at random.
+-- Backoff without a server hint: 0.5 s doubling up to 8 s, less up to a quarter at random.
 M.BACKOFF_BASE, M.BACKOFF_CAP = 0.5, 8
 
+--- A client, made by `realtimekit.new`. Its resource objects are fields named after the API's
+-- resources (`client.meetings`, `client.sessions`, …); their methods are listed in the
+-- @{methods.md|Resource methods} topic.
+-- @type Client
+-- @usage
+-- local client = assert(realtimekit.new { app_id = "…" })
+-- local page = assert(client.meetings:list { per_page = 10 })
+-- print(client, client:user_agent())
+-- client:close()
 local Client = {}
 Client.__index = Client
 M.Client = Client
@@ -68,6 +77,7 @@ local function check_base_url(v)
 end
 
 --- Creates a client. See `realtimekit.new`.
+-- @local
 function M.new(opts)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then
@@ -211,13 +221,27 @@ function M.new(opts)
   return self
 end
 
---- A line naming the client, without its token.
+--- The API's URL (`base_url` without a trailing slash).
+-- @field base_url
+
+--- The default account id, or nil.
+-- @field account_id
+
+--- The default app id, or nil.
+-- @field app_id
+
+--- `"curl"` or `"ngx"`.
+-- @field transport
+
+--- A line naming the client, its base URL, account and app, without its token.
+-- @treturn string
 function Client:__tostring()
   return format("realtimekit client (%s, account %s, app %s)", self.base_url,
     self.account_id or "unset", self.app_id or "unset")
 end
 
 --- The User-Agent the client sends.
+-- @treturn string such as `realtimekit-lua/0.1.0 (Lua 5.4; libcurl/7.88.1)`
 function Client:user_agent()
   return self._http:user_agent()
 end
@@ -229,7 +253,13 @@ end
 
 --- Drives the client's operations (`resource:start(...)`): starts the retries that are due,
 -- does the I/O that is ready, waiting up to `timeout` seconds (default 0: not at all) for some.
--- @return how many operations are still under way
+-- @tparam[opt=0] number timeout the longest wait, in seconds (>= 0)
+-- @treturn int how many operations are still under way
+-- @usage
+-- local a = client.meetings:start("list", { per_page = 10 })
+-- local b = client.sessions:start("list", { status = "LIVE" })
+-- while client:poll(0.1) > 0 do end
+-- print(a:poll(), b:poll())
 function Client:poll(timeout)
   if timeout ~= nil and (type(timeout) ~= "number" or timeout ~= timeout or timeout < 0) then
     error("client:poll(timeout): timeout must be a number of seconds >= 0", 2)
@@ -239,6 +269,7 @@ end
 
 --- Classifies the outcome of one attempt (what the core's request or result returned): the
 -- decoded body, the headers, the raw body and the status, or nil and an error.
+-- @local
 function Client:_classify(req, body, status, headers, name)
   if body == nil then
     return nil, errors.transport(status, headers, name, req)
@@ -281,6 +312,7 @@ function Client:_classify(req, body, status, headers, name)
 end
 
 --- The wait before retry number `k` (0 for the first) when the server gave no hint.
+-- @local
 function M.backoff(k)
   local nominal = M.BACKOFF_BASE * 2 ^ k
   if nominal > M.BACKOFF_CAP then nominal = M.BACKOFF_CAP end
@@ -289,6 +321,7 @@ end
 
 --- After a failed attempt: the seconds to wait before the next one, or nil to give up (with
 -- `err.attempts` set either way).
+-- @local
 function Client:_retry_wait(req, err, attempts)
   err.attempts = attempts
   local retries = req.max_retries or self.max_retries
@@ -301,6 +334,7 @@ end
 
 --- Sends a built request with the retry policy, blocking; returns the decoded body, the headers,
 -- the raw body and the status, or nil and the last attempt's error.
+-- @local
 function Client:_send(req)
   local attempts = 0
   while true do
@@ -315,6 +349,7 @@ function Client:_send(req)
 end
 
 --- What an object endpoint's call returns: the response's `data`.
+-- @local
 function Client:_object_value(req, raw, headers, body, status)
   if type(raw.data) ~= "table" then
     return nil, errors.decode("the response has no data object", status, headers, body, req,
@@ -324,6 +359,7 @@ function Client:_object_value(req, raw, headers, body, status)
 end
 
 --- What a list endpoint's call returns: a page.
+-- @local
 function Client:_list_value(req, raw, headers, body, status)
   local page, problem = M.page_of(req.row, raw)
   if not page then
@@ -333,6 +369,7 @@ function Client:_list_value(req, raw, headers, body, status)
 end
 
 --- One call of an endpoint that returns an object: the response's `data`.
+-- @local
 function Client:_object(row, args, params)
   local req, err = request.build(self, row, args, params)
   if not req then return nil, err end
@@ -342,6 +379,7 @@ function Client:_object(row, args, params)
 end
 
 --- One call of a list endpoint: a page, or nil and an error.
+-- @local
 function Client:_list(row, args, params)
   local req, err = request.build(self, row, args, params)
   if not req then return nil, err end
@@ -356,6 +394,7 @@ end
 
 --- Reads a list response into a page `{data, paging, raw}`, or a decode error for a response
 -- that does not have the shape of one.
+-- @local
 function M.page_of(row, raw)
   local items = raw
   for i = 1, #row.items do

@@ -1,7 +1,15 @@
 --- The error object every failing call returns (or an iterator raises).
 -- Fields: `kind` (`invalid_argument`, `api`, `decode`, `network`, `timeout`, `tls`), `message`,
 -- and where known `param`, `status`, `code`, `errors`, `retryable`, `retry_after`, `cf_ray`,
--- `body` (the start of the response body), `method` and `path`.
+-- `body` (the start of the response body), `method` and `path`: see `Error`.
+--
+-- The kinds: `invalid_argument`, a parameter or option is wrong and nothing was sent (never
+-- retried); `api`, the API answered with an error status or `success: false` (408, 409, 429 and
+-- 5xx are retried); `decode`, the response is not JSON, not shaped like the endpoint's, or
+-- larger than `max_body` (never retried); `network`, no complete response (retried; POST and
+-- PATCH only when nothing was sent); `timeout`, an attempt took longer than `timeout` or
+-- `connect_timeout` (retried, but not POST and PATCH); `tls`, the certificate is not trusted or
+-- not for the host (never retried).
 -- @module realtimekit.errors
 local setmetatable, getmetatable, tostring, tonumber, type, pairs =
   setmetatable, getmetatable, tostring, tonumber, type, pairs
@@ -12,10 +20,38 @@ local M = {}
 
 local BODY_START = 512
 
+--- An error object: a plain table with these fields, of which only `kind` and `message` are
+-- always there, and a `__tostring`. A call returns it as its second value; an iterator raises
+-- it; `realtimekit.is_error(v)` tells it from other values. Neither the token nor a body's
+-- secrets ever appear in it.
+-- @table Error
+-- @field kind `"invalid_argument"`, `"api"`, `"decode"`, `"network"`, `"timeout"` or `"tls"`
+-- @field message what went wrong, in one line
+-- @field param (`invalid_argument`) the parameter or option at fault
+-- @field status the HTTP status, when a response arrived
+-- @field code the API's error code, when it gave one
+-- @field errors the API's list of errors, each `{code = …, message = …}`
+-- @field retryable whether trying again may help: 408, 409, 429, 5xx, network failures and
+-- timeouts (the server's `x-should-retry` header wins)
+-- @field retry_after seconds the server asked to wait (`retry-after-ms` or `retry-after`)
+-- @field attempts how many attempts were made, retries included
+-- @field transport_code (`network`, `timeout`, `tls`) why the transfer failed, such as
+-- `COULDNT_CONNECT` or `OPERATION_TIMEDOUT`
+-- @field cf_ray the response's `cf-ray` header, to quote to Cloudflare's support
+-- @field body the first 512 bytes of the response body
+-- @field method the request's HTTP method
+-- @field path the request's path
+-- @field page_no (a walk that stopped because a page did not advance) the page it asked for
+-- @usage
+-- local meeting, err = client.meetings:get(id)
+-- if not meeting then
+--   if err.kind == "api" and err.status == 404 then return nil end
+--   error(tostring(err)) -- realtimekit api error (HTTP 500): … [GET /client/v4/…] cf-ray …
+-- end
 local Error = {}
 Error.__index = Error
 
---- One readable line: kind, status and code, message, request and cf-ray.
+-- One readable line: kind, status and code, message, request and cf-ray.
 function Error:__tostring()
   local notes = {}
   if self.status then notes[#notes + 1] = "HTTP " .. tostring(self.status) end
@@ -38,12 +74,15 @@ function Error:__tostring()
   return (line:gsub("%c+", " "))
 end
 
---- Whether v is an error object made here.
+--- Whether v is an error object (`realtimekit.is_error`).
+-- @param v any value
+-- @treturn boolean
 function M.is(v)
   return type(v) == "table" and getmetatable(v) == Error
 end
 
 --- A new error of the given kind; fields are copied in.
+-- @local
 function M.new(kind, message, fields)
   local e = { kind = kind, message = message }
   if fields then
@@ -53,6 +92,7 @@ function M.new(kind, message, fields)
 end
 
 --- An invalid_argument error naming the parameter.
+-- @local
 function M.invalid(param, problem)
   return M.new("invalid_argument", param .. ": " .. problem, { param = param })
 end
@@ -66,6 +106,7 @@ local TRANSPORT_KINDS = {
 }
 
 --- An error from a failed transfer (no HTTP response).
+-- @local
 function M.transport(kind, message, name, req)
   return M.new(TRANSPORT_KINDS[kind] or "network", message or kind, {
     retryable = kind == "network" or kind == "timeout",
@@ -82,6 +123,7 @@ local NOT_SENT = { COULDNT_CONNECT = true, COULDNT_RESOLVE_HOST = true,
 -- retryable. POST and PATCH could create or change something twice, so only when the request
 -- provably did not take effect: no connection was made, or the server refused it with 429 or
 -- with 503 and a Retry-After.
+-- @local
 function M.may_retry(method, err)
   if not err.retryable then return false end
   if method ~= "POST" and method ~= "PATCH" then return true end
@@ -106,6 +148,7 @@ M.days_from_civil = days_from_civil
 
 --- Seconds to wait that the response asks for (`retry-after-ms`, `retry-after` in seconds or as
 -- an HTTP date), or nil.
+-- @local
 function M.retry_after(headers, now)
   local ms = tonumber(headers["retry-after-ms"])
   if ms and ms > 0 then return ms / 1000 end
@@ -137,7 +180,13 @@ end
 
 --- An `api` error from an HTTP response that failed: a non-2xx status, or `success: false`.
 -- Reads both error shapes: `{"errors":[{code,message}]}` and `{"error":{code,message}}`.
+-- @param status the HTTP status
+-- @param headers the response's headers, by lower-case name
+-- @param body the raw body
 -- @param decoded the decoded body, or nil when it is not JSON
+-- @param req the request, for its method and path, or nil
+-- @param redact a function that removes secrets from a string, or nil
+-- @local
 function M.from_response(status, headers, body, decoded, req, redact)
   local message, code, list
   if type(decoded) == "table" then
@@ -195,6 +244,7 @@ function M.from_response(status, headers, body, decoded, req, redact)
 end
 
 --- A `decode` error: the response arrived but is not what the API sends.
+-- @local
 function M.decode(problem, status, headers, body, req, redact)
   local snippet = body and body:sub(1, BODY_START)
   if redact and snippet then snippet = redact(snippet) end

@@ -1,4 +1,8 @@
 --- realtimekit: a client for Cloudflare's RealtimeKit REST API.
+-- `require "realtimekit"` is the only module a program needs: `new` makes a client
+-- (`realtimekit.client`), whose resource objects have the methods listed in the
+-- @{methods.md|Resource methods} topic. `realtimekit._VERSION` is the version, such as
+-- `"0.1.0"`.
 -- @module realtimekit
 -- @usage
 -- local realtimekit = require "realtimekit"
@@ -16,22 +20,55 @@ local M = {
   _VERSION = "0.1.0",
 }
 
---- Creates a client.
--- @tparam[opt] table opts
--- `api_token` (default: env CLOUDFLARE_API_TOKEN; required),
--- `account_id` (default: env CLOUDFLARE_ACCOUNT_ID),
--- `app_id` (default app of every call),
--- `base_url` (default: env CLOUDFLARE_BASE_URL, else https://api.cloudflare.com/client/v4),
--- `timeout` (seconds per request, default 60), `connect_timeout` (seconds, default 10),
--- `ca_file` (PEM bundle to verify TLS with, default the system's),
--- `max_retries` (retries after a failed attempt, 0 to 10, default 2; also per call),
--- `max_retry_wait` (longest Retry-After obeyed, seconds, default 60),
--- `max_body` (largest response accepted, bytes, default 64 MiB),
--- `sleep` (function(seconds) that waits between retries, default a blocking sleep).
--- @return a client, or nil and an `invalid_argument` error
+--- Creates a client. Every option is checked; an unknown one is an error that names it.
+-- Nothing is sent: the first request opens the connection.
+-- @function new
+-- @tparam[opt] table opts the options, all optional but the token
+-- @tparam[opt] string opts.api_token the API token, sent as `Authorization: Bearer …` and never
+-- shown (default: env `CLOUDFLARE_API_TOKEN`; required one way or the other)
+-- @tparam[opt] string opts.account_id the Cloudflare account id, 1 to 32 characters of
+-- `[0-9A-Za-z]` (default: env `CLOUDFLARE_ACCOUNT_ID`); a call can name another
+-- @tparam[opt] string opts.app_id the RealtimeKit app every call uses unless it names another
+-- @tparam[opt] string opts.base_url the API's URL, http or https, without query or fragment
+-- (default: env `CLOUDFLARE_BASE_URL`, else `https://api.cloudflare.com/client/v4`)
+-- @tparam[opt=60] number opts.timeout seconds one attempt may take in all
+-- @tparam[opt=10] number opts.connect_timeout seconds to connect
+-- @tparam[opt] string opts.ca_file a PEM bundle to verify TLS with (default: the system's);
+-- it must be readable
+-- @tparam[opt=2] int opts.max_retries retries after a failed attempt, 0 to 10; a call can
+-- override it with its own `max_retries`
+-- @tparam[opt=60] number opts.max_retry_wait the longest wait a server may ask for
+-- (Retry-After) that is obeyed, 0 to 86400 seconds; a longer one ends the retries
+-- @tparam[opt=64 MiB] int opts.max_body the largest response body accepted, in bytes
+-- (1 to 4294967295); a larger one is a `decode` error
+-- @tparam[opt] function opts.sleep `function(seconds)` that waits between retries (default: a
+-- blocking sleep; `ngx.sleep` with the ngx transport)
+-- @tparam[opt="curl"] string opts.transport `"curl"` (the C core over libcurl) or `"ngx"`
+-- (nginx subrequests, inside OpenResty only; see `realtimekit.ngx`)
+-- @tparam[opt="/_realtimekit"] string opts.ngx_location with `transport = "ngx"`, the nginx
+-- location that proxies to the API
+-- @treturn[1] realtimekit.client.Client the client
+-- @return[2] nil
+-- @treturn[2] realtimekit.errors.Error an `invalid_argument` error (or `network` when libcurl
+-- cannot make a handle)
+-- @usage
+-- local client, err = realtimekit.new {
+--   app_id = "6f1a0d3c-5d7e-4b8a-9c2d-1e3f4a5b6c7d", -- token and account from the environment
+--   timeout = 30,
+--   max_retries = 4,
+-- }
+-- if not client then error(tostring(err)) end
 M.new = client.new
 
 --- Whether a value is a realtimekit error object.
+-- @function is_error
+-- @param v any value
+-- @treturn boolean
+-- @usage
+-- local ok, err = pcall(function()
+--   for m in client.meetings:each() do print(m.id) end
+-- end)
+-- if not ok and realtimekit.is_error(err) then print(err.kind, err.message) end
 M.is_error = errors.is
 
 --- JSON null in a request body: `client.meetings:create { title = realtimekit.null }`.
@@ -40,8 +77,9 @@ M.null = schema.null
 --- Marks a table as a JSON array where a body takes any JSON value, so `{}` is sent as `[]`.
 M.array = schema.array_of
 
---- The C core's version and libcurl's.
+--- The C core's version, which must be `_VERSION`.
 M.core_version = core._VERSION
+--- The version of libcurl the core runs with.
 M.curl_version = core.curl_version
 
 if core._VERSION ~= M._VERSION then

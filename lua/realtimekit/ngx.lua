@@ -2,7 +2,18 @@
 -- subrequests to an internal location (`ngx.location.capture`), so a call never blocks the
 -- nginx worker. It offers the same methods as the C core's client, so the retry policy, paging,
 -- decoding and errors above it are the same code. See README's OpenResty guide for the location.
+--
+-- A program does not require this module: it passes `transport = "ngx"` (and optionally
+-- `ngx_location`) to `realtimekit.new`, inside a rewrite, access or content handler. Calls
+-- there yield instead of blocking; `start` and the iterators' `concurrency` run subrequests in
+-- light threads. Elsewhere (`init_by_lua*`, an `ngx.timer` callback, …) nginx allows no
+-- subrequest, and a call raises an error that says so.
 -- @module realtimekit.ngx
+-- @usage
+-- -- content_by_lua_block:
+-- local realtimekit = require "realtimekit"
+-- local client = assert(realtimekit.new { transport = "ngx", app_id = "…" })
+-- for m in client.meetings:each { concurrency = 4 } do ngx.say(m.id) end
 local ngx = rawget(_G, "ngx")
 
 local setmetatable, pairs, type, tostring, error = setmetatable, pairs, type, tostring, error
@@ -25,17 +36,20 @@ T.__index = T
 T.__metatable = "none"
 
 --- "1.22.1" from nginx's 1022001 (ngx.config.nginx_version and ngx_lua_version use this form).
+-- @local
 function M.version(v)
   v = tonumber(v) or 0
   return string.format("%d.%d.%d", math.floor(v / 1000000), math.floor(v / 1000) % 1000, v % 1000)
 end
 
 --- Whether this Lua runs inside nginx with its Lua module.
+-- @local
 function M.available()
   return ngx ~= nil and type(ngx.location) == "table" and ngx.location.capture ~= nil
 end
 
 --- A transport for `location`. The token stays in a closure; nothing returns it.
+-- @local
 function M.new(token, location, user_agent, max_body)
   METHODS = METHODS or { GET = ngx.HTTP_GET, POST = ngx.HTTP_POST, PUT = ngx.HTTP_PUT,
                          PATCH = ngx.HTTP_PATCH, DELETE = ngx.HTTP_DELETE }
@@ -115,12 +129,14 @@ local function check(self, method, url)
 end
 
 --- One request, yielding (not blocking) until it ends.
+-- @local
 function T:request(method, url, body)
   check(self, method, url)
   return self.capture(method, url, body)
 end
 
 --- Starts a request in a light thread; returns its id.
+-- @local
 function T:start(method, url, body)
   check(self, method, url)
   local id = self.next_id + 1
@@ -149,6 +165,7 @@ local function collect(self, done)
 end
 
 --- The ids that finished since the last poll; with a timeout, yields up to that long for one.
+-- @local
 function T:poll(timeout)
   local done = {}
   collect(self, done)
@@ -176,6 +193,7 @@ function T:poll(timeout)
 end
 
 --- The outcome of a finished request, as request() gives it.
+-- @local
 function T:result(id)
   local r = self.results[id]
   if not r then error("no finished transfer " .. tostring(id), 2) end
@@ -184,6 +202,7 @@ function T:result(id)
 end
 
 --- Forgets a request; a subrequest under way cannot be stopped, so its answer is dropped.
+-- @local
 function T:cancel(id)
   if self.threads[id] then self.cancelled[id] = true end
   self.results[id] = nil

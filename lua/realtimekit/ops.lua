@@ -10,6 +10,15 @@ local monotonic = core.monotonic
 
 local M = {}
 
+--- An API call under way without blocking, made by `resource:start(method, …)` for a method
+-- that is not an iterator.
+-- @type Op
+-- @usage
+-- local op = assert(client.meetings:start("get", meeting_id))
+-- -- every frame, or in a loop that does other work:
+-- local state, v = op:poll()
+-- if state == "done" then print(v.title)
+-- elseif state == "failed" then print(v) end
 local Op = {}
 Op.__index = Op
 M.Op = Op
@@ -63,6 +72,7 @@ end
 
 --- Starts an operation for a built request; `finish(client, req, decoded, headers, body, status)`
 -- turns a successful response into the operation's value (or nil and an error).
+-- @local
 function M.start(client, req, finish)
   local op = setmetatable({ client = client, req = req, finish = finish, attempts = 0,
                             state = "running" }, Op)
@@ -73,6 +83,7 @@ end
 --- Drives every operation of the client: starts the retries that are due, does the I/O that is
 -- ready, waiting up to `timeout` seconds for some, and settles what finished.
 -- @return how many operations are still under way
+-- @local
 function M.poll(client, timeout)
   local e = engine(client)
   local now = monotonic()
@@ -108,6 +119,7 @@ end
 
 --- Blocks until the operation has settled, driving the client's other operations meanwhile.
 -- Waits between attempts use the client's `sleep`.
+-- @local
 function M.wait(op)
   local client = op.client
   while op.state == "running" or op.state == "waiting" do
@@ -116,7 +128,10 @@ function M.wait(op)
 end
 
 --- The operation's state and value: "pending"; "done", value; "failed", err; or "cancelled".
--- Drives the client's I/O once, without waiting.
+-- Drives the client's I/O once, without waiting (as `client:poll(0)` does).
+-- @treturn string `"pending"`, `"done"`, `"failed"` or `"cancelled"`
+-- @return with `"done"`, the call's value (what the blocking call returns); with `"failed"`,
+-- the error object of the last attempt
 function Op:poll()
   if self.state == "running" or self.state == "waiting" then M.poll(self.client, 0) end
   if self.state == "done" then return "done", self.value end
@@ -125,7 +140,9 @@ function Op:poll()
   return "pending"
 end
 
---- Stops the operation; its transfer, if one is under way, is cancelled.
+--- Stops the operation; its transfer, if one is under way, is cancelled, and a retry it was
+-- waiting for is not made. Its state becomes `"cancelled"`; an operation that has already
+-- settled is left as it is.
 function Op:cancel()
   if self.state == "running" then
     local e = engine(self.client)

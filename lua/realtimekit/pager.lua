@@ -1,5 +1,10 @@
 --- Walks a paged list: page after page until the API says there is no more, with checks that
 -- the walk advances, so a misbehaving server cannot make it loop forever.
+--
+-- A program meets two objects from here: the `Pager` that an iterator method (`each`, `pages`,
+-- …) returns as its fourth value, and the `Walk` that `resource:start("each", …)` returns. See
+-- the @{methods.md|Resource methods} topic for the iterator options (`per_page`, `limit`,
+-- `page_no`, `concurrency`).
 -- @module realtimekit.pager
 local errors = require "realtimekit.errors"
 local ops = require "realtimekit.ops"
@@ -17,11 +22,22 @@ M.DEFAULT_PER_PAGE = 100
 local positive = types.whole_at_least(1)
 local non_negative = types.whole_at_least(0)
 
+--- A walk over a paged list, page by page. An iterator method returns it as its fourth value;
+-- on Lua 5.4 it is then the generic `for`'s closing value, so a `break` closes it.
+-- @type Pager
+-- @usage
+-- local _, _, _, pager = client.meetings:pages { per_page = 50 }
+-- while true do
+--   local page, err = pager:next_page()
+--   if err then print(err); break end -- calling next_page again retries the same page
+--   if not page then break end        -- the walk is over
+--   for _, m in ipairs(page.data) do print(m.id) end
+-- end
 local Pager = {}
 Pager.__index = Pager
 M.Pager = Pager
 
---- The most pages a walk fetches at once.
+-- The most pages a walk fetches at once.
 M.MAX_CONCURRENCY = 32
 
 local concurrency_check = types.whole_at_least(1)
@@ -30,6 +46,7 @@ local concurrency_check = types.whole_at_least(1)
 -- Besides the endpoint's parameters it takes `limit` (stop after that many items) and
 -- `concurrency` (pages fetched at once once the first page tells the total; default 1).
 -- @return the pager, or nil and an `invalid_argument` error
+-- @local
 function M.new(client, row, args, params)
   if params ~= nil and type(params) ~= "table" then
     return nil, errors.invalid("params", "expected a table, got a " .. type(params))
@@ -188,6 +205,7 @@ end
 
 --- Moves the pages that have arrived at the head of the window, in order, through the checks
 -- into `ready`, and asks for more. Never blocks.
+-- @local
 function Pager:_pump()
   while not self.done and not self.err do
     self:_fill()
@@ -214,6 +232,10 @@ end
 
 --- The next page, or nil when the walk is over, or nil and an error. After an error the same
 -- page can be asked for again. Blocks until the page is there.
+-- @treturn[1] table the page: `{ data = {items…}, paging = {…}, raw = {…} }`
+-- @return[2] nil at the end of the walk
+-- @return[3] nil
+-- @treturn[3] realtimekit.errors.Error the error of the page's last attempt
 function Pager:next_page()
   if self.concurrency == 1 and #self.window == 0 and #self.ready == 0 and not self.err then
     -- One page at a time: a plain blocking call, the cheapest path.
@@ -240,6 +262,7 @@ end
 --- Non-blocking step of a walk: drives the client's I/O once and returns what is ready:
 -- "pending", pages (maybe none yet); "done", pages (the last ones); or "failed", err (polling
 -- again asks for the failed page again).
+-- @local
 function Pager:poll_pages()
   ops.poll(self.client, 0)
   self:_pump()
@@ -254,8 +277,8 @@ function Pager:poll_pages()
   return "pending", out
 end
 
---- Ends the walk; later next_page calls return nil. Also the `__close` of the pager, so on
--- Lua 5.4 a `break` out of a generic for closes it.
+--- Ends the walk and cancels the requests it has under way; later `next_page` calls return
+-- nil. Also the `__close` of the pager, so on Lua 5.4 a `break` out of a generic for closes it.
 function Pager:close()
   self.done = true
   self:_drop_window()
@@ -264,6 +287,7 @@ end
 Pager.__close = Pager.close
 
 --- Iterator over the pages, for a generic for; raises the error object on failure.
+-- @local
 function M.pages(pager)
   return function()
     local page, err = pager:next_page()
@@ -273,6 +297,7 @@ function M.pages(pager)
 end
 
 --- Iterator over the items of every page, for a generic for; raises the error object on failure.
+-- @local
 function M.each(pager)
   local items, i, n = nil, 0, 0
   return function()
@@ -289,6 +314,17 @@ function M.each(pager)
   end, nil, nil, pager
 end
 
+--- A walk driven by polling, for a loop that cannot block (a game's frame loop), made by
+-- `resource:start("each", …)` (items) or `resource:start("pages", …)` (pages), or the same
+-- with the resource's other iterator names.
+-- @type Walk
+-- @usage
+-- local walk = assert(client.meetings:start("each", { concurrency = 4 }))
+-- -- every frame:
+-- local state, v = walk:poll()
+-- if state == "failed" then print(v) -- polling again asks for the failed page again
+-- else for _, m in ipairs(v) do print(m.id) end end
+-- if state == "done" then walk = nil end
 local Walk = {}
 Walk.__index = Walk
 M.Walk = Walk
@@ -297,10 +333,15 @@ M.Walk = Walk
 -- returns "pending", items (those that arrived since the last poll, in order, maybe none);
 -- "done", items (the last ones); or "failed", err, after which polling again asks for the
 -- failed page again. With `pages = true` the values are pages instead of items.
+-- @local
 function M.walk(pager, pages)
   return setmetatable({ pager = pager, pages = pages }, Walk)
 end
 
+--- Drives the client's I/O once, without waiting, and returns what has arrived.
+-- @treturn string `"pending"` (more to come), `"done"` (the walk is over) or `"failed"`
+-- @return with `"pending"` and `"done"`, a list of the items (pages, for a walk of pages) that
+-- arrived since the last poll, in order, maybe empty; with `"failed"`, the error object
 function Walk:poll()
   local state, v = self.pager:poll_pages()
   if state == "failed" or self.pages then return state, v end

@@ -1,5 +1,6 @@
 --- Resource objects (client.meetings, client.sessions, …), made from the endpoint descriptions
--- in realtimekit.resources.*: one method per row, plus iterators for the paged rows.
+-- in realtimekit.resources.*: one method per row, plus iterators for the paged rows. Every
+-- method is listed, with its parameters, in the @{methods.md|Resource methods} topic.
 -- @module realtimekit.resource
 local ops = require "realtimekit.ops"
 local pager = require "realtimekit.pager"
@@ -26,7 +27,7 @@ local function class(name)
   local starters = {}
   local function list_value(client, req, ...) return client:_list_value(req, ...) end
   local function object_value(client, req, ...) return client:_object_value(req, ...) end
-  --- resource:start(method, ...): the call `resource:method(...)` as an operation that does not
+  -- resource:start(method, ...): the call `resource:method(...)` as an operation that does not
   -- block (`op:poll()`), or for an iterator method (each, pages, ...) a walk (`walk:poll()`).
   -- Returns nil and an `invalid_argument` error for bad arguments, before any request.
   methods.start = function(self, method, ...)
@@ -102,12 +103,34 @@ local function class(name)
   return classes[name]
 end
 
+--- A resource object, such as `client.meetings`: one method per endpoint of the resource, all
+-- listed with their arguments and parameters in the @{methods.md|Resource methods} topic,
+-- plus `start`. Call them with a colon: `client.meetings:list(params)`.
+-- @type Resource
+
+--- Starts a call of this resource without blocking: `client.meetings:start("get", id)` is the
+-- call `client.meetings:get(id)` as an operation, driven by `op:poll()` or `client:poll()`.
+-- For an iterator method (`each`, `pages`, `each_participant`, …) it returns a walk instead.
+-- Arguments are checked as the blocking call checks them, before any request.
+-- @function Resource:start
+-- @string method the name of one of the resource's methods
+-- @param ... the method's arguments and params, as the blocking call takes them
+-- @treturn[1] realtimekit.ops.Op for a call, or `realtimekit.pager.Walk` for an iterator
+-- @return[2] nil
+-- @treturn[2] realtimekit.errors.Error an `invalid_argument` error
+-- @raise for a method the resource does not have
+-- @usage
+-- local op = assert(client.meetings:start("list", { status = "ACTIVE" }))
+-- local walk = assert(client.sessions:start("each", { status = "LIVE", concurrency = 4 }))
+
 --- The resource object `name` of a client.
+-- @local
 function M.new(client, name)
   return setmetatable({ client = client, name = name }, class(name).mt)
 end
 
 --- The endpoint rows of a resource, compiled.
+-- @local
 function M.rows(name)
   return class(name).rows
 end
