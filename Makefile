@@ -10,8 +10,8 @@ WARN        = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wundef -Wwrite-strings
 CFLAGS      ?= -O2 -g
 BUSTED_ARGS ?=
 
-CORE_SRC = csrc/rtk_buf.c csrc/rtk_client.c csrc/rtk_lua.c
-CORE_HDR = csrc/rtk.h csrc/rtk_buf.h csrc/rtk_compat.h
+CORE_SRC = csrc/rtk_buf.c csrc/rtk_client.c csrc/rtk_json.c csrc/rtk_lua.c
+CORE_HDR = csrc/rtk.h csrc/rtk_buf.h csrc/rtk_compat.h csrc/rtk_json.h
 
 lua_inc = $(if $(filter luajit,$(1)),/usr/include/luajit-2.1,/usr/include/lua$(1))
 

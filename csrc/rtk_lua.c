@@ -11,6 +11,7 @@
 
 #include "rtk_compat.h"
 #include "rtk.h"
+#include "rtk_json.h"
 
 #define RTK_CLIENT_MT "realtimekit.client"
 #define RTK_MAX_EXTRA_HEADERS 32
@@ -402,6 +403,7 @@ static int rtk_lua_monotonic(lua_State *L) {
 static const luaL_Reg rtk_core_funcs[] = {
   {"new", rtk_lua_new},
   {"sleep", rtk_lua_sleep},
+  {"decode", rtk_json_decode},
   {"normalise", rtk_lua_normalise},
   {"monotonic", rtk_lua_monotonic},
   {NULL, NULL}
