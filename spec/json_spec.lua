@@ -46,7 +46,7 @@ describe("realtimekit.json", function()
     it("refuses nesting deeper than the API ever sends", function()
       local v, err = json.decode(string.rep("[", 200) .. string.rep("]", 200))
       assert.is_nil(v)
-      assert.matches("too many nested", err)
+      assert.matches("too deeply nested", err)
       assert.truthy(json.decode(string.rep("[", 20) .. string.rep("]", 20)))
     end)
 
