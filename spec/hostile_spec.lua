@@ -123,15 +123,18 @@ describe("hostile responses", function()
     '{"success":true,"data":[{"id":"\255"}]}{"x":1}',
   }
 
-  it("give decode errors for 2xx bodies of the wrong shape, never a Lua error", function()
-    local c, s = helper.client()
-    for i, body in ipairs(bodies) do
-      local err = expect_error(c, s, { status = 200, body = body }, { decode = true, api = true },
-        "body " .. i)
-      assert.equal(200, err.status)
-      assert.is_true(#(err.body or "") <= 512)
-    end
-  end)
+  for _, decoder in ipairs { "cjson", "core" } do
+    it("give decode errors for 2xx bodies of the wrong shape, never a Lua error (" .. decoder
+      .. ")", function()
+      local c, s = helper.client { decoder = decoder }
+      for i, body in ipairs(bodies) do
+        local err = expect_error(c, s, { status = 200, body = body },
+          { decode = true, api = true }, "body " .. i)
+        assert.equal(200, err.status)
+        assert.is_true(#(err.body or "") <= 512)
+      end
+    end)
+  end
 
   it("give api errors for failures with odd bodies, never a Lua error", function()
     local c, s = helper.client { max_retries = 0 }

