@@ -15,6 +15,15 @@ M.SESSIONS = 120
 -- Stands for JSON null: the server encodes it as null, specs see a value that is not a string.
 M.NULL = setmetatable({}, { __tostring = function() return "null" end })
 
+-- Marks a table as a JSON array (so that an empty one is served as [], not {}).
+M.ARRAY = { __tostring = function() return "array" end }
+function M.array(t) return setmetatable(t or {}, M.ARRAY) end
+
+-- The server's clock at a reset: every write (create, update, delete, start, stop...) is stamped
+-- with it and moves it on by CLOCK_STEP seconds; reads use it for expiry times.
+M.CLOCK_START = 1772323200 -- 2026-03-01T00:00:00Z
+M.CLOCK_STEP = 60
+
 local floor = math.floor
 
 -- Days since 1970-01-01 of a civil date (H. Hinnant's algorithm); exact in doubles and integers.
@@ -77,9 +86,11 @@ local function uuid(rand)
   return string.format("%08x-%04x-4%03x-%04x-%06x%06x",
     a % 4294967296, b % 65536, c % 4096, 32768 + d % 16384, e % 16777216, rand() % 16777216)
 end
+M.generator, M.uuid = generator, uuid
 
 local JAN_2026 = 1767225600 -- 2026-01-01T00:00:00Z
 local FEB_2026 = JAN_2026 + 31 * 86400
+M.JAN_2026, M.FEB_2026 = JAN_2026, FEB_2026
 
 local function meeting(i, rand)
   local title
@@ -152,8 +163,15 @@ local function session(j, rand, meetings, app_id)
   }
 end
 
---- Builds the whole data set: { apps = { [app_id] = { meetings, participants, sessions } } }.
--- meetings and sessions are arrays in list order; participants maps a meeting id to an array.
+-- The rest of the data set (apps' names, presets, session participants, recordings, webhooks,
+-- livestreams) is in seed.lua, next to this file; loaded by path, as this file may be loaded by
+-- dofile, by require "fake.data" (nginx) or by require "support.fakeserver.fake.data" (specs).
+local seed = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "seed.lua")
+
+--- Builds the whole data set: { apps = { [app_id] = { app, meetings, participants, sessions,
+-- session_participants, presets, recordings, webhooks, livestreams, livestream_sessions } } }.
+-- meetings and sessions are arrays in list order; participants maps a meeting id to an array,
+-- session_participants a session id to an array. See seed.lua for the rest.
 function M.build()
   local rand = generator(20261122)
   local big = { meetings = {}, participants = {}, sessions = {} }
@@ -174,7 +192,9 @@ function M.build()
     small.meetings[i] = m
     small.participants[m.id] = {}
   end
-  return { apps = { [M.APP_ID] = big, [M.SMALL_APP_ID] = small } }
+  local built = { apps = { [M.APP_ID] = big, [M.SMALL_APP_ID] = small } }
+  seed(M, built)
+  return built
 end
 
 return M
