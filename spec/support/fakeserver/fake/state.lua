@@ -2,6 +2,7 @@
 -- faults, the behaviour switches, the request log and the connections seen.
 local cjson = require "cjson"
 local data = require "fake.data"
+local json = require "fake.json"
 
 local M = {}
 
@@ -14,15 +15,18 @@ local DEFAULTS = {
   participants_paging = "top",
 }
 
--- Replaces data.NULL by cjson.null and precomputes each item's JSON and lookup keys.
+-- Replaces data.NULL by cjson.null and data's array marker by fake.json's, in a copy.
 local function to_json_values(v)
   if v == data.NULL then return cjson.null end
   if type(v) ~= "table" then return v end
   local out = {}
   for k, x in pairs(v) do out[k] = to_json_values(x) end
+  if getmetatable(v) == data.ARRAY then json.array(out) end
   return out
 end
+M.to_json_values = to_json_values
 
+-- Precomputes each item's JSON and lookup keys.
 local function prepare(list)
   local out = {}
   for i, item in ipairs(list) do
@@ -39,19 +43,103 @@ local function prepare(list)
   return out
 end
 
-function M.reset()
-  local built = data.build()
-  M.apps = {}
-  for app_id, app in pairs(built.apps) do
-    local meetings = prepare(app.meetings)
-    local by_id, participants = {}, {}
-    for _, m in ipairs(meetings) do
-      by_id[m.id] = m
-      participants[m.id] = prepare(app.participants[m.item.id] or {})
-    end
-    M.apps[app_id] = { meetings = meetings, meeting_by_id = by_id, participants = participants,
-                       sessions = prepare(app.sessions) }
+-- Session participants, with what lists sort by; their JSON is made when first asked for
+-- (M.session_participant_json), as most are never served.
+local function prepare_session_participants(list)
+  local out = {}
+  for i, sp in ipairs(list) do
+    out[i] = { item = to_json_values(sp), id = sp.id, joined = data.parse_time(sp.joined_at),
+               duration = sp.duration, index = i }
   end
+  return out
+end
+
+--- A session participant's JSON, with its peer events or without.
+function M.session_participant_json(e, with_events)
+  if not e.json then
+    local item = e.item
+    local events = item.peer_events
+    item.peer_events = nil
+    e.json = json.encode(item)
+    item.peer_events = events
+    e.json_events = json.encode(item)
+  end
+  return with_events and e.json_events or e.json
+end
+
+local function by_id(list)
+  local map = {}
+  for _, x in ipairs(list) do map[x.id] = x end
+  return map
+end
+
+local function plain_list(list)
+  local out = {}
+  for i, x in ipairs(list or {}) do out[i] = to_json_values(x) end
+  return out
+end
+
+-- Session participants never change: they are prepared once per app and shared by every reset.
+local shared_session_participants = {}
+
+local function session_participants_of(app, sessions)
+  local id = app.session_participants and app.app.id
+  local cached = id and shared_session_participants[id]
+  if cached then return cached.lists, cached.peers end
+  local lists, peers = {}, {}
+  for _, s in ipairs(sessions) do
+    local list = prepare_session_participants((app.session_participants or {})[s.item.id] or {})
+    lists[s.id] = list
+    for _, e in ipairs(list) do peers[e.id] = { entry = e, session_id = s.id } end
+  end
+  if id then shared_session_participants[id] = { lists = lists, peers = peers } end
+  return lists, peers
+end
+
+--- An app's state from its part of data.build() (or an empty one, for an app made by POST /apps).
+function M.load_app(app)
+  local meetings = prepare(app.meetings or {})
+  local meeting_by_id, participants, participant_by_id = {}, {}, {}
+  for _, m in ipairs(meetings) do
+    meeting_by_id[m.id] = m
+    participants[m.id] = prepare((app.participants or {})[m.item.id] or {})
+    participant_by_id[m.id] = by_id(participants[m.id])
+  end
+  local sessions = prepare(app.sessions or {})
+  local session_participants, peer_by_id = session_participants_of(app, sessions)
+  local a = {
+    info = to_json_values(app.app),
+    meetings = meetings, meeting_by_id = meeting_by_id,
+    participants = participants, participant_by_id = participant_by_id,
+    sessions = sessions, session_by_id = by_id(sessions),
+    session_participants = session_participants, peer_by_id = peer_by_id,
+    presets = plain_list(app.presets), recordings = plain_list(app.recordings),
+    webhooks = plain_list(app.webhooks), livestreams = plain_list(app.livestreams),
+    livestream_sessions = plain_list(app.livestream_sessions),
+  }
+  for _, k in ipairs { "presets", "recordings", "webhooks", "livestreams",
+                       "livestream_sessions" } do
+    a[k:gsub("s$", "") .. "_by_id"] = by_id(a[k])
+  end
+  return a
+end
+
+-- data.build() is deterministic and nothing here changes what it returns (the state is made of
+-- copies), so it is built once per process.
+local built
+
+function M.reset()
+  built = built or data.build()
+  M.apps = {}
+  M.app_order = {}
+  for app_id, app in pairs(built.apps) do
+    M.apps[app_id] = M.load_app(app)
+    M.app_order[#M.app_order + 1] = M.apps[app_id].info
+  end
+  table.sort(M.app_order, function(a, b) return a.created_at < b.created_at end)
+  M.clock = data.CLOCK_START
+  M.rand = data.generator(20260301)
+  M.issued = 0
   M.faults = {}
   M.log = {}
   M.connections = {}
@@ -59,6 +147,23 @@ function M.reset()
   M.config = {}
   for k, v in pairs(DEFAULTS) do M.config[k] = v end
   M.ray = 0
+end
+
+--- The time of a write: the clock's reading, which then moves on.
+function M.tick()
+  local t = M.clock
+  M.clock = t + data.CLOCK_STEP
+  return t
+end
+
+--- A new id, deterministic from the reset on.
+function M.uuid()
+  return data.uuid(M.rand)
+end
+
+--- The next number from the state's generator.
+function M.random()
+  return M.rand()
 end
 
 --- Merges behaviour switches; returns nil, message for an unknown or wrong one.
