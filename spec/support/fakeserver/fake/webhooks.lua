@@ -1,0 +1,83 @@
+-- Webhooks (reference §3.7). The list has no paging and takes no query parameters.
+local json = require "fake.json"
+local S = require "fake.schema"
+local state = require "fake.state"
+local common = require "fake.common"
+
+local M = {}
+
+local rtk_error, ok = common.rtk_error, common.ok
+
+M.params = {
+  webhook_id = function(ctx, raw)
+    local w = ctx.app.webhook_by_id[raw:lower()]
+    if not w then return nil, rtk_error(404, "Webhook not found") end
+    return w
+  end,
+}
+
+M.EVENTS = { "meeting.started", "meeting.ended", "meeting.participantJoined",
+             "meeting.participantLeft", "meeting.chatSynced", "recording.statusUpdate",
+             "livestreaming.statusUpdate", "meeting.transcript", "meeting.summary" }
+
+local FIELDS = {
+  name = S.string { min_len = 1 },
+  url = S.url(),
+  events = S.array(S.enum(M.EVENTS)),
+  enabled = S.boolean(),
+}
+local CREATE = S.object(FIELDS, { required = { "name", "url", "events" } })
+local EDIT = S.object(FIELDS)
+
+local function list(ctx)
+  return ok(json.array(ctx.app.webhooks))
+end
+
+local function get(ctx)
+  return ok(ctx.webhook)
+end
+
+local function create(ctx)
+  local app, body = ctx.app, ctx.body
+  local t = common.time(state.tick())
+  local w = { id = state.uuid(), name = body.name, url = body.url, events = body.events,
+              enabled = body.enabled ~= false, created_at = t, updated_at = t }
+  app.webhooks[#app.webhooks + 1] = w
+  app.webhook_by_id[w.id] = w
+  return common.created(w)
+end
+
+local function edit(ctx)
+  local w = ctx.webhook
+  for k, v in pairs(ctx.body) do w[k] = v end
+  w.updated_at = common.time(state.tick())
+  return ok(w)
+end
+
+local function replace(ctx)
+  local w, body = ctx.webhook, ctx.body
+  w.name, w.url, w.events, w.enabled = body.name, body.url, body.events, body.enabled ~= false
+  w.updated_at = common.time(state.tick())
+  return ok(w)
+end
+
+local function delete(ctx)
+  local app, w = ctx.app, ctx.webhook
+  for i = #app.webhooks, 1, -1 do
+    if app.webhooks[i] == w then table.remove(app.webhooks, i) end
+  end
+  app.webhook_by_id[w.id] = nil
+  state.tick()
+  return ok(w)
+end
+
+M.routes = {
+  { "POST", "webhooks", create, body = CREATE },
+  { "GET", "webhooks", list },
+  { "GET", "webhooks/:webhook_id", get },
+  { "PATCH", "webhooks/:webhook_id", edit, body = EDIT },
+  { "PUT", "webhooks/:webhook_id", replace, body = CREATE },
+  { "DELETE", "webhooks/:webhook_id", delete },
+}
+
+return M
