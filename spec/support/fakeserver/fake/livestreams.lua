@@ -1,0 +1,176 @@
+-- Livestreams and their sessions (reference §3.9). Starting a meeting's livestream makes it LIVE
+-- (the meeting's livestream if it has one, else a new one) with a new active session; stopping
+-- makes it IDLE and ends the session.
+local json = require "fake.json"
+local S = require "fake.schema"
+local state = require "fake.state"
+local common = require "fake.common"
+
+local M = {}
+
+local null = json.null
+local rtk_error, ok, enum = common.rtk_error, common.ok, common.enum
+
+M.params = {
+  livestream_id = function(ctx, raw)
+    local l = ctx.app.livestream_by_id[raw:lower()]
+    if not l then return nil, rtk_error(404, "Livestream not found") end
+    return l
+  end,
+  livestream_session_id = function(ctx, raw)
+    local ls = ctx.app.livestream_session_by_id[raw:lower()]
+    if not ls then return nil, rtk_error(404, "Livestream session not found") end
+    return ls
+  end,
+}
+
+local function of_meeting(app, meeting_id)
+  local found
+  for _, l in ipairs(app.livestreams) do
+    if l.meeting_id == meeting_id then found = l end
+  end
+  return found
+end
+
+local function sessions_of(app, livestream_id)
+  local out = {}
+  for _, ls in ipairs(app.livestream_sessions) do
+    if ls.livestream_id == livestream_id then out[#out + 1] = ls end
+  end
+  return out
+end
+
+local function active_session_of(app, livestream_id)
+  for _, ls in ipairs(app.livestream_sessions) do
+    if ls.livestream_id == livestream_id and ls.stopped_time == null then return ls end
+  end
+  return nil
+end
+
+local START = S.object {
+  name = S.nullable(S.string()),
+  video_config = S.object { height = S.number { min = 1, max = 1920 },
+                            width = S.number { min = 1, max = 1920 } },
+}
+
+local function hex(n)
+  local parts = {}
+  for i = 1, n do parts[i] = string.format("%x", state.random() % 16) end
+  return table.concat(parts)
+end
+
+local function start(ctx)
+  local app, m, body = ctx.app, ctx.meeting, ctx.body
+  local l = of_meeting(app, m.id)
+  if l and l.status == "LIVE" then
+    return rtk_error(400, "meeting_id: the meeting already has an active livestream")
+  end
+  local t = state.tick()
+  local at = common.time(t)
+  if not l then
+    local id = state.uuid()
+    l = { id = id, name = null, meeting_id = m.id, status = "IDLE",
+          ingest_server = "rtmps://live.fake-realtimekit.test:443/live/",
+          stream_key = "live_" .. hex(32),
+          playback_url = "https://stream.fake-realtimekit.test/" .. id .. "/manifest.m3u8",
+          disabled = "false", created_at = at, updated_at = at }
+    app.livestreams[#app.livestreams + 1] = l
+    app.livestream_by_id[id] = l
+  end
+  if body.name ~= nil then l.name = body.name end
+  l.status, l.updated_at = "LIVE", at
+  local ls = { id = state.uuid(), livestream_id = l.id, err_message = null, ingest_seconds = 0,
+               viewer_seconds = 0, invoked_time = at, started_time = at, stopped_time = null,
+               created_at = at, updated_at = at }
+  app.livestream_sessions[#app.livestream_sessions + 1] = ls
+  app.livestream_session_by_id[ls.id] = ls
+  return common.created { id = l.id, status = l.status, ingest_server = l.ingest_server,
+                          stream_key = l.stream_key, playback_url = l.playback_url }
+end
+
+local function stop(ctx)
+  local app = ctx.app
+  local l = of_meeting(app, ctx.meeting.id)
+  if not l or l.status ~= "LIVE" then
+    return rtk_error(404, "No active livestream for this meeting")
+  end
+  local t = state.tick()
+  local at = common.time(t)
+  l.status, l.updated_at = "IDLE", at
+  local ls = active_session_of(app, l.id)
+  if ls then
+    local seconds = t - common.parse_time(ls.started_time)
+    ls.stopped_time, ls.updated_at = at, at
+    ls.ingest_seconds, ls.viewer_seconds = seconds, seconds * 10
+  end
+  return ok { message = "Livestream stopped" }
+end
+
+local function active(ctx)
+  local l = of_meeting(ctx.app, ctx.meeting.id)
+  if not l or l.status ~= "LIVE" then
+    return rtk_error(404, "No active livestream for this meeting")
+  end
+  return ok(l)
+end
+
+local function list(ctx)
+  local args = ctx.args
+  local items = ctx.app.livestreams
+  if args.status then
+    items = common.filter(items, function(l) return l.status == args.status end)
+  end
+  if args.exclude_meetings == "true" then
+    items = common.filter(items, function(l) return l.meeting_id == null end)
+  end
+  local from = args.start_time and common.parse_time(args.start_time)
+  local to = args.end_time and common.parse_time(args.end_time)
+  if from or to then
+    items = common.filter(items, function(l)
+      local t = common.parse_time(l.created_at)
+      return (not from or t >= from) and (not to or t <= to)
+    end)
+  end
+  if args.sort_order then
+    items = common.sorted(items, function(l) return l.created_at end, args.sort_order == "DSC")
+  end
+  local page, paging = common.page(items, args, json.encode)
+  return 200, '{"success":true,"data":{"livestreams":' .. page .. ',"paging":' .. paging .. '}}'
+end
+
+local function get(ctx)
+  local l = ctx.livestream
+  local page, paging = common.page(sessions_of(ctx.app, l.id), ctx.args, json.encode)
+  return 200, '{"success":true,"data":{"livestream":' .. json.encode(l) .. ',"session":'
+    .. page .. ',"paging":' .. paging .. '}}'
+end
+
+local function active_session(ctx)
+  local l = ctx.livestream
+  local ls = active_session_of(ctx.app, l.id)
+  if not ls then return rtk_error(404, "No active livestream session") end
+  -- This one variant types the seconds as strings.
+  local out = common.copy(ls)
+  out.ingest_seconds = string.format("%d", out.ingest_seconds)
+  out.viewer_seconds = string.format("%d", out.viewer_seconds)
+  return ok { livestream = l, session = out }
+end
+
+local function session(ctx)
+  return ok(ctx.livestream_session)
+end
+
+M.routes = {
+  { "POST", "meetings/:meeting_id/livestreams", start, body = START },
+  { "POST", "meetings/:meeting_id/active-livestream/stop", stop, body = "none" },
+  { "GET", "meetings/:meeting_id/active-livestream", active },
+  { "GET", "livestreams", list, query = {
+      page_no = "count", per_page = "count", start_time = "time", end_time = "time",
+      exclude_meetings = "bool", sort_order = enum { "ASC", "DSC" },
+      status = enum { "LIVE", "IDLE", "ERRORED", "INVOKED" } } },
+  { "GET", "livestreams/sessions/:livestream_session_id", session },
+  { "GET", "livestreams/:livestream_id", get, query = { page_no = "count", per_page = "count" } },
+  { "GET", "livestreams/:livestream_id/active-livestream-session", active_session },
+}
+
+return M
