@@ -21,8 +21,8 @@ local M = {}
 local type, pairs, ipairs = type, pairs, ipairs
 local rtk_error, v4_error = common.rtk_error, common.v4_error
 
-local MODULES = { "meetings", "presets", "sessions", "recordings", "webhooks", "active_session",
-                  "livestreams", "analytics" }
+local MODULES = { "apps", "meetings", "presets", "sessions", "recordings", "webhooks",
+                  "active_session", "livestreams", "analytics" }
 
 -- routes[scope][segment count] = routes in matching order (literal segments before ids).
 local routes = { app = {}, account = {} }
