@@ -51,6 +51,26 @@ describe("examples", function()
     end)
   end)
 
+  describe("backend_flow.lua", function()
+    it("creates a meeting, adds two participants with tokens, lists them, ends it", function()
+      local s = helper.server()
+      local out, ok = helper.run_lua("arg = {} dofile('examples/backend_flow.lua')", env_for(s))
+      assert.is_true(ok, out)
+      assert.matches("^Meeting %x+%-[%x-]+: Design review\n", out)
+      local tokens = {}
+      for name, token in out:gmatch("Token for (%a+): (%S+)") do tokens[name] = token end
+      assert.is_string(tokens.Alice)
+      assert.is_string(tokens.Bob)
+      assert.not_equal(tokens.Alice, tokens.Bob)
+      assert.matches("Alice +alice@example.com +group_call_host", out)
+      assert.matches("Bob +bob@example.com +group_call_participant", out)
+      assert.matches("is now INACTIVE", out)
+      local methods = {}
+      for _, r in ipairs(s:requests()) do methods[#methods + 1] = r.method end
+      assert.same({ "POST", "POST", "POST", "GET", "PATCH" }, methods)
+    end)
+  end)
+
   describe("frame_loop.lua", function()
     it("walks meetings while frames keep coming", function()
       local s = helper.server()
