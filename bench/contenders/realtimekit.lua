@@ -13,6 +13,7 @@ local client = assert(realtimekit.new {
   account_id = os.getenv("CLOUDFLARE_ACCOUNT_ID"),
   app_id = os.getenv("REALTIMEKIT_APP_ID"),
   base_url = os.getenv("CLOUDFLARE_BASE_URL"),
+  decoder = os.getenv("REALTIMEKIT_DECODER"), -- nil: lua-cjson, the default
 })
 
 local params = { per_page = 100 }
