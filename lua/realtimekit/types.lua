@@ -71,14 +71,19 @@ function M.account_id(v)
   return v
 end
 
---- A RealtimeKit app id: 1 to 64 URL-unreserved characters (the real ones are UUIDs).
-function M.app_id(v)
-  if type(v) ~= "string" or not find(v, "^[A-Za-z0-9%-%._~]+$") or #v > 64 then
-    return nil, "expected 1 to 64 characters of [A-Za-z0-9-._~], got " ..
-      (type(v) == "string" and format("%q", v:sub(1, 70)) or got(v))
+-- 1 to max URL-unreserved characters, never a dot segment: only ever one path segment.
+local function segment(v, max)
+  if type(v) ~= "string" or not find(v, "^[A-Za-z0-9%-%._~]+$") or #v > max then
+    return nil, "expected 1 to " .. max .. " characters of [A-Za-z0-9-._~], got " ..
+      (type(v) == "string" and format("%q", v:sub(1, max + 6)) or got(v))
   end
   if v == "." or v == ".." then return nil, "cannot be a dot segment" end
   return v
+end
+
+--- A RealtimeKit app id: 1 to 64 URL-unreserved characters (the real ones are UUIDs).
+function M.app_id(v)
+  return segment(v, 64)
 end
 
 local H4 = rep("%x", 4)
@@ -193,12 +198,7 @@ end
 --- An id the API gives out in a form it does not document (livestream and peer ids): 1 to 128
 -- URL-unreserved characters, never a dot segment, so it can only ever be one path segment.
 function M.id(v)
-  if type(v) ~= "string" or not find(v, "^[A-Za-z0-9%-%._~]+$") or #v > 128 then
-    return nil, "expected 1 to 128 characters of [A-Za-z0-9-._~], got " ..
-      (type(v) == "string" and format("%q", v:sub(1, 40)) or got(v))
-  end
-  if v == "." or v == ".." then return nil, "cannot be a dot segment" end
-  return v
+  return segment(v, 128)
 end
 
 --- A list of values of one of the given strings, sent as the key repeated (status=A&status=B);
