@@ -106,6 +106,14 @@ end
 
 M.STORAGE = "https://storage.fake-realtimekit.test"
 
+--- Removes item from a list and from the map of the same items by id.
+function M.remove(list, by_id, item)
+  for i = #list, 1, -1 do
+    if list[i] == item then table.remove(list, i) end
+  end
+  by_id[item.id] = nil
+end
+
 --- A shallow copy of t.
 function M.copy(t)
   local c = {}

@@ -238,11 +238,7 @@ end
 
 local function delete_participant(ctx)
   local app, m, e = ctx.app, ctx.meeting, ctx.participant
-  local people = app.participants[m.id]
-  for i = #people, 1, -1 do
-    if people[i] == e then table.remove(people, i) end
-  end
-  app.participant_by_id[m.id][e.id] = nil
+  common.remove(app.participants[m.id], app.participant_by_id[m.id], e)
   state.tick()
   local preset = M.preset_named(app, e.item.preset_name)
   return ok { created_at = e.item.created_at, updated_at = e.item.updated_at,

@@ -189,10 +189,7 @@ end
 
 local function delete(ctx)
   local app, p = ctx.app, ctx.preset
-  for i = #app.presets, 1, -1 do
-    if app.presets[i] == p then table.remove(app.presets, i) end
-  end
-  app.preset_by_id[p.id] = nil
+  common.remove(app.presets, app.preset_by_id, p)
   state.tick()
   return ok(p)
 end

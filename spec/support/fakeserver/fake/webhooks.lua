@@ -63,10 +63,7 @@ end
 
 local function delete(ctx)
   local app, w = ctx.app, ctx.webhook
-  for i = #app.webhooks, 1, -1 do
-    if app.webhooks[i] == w then table.remove(app.webhooks, i) end
-  end
-  app.webhook_by_id[w.id] = nil
+  common.remove(app.webhooks, app.webhook_by_id, w)
   state.tick()
   return ok(w)
 end
