@@ -61,13 +61,6 @@ function M.new(token, location, user_agent, max_body)
 
   -- One subrequest: body, status, headers | nil, kind, message, name.
   self.capture = function(method, url, body)
-    local phase = ngx.get_phase()
-    if not CAPTURE_PHASES[phase] then
-      -- A mistake in where the call is made, not a failure of the call: raised, like misuse.
-      error("realtimekit: the ngx transport makes subrequests, which nginx allows only in "
-        .. "rewrite, access and content handlers, not in " .. phase .. " (use a content "
-        .. "handler, or transport = \"curl\" where blocking is acceptable)", 0)
-    end
     local path = url:match("^https?://[^/]+(/.*)$") or url
     local res = ngx.location.capture(location, {
       method = METHODS[method], body = body, ctx = {},
@@ -122,6 +115,13 @@ end
 
 local function check(self, method, url)
   if self.closed then error("attempt to use a closed client", 3) end
+  local phase = ngx.get_phase()
+  if not CAPTURE_PHASES[phase] then
+    -- A mistake in where the call is made, not a failure of the call: raised, like misuse.
+    error("realtimekit: the ngx transport makes subrequests, which nginx allows only in "
+      .. "rewrite, access and content handlers, not in " .. phase .. " (use a content "
+      .. "handler, or transport = \"curl\" where blocking is acceptable)", 0)
+  end
   if not METHODS[method] then error("method must be GET, POST, PUT, PATCH or DELETE", 3) end
   if type(url) ~= "string" or not url:find("^https?://") or url:find("[%s%c]") then
     error("url must be an http:// or https:// URL without spaces or control characters", 3)
@@ -148,6 +148,16 @@ function T:start(method, url, body)
   return id
 end
 
+-- What a finished thread's wait gave, from index i on: the request's outcome, or a network
+-- failure if the thread itself died with an error.
+local function outcome(r, i)
+  if not r[1] then
+    return { nil, "network", "the request's light thread failed: " .. tostring(r[2]),
+             "NGX_THREAD_ERROR" }
+  end
+  return { r[i], r[i + 1], r[i + 2], r[i + 3] }
+end
+
 -- Collects the results of threads that have finished.
 local function collect(self, done)
   for id, th in pairs(self.threads) do
@@ -157,7 +167,7 @@ local function collect(self, done)
       if self.cancelled[id] then
         self.cancelled[id] = nil
       else
-        self.results[id] = { unpack(r, 3, 6) }
+        self.results[id] = outcome(r, 3)
         done[#done + 1] = id
       end
     end
@@ -183,7 +193,7 @@ function T:poll(timeout)
       if self.cancelled[id] then
         self.cancelled[id] = nil
       else
-        self.results[id] = { r[3], r[4], r[5], r[6] }
+        self.results[id] = outcome(r, 3)
         done[#done + 1] = id
       end
     end
