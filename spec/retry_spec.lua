@@ -314,6 +314,51 @@ describe("retries", function()
     end)
   end)
 
+  describe("on_request", function()
+    it("hears of every attempt, with its outcome and the wait before the next", function()
+      local seen = {}
+      local c, s = client { on_request = function(info) seen[#seen + 1] = info end }
+      s:fault { status = 503, headers = { ["retry-after-ms"] = "10" } }
+      assert(c.meetings:list { per_page = 2 })
+      assert.equal(2, #seen)
+      assert.equal("GET", seen[1].method)
+      assert.equal(1, seen[1].attempt)
+      assert.equal(503, seen[1].status)
+      assert.equal("api", seen[1].error)
+      assert.equal(0.01, seen[1].retry_in)
+      assert.is_string(seen[1].cf_ray)
+      assert.equal(2, seen[2].attempt)
+      assert.equal(200, seen[2].status)
+      assert.is_nil(seen[2].error)
+      assert.is_true(seen[2].seconds >= 0)
+      assert.matches("/meetings%?per_page=2$", seen[2].url)
+      for _, info in ipairs(seen) do
+        for _, v in pairs(info) do
+          if type(v) == "string" then assert.is_nil(v:find(s.token, 1, true)) end
+        end
+      end
+    end)
+
+    it("hears of the attempts of operations and parallel pages too", function()
+      local seen = {}
+      local c, s = client { on_request = function(info) seen[#seen + 1] = info end }
+      s:config { meetings_total = 1000 }
+      assert.equal(1000, #helper.collect(c.meetings:each { concurrency = 4 }))
+      assert.equal(10, #seen)
+      seen = {}
+      s:fault { status = 500 }
+      local first = helper.data().build().apps[s.app_id].meetings[1]
+      local op = assert(c.meetings:start("get", first.id))
+      while op:poll() == "pending" do c:poll(0.01) end
+      assert.equal(2, #seen)
+      assert.equal(500, seen[1].status)
+    end)
+
+    it("must be a function", function()
+      assert.is_nil(realtimekit.new { api_token = "t", on_request = true })
+    end)
+  end)
+
   describe("connections", function()
     it("replaces a kept-alive connection the server closed", function()
       local c, s = client { max_retries = 0 }

@@ -24,7 +24,7 @@ local OPTIONS = {
   api_token = true, account_id = true, app_id = true, base_url = true,
   timeout = true, connect_timeout = true, ca_file = true,
   max_retries = true, max_retry_wait = true, max_body = true, sleep = true,
-  transport = true, ngx_location = true, decoder = true,
+  transport = true, ngx_location = true, decoder = true, on_request = true,
 }
 
 --- Retries after a failed attempt, unless a client or a call says otherwise.
@@ -165,6 +165,10 @@ function M.new(opts)
     return nil, errors.invalid("decoder", "expected \"cjson\" or \"core\", got "
       .. tostring(opts.decoder))
   end
+  if opts.on_request ~= nil and type(opts.on_request) ~= "function" then
+    return nil, errors.invalid("on_request", "expected a function(info), got a "
+      .. type(opts.on_request))
+  end
   local sleep = opts.sleep
   if sleep ~= nil and type(sleep) ~= "function" then
     return nil, errors.invalid("sleep", "expected a function(seconds), got a " .. type(sleep))
@@ -217,6 +221,7 @@ function M.new(opts)
     transport = transport,
     _decode = decode,
     _sleep = sleep or core.sleep,
+    _on_request = opts.on_request,
     _http = http,
   }, Client)
   self._redact = function(s) return http:redact(s) end
@@ -345,13 +350,32 @@ function Client:_send(req)
   local attempts = 0
   while true do
     attempts = attempts + 1
+    local started = self._on_request and core.monotonic()
     local decoded, headers, body, status = self:_classify(req, self._http:request(req.method,
       req.url, req.body, req.options))
-    if decoded then return decoded, headers, body, status end
+    if decoded then
+      if started then self:_report(req, attempts, started, status, headers) end
+      return decoded, headers, body, status
+    end
     local wait = self:_retry_wait(req, headers, attempts)
+    if started then self:_report(req, attempts, started, nil, nil, headers, wait) end
     if not wait then return nil, headers end
     self._sleep(wait)
   end
+end
+
+--- Tells the `on_request` hook about an attempt: `{method, url, attempt, seconds, status,
+-- cf_ray, error = kind or nil, message, retry_in = seconds or nil}`, with the token and a
+-- body's secrets scrubbed from every string.
+-- @local
+function Client:_report(req, attempt, started, status, headers, err, retry_in)
+  local info = {
+    method = req.method, url = self._redact(req.url), attempt = attempt,
+    seconds = core.monotonic() - started, status = status or (err and err.status),
+    cf_ray = (headers and headers["cf-ray"]) or (err and err.cf_ray),
+    error = err and err.kind, message = err and err.message, retry_in = retry_in,
+  }
+  self._on_request(info)
 end
 
 --- What an object endpoint's call returns: the response's `data`.

@@ -47,6 +47,11 @@ local M = {
 -- (nginx subrequests, inside OpenResty only; see `realtimekit.ngx`)
 -- @tparam[opt="/_realtimekit"] string opts.ngx_location with `transport = "ngx"`, the nginx
 -- location that proxies to the API
+-- @tparam[opt="cjson"] string opts.decoder `"cjson"` (lua-cjson, then nulls dropped and
+-- integers made in C) or `"core"` (the C core's strict one-pass decoder, same values)
+-- @tparam[opt] function opts.on_request `function(info)` told of every attempt: `method`,
+-- `url`, `attempt`, `seconds`, `status`, `cf_ray`, `error` (the kind), `message`, `retry_in`;
+-- the token and a body's secrets are scrubbed from its strings
 -- @treturn[1] realtimekit.client.Client the client
 -- @return[2] nil
 -- @treturn[2] realtimekit.errors.Error an `invalid_argument` error (or `network` when libcurl

@@ -37,6 +37,7 @@ end
 local function launch(client, op)
   local req = op.req
   op.attempts = op.attempts + 1
+  op.started = client._on_request and monotonic()
   local id, kind, message, name = client._http:start(req.method, req.url, req.body, req.options)
   if not id then
     -- The core could not even start it (out of memory): as final as any transport failure.
@@ -52,6 +53,7 @@ end
 local function settle(client, op, decoded, headers, body, status)
   local req = op.req
   if decoded then
+    if op.started then client:_report(req, op.attempts, op.started, status, headers) end
     local value, err = op.finish(client, req, decoded, headers, body, status)
     if value == nil then
       op.state, op.err = "failed", err
@@ -62,6 +64,7 @@ local function settle(client, op, decoded, headers, body, status)
   end
   local err = headers
   local wait = client:_retry_wait(req, err, op.attempts)
+  if op.started then client:_report(req, op.attempts, op.started, nil, nil, err, wait) end
   if not wait then
     op.state, op.err = "failed", err
     return
