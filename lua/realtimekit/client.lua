@@ -398,24 +398,29 @@ function Client:_list_value(req, raw, headers, body, status)
   return page
 end
 
---- One call of an endpoint that returns an object: the response's `data`.
+--- One blocking call: builds the request, sends it with the retry policy, and returns what
+-- `value(client, req, decoded, headers, body, status)` makes of the answer, or nil and an error.
 -- @local
-function Client:_object(row, args, params)
+function Client:_call(row, value, args, params)
   local req, err = request.build(self, row, args, params)
   if not req then return nil, err end
   local raw, headers, body, status = self:_send(req)
   if not raw then return nil, headers end
-  return self:_object_value(req, raw, headers, body, status)
+  return value(self, req, raw, headers, body, status)
+end
+
+local object_value, list_value = ops.object_value, ops.list_value
+
+--- One call of an endpoint that returns an object: the response's `data`.
+-- @local
+function Client:_object(row, args, params)
+  return self:_call(row, object_value, args, params)
 end
 
 --- One call of a list endpoint: a page, or nil and an error.
 -- @local
 function Client:_list(row, args, params)
-  local req, err = request.build(self, row, args, params)
-  if not req then return nil, err end
-  local raw, headers, body, status = self:_send(req)
-  if not raw then return nil, headers end
-  return self:_list_value(req, raw, headers, body, status)
+  return self:_call(row, list_value, args, params)
 end
 
 local function whole(v)

@@ -73,6 +73,13 @@ local function settle(client, op, decoded, headers, body, status)
   engine(client).waiting[op] = true
 end
 
+--- What a call of an object endpoint makes of its answer: the response's `data`.
+-- @local
+function M.object_value(client, req, ...) return client:_object_value(req, ...) end
+--- What a call of a list endpoint makes of its answer: a page.
+-- @local
+function M.list_value(client, req, ...) return client:_list_value(req, ...) end
+
 --- Starts an operation for a built request; `finish(client, req, decoded, headers, body, status)`
 -- turns a successful response into the operation's value (or nil and an error).
 -- @local

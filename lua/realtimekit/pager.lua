@@ -160,9 +160,6 @@ function Pager:_accept(page)
   return page
 end
 
-local function list_value(client, req, raw, headers, body, status)
-  return client:_list_value(req, raw, headers, body, status)
-end
 
 -- Starts the request of a window entry.
 function Pager:_ask(entry)
@@ -170,7 +167,7 @@ function Pager:_ask(entry)
   for k, v in pairs(self.params) do p[k] = v end
   p.page_no = entry.no
   local req = assert(request.build(self.client, self.row, self.args, p)) -- checked in new
-  entry.op = ops.start(self.client, req, list_value)
+  entry.op = ops.start(self.client, req, ops.list_value)
 end
 
 -- Keeps the window full: ahead by up to `concurrency` pages when the last page is known, else

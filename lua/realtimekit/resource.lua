@@ -25,8 +25,6 @@ local function class(name)
     end
   end
   local starters = {}
-  local function list_value(client, req, ...) return client:_list_value(req, ...) end
-  local function object_value(client, req, ...) return client:_object_value(req, ...) end
   -- resource:start(method, ...): the call `resource:method(...)` as an operation that does not
   -- block (`op:poll()`), or for an iterator method (each, pages, ...) a walk (`walk:poll()`).
   -- Returns nil and an `invalid_argument` error for bad arguments, before any request.
@@ -40,62 +38,30 @@ local function class(name)
   end
   for method, row in pairs(rows) do
     request.compile(name, method, row)
-    if row.items and not row.each then
-      -- A list the API does not page: a plain call that returns a page.
-      starters[method] = function(client, ...)
-        local req, err = request.build(client, row, request.split(row, ...))
-        if not req then return nil, err end
-        return ops.start(client, req, list_value)
-      end
-    elseif row.items then
-      starters[method] = function(client, ...)
-        local req, err = request.build(client, row, request.split(row, ...))
-        if not req then return nil, err end
-        return ops.start(client, req, list_value)
-      end
-      starters[row.each] = function(client, ...)
-        local p, err = pager.new(client, row, request.split(row, ...))
-        if not p then return nil, err end
-        return pager.walk(p, false)
-      end
-      starters[row.pages] = function(client, ...)
-        local p, err = pager.new(client, row, request.split(row, ...))
-        if not p then return nil, err end
-        return pager.walk(p, true)
-      end
-    else
-      starters[method] = function(client, ...)
-        local req, err = request.build(client, row, request.split(row, ...))
-        if not req then return nil, err end
-        return ops.start(client, req, object_value)
-      end
+    local value = row.items and ops.list_value or ops.object_value
+    starters[method] = function(client, ...)
+      local req, err = request.build(client, row, request.split(row, ...))
+      if not req then return nil, err end
+      return ops.start(client, req, value)
     end
-    if row.items and not row.each then
-      methods[method] = function(self, ...)
-        check(self, method)
-        return self.client:_list(row, request.split(row, ...))
-      end
-    elseif row.items then
-      methods[method] = function(self, ...)
-        check(self, method)
-        return self.client:_list(row, request.split(row, ...))
-      end
-      methods[row.each] = function(self, ...)
-        check(self, row.each)
-        local p, err = pager.new(self.client, row, request.split(row, ...))
-        if not p then error(err) end
-        return pager.each(p)
-      end
-      methods[row.pages] = function(self, ...)
-        check(self, row.pages)
-        local p, err = pager.new(self.client, row, request.split(row, ...))
-        if not p then error(err) end
-        return pager.pages(p)
-      end
-    else
-      methods[method] = function(self, ...)
-        check(self, method)
-        return self.client:_object(row, request.split(row, ...))
+    methods[method] = function(self, ...)
+      check(self, method)
+      return self.client:_call(row, value, request.split(row, ...))
+    end
+    if row.each then
+      for iterator, walk_pages in pairs { [row.each] = false, [row.pages] = true } do
+        starters[iterator] = function(client, ...)
+          local p, err = pager.new(client, row, request.split(row, ...))
+          if not p then return nil, err end
+          return pager.walk(p, walk_pages)
+        end
+        methods[iterator] = function(self, ...)
+          check(self, iterator)
+          local p, err = pager.new(self.client, row, request.split(row, ...))
+          if not p then error(err) end
+          if walk_pages then return pager.pages(p) end
+          return pager.each(p)
+        end
       end
     end
   end
