@@ -292,15 +292,7 @@ function Client:_classify(req, body, status, headers, name)
     local secrets, base = req.secrets, redact
     redact = function(s)
       s = base(s)
-      for i = 1, #secrets do
-        local from = 1
-        while true do
-          local a, b = s:find(secrets[i], from, true)
-          if not a then break end
-          s = s:sub(1, a - 1) .. "[REDACTED]" .. s:sub(b + 1)
-          from = a + 10
-        end
-      end
+      for i = 1, #secrets do s = errors.scrub(s, secrets[i]) end
       return s
     end
   end

@@ -91,6 +91,21 @@ function M.new(kind, message, fields)
   return setmetatable(e, Error)
 end
 
+--- s with every occurrence of the plain text `secret` replaced by "[REDACTED]".
+function M.scrub(s, secret)
+  local out, from = {}, 1
+  while true do
+    local i, j = s:find(secret, from, true)
+    if not i then break end
+    out[#out + 1] = s:sub(from, i - 1)
+    out[#out + 1] = "[REDACTED]"
+    from = j + 1
+  end
+  if from == 1 then return s end
+  out[#out + 1] = s:sub(from)
+  return concat(out)
+end
+
 --- An invalid_argument error naming the parameter.
 -- @local
 function M.invalid(param, problem)

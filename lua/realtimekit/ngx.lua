@@ -14,6 +14,8 @@
 -- local realtimekit = require "realtimekit"
 -- local client = assert(realtimekit.new { transport = "ngx", app_id = "…" })
 -- for m in client.meetings:each { concurrency = 4 } do ngx.say(m.id) end
+local errors = require "realtimekit.errors"
+
 local ngx = rawget(_G, "ngx")
 
 local setmetatable, pairs, type, tostring, error = setmetatable, pairs, type, tostring, error
@@ -97,19 +99,7 @@ function M.new(token, location, user_agent, max_body)
     return rbody, status, headers
   end
 
-  self.redact = function(_, s)
-    local out, from = {}, 1
-    while true do
-      local i, j = find(s, token, from, true)
-      if not i then break end
-      out[#out + 1] = s:sub(from, i - 1)
-      out[#out + 1] = "[REDACTED]"
-      from = j + 1
-    end
-    if from == 1 then return s end
-    out[#out + 1] = s:sub(from)
-    return concat(out)
-  end
+  self.redact = function(_, s) return errors.scrub(s, token) end
   return self
 end
 
