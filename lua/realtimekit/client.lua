@@ -8,6 +8,7 @@ local ngx_transport = require "realtimekit.ngx"
 local ops = require "realtimekit.ops"
 local request = require "realtimekit.request"
 local resource = require "realtimekit.resource"
+local response = require "realtimekit.response"
 local types = require "realtimekit.types"
 
 local type, pairs, tostring, setmetatable = type, pairs, tostring, setmetatable
@@ -373,17 +374,17 @@ end
 --- What an object endpoint's call returns: the response's `data`.
 -- @local
 function Client:_object_value(req, raw, headers, body, status)
-  if type(raw.data) ~= "table" then
-    return nil, errors.decode("the response has no data object", status, headers, body, req,
-      self._redact)
+  local value, problem = response.object(req.row, raw)
+  if value == nil then
+    return nil, errors.decode(problem, status, headers, body, req, self._redact)
   end
-  return raw.data
+  return value
 end
 
 --- What a list endpoint's call returns: a page.
 -- @local
 function Client:_list_value(req, raw, headers, body, status)
-  local page, problem = M.page_of(req.row, raw)
+  local page, problem = response.page(req.row, raw)
   if not page then
     return nil, errors.decode(problem, status, headers, body, req, self._redact)
   end
@@ -413,51 +414,6 @@ end
 -- @local
 function Client:_list(row, args, params)
   return self:_call(row, list_value, args, params)
-end
-
-local function whole(v)
-  return type(v) == "number" and v >= 0 and v == v and v ~= math.huge and v % 1 == 0
-end
-
---- Reads a list response into a page `{data, paging, raw}`, or a decode error for a response
--- that does not have the shape of one.
--- @local
-function M.page_of(row, raw)
-  local items = raw
-  for i = 1, #row.items do
-    local key = row.items[i]
-    local inner = items[key]
-    if inner == nil then
-      if i == 1 then return nil, "the response has no " .. key end
-      inner = {} -- an absent inner list (data.sessions) is an empty one
-    end
-    if type(inner) ~= "table" then
-      return nil, "the response's " .. table.concat(row.items, ".", 1, i) .. " is not a list"
-    end
-    items = inner
-  end
-  local n, count = #items, 0
-  for _ in pairs(items) do count = count + 1 end
-  if count ~= n then
-    return nil, "the response's " .. table.concat(row.items, ".") .. " is not a list"
-  end
-  for i = 1, n do
-    -- A JSON array decodes to a table too; one with elements is told apart by its [1].
-    if type(items[i]) ~= "table" or items[i][1] ~= nil then
-      return nil, format("the response's %s[%d] is not an object", table.concat(row.items, "."), i)
-    end
-  end
-  local paging = raw.paging
-  if paging == nil and type(raw.data) == "table" then paging = raw.data.paging end
-  if paging ~= nil then
-    if type(paging) ~= "table" then return nil, "the response's paging is not an object" end
-    for _, f in ipairs { "start_offset", "end_offset", "total_count" } do
-      if not whole(paging[f]) then
-        return nil, "the response's paging." .. f .. " is not a whole number"
-      end
-    end
-  end
-  return { data = items, paging = paging, raw = raw }
 end
 
 return M
