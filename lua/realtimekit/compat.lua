@@ -24,6 +24,15 @@ function M.intstr(n)
   return string_format("%.0f", n)
 end
 
+--- A number as JSON and URLs write it: whole numbers as integers, others with 17 significant
+-- digits, with a "." as decimal point whatever the host's locale (`LC_NUMERIC`) says.
+function M.number_text(n)
+  if M.is_whole(n) and n >= -9007199254740992 and n <= 9007199254740992 then
+    return M.intstr(n)
+  end
+  return (string_format("%.17g", n):gsub("[^%d%-+eE]+", "."))
+end
+
 --- Name of the running Lua, e.g. "Lua 5.4" or "LuaJIT 2.1.0-beta3".
 M.lua_name = (rawget(_G, "jit") and _G.jit.version) or _VERSION
 

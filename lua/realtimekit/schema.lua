@@ -18,6 +18,7 @@ M.null = setmetatable({}, { __tostring = function() return "realtimekit.null" en
                             __newindex = function() error("realtimekit.null is read-only", 2) end })
 
 local ARRAY_MT = { __name = "realtimekit.array" }
+M.ARRAY_MT = ARRAY_MT
 --- Marks a table as a JSON array for free-form values (`M.any`), where `{}` alone would be an
 -- object: `realtimekit.array {}` sends `[]`.
 function M.array_of(t)
