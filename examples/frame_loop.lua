@@ -15,7 +15,7 @@ local client = assert(realtimekit.new {
 local FRAME = 1 / 60 -- seconds per frame
 
 -- Four pages in flight at a time; nothing is sent until the first poll.
-local walk = assert(client.meetings:start("each", { per_page = 100, concurrency = 4 }))
+local walk = assert(client.async.meetings:each { per_page = 100, concurrency = 4 })
 
 local frames, meetings, active = 0, 0, 0
 local started = core.monotonic()

@@ -129,7 +129,7 @@ describe("polling", function()
   it("runs a call without blocking, then gives its result", function()
     local c, s = helper.client()
     s:config { latency = 0.05 }
-    local op = assert(c.meetings:start("list", { per_page = 3 }))
+    local op = assert(c.async.meetings:list({ per_page = 3 }))
     local state, page = op:poll()
     assert.equal("pending", state)
     local frames = 0
@@ -147,9 +147,9 @@ describe("polling", function()
     local c = helper.client()
     local data = helper.data()
     local m = data.build().apps[data.APP_ID].meetings
-    local a = assert(c.meetings:start("get", m[1].id))
-    local b = assert(c.meetings:start("get", m[2].id))
-    local p = assert(c.meetings:start("participants", m[1].id, { per_page = 5 }))
+    local a = assert(c.async.meetings:get(m[1].id))
+    local b = assert(c.async.meetings:get(m[2].id))
+    local p = assert(c.async.meetings:participants(m[1].id, { per_page = 5 }))
     while c:poll(0.01) > 0 do end
     assert.equal(m[1].id, select(2, a:poll()).id)
     assert.equal(m[2].id, select(2, b:poll()).id)
@@ -159,7 +159,7 @@ describe("polling", function()
   it("walks in frames, items in order, while the pages are in flight", function()
     local c, s = helper.client()
     s:config { meetings_total = 1000, latency = 0.02 }
-    local walk = assert(c.meetings:start("each", { concurrency = 4 }))
+    local walk = assert(c.async.meetings:each({ concurrency = 4 }))
     local got, frames, state = {}, 0, "pending"
     while state == "pending" do
       frames = frames + 1
@@ -176,7 +176,7 @@ describe("polling", function()
 
   it("walks pages when asked for pages", function()
     local c = helper.client()
-    local walk = assert(c.meetings:start("pages", { per_page = 100 }))
+    local walk = assert(c.async.meetings:pages({ per_page = 100 }))
     local sizes, state = {}
     repeat
       local pages
@@ -191,7 +191,7 @@ describe("polling", function()
     local slept = {}
     local c, s = helper.client { sleep = function(t) slept[#slept + 1] = t end }
     s:fault { status = 503, headers = { ["retry-after-ms"] = "100" } }
-    local op = assert(c.meetings:start("list"))
+    local op = assert(c.async.meetings:list())
     local state, page = op:poll()
     while state == "pending" do
       state, page = op:poll()
@@ -205,7 +205,7 @@ describe("polling", function()
   it("reports a failure, and asks for a failed page again when polled again", function()
     local c, s = helper.client { max_retries = 0 }
     s:fault { status = 500, match = "page_no=2&" }
-    local walk = assert(c.meetings:start("each"))
+    local walk = assert(c.async.meetings:each())
     local got, failures, state = 0, 0
     repeat
       local v
@@ -226,9 +226,9 @@ describe("polling", function()
   it("cancels a walk and its transfers", function()
     local c, s = helper.client()
     s:config { meetings_total = 1000, latency = 0.5 }
-    local walk = assert(c.meetings:start("each", { concurrency = 4 }))
+    local walk = assert(c.async.meetings:each({ concurrency = 4 }))
     walk:poll()
-    local op = assert(c.meetings:start("list"))
+    local op = assert(c.async.meetings:list())
     assert.is_true(c:poll() >= 2)
     walk:cancel()
     op:cancel()
@@ -239,13 +239,13 @@ describe("polling", function()
 
   it("refuses bad arguments before any request", function()
     local c, s = helper.client()
-    local op, err = c.meetings:start("list", { status = "nope" })
+    local op, err = c.async.meetings:list({ status = "nope" })
     assert.is_nil(op)
     assert.equal("status", err.param)
-    op, err = c.meetings:start("each", { concurrency = 0 })
+    op, err = c.async.meetings:each({ concurrency = 0 })
     assert.is_nil(op)
     assert.equal("concurrency", err.param)
-    assert.has_error(function() c.meetings:start("explode") end)
+    assert.has_error(function() c.async.meetings:explode() end)
     assert.equal(0, s:stats().requests)
   end)
 end)

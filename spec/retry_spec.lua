@@ -21,6 +21,12 @@ local function row_for(method)
   })
 end
 
+-- Whether a recorded wait is the asked one: the time left when the wait starts, which is the
+-- asked time less the moments since the answer arrived.
+local function near(asked, waited)
+  return waited <= asked and waited > asked - 0.05
+end
+
 local OK_OBJECT = '{"success":true,"data":{"id":"00000000-0000-4000-8000-000000000001"}}'
 
 describe("retries", function()
@@ -123,14 +129,16 @@ describe("retries", function()
       local c, s, waits = client()
       s:fault { status = 429, headers = { ["Retry-After"] = "3" } }
       assert(c.meetings:list())
-      assert.same({ 3 }, waits)
+      assert.equal(1, #waits)
+      assert.is_true(near(3, waits[1]), tostring(waits[1]))
     end)
 
     it("as retry-after-ms says, before Retry-After", function()
       local c, s, waits = client()
       s:fault { status = 429, headers = { ["retry-after-ms"] = "250", ["Retry-After"] = "9" } }
       assert(c.meetings:list())
-      assert.same({ 0.25 }, waits)
+      assert.equal(1, #waits)
+      assert.is_true(near(0.25, waits[1]), tostring(waits[1]))
     end)
 
     it("until the HTTP date Retry-After gives", function()
@@ -154,7 +162,8 @@ describe("retries", function()
       c, s, waits = client { max_retry_wait = 300 }
       s:fault { status = 429, headers = { ["Retry-After"] = "120" } }
       assert(c.meetings:list())
-      assert.same({ 120 }, waits)
+      assert.equal(1, #waits)
+      assert.is_true(near(120, waits[1]), tostring(waits[1]))
     end)
 
     it("with a real sleep by default", function()
@@ -348,7 +357,7 @@ describe("retries", function()
       seen = {}
       s:fault { status = 500 }
       local first = helper.data().build().apps[s.app_id].meetings[1]
-      local op = assert(c.meetings:start("get", first.id))
+      local op = assert(c.async.meetings:get(first.id))
       while op:poll() == "pending" do c:poll(0.01) end
       assert.equal(2, #seen)
       assert.equal(500, seen[1].status)

@@ -10,8 +10,10 @@ local request = require "realtimekit.request"
 local resource = require "realtimekit.resource"
 local response = require "realtimekit.response"
 local types = require "realtimekit.types"
+local wait = require "realtimekit.wait"
 
-local type, pairs, tostring, setmetatable = type, pairs, tostring, setmetatable
+local type, pairs, tostring, setmetatable, getmetatable, error = type, pairs, tostring,
+  setmetatable, getmetatable, error
 local format = string.format
 local getenv = os.getenv
 
@@ -25,7 +27,8 @@ local OPTIONS = {
   api_token = true, account_id = true, app_id = true, base_url = true,
   timeout = true, connect_timeout = true, ca_file = true,
   max_retries = true, max_retry_wait = true, max_body = true, sleep = true,
-  transport = true, ngx_location = true, decoder = true, on_request = true,
+  transport = true, ngx_location = true, decoder = true, on_request = true, headers = true,
+  user_agent = true,
 }
 
 --- Retries after a failed attempt, unless a client or a call says otherwise.
@@ -50,6 +53,44 @@ M.BACKOFF_BASE, M.BACKOFF_CAP = 0.5, 8
 local Client = {}
 Client.__index = Client
 M.Client = Client
+
+--- The User-Agent the client sends (the `user_agent` option is appended to it).
+M.USER_AGENT = string.format("realtimekit-lua/%s (%s; libcurl/%s)", core._VERSION,
+  core.lua_version, core.curl_version)
+
+--- The client's calls that do not block: `client.async.<resource>:<method>(…)` takes the same
+-- arguments as `client.<resource>:<method>(…)` and makes the same checks, then returns at once
+-- with an operation (`realtimekit.ops.Op`) or, for an iterator method (`each`, `pages`,
+-- `each_participant`, …), a walk (`realtimekit.pager.Walk`). Nothing here can collide with a
+-- method of the API, such as `recordings:start`.
+-- @type Async
+-- @usage
+-- local op = assert(client.async.recordings:start { meeting_id = id })
+-- local walk = assert(client.async.meetings:each { per_page = 50 })
+-- while client:poll(0.05) > 0 do end -- or poll each once per frame
+-- print(op:poll())
+-- What client:request makes of a successful answer: the whole decoded body.
+local function raw_value(_, _, decoded) return decoded end
+
+local Async = {}
+Async.__index = Async
+M.Async = Async
+
+--- `client:request` without blocking: the same arguments, and an operation back.
+-- @string method
+-- @string path
+-- @tparam[opt] table opts
+-- @treturn[1] realtimekit.ops.Op
+-- @return[2] nil
+-- @treturn[2] realtimekit.errors.Error an `invalid_argument` error
+function Async:request(method, path, opts)
+  if getmetatable(self) ~= Async then
+    error("use client.async:request(...), with a colon", 2)
+  end
+  local req, err = request.raw(self.client, method, path, opts)
+  if not req then return nil, err end
+  return ops.start(self.client, req, raw_value)
+end
 
 local function env(name)
   local v = getenv(name)
@@ -109,9 +150,34 @@ function M.new(opts)
     local _, problem = types.account_id(account_id)
     if problem then return nil, errors.invalid("account_id", problem) end
   end
-  if opts.app_id ~= nil then
-    local _, problem = types.app_id(opts.app_id)
+  local app_id = opts.app_id
+  if app_id == nil then app_id = env("REALTIMEKIT_APP_ID") end
+  if app_id ~= nil then
+    local _, problem = types.app_id(app_id)
     if problem then return nil, errors.invalid("app_id", problem) end
+  end
+  local headers
+  if opts.headers ~= nil then
+    local problem
+    headers, problem = request.headers(opts.headers, "headers")
+    if not headers then return nil, errors.invalid("headers", problem) end
+    for i = #headers, 1, -1 do
+      -- realtimekit.null drops a header of a call's extra_headers; here there is none to drop.
+      if not headers[i][2] then table.remove(headers, i) end
+    end
+    if #headers > request.MAX_HEADERS then
+      return nil, errors.invalid("headers", "at most " .. request.MAX_HEADERS .. " headers")
+    end
+    if #headers == 0 then headers = nil end
+  end
+  local user_agent = M.USER_AGENT
+  if opts.user_agent ~= nil then
+    local ua = opts.user_agent
+    if type(ua) ~= "string" or ua == "" or ua:find("[%z\r\n]") then
+      return nil, errors.invalid("user_agent", "expected a non-empty string without CR, LF or "
+        .. "NUL, got " .. (type(ua) == "string" and "one with them" or "a " .. type(ua)))
+    end
+    user_agent = user_agent .. " " .. ua
   end
 
   local base_url, base_path = check_base_url(opts.base_url or env("CLOUDFLARE_BASE_URL")
@@ -184,7 +250,7 @@ function M.new(opts)
     local kind, message
     http, kind, message = core.new {
       token = token, ca_file = opts.ca_file, timeout = timeout, connect_timeout = connect_timeout,
-      max_body = max_body,
+      max_body = max_body, user_agent = user_agent,
     }
     if not http then return nil, errors.new("network", message or kind) end
   elseif transport == "ngx" then
@@ -197,11 +263,16 @@ function M.new(opts)
       return nil, errors.invalid("ngx_location", "expected a location path such as "
         .. ngx_transport.DEFAULT_LOCATION)
     end
+    if headers then
+      return nil, errors.invalid("headers", "the ngx transport sends the headers its nginx "
+        .. "location sets (README, OpenResty)")
+    end
     local ngx = rawget(_G, "ngx")
-    http = ngx_transport.new(token, location, string.format(
-      "realtimekit-lua/%s (%s; ngx_lua/%s; nginx/%s)", core._VERSION, core.lua_version,
-      ngx_transport.version(ngx.config.ngx_lua_version),
-      ngx_transport.version(ngx.config.nginx_version)), max_body)
+    local ua = string.format("realtimekit-lua/%s (%s; ngx_lua/%s; nginx/%s)", core._VERSION,
+      core.lua_version, ngx_transport.version(ngx.config.ngx_lua_version),
+      ngx_transport.version(ngx.config.nginx_version))
+    if opts.user_agent ~= nil then ua = ua .. " " .. opts.user_agent end
+    http = ngx_transport.new(token, location, ua, max_body)
     sleep = sleep or ngx.sleep
   else
     return nil, errors.invalid("transport", "expected \"curl\" or \"ngx\", got "
@@ -212,7 +283,7 @@ function M.new(opts)
     base_url = base_url,
     base_path = base_path,
     account_id = account_id,
-    app_id = opts.app_id,
+    app_id = app_id,
     timeout = timeout,
     connect_timeout = connect_timeout,
     ca_file = opts.ca_file,
@@ -221,15 +292,24 @@ function M.new(opts)
     max_body = max_body,
     transport = transport,
     _decode = decode,
-    _sleep = sleep or core.sleep,
+    _sleep = sleep or wait.sleep,
     _on_request = opts.on_request,
     _http = http,
+    _headers = headers,
   }, Client)
   self._redact = function(s) return http:redact(s) end
+  if transport == "curl" then
+    self._drive = function(t) return wait.poll(http, t) end
+  else
+    self._drive = function(t) return http:poll(t) end
+  end
+  local async = setmetatable({ client = self }, Async)
   for i = 1, #M.RESOURCES do
     local name = M.RESOURCES[i]
     self[name] = resource.new(self, name)
+    async[name] = resource.new_async(self, name)
   end
+  self.async = async
   return self
 end
 
@@ -263,13 +343,13 @@ function Client:close()
   self._http:close()
 end
 
---- Drives the client's operations (`resource:start(...)`): starts the retries that are due,
--- does the I/O that is ready, waiting up to `timeout` seconds (default 0: not at all) for some.
+--- Drives the client's operations (`client.async…`): starts the retries that are due, does
+-- the I/O that is ready, waiting up to `timeout` seconds (default 0: not at all) for some.
 -- @tparam[opt=0] number timeout the longest wait, in seconds (>= 0)
 -- @treturn int how many operations are still under way
 -- @usage
--- local a = client.meetings:start("list", { per_page = 10 })
--- local b = client.sessions:start("list", { status = "LIVE" })
+-- local a = client.async.meetings:list { per_page = 10 }
+-- local b = client.async.sessions:list { status = "LIVE" }
 -- while client:poll(0.1) > 0 do end
 -- print(a:poll(), b:poll())
 function Client:poll(timeout)
@@ -298,6 +378,10 @@ function Client:_classify(req, body, status, headers, name)
     end
   end
   local decoded, problem = self._decode(body)
+  if decoded == nil and req.row.raw and status >= 200 and status <= 299 and
+    not body:find("[^ \t\r\n]") then
+    decoded = {} -- client:request of an endpoint that answers with nothing
+  end
   if status < 200 or status > 299 then
     return nil, errors.from_response(status, headers, body, decoded, req, redact)
   end
@@ -330,31 +414,10 @@ function Client:_retry_wait(req, err, attempts)
   err.attempts = attempts
   local retries = req.max_retries or self.max_retries
   if attempts > retries or not errors.may_retry(req.method, err) then return nil end
-  local wait = err.retry_after
-  if wait == nil then return M.backoff(attempts - 1) end
-  if wait > self.max_retry_wait then return nil end -- the caller decides whether to wait so long
-  return wait
-end
-
---- Sends a built request with the retry policy, blocking; returns the decoded body, the headers,
--- the raw body and the status, or nil and the last attempt's error.
--- @local
-function Client:_send(req)
-  local attempts = 0
-  while true do
-    attempts = attempts + 1
-    local started = self._on_request and core.monotonic()
-    local decoded, headers, body, status = self:_classify(req, self._http:request(req.method,
-      req.url, req.body, req.options))
-    if decoded then
-      if started then self:_report(req, attempts, started, status, headers) end
-      return decoded, headers, body, status
-    end
-    local wait = self:_retry_wait(req, headers, attempts)
-    if started then self:_report(req, attempts, started, nil, nil, headers, wait) end
-    if not wait then return nil, headers end
-    self._sleep(wait)
-  end
+  local after = err.retry_after
+  if after == nil then return M.backoff(attempts - 1) end
+  if after > self.max_retry_wait then return nil end -- the caller decides whether to wait so long
+  return after
 end
 
 --- Tells the `on_request` hook about an attempt: `{method, url, attempt, seconds, status,
@@ -391,15 +454,48 @@ function Client:_list_value(req, raw, headers, body, status)
   return page
 end
 
---- One blocking call: builds the request, sends it with the retry policy, and returns what
--- `value(client, req, decoded, headers, body, status)` makes of the answer, or nil and an error.
+--- One blocking call: builds the request, starts it as an operation and waits for it; returns
+-- what `value(client, req, decoded, headers, body, status)` makes of the answer, or nil and an
+-- error.
 -- @local
 function Client:_call(row, value, args, params)
   local req, err = request.build(self, row, args, params)
   if not req then return nil, err end
-  local raw, headers, body, status = self:_send(req)
-  if not raw then return nil, headers end
-  return value(self, req, raw, headers, body, status)
+  return ops.wait(ops.start(self, req, value))
+end
+
+--- Any endpoint of the API, with the same retries, errors, redaction and decoding as every
+-- call: the way to an endpoint, parameter or header this library does not know yet.
+-- @string method `"GET"`, `"POST"`, `"PUT"`, `"PATCH"` or `"DELETE"`
+-- @string path below `base_url`, such as
+-- `"/accounts/{account_id}/realtime/kit/{app_id}/meetings"`: `{account_id}` and `{app_id}`
+-- are filled in from `opts` or the client; other characters outside RFC 3986's path
+-- characters are percent-encoded; `?`, `#`, spaces and dot segments are refused
+-- @tparam[opt] table opts
+-- @tparam[opt] table opts.query `name = value`; an array value repeats the key
+-- (`status = {"A", "B"}` sends `status=A&status=B`)
+-- @param[opt] opts.body a table, sent as JSON (`realtimekit.array` and `realtimekit.null` as
+-- in any body), or a string, sent as it is
+-- @tparam[opt] table opts.headers `name = value`, sent with this request (not
+-- `Authorization`, `Host`, `Content-Length`, `Transfer-Encoding`, `Connection`, `Expect`)
+-- @tparam[opt] number opts.timeout seconds this request may take, per attempt
+-- @tparam[opt] int opts.max_retries retries after a failed attempt, 0 to 10
+-- @tparam[opt] string opts.account_id
+-- @tparam[opt] string opts.app_id
+-- @treturn[1] table the whole decoded body (`success`, `data`, `paging`, …); an empty table
+-- for a 2xx answer with an empty body
+-- @return[2] nil
+-- @treturn[2] realtimekit.errors.Error
+-- @usage
+-- local body = assert(client:request("GET",
+--   "/accounts/{account_id}/realtime/kit/{app_id}/meetings",
+--   { query = { per_page = 5, status = "ACTIVE" } }))
+-- print(#body.data, body.paging.total_count)
+function Client:request(method, path, opts)
+  if getmetatable(self) ~= Client then error("use client:request(...), with a colon", 2) end
+  local req, err = request.raw(self, method, path, opts)
+  if not req then return nil, err end
+  return ops.wait(ops.start(self, req, raw_value))
 end
 
 local object_value, list_value = ops.object_value, ops.list_value

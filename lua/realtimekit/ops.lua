@@ -1,20 +1,29 @@
---- Operations: API calls that run without blocking, several at once, on the C core's parallel
--- transfers. Each follows the same retry policy as a blocking call; waits between attempts are
--- timers here, not sleeps. The client drives them all in `client:poll()`.
+--- The engine: every API call is an operation on the transport's non-blocking transfers. A
+-- blocking call is an operation started and then waited for; `client.async` hands the
+-- operation itself out; a walk keeps several of them under way. The retry policy lives here
+-- once, for all of them, and so does the queue of operations that wait for a free transfer.
+-- The client drives them all in `client:poll()`; what differs between hosts is only how that
+-- poll waits (realtimekit.wait).
 -- @module realtimekit.ops
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 
-local setmetatable, pairs, ipairs, next = setmetatable, pairs, ipairs, next
+local setmetatable, pairs = setmetatable, pairs
+local remove = table.remove
 local monotonic = core.monotonic
 
 local M = {}
 
---- An API call under way without blocking, made by `resource:start(method, …)` for a method
--- that is not an iterator.
+--- Transfers one client keeps under way at once; further operations queue (the C core's
+-- RTK_MAX_TRANSFERS).
+M.MAX_RUNNING = 64
+
+--- An API call under way without blocking, made by a method of `client.async`: the same
+-- arguments and checks as the blocking method, and the same retry policy, with the waits
+-- between attempts kept as timers instead of sleeps.
 -- @type Op
 -- @usage
--- local op = assert(client.meetings:start("get", meeting_id))
+-- local op = assert(client.async.meetings:get(meeting_id))
 -- -- every frame, or in a loop that does other work:
 -- local state, v = op:poll()
 -- if state == "done" then print(v.title)
@@ -23,30 +32,44 @@ local Op = {}
 Op.__index = Op
 M.Op = Op
 
--- The client's table of operations under way: running ones by transfer id, waiting ones (for
--- their next attempt) as a set.
+local PENDING = { queued = true, running = true, waiting = true }
+
+-- The longest a blocking wait lets one poll wait; it returns as soon as a transfer ends.
+M.WAIT_SLICE = 60
+
+-- The client's table of operations under way: running ones by transfer id, those waiting for
+-- their next attempt as a set, those waiting for a free transfer in order.
 local function engine(client)
   local e = client._ops
   if not e then
-    e = { running = {}, waiting = {} }
+    e = { running = {}, nrunning = 0, waiting = {}, queue = {} }
     client._ops = e
   end
   return e
 end
+M.engine = engine
 
+-- Starts an attempt of op now, or queues it when the client has no free transfer.
 local function launch(client, op)
+  local e = engine(client)
+  if e.nrunning >= M.MAX_RUNNING then
+    op.state = "queued"
+    e.queue[#e.queue + 1] = op
+    return
+  end
   local req = op.req
   op.attempts = op.attempts + 1
   op.started = client._on_request and monotonic()
   local id, kind, message, name = client._http:start(req.method, req.url, req.body, req.options)
   if not id then
-    -- The core could not even start it (out of memory): as final as any transport failure.
+    -- The transport could not even start it (out of memory): as final as any transport failure.
     op.state, op.err = "failed", errors.transport(kind, message, name, req)
     op.err.attempts = op.attempts
     return
   end
   op.id, op.state = id, "running"
-  engine(client).running[id] = op
+  e.running[id] = op
+  e.nrunning = e.nrunning + 1
 end
 
 -- Settles an attempt's outcome: done, failed, or waiting for another attempt.
@@ -73,21 +96,35 @@ local function settle(client, op, decoded, headers, body, status)
   engine(client).waiting[op] = true
 end
 
---- What a call of an object endpoint makes of its answer: the response's `data`.
--- @local
-function M.object_value(client, req, ...) return client:_object_value(req, ...) end
---- What a call of a list endpoint makes of its answer: a page.
--- @local
-function M.list_value(client, req, ...) return client:_list_value(req, ...) end
-
 --- Starts an operation for a built request; `finish(client, req, decoded, headers, body, status)`
 -- turns a successful response into the operation's value (or nil and an error).
 -- @local
 function M.start(client, req, finish)
   local op = setmetatable({ client = client, req = req, finish = finish, attempts = 0,
-                            state = "running" }, Op)
+                            state = "queued" }, Op)
   launch(client, op)
   return op
+end
+
+-- Launches the operations whose retry is due and those queued for a free transfer; returns
+-- the time of the next due retry, or nil.
+local function advance(client, e, now)
+  local due
+  for op in pairs(e.waiting) do
+    if op.due <= now then
+      e.waiting[op] = nil
+      op.state = "queued"
+      e.queue[#e.queue + 1] = op
+    elseif not due or op.due < due then
+      due = op.due
+    end
+  end
+  local queue = e.queue
+  while #queue > 0 and e.nrunning < M.MAX_RUNNING do
+    local op = remove(queue, 1)
+    if op.state == "queued" then launch(client, op) end
+  end
+  return due
 end
 
 --- Drives every operation of the client: starts the retries that are due, does the I/O that is
@@ -97,44 +134,59 @@ end
 function M.poll(client, timeout)
   local e = engine(client)
   local now = monotonic()
-  local due
-  for op in pairs(e.waiting) do
-    if op.due <= now then
-      e.waiting[op] = nil
-      launch(client, op)
-    elseif not due or op.due < due then
-      due = op.due
-    end
-  end
+  local due = advance(client, e, now)
   timeout = timeout or 0
   if due and due - now < timeout then timeout = due - now end
-  if next(e.running) == nil then
-    if timeout > 0 and due then client._sleep(timeout) end
+  if e.nrunning == 0 then
+    if timeout > 0 and due then
+      client._sleep(timeout)
+      -- The client's sleep has waited so long (a test's may only pretend to): what was due
+      -- by then is due now.
+      if now + timeout > monotonic() then now = now + timeout else now = monotonic() end
+      advance(client, e, now)
+    end
   else
     local http = client._http
-    for _, id in ipairs(http:poll(timeout)) do
+    local ids = client._drive(timeout)
+    for i = 1, #ids do
+      local id = ids[i]
       local op = e.running[id]
-      e.running[id] = nil
-      local body, status, headers, name = http:result(id)
-      if op and op.state == "running" then
-        settle(client, op, client:_classify(op.req, body, status, headers, name))
+      -- An operation cancelled meanwhile (by a hook, say) has released its transfer already.
+      if op then
+        e.running[id] = nil
+        e.nrunning = e.nrunning - 1
+        settle(client, op, client:_classify(op.req, http:result(id)))
       end
     end
   end
+  advance(client, e, monotonic())
+  return e.nrunning + #e.queue + M.count(e.waiting)
+end
+
+--- How many keys a table has.
+-- @local
+function M.count(t)
   local n = 0
-  for _ in pairs(e.running) do n = n + 1 end
-  for _ in pairs(e.waiting) do n = n + 1 end
+  for _ in pairs(t) do n = n + 1 end
   return n
 end
 
---- Blocks until the operation has settled, driving the client's other operations meanwhile.
--- Waits between attempts use the client's `sleep`.
+--- Blocks until the operation has settled, driving the client's other operations meanwhile,
+-- and returns its value, or nil and its error.
 -- @local
 function M.wait(op)
   local client = op.client
-  while op.state == "running" or op.state == "waiting" do
-    M.poll(client, 1)
+  local e = engine(client)
+  while PENDING[op.state] do
+    -- With nothing under way, the wait is for the next retry, however far off it is.
+    M.poll(client, e.nrunning == 0 and math.huge or M.WAIT_SLICE)
   end
+  if op.state == "done" then return op.value end
+  if op.state == "cancelled" then
+    return nil, errors.new("invalid_argument", "the operation was cancelled",
+      { method = op.req.method, path = op.req.path })
+  end
+  return nil, op.err
 end
 
 --- The operation's state and value: "pending"; "done", value; "failed", err; or "cancelled".
@@ -143,27 +195,45 @@ end
 -- @return with `"done"`, the call's value (what the blocking call returns); with `"failed"`,
 -- the error object of the last attempt
 function Op:poll()
-  if self.state == "running" or self.state == "waiting" then M.poll(self.client, 0) end
+  if PENDING[self.state] then M.poll(self.client, 0) end
   if self.state == "done" then return "done", self.value end
   if self.state == "failed" then return "failed", self.err end
   if self.state == "cancelled" then return "cancelled" end
   return "pending"
 end
 
+--- Waits for the operation to settle (blocking, or yielding inside OpenResty), driving the
+-- client's other operations meanwhile.
+-- @return[1] the call's value
+-- @return[2] nil
+-- @treturn[2] realtimekit.errors.Error the error of the last attempt
+function Op:wait()
+  return M.wait(self)
+end
+
 --- Stops the operation; its transfer, if one is under way, is cancelled, and a retry it was
 -- waiting for is not made. Its state becomes `"cancelled"`; an operation that has already
 -- settled is left as it is.
 function Op:cancel()
+  local e = engine(self.client)
   if self.state == "running" then
-    local e = engine(self.client)
     e.running[self.id] = nil
+    e.nrunning = e.nrunning - 1
     self.client._http:cancel(self.id)
   elseif self.state == "waiting" then
-    engine(self.client).waiting[self] = nil
-  else
+    e.waiting[self] = nil
+  elseif self.state ~= "queued" then
     return
   end
+  -- A queued one stays in the queue and is skipped there.
   self.state = "cancelled"
 end
+
+--- What a call of an object endpoint makes of its answer: the response's `data`.
+-- @local
+function M.object_value(client, req, ...) return client:_object_value(req, ...) end
+--- What a call of a list endpoint makes of its answer: a page.
+-- @local
+function M.list_value(client, req, ...) return client:_list_value(req, ...) end
 
 return M

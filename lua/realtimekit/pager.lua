@@ -2,9 +2,9 @@
 -- the walk advances, so a misbehaving server cannot make it loop forever.
 --
 -- A program meets two objects from here: the `Pager` that an iterator method (`each`, `pages`,
--- …) returns as its fourth value, and the `Walk` that `resource:start("each", …)` returns. See
--- the @{methods.md|Resource methods} topic for the iterator options (`per_page`, `limit`,
--- `page_no`, `concurrency`).
+-- …) returns as its fourth value, and the `Walk` that `client.async.<resource>:each(…)`
+-- returns. See the @{methods.md|Resource methods} topic for the iterator options (`per_page`,
+-- `limit`, `page_no`, `concurrency`).
 -- @module realtimekit.pager
 local errors = require "realtimekit.errors"
 local ops = require "realtimekit.ops"
@@ -42,6 +42,9 @@ M.MAX_CONCURRENCY = 32
 
 local concurrency_check = types.whole_at_least(1)
 
+--- The options an iterator takes besides the endpoint's parameters and the call options.
+M.OPTIONS = { limit = true, concurrency = true }
+
 --- A pager over one list endpoint. Every argument is checked here, before any request.
 -- Besides the endpoint's parameters it takes `limit` (stop after that many items) and
 -- `concurrency` (pages fetched at once once the first page tells the total; default 1).
@@ -73,7 +76,7 @@ function M.new(client, row, args, params)
   end
   if limit and limit > 0 and limit < p.per_page then p.per_page = limit end
   if p.page_no == nil then p.page_no = 1 end
-  local _, err = request.build(client, row, args, p)
+  local _, err = request.build(client, row, args, p, M.OPTIONS)
   if err then return nil, err end
   return setmetatable({
     client = client, row = row, args = args, params = p,
@@ -312,11 +315,11 @@ function M.each(pager)
 end
 
 --- A walk driven by polling, for a loop that cannot block (a game's frame loop), made by
--- `resource:start("each", …)` (items) or `resource:start("pages", …)` (pages), or the same
--- with the resource's other iterator names.
+-- `client.async.<resource>:each(…)` (items) or `client.async.<resource>:pages(…)` (pages), or
+-- the same with the resource's other iterator names.
 -- @type Walk
 -- @usage
--- local walk = assert(client.meetings:start("each", { concurrency = 4 }))
+-- local walk = assert(client.async.meetings:each { concurrency = 4 })
 -- -- every frame:
 -- local state, v = walk:poll()
 -- if state == "failed" then print(v) -- polling again asks for the failed page again

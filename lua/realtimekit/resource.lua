@@ -1,6 +1,11 @@
 --- Resource objects (client.meetings, client.sessions, …), made from the endpoint descriptions
 -- in realtimekit.resources.*: one method per row, plus iterators for the paged rows. Every
 -- method is listed, with its parameters, in the @{methods.md|Resource methods} topic.
+--
+-- Each resource exists twice: `client.meetings`, whose methods block until they have an answer
+-- (inside OpenResty they yield instead), and `client.async.meetings`, whose methods take the
+-- same arguments, make the same checks, and return at once with an operation (`op:poll()`) or,
+-- for an iterator method, a walk (`walk:poll()`).
 -- @module realtimekit.resource
 local ops = require "realtimekit.ops"
 local pager = require "realtimekit.pager"
@@ -13,50 +18,41 @@ local M = {}
 
 local classes = {}
 
--- Builds the method table of a resource from its rows, once per resource.
+-- Builds the method tables of a resource from its rows, once per resource: the blocking one
+-- and the async one.
 local function class(name)
   if classes[name] then return classes[name] end
   local rows = require("realtimekit.resources." .. name)
-  local methods = {}
-  local mt = { __index = methods }
-  local function check(self, method)
-    if getmetatable(self) ~= mt then
-      error(("use client.%s:%s(...), with a colon"):format(name, method), 3)
+  local methods, async = {}, {}
+  local mt, async_mt = { __index = methods }, { __index = async }
+  local function check(self, method, meta, prefix)
+    if getmetatable(self) ~= meta then
+      error(("use %s%s:%s(...), with a colon"):format(prefix, name, method), 3)
     end
-  end
-  local starters = {}
-  -- resource:start(method, ...): the call `resource:method(...)` as an operation that does not
-  -- block (`op:poll()`), or for an iterator method (each, pages, ...) a walk (`walk:poll()`).
-  -- Returns nil and an `invalid_argument` error for bad arguments, before any request.
-  methods.start = function(self, method, ...)
-    check(self, "start")
-    local start = starters[method]
-    if not start then
-      error(("client.%s has no method %s to start"):format(name, tostring(method)), 2)
-    end
-    return start(self.client, ...)
   end
   for method, row in pairs(rows) do
     request.compile(name, method, row)
     local value = row.items and ops.list_value or ops.object_value
-    starters[method] = function(client, ...)
-      local req, err = request.build(client, row, request.split(row, ...))
+    async[method] = function(self, ...)
+      check(self, method, async_mt, "client.async.")
+      local req, err = request.build(self.client, row, request.split(row, ...))
       if not req then return nil, err end
-      return ops.start(client, req, value)
+      return ops.start(self.client, req, value)
     end
     methods[method] = function(self, ...)
-      check(self, method)
+      check(self, method, mt, "client.")
       return self.client:_call(row, value, request.split(row, ...))
     end
     if row.each then
       for iterator, walk_pages in pairs { [row.each] = false, [row.pages] = true } do
-        starters[iterator] = function(client, ...)
-          local p, err = pager.new(client, row, request.split(row, ...))
+        async[iterator] = function(self, ...)
+          check(self, iterator, async_mt, "client.async.")
+          local p, err = pager.new(self.client, row, request.split(row, ...))
           if not p then return nil, err end
           return pager.walk(p, walk_pages)
         end
         methods[iterator] = function(self, ...)
-          check(self, iterator)
+          check(self, iterator, mt, "client.")
           local p, err = pager.new(self.client, row, request.split(row, ...))
           if not p then error(err) end
           if walk_pages then return pager.pages(p) end
@@ -65,29 +61,16 @@ local function class(name)
       end
     end
   end
-  classes[name] = { methods = methods, mt = mt, rows = rows }
+  classes[name] = { methods = methods, mt = mt, async = async, async_mt = async_mt, rows = rows }
   return classes[name]
 end
 
 --- A resource object, such as `client.meetings`: one method per endpoint of the resource, all
--- listed with their arguments and parameters in the @{methods.md|Resource methods} topic,
--- plus `start`. Call them with a colon: `client.meetings:list(params)`.
+-- listed with their arguments and parameters in the @{methods.md|Resource methods} topic.
+-- Call them with a colon: `client.meetings:list(params)`. The same object under
+-- `client.async` (`client.async.meetings`) has the same methods, which return an operation or a
+-- walk instead of waiting.
 -- @type Resource
-
---- Starts a call of this resource without blocking: `client.meetings:start("get", id)` is the
--- call `client.meetings:get(id)` as an operation, driven by `op:poll()` or `client:poll()`.
--- For an iterator method (`each`, `pages`, `each_participant`, …) it returns a walk instead.
--- Arguments are checked as the blocking call checks them, before any request.
--- @function Resource:start
--- @string method the name of one of the resource's methods
--- @param ... the method's arguments and params, as the blocking call takes them
--- @treturn[1] realtimekit.ops.Op for a call, or `realtimekit.pager.Walk` for an iterator
--- @return[2] nil
--- @treturn[2] realtimekit.errors.Error an `invalid_argument` error
--- @raise for a method the resource does not have
--- @usage
--- local op = assert(client.meetings:start("list", { status = "ACTIVE" }))
--- local walk = assert(client.sessions:start("each", { status = "LIVE", concurrency = 4 }))
 
 --- The resource object `name` of a client.
 -- @local
@@ -95,10 +78,25 @@ function M.new(client, name)
   return setmetatable({ client = client, name = name }, class(name).mt)
 end
 
+--- The async resource object `name` of a client (`client.async.<name>`).
+-- @local
+function M.new_async(client, name)
+  return setmetatable({ client = client, name = name }, class(name).async_mt)
+end
+
 --- The endpoint rows of a resource, compiled.
 -- @local
 function M.rows(name)
   return class(name).rows
+end
+
+--- The method names of a resource: its rows and their iterators, sorted.
+-- @local
+function M.methods(name)
+  local list = {}
+  for method in pairs(class(name).methods) do list[#list + 1] = method end
+  table.sort(list)
+  return list
 end
 
 return M

@@ -34,7 +34,7 @@ end
 -- A walk driven by op/walk polling, yielding between polls.
 function M.poll()
   local c = client()
-  local walk = assert(c.meetings:start("each", { concurrency = 3, per_page = 50 }))
+  local walk = assert(c.async.meetings:each { concurrency = 3, per_page = 50 })
   local n, polls = 0, 0
   while true do
     polls = polls + 1
