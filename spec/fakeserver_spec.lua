@@ -729,24 +729,37 @@ describe("the fake RealtimeKit server's resources", function()
   end)
 
   describe("livestreams", function()
-    it("are listed with paging in data, fetched with their sessions", function()
+    it("are listed in the SDK's shape, one with the paging inside data, and fetched with one "
+      .. "session a page", function()
       local status, body = call(s, "GET", app .. "/livestreams")
       assert.equal(200, status)
-      assert.same({ start_offset = 1, end_offset = 3, total_count = 3 }, body.data.paging)
-      assert.equal(big.livestreams[1].id, body.data.livestreams[1].id)
+      assert.equal(big.livestreams[1].id, body.data.id)
+      assert.equal(big.livestreams[1].stream_key, body.data.stream_key)
+      assert.same({ start_offset = 1, end_offset = 1, total_count = 3 }, body.data.paging)
+      _, body = call(s, "GET", app .. "/livestreams?page_no=3&per_page=50")
+      assert.equal(big.livestreams[3].id, body.data.id)
+      assert.same({ start_offset = 3, end_offset = 3, total_count = 3 }, body.data.paging)
+      _, body = call(s, "GET", app .. "/livestreams?page_no=4")
+      assert.same({ paging = { start_offset = 4, end_offset = 3, total_count = 3 } }, body.data)
       _, body = call(s, "GET", app .. "/livestreams?exclude_meetings=true&sort_order=DSC")
-      assert.equal(1, #body.data.livestreams)
-      assert.equal(cjson.null, body.data.livestreams[1].meeting_id)
+      assert.equal(big.livestreams[3].id, body.data.id)
+      assert.equal(1, body.data.paging.total_count)
 
       local weekly = big.livestreams[2]
-      status, body = call(s, "GET", app .. "/livestreams/" .. weekly.id .. "?per_page=2")
+      local sessions = {}
+      for _, ls in ipairs(big.livestream_sessions) do
+        if ls.livestream_id == weekly.id then sessions[#sessions + 1] = ls end
+      end
+      status, body = call(s, "GET", app .. "/livestreams/" .. weekly.id .. "?page_no=2")
       assert.equal(200, status)
       assert.equal(weekly.id, body.data.livestream.id)
-      assert.equal(2, #body.data.session)
-      assert.same({ start_offset = 1, end_offset = 2, total_count = 3 }, body.data.paging)
-      local ls = body.data.session[1]
+      assert.equal(sessions[2].id, body.data.session.id)
+      assert.same({ start_offset = 2, end_offset = 2, total_count = 3 }, body.data.paging)
+      local ls = body.data.session
       _, body = call(s, "GET", app .. "/livestreams/sessions/" .. ls.id)
       assert.same(ls, body.data)
+      _, body = call(s, "GET", app .. "/livestreams/" .. weekly.id .. "?page_no=4")
+      assert.is_nil(body.data.session)
 
       local live = big.livestreams[1]
       _, body = call(s, "GET", app .. "/livestreams/" .. live.id .. "/active-livestream-session")
@@ -754,6 +767,22 @@ describe("the fake RealtimeKit server's resources", function()
       assert.equal("0", body.data.session.ingest_seconds)
       not_found("No active livestream session", call(s, "GET", app .. "/livestreams/" .. weekly.id
         .. "/active-livestream-session"))
+    end)
+
+    it("list as data.livestreams, and a livestream's sessions as a list, when told", function()
+      s:config { livestream_list = "livestreams", livestream_session = "list" }
+      local _, body = call(s, "GET", app .. "/livestreams")
+      assert.same({ start_offset = 1, end_offset = 3, total_count = 3 }, body.data.paging)
+      assert.equal(big.livestreams[1].id, body.data.livestreams[1].id)
+      _, body = call(s, "GET", app .. "/livestreams?exclude_meetings=true&sort_order=DSC")
+      assert.equal(1, #body.data.livestreams)
+      local weekly = big.livestreams[2]
+      _, body = call(s, "GET", app .. "/livestreams/" .. weekly.id .. "?per_page=2")
+      assert.equal(weekly.id, body.data.livestream.id)
+      assert.equal(2, #body.data.session)
+      assert.same({ start_offset = 1, end_offset = 2, total_count = 3 }, body.data.paging)
+      assert.has_error(function() s:config { livestream_list = "array" } end)
+      assert.has_error(function() s:config { livestream_session = true } end)
     end)
 
     it("start and stop on a meeting", function()
@@ -777,7 +806,7 @@ describe("the fake RealtimeKit server's resources", function()
         call(s, "POST", path .. "/active-livestream/stop"))
       _, body = call(s, "GET", app .. "/livestreams/" .. id)
       assert.equal("IDLE", body.data.livestream.status)
-      assert.equal(60, body.data.session[1].ingest_seconds)
+      assert.equal(60, body.data.session.ingest_seconds)
     end)
 
     it("refuse bad bodies and queries, a body on stop, and unknown ids", function()

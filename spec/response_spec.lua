@@ -142,6 +142,9 @@ describe("a response", function()
           '{"success":true,"data":{"paging":' .. PAGING0 .. '}}'))
         assert.same({}, page.data)
         assert.equal(0, page.paging.total_count)
+        page = assert(call("livestreams:list", -- past the last page
+          '{"success":true,"data":{"paging":{"start_offset":5,"end_offset":4,"total_count":4}}}'))
+        assert.same({}, page.data)
         decode_error("livestreams:list", '{"success":true,"data":{"paging":' .. PAGING3 .. '}}',
           { "paging (object)" })
       end)
@@ -176,6 +179,26 @@ describe("a response", function()
       decode_error("livestreams:list", '{"success":true,"result":[{"id":"a"}]}',
         { "no data", "result (list)" })
     end)
+  end)
+
+  describe("of the livestream list from the fake server", function()
+    it("is read in the SDK's shape (its default) and as data.livestreams, page by page",
+      function()
+        local data = helper.data()
+        local all = data.build().apps[data.APP_ID].livestreams
+        local page = assert(c.livestreams:list())
+        assert.equal(1, #page.data)
+        assert.equal(all[1].id, page.data[1].id)
+        assert.same({ start_offset = 1, end_offset = 1, total_count = #all }, page.paging)
+        local got = helper.collect(c.livestreams:each())
+        assert.equal(#all, #got)
+        assert.equal(all[#all].id, got[#all].id)
+        assert.equal(#all, #helper.collect(c.livestreams:each { concurrency = 3 }))
+        s:config { livestream_list = "livestreams" }
+        page = assert(c.livestreams:list())
+        assert.equal(#all, #page.data)
+        assert.equal(#all, #helper.collect(c.livestreams:each { per_page = 2 }))
+      end)
   end)
 
   describe("of the sessions list", function()

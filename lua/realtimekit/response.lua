@@ -10,13 +10,14 @@
 -- - `items`: where a list's items sit: `{"data"}`, the response's `data` is the list;
 --   `{"data", key}`, `data` is an object whose `key` holds it. Such an inner list may be absent
 --   (every declared type with one makes it optional), but only from a `data` that holds nothing
---   else than `paging`, and only when no paging counts any item: then the page is empty.
+--   else than `paging`, and only when no paging puts an item on the page (it counts none, or
+--   its offsets are an empty range, past the last page): then the page is empty.
 -- - `item_keys`: the API may also declare `data` as one item with `paging` inside it (the
 --   livestream list does). A `data` object with any of these keys is then a page of that one
 --   item; the list forms above are read too.
 -- - `data_optional`: the API declares `data` optional. A body with no `data` and nothing else
---   but `success` (and, for a list, `paging` that counts no item) is then an empty table (an
---   empty page); without it, a missing `data` is a problem.
+--   but `success` (and, for a list, `paging` that puts no item on the page) is then an empty
+--   table (an empty page); without it, a missing `data` is a problem.
 -- @module realtimekit.response
 local type, pairs, ipairs, next, tostring = type, pairs, ipairs, next, tostring
 local format, concat, sort = string.format, table.concat, table.sort
@@ -81,12 +82,20 @@ local ENVELOPE = { success = true }
 local LIST_ENVELOPE = { success = true, paging = true }
 local PAGING_ONLY = { paging = true }
 
--- Whether a paging counts an item (or cannot say it counts none).
-local function counts(paging)
-  return type(paging) == "table" and paging.total_count ~= 0
+local function whole(v)
+  return type(v) == "number" and v >= 0 and v == v and v ~= math.huge and v % 1 == 0
 end
 
--- Whether some paging of the body counts an item: then a list that is absent is not empty.
+-- Whether a paging puts an item on its page (or cannot say it puts none): it does not when it
+-- counts none, or when its offsets are an empty range (a page past the last).
+local function counts(paging)
+  if type(paging) ~= "table" or paging.total_count == 0 then return false end
+  local first, last = paging.start_offset, paging.end_offset
+  return not (whole(first) and whole(last) and last < first)
+end
+
+-- Whether some paging of the body puts an item on the page: then a list that is absent is not
+-- empty.
 local function counts_items(raw, data)
   return counts(raw.paging) or type(data) == "table" and counts(data.paging)
 end
@@ -104,10 +113,6 @@ function M.object(row, raw)
     return nil, "the response's data is a " .. kind(data) .. ", not an object"
   end
   return data
-end
-
-local function whole(v)
-  return type(v) == "number" and v >= 0 and v == v and v ~= math.huge and v % 1 == 0
 end
 
 -- Whether an object has any of the keys in the list.
@@ -140,7 +145,8 @@ local function find_items(row, raw)
   if k == "empty" then
     -- [] or {}: an empty list, or an object without the inner list.
     if key and not row.item_keys and counts_items(raw) then
-      return nil, format("the response's data holds no %s, yet its paging counts items", key)
+      return nil, format("the response's data holds no %s, yet its paging counts items on the "
+        .. "page", key)
     end
     return data
   end
@@ -168,7 +174,7 @@ local function find_items(row, raw)
   end
   if row.item_keys then
     return nil, format("the response's data is %s: neither a list, an object holding %s, nor "
-      .. "one item, nor paging that counts no item", describe(data), key or "a list")
+      .. "one item, nor paging that puts no item on the page", describe(data), key or "a list")
   end
   if key then
     return nil, format("the response's data is %s, with no %s", describe(data), key)

@@ -134,15 +134,29 @@ local function list(ctx)
   if args.sort_order then
     items = common.sorted(items, function(l) return l.created_at end, args.sort_order == "DSC")
   end
-  local page, paging = common.page(items, args, json.encode)
-  return 200, '{"success":true,"data":{"livestreams":' .. page .. ',"paging":' .. paging .. '}}'
+  if state.config.livestream_list == "livestreams" then
+    local page, paging = common.page(items, args, json.encode)
+    return 200, '{"success":true,"data":{"livestreams":' .. page .. ',"paging":' .. paging
+      .. '}}'
+  end
+  -- The SDK's shape: data is one livestream, with the paging inside it.
+  local l, paging = common.one(items, args)
+  local out = l and common.copy(l) or {}
+  out.paging = json.raw(paging)
+  return ok(out)
 end
 
 local function get(ctx)
   local l = ctx.livestream
-  local page, paging = common.page(sessions_of(ctx.app, l.id), ctx.args, json.encode)
-  return 200, '{"success":true,"data":{"livestream":' .. json.encode(l) .. ',"session":'
-    .. page .. ',"paging":' .. paging .. '}}'
+  local sessions = sessions_of(ctx.app, l.id)
+  if state.config.livestream_session == "list" then
+    local page, paging = common.page(sessions, ctx.args, json.encode)
+    return 200, '{"success":true,"data":{"livestream":' .. json.encode(l) .. ',"session":'
+      .. page .. ',"paging":' .. paging .. '}}'
+  end
+  -- The SDK's shape: one session, the page's, with the paging beside it.
+  local ls, paging = common.one(sessions, ctx.args)
+  return ok { livestream = l, session = ls, paging = json.raw(paging) }
 end
 
 local function active_session(ctx)
