@@ -200,8 +200,16 @@ describe("the whole API", function()
       assert.equal("RECORDING", assert(c.recordings:control(r.id, { action = "resume" })).status)
       assert.equal(r.id, assert(c.recordings:active(mid)).id)
       local stopped = assert(c.recordings:control(r.id, { action = "stop" }))
-      assert.not_equal("RECORDING", stopped.status)
+      assert.equal("UPLOADED", stopped.status)
       assert.equal(r.id, assert(c.recordings:get(r.id)).id)
+    end)
+
+    it("returns a stopped recording's status as the server gives it, STOPPED too", function()
+      local c, s = helper.client()
+      s:config { recording_stop_status = "STOPPED" }
+      local r = assert(c.recordings:start { meeting_id = app.meetings[5].id })
+      assert.equal("STOPPED", assert(c.recordings:control(r.id, { action = "stop" })).status)
+      assert.equal("STOPPED", assert(c.recordings:get(r.id)).status)
     end)
 
     it("lists with repeated status keys, and walks", function()

@@ -17,6 +17,7 @@ local DEFAULTS = {
   -- "Inferences"): the default of each is what the official SDK declares.
   livestream_list = "sdk",
   livestream_session = "object",
+  recording_stop_status = "UPLOADED",
 }
 
 -- The values a string switch takes.
@@ -26,6 +27,7 @@ local CHOICES = {
   participants_paging = { "top", "data", "none" },
   livestream_list = { "sdk", "livestreams" },
   livestream_session = { "object", "list" },
+  recording_stop_status = { "UPLOADED", "UPLOADING", "STOPPED" },
 }
 
 -- Replaces data.NULL by cjson.null and data's array marker by fake.json's, in a copy.
