@@ -501,6 +501,12 @@ describe("the fake RealtimeKit server's resources", function()
       status, body = call(s, "GET", path .. "/participants/" .. sp[2].id)
       assert.equal(200, status)
       assert.equal(sp[2].custom_participant_id, body.data.participant.custom_participant_id)
+      not_found("Participant not found", call(s, "GET", path .. "/participants/" .. sp[2].user_id))
+      s:config { session_participant_lookup = "id_or_user_id" }
+      status, body = call(s, "GET", path .. "/participants/" .. sp[2].user_id)
+      assert.equal(200, status)
+      assert.equal(sp[2].id, body.data.participant.id)
+      assert.has_error(function() s:config { session_participant_lookup = "name" } end)
 
       status, body = call(s, "GET", app .. "/sessions/peer-report/" .. sp[2].id
         .. "?filters=device_info")

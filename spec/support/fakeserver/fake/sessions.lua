@@ -15,13 +15,16 @@ M.params = {
     if not s then return nil, rtk_error(404, "Session not found") end
     return s
   end,
-  -- A session participant by its id (the peer id) or its user_id.
+  -- A session participant by its id (the peer id), or also by its user_id when config
+  -- session_participant_lookup says so.
   session_participant_id = function(ctx, raw)
     local id = raw:lower()
     local peer = ctx.app.peer_by_id[id]
     if peer and peer.session_id == ctx.session.id then return peer.entry end
-    for _, e in ipairs(ctx.app.session_participants[ctx.session.id] or {}) do
-      if e.item.user_id == id then return e end
+    if state.config.session_participant_lookup == "id_or_user_id" then
+      for _, e in ipairs(ctx.app.session_participants[ctx.session.id] or {}) do
+        if e.item.user_id == id then return e end
+      end
     end
     return nil, rtk_error(404, "Participant not found")
   end,

@@ -18,6 +18,7 @@ local DEFAULTS = {
   livestream_list = "sdk",
   livestream_session = "object",
   recording_stop_status = "UPLOADED",
+  session_participant_lookup = "id",
 }
 
 -- The values a string switch takes.
@@ -28,6 +29,7 @@ local CHOICES = {
   livestream_list = { "sdk", "livestreams" },
   livestream_session = { "object", "list" },
   recording_stop_status = { "UPLOADED", "UPLOADING", "STOPPED" },
+  session_participant_lookup = { "id", "id_or_user_id" },
 }
 
 -- Replaces data.NULL by cjson.null and data's array marker by fake.json's, in a copy.
