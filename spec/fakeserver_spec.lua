@@ -86,9 +86,27 @@ describe("the fake RealtimeKit server", function()
     end
   end)
 
-  it("serves JSON null for null titles and keeps empty lists as arrays", function()
-    local _, body = get(s, app .. "/meetings?per_page=10")
-    assert.equal(cjson.null, body.data[10].title)
+  it("leaves out what is not there where the SDK has no null, or serves null when told",
+    function()
+      local function check(absent)
+        local _, body = get(s, app .. "/meetings?per_page=10")
+        assert.equal(absent, body.data[10].title)
+        _, body = get(s, app .. "/sessions?status=LIVE")
+        assert.equal(absent, body.data.sessions[1].ended_at)
+        _, body = get(s, app .. "/livestreams?exclude_meetings=true")
+        assert.equal(absent, body.data.meeting_id)
+        _, body = get(s, app .. "/recordings?status=RECORDING")
+        _, body = get(s, app .. "/recordings/" .. body.data[1].id)
+        assert.equal(absent, body.data.stop_reason)
+        assert.equal(cjson.null, body.data.download_url) -- nullable: null either way
+      end
+      check(nil)
+      s:config { absent_as_null = true }
+      check(cjson.null)
+      assert.has_error(function() s:config { absent_as_null = "yes" } end)
+    end)
+
+  it("keeps empty lists as arrays", function()
     local chunks = {}
     http.request { url = s.url .. "/accounts/" .. s.account_id .. "/realtime/kit/"
                      .. s.small_app_id .. "/sessions",
@@ -286,7 +304,7 @@ describe("the fake RealtimeKit server's resources", function()
 
       status, body = call(s, "PUT", app .. "/meetings/" .. m.id, { persist_chat = true })
       assert.equal(200, status)
-      assert.equal(cjson.null, body.data.title)
+      assert.is_nil(body.data.title)
       assert.is_true(body.data.persist_chat)
       assert.equal(60, body.data.session_keep_alive_time_in_secs)
       assert.equal(m.created_at, body.data.created_at)

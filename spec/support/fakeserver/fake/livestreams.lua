@@ -42,7 +42,7 @@ end
 
 local function active_session_of(app, livestream_id)
   for _, ls in ipairs(app.livestream_sessions) do
-    if ls.livestream_id == livestream_id and ls.stopped_time == null then return ls end
+    if ls.livestream_id == livestream_id and state.unset(ls.stopped_time) then return ls end
   end
   return nil
 end
@@ -69,7 +69,7 @@ local function start(ctx)
   local at = common.time(t)
   if not l then
     local id = state.uuid()
-    l = { id = id, name = null, meeting_id = m.id, status = "IDLE",
+    l = { id = id, name = state.absent(), meeting_id = m.id, status = "IDLE",
           ingest_server = "rtmps://live.fake-realtimekit.test:443/live/",
           stream_key = "live_" .. hex(32),
           playback_url = "https://stream.fake-realtimekit.test/" .. id .. "/manifest.m3u8",
@@ -77,11 +77,15 @@ local function start(ctx)
     app.livestreams[#app.livestreams + 1] = l
     app.livestream_by_id[id] = l
   end
-  if body.name ~= nil then l.name = body.name end
+  if body.name == null then
+    l.name = state.absent() -- nullable in the request, not in the list's livestreams
+  elseif body.name ~= nil then
+    l.name = body.name
+  end
   l.status, l.updated_at = "LIVE", at
-  local ls = { id = state.uuid(), livestream_id = l.id, err_message = null, ingest_seconds = 0,
-               viewer_seconds = 0, invoked_time = at, started_time = at, stopped_time = null,
-               created_at = at, updated_at = at }
+  local ls = { id = state.uuid(), livestream_id = l.id, err_message = state.absent(),
+               ingest_seconds = 0, viewer_seconds = 0, invoked_time = at, started_time = at,
+               stopped_time = state.absent(), created_at = at, updated_at = at }
   app.livestream_sessions[#app.livestream_sessions + 1] = ls
   app.livestream_session_by_id[ls.id] = ls
   return common.created { id = l.id, status = l.status, ingest_server = l.ingest_server,
@@ -121,7 +125,7 @@ local function list(ctx)
     items = common.filter(items, function(l) return l.status == args.status end)
   end
   if args.exclude_meetings == "true" then
-    items = common.filter(items, function(l) return l.meeting_id == null end)
+    items = common.filter(items, function(l) return state.unset(l.meeting_id) end)
   end
   local from = args.start_time and common.parse_time(args.start_time)
   local to = args.end_time and common.parse_time(args.end_time)

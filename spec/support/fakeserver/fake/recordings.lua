@@ -29,13 +29,12 @@ local DETAIL_ONLY = { start_reason = true, stop_reason = true, storage_config = 
 
 -- What the answers show of a recording. Its meeting_id is the fake's own bookkeeping: no
 -- response type of the SDK has it. The detailed form (start, get, control) has every other
--- field, but no stop_reason until it stopped (the SDK types it optional, not nullable).
+-- field (no stop_reason until it stopped: the SDK types it optional, not nullable).
 local function detailed(r)
   local out = {}
   for k, v in pairs(r) do
     if k ~= "meeting_id" then out[k] = v end
   end
-  if out.stop_reason == null then out.stop_reason = nil end
   return out
 end
 
@@ -84,7 +83,7 @@ local function start_recording(ctx, allow_multiple, prefix, storage)
     output_file_name = (prefix and prefix ~= "" and prefix .. "_" or "") .. id .. ".mp4",
     download_url = null, audio_download_url = null, download_url_expiry = null,
     file_size = null, start_reason = { reason = "API_CALL", caller = caller(ctx) },
-    stop_reason = null, storage_config = storage or null,
+    stop_reason = state.absent(), storage_config = storage or null,
   }
   app.recordings[#app.recordings + 1] = r
   app.recording_by_id[id] = r

@@ -6,7 +6,7 @@ local common = require "fake.common"
 
 local M = {}
 
-local null, array = json.null, json.array
+local array = json.array
 local rtk_error, ok, ok_json, enum = common.rtk_error, common.ok, common.ok_json, common.enum
 
 M.params = {
@@ -134,7 +134,9 @@ local function peer_report(e, filters)
     events = array { { name = "joined", timestamp = it.joined_at } },
     room_view_type = "GROUP_CALL", sdk_name = "web-core", sdk_version = "1.35.0",
   }
-  if it.left_at ~= null then metadata.events[2] = { name = "left", timestamp = it.left_at } end
+  if not state.unset(it.left_at) then
+    metadata.events[2] = { name = "left", timestamp = it.left_at }
+  end
   local quality = {
     audio_producer = array { {
       bytes_sent = 48000 * (i + 10), jitter = i % 7, mid = "0", mos_quality = 4,

@@ -19,6 +19,7 @@ local DEFAULTS = {
   livestream_session = "object",
   recording_stop_status = "UPLOADED",
   session_participant_lookup = "id",
+  absent_as_null = false,
 }
 
 -- The values a string switch takes.
@@ -32,9 +33,23 @@ local CHOICES = {
   session_participant_lookup = { "id", "id_or_user_id" },
 }
 
--- Replaces data.NULL by cjson.null and data's array marker by fake.json's, in a copy.
+--- A value that is not there (data.UNSET) as the server shows it: left out (nil), or null with
+-- config absent_as_null.
+function M.absent()
+  if M.config.absent_as_null then return cjson.null end
+  return nil
+end
+
+--- Whether v is a value that is not there: absent or null.
+function M.unset(v)
+  return v == nil or v == cjson.null
+end
+
+-- Replaces data.NULL by cjson.null, data.UNSET by M.absent() and data's array marker by
+-- fake.json's, in a copy.
 local function to_json_values(v)
   if v == data.NULL then return cjson.null end
+  if v == data.UNSET then return M.absent() end
   if type(v) ~= "table" then return v end
   local out = {}
   for k, x in pairs(v) do out[k] = to_json_values(x) end
@@ -100,7 +115,7 @@ end
 local shared_session_participants = {}
 
 local function session_participants_of(app, sessions)
-  local id = app.session_participants and app.app.id
+  local id = app.session_participants and app.app.id .. tostring(M.config.absent_as_null)
   local cached = id and shared_session_participants[id]
   if cached then return cached.lists, cached.peers end
   local lists, peers = {}, {}
@@ -145,7 +160,8 @@ end
 -- copies), so it is built once per process.
 local built
 
-function M.reset()
+-- The apps as data.build() has them.
+local function load_apps()
   built = built or data.build()
   M.apps = {}
   M.app_order = {}
@@ -154,6 +170,12 @@ function M.reset()
     M.app_order[#M.app_order + 1] = M.apps[app_id].info
   end
   table.sort(M.app_order, function(a, b) return a.created_at < b.created_at end)
+end
+
+function M.reset()
+  M.config = {}
+  for k, v in pairs(DEFAULTS) do M.config[k] = v end
+  load_apps()
   M.clock = data.CLOCK_START
   M.rand = data.generator(20260301)
   M.issued = 0
@@ -161,8 +183,6 @@ function M.reset()
   M.log = {}
   M.connections = {}
   M.connection_count = 0
-  M.config = {}
-  for k, v in pairs(DEFAULTS) do M.config[k] = v end
   M.ray = 0
 end
 
@@ -205,8 +225,11 @@ function M.configure(t)
     return nil, "config meetings_total must be a whole number from " .. data.MEETINGS
       .. " to 1000000"
   end
+  local reload = t.absent_as_null ~= nil and t.absent_as_null ~= M.config.absent_as_null
   for k, v in pairs(t) do M.config[k] = v end
-  if t.meetings_total then M.scale_meetings(t.meetings_total) end
+  -- The data's JSON is made when it is loaded: it is loaded again (as it was at the reset).
+  if reload then load_apps() end
+  if reload or t.meetings_total then M.scale_meetings(M.config.meetings_total) end
   return true
 end
 
