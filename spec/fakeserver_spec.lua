@@ -532,6 +532,7 @@ describe("the fake RealtimeKit server's resources", function()
       assert.equal(session.id, body.data.participant.session_id)
       assert.equal(sp[2].preset_name, body.data.participant.role)
       assert.is_table(body.data.participant.peer_report.metadata.device_info)
+      assert.is_true(body.data.participant.peer_report.metadata.browser_metadata.webgl_support)
       assert.is_nil(body.data.participant.peer_report.quality)
     end)
 
@@ -800,6 +801,8 @@ describe("the fake RealtimeKit server's resources", function()
       assert.same({ start_offset = 2, end_offset = 2, total_count = 3 }, body.data.paging)
       local ls = body.data.session
       _, body = call(s, "GET", app .. "/livestreams/sessions/" .. ls.id)
+      assert.is_string(ls.invoked_time)
+      ls.invoked_time = nil -- not in the SDK's type of this answer
       assert.same(ls, body.data)
       _, body = call(s, "GET", app .. "/livestreams/" .. weekly.id .. "?page_no=4")
       assert.is_nil(body.data.session)

@@ -175,7 +175,10 @@ local function active_session(ctx)
 end
 
 local function session(ctx)
-  return ok(ctx.livestream_session)
+  -- The SDK's type of this answer has every field of a livestream session but invoked_time.
+  local out = common.copy(ctx.livestream_session)
+  out.invoked_time = nil
+  return ok(out)
 end
 
 M.routes = {

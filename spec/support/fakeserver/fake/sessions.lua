@@ -124,7 +124,7 @@ local function peer_report(e, filters)
                     is_mobile = os_[1] == "Android" },
     browser_metadata = { browser = browser[1], browser_version = browser[2],
                          engine = browser[3], user_agent = "Mozilla/5.0 (fake) " .. browser[1],
-                         webgl_support = "true" },
+                         webgl_support = true },
     ip_information = { ipv4 = "203.0.113." .. (i % 250 + 1), city = place[1],
                        country = place[2], region = place[3], timezone = place[4],
                        asn = { asn = "AS64500" } },
