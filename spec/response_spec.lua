@@ -251,6 +251,18 @@ describe("a response", function()
     end
   end)
 
+  it("of the fake server's meetings with paging inside data is an error; without paging, read",
+    function()
+      s:config { meetings_paging = "data" }
+      local _, err = c.meetings:list()
+      assert.equal("decode", err.kind)
+      assert.matches("meetings (list)", err.message, 1, true)
+      s:config { meetings_paging = "none" }
+      local page = assert(c.meetings:list { per_page = 5 })
+      assert.equal(5, #page.data)
+      assert.is_nil(page.paging)
+    end)
+
   it("of the apps list, without data, is an empty page; with paging counting apps, an error",
     function()
       assert.same({}, assert(call("apps:list", '{"success":true}')).data)
