@@ -86,9 +86,27 @@ describe("the fake RealtimeKit server", function()
     end
   end)
 
-  it("serves JSON null for null titles and keeps empty lists as arrays", function()
-    local _, body = get(s, app .. "/meetings?per_page=10")
-    assert.equal(cjson.null, body.data[10].title)
+  it("leaves out what is not there where the SDK has no null, or serves null when told",
+    function()
+      local function check(absent)
+        local _, body = get(s, app .. "/meetings?per_page=10")
+        assert.equal(absent, body.data[10].title)
+        _, body = get(s, app .. "/sessions?status=LIVE")
+        assert.equal(absent, body.data.sessions[1].ended_at)
+        _, body = get(s, app .. "/livestreams?exclude_meetings=true")
+        assert.equal(absent, body.data.meeting_id)
+        _, body = get(s, app .. "/recordings?status=RECORDING")
+        _, body = get(s, app .. "/recordings/" .. body.data[1].id)
+        assert.equal(absent, body.data.stop_reason)
+        assert.equal(cjson.null, body.data.download_url) -- nullable: null either way
+      end
+      check(nil)
+      s:config { absent_as_null = true }
+      check(cjson.null)
+      assert.has_error(function() s:config { absent_as_null = "yes" } end)
+    end)
+
+  it("keeps empty lists as arrays", function()
     local chunks = {}
     http.request { url = s.url .. "/accounts/" .. s.account_id .. "/realtime/kit/"
                      .. s.small_app_id .. "/sessions",
@@ -286,7 +304,7 @@ describe("the fake RealtimeKit server's resources", function()
 
       status, body = call(s, "PUT", app .. "/meetings/" .. m.id, { persist_chat = true })
       assert.equal(200, status)
-      assert.equal(cjson.null, body.data.title)
+      assert.is_nil(body.data.title)
       assert.is_true(body.data.persist_chat)
       assert.equal(60, body.data.session_keep_alive_time_in_secs)
       assert.equal(m.created_at, body.data.created_at)
@@ -501,6 +519,12 @@ describe("the fake RealtimeKit server's resources", function()
       status, body = call(s, "GET", path .. "/participants/" .. sp[2].id)
       assert.equal(200, status)
       assert.equal(sp[2].custom_participant_id, body.data.participant.custom_participant_id)
+      not_found("Participant not found", call(s, "GET", path .. "/participants/" .. sp[2].user_id))
+      s:config { session_participant_lookup = "id_or_user_id" }
+      status, body = call(s, "GET", path .. "/participants/" .. sp[2].user_id)
+      assert.equal(200, status)
+      assert.equal(sp[2].id, body.data.participant.id)
+      assert.has_error(function() s:config { session_participant_lookup = "name" } end)
 
       status, body = call(s, "GET", app .. "/sessions/peer-report/" .. sp[2].id
         .. "?filters=device_info")
@@ -508,6 +532,7 @@ describe("the fake RealtimeKit server's resources", function()
       assert.equal(session.id, body.data.participant.session_id)
       assert.equal(sp[2].preset_name, body.data.participant.role)
       assert.is_table(body.data.participant.peer_report.metadata.device_info)
+      assert.is_true(body.data.participant.peer_report.metadata.browser_metadata.webgl_support)
       assert.is_nil(body.data.participant.peer_report.quality)
     end)
 
@@ -550,6 +575,10 @@ describe("the fake RealtimeKit server's resources", function()
       assert.equal(8, body.paging.total_count)
       assert.equal(big.recordings[1].id, body.data[1].id)
       assert.equal(big.recordings[1].meeting_id, body.data[1].meeting.id)
+      assert.is_nil(body.data[1].meeting_id)
+      assert.is_nil(body.data[1].start_reason)
+      assert.is_nil(body.data[1].stop_reason)
+      assert.equal(cjson.null, body.data[1].storage_config)
       local r = s:requests()[1]
       assert.same({ "UPLOADED", "ERRORED" }, r.args.status)
       _, body = call(s, "GET", app .. "/recordings?sort_by=invokedTime&sort_order=DESC")
@@ -557,7 +586,8 @@ describe("the fake RealtimeKit server's resources", function()
       status, body = call(s, "GET", app .. "/recordings/" .. big.recordings[2].id)
       assert.equal(200, status)
       assert.equal("UPLOADED", body.data.status)
-      assert.equal("API_CALL", body.data.stop_reason and "API_CALL" or "API_CALL")
+      assert.equal("ALL_PEERS_LEFT", body.data.stop_reason.reason)
+      assert.is_nil(body.data.meeting_id)
       assert.equal(400, (call(s, "GET", app .. "/recordings?status=DONE")))
       assert.equal(400, (call(s, "GET", app .. "/recordings?page_no=1&page_no=2")))
     end)
@@ -573,6 +603,8 @@ describe("the fake RealtimeKit server's resources", function()
       assert.equal(session.id, rec.session_id)
       assert.matches("^review_", rec.output_file_name)
       assert.equal("API_CALL", rec.start_reason.reason)
+      assert.is_nil(rec.stop_reason)
+      assert.is_nil(rec.meeting_id)
 
       status, body = call(s, "GET", app .. "/recordings/active-recording/" .. meeting)
       assert.equal(200, status)
@@ -585,7 +617,8 @@ describe("the fake RealtimeKit server's resources", function()
       assert.equal("RECORDING", select(2, call(s, "PUT", path, { action = "resume" })).data.status)
       status, body = call(s, "PUT", path, { action = "stop" })
       assert.equal(200, status)
-      assert.equal("STOPPED", body.data.status)
+      assert.equal("UPLOADED", body.data.status)
+      assert.equal("API_CALL", body.data.stop_reason.reason)
       assert.equal(180, body.data.recording_duration)
       assert.matches("^https://", body.data.download_url)
       refused("action", call(s, "PUT", path, { action = "resume" }))
@@ -599,6 +632,17 @@ describe("the fake RealtimeKit server's resources", function()
       assert.equal("RECORDING", body.data.recording.status)
       _, body = call(s, "GET", app .. "/recordings")
       assert.equal(12, body.paging.total_count)
+    end)
+
+    it("stop in the status config recording_stop_status names", function()
+      local meeting = live_meeting()
+      s:config { recording_stop_status = "STOPPED" }
+      local _, body = call(s, "POST", app .. "/recordings", { meeting_id = meeting })
+      local path = app .. "/recordings/" .. body.data.id
+      assert.equal("STOPPED", select(2, call(s, "PUT", path, { action = "stop" })).data.status)
+      assert.equal("STOPPED", select(2, call(s, "GET", path)).data.status)
+      refused("action", call(s, "PUT", path, { action = "stop" }))
+      assert.has_error(function() s:config { recording_stop_status = "DONE" } end)
     end)
 
     it("refuse bad bodies, a second recording and unknown ids", function()
@@ -729,24 +773,39 @@ describe("the fake RealtimeKit server's resources", function()
   end)
 
   describe("livestreams", function()
-    it("are listed with paging in data, fetched with their sessions", function()
+    it("are listed in the SDK's shape, one with the paging inside data, and fetched with one "
+      .. "session a page", function()
       local status, body = call(s, "GET", app .. "/livestreams")
       assert.equal(200, status)
-      assert.same({ start_offset = 1, end_offset = 3, total_count = 3 }, body.data.paging)
-      assert.equal(big.livestreams[1].id, body.data.livestreams[1].id)
+      assert.equal(big.livestreams[1].id, body.data.id)
+      assert.equal(big.livestreams[1].stream_key, body.data.stream_key)
+      assert.same({ start_offset = 1, end_offset = 1, total_count = 3 }, body.data.paging)
+      _, body = call(s, "GET", app .. "/livestreams?page_no=3&per_page=50")
+      assert.equal(big.livestreams[3].id, body.data.id)
+      assert.same({ start_offset = 3, end_offset = 3, total_count = 3 }, body.data.paging)
+      _, body = call(s, "GET", app .. "/livestreams?page_no=4")
+      assert.same({ paging = { start_offset = 4, end_offset = 3, total_count = 3 } }, body.data)
       _, body = call(s, "GET", app .. "/livestreams?exclude_meetings=true&sort_order=DSC")
-      assert.equal(1, #body.data.livestreams)
-      assert.equal(cjson.null, body.data.livestreams[1].meeting_id)
+      assert.equal(big.livestreams[3].id, body.data.id)
+      assert.equal(1, body.data.paging.total_count)
 
       local weekly = big.livestreams[2]
-      status, body = call(s, "GET", app .. "/livestreams/" .. weekly.id .. "?per_page=2")
+      local sessions = {}
+      for _, ls in ipairs(big.livestream_sessions) do
+        if ls.livestream_id == weekly.id then sessions[#sessions + 1] = ls end
+      end
+      status, body = call(s, "GET", app .. "/livestreams/" .. weekly.id .. "?page_no=2")
       assert.equal(200, status)
       assert.equal(weekly.id, body.data.livestream.id)
-      assert.equal(2, #body.data.session)
-      assert.same({ start_offset = 1, end_offset = 2, total_count = 3 }, body.data.paging)
-      local ls = body.data.session[1]
+      assert.equal(sessions[2].id, body.data.session.id)
+      assert.same({ start_offset = 2, end_offset = 2, total_count = 3 }, body.data.paging)
+      local ls = body.data.session
       _, body = call(s, "GET", app .. "/livestreams/sessions/" .. ls.id)
+      assert.is_string(ls.invoked_time)
+      ls.invoked_time = nil -- not in the SDK's type of this answer
       assert.same(ls, body.data)
+      _, body = call(s, "GET", app .. "/livestreams/" .. weekly.id .. "?page_no=4")
+      assert.is_nil(body.data.session)
 
       local live = big.livestreams[1]
       _, body = call(s, "GET", app .. "/livestreams/" .. live.id .. "/active-livestream-session")
@@ -754,6 +813,22 @@ describe("the fake RealtimeKit server's resources", function()
       assert.equal("0", body.data.session.ingest_seconds)
       not_found("No active livestream session", call(s, "GET", app .. "/livestreams/" .. weekly.id
         .. "/active-livestream-session"))
+    end)
+
+    it("list as data.livestreams, and a livestream's sessions as a list, when told", function()
+      s:config { livestream_list = "livestreams", livestream_session = "list" }
+      local _, body = call(s, "GET", app .. "/livestreams")
+      assert.same({ start_offset = 1, end_offset = 3, total_count = 3 }, body.data.paging)
+      assert.equal(big.livestreams[1].id, body.data.livestreams[1].id)
+      _, body = call(s, "GET", app .. "/livestreams?exclude_meetings=true&sort_order=DSC")
+      assert.equal(1, #body.data.livestreams)
+      local weekly = big.livestreams[2]
+      _, body = call(s, "GET", app .. "/livestreams/" .. weekly.id .. "?per_page=2")
+      assert.equal(weekly.id, body.data.livestream.id)
+      assert.equal(2, #body.data.session)
+      assert.same({ start_offset = 1, end_offset = 2, total_count = 3 }, body.data.paging)
+      assert.has_error(function() s:config { livestream_list = "array" } end)
+      assert.has_error(function() s:config { livestream_session = true } end)
     end)
 
     it("start and stop on a meeting", function()
@@ -777,7 +852,7 @@ describe("the fake RealtimeKit server's resources", function()
         call(s, "POST", path .. "/active-livestream/stop"))
       _, body = call(s, "GET", app .. "/livestreams/" .. id)
       assert.equal("IDLE", body.data.livestream.status)
-      assert.equal(60, body.data.session[1].ingest_seconds)
+      assert.equal(60, body.data.session.ingest_seconds)
     end)
 
     it("refuse bad bodies and queries, a body on stop, and unknown ids", function()

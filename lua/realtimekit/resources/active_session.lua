@@ -15,6 +15,7 @@ return {
     path = ACTIVE,
     args = MEETING,
     sdk = { ts = "activeSession.getActiveSession", go = "ActiveSession.GetActiveSession" },
+    data_optional = true,
   },
   kick = {
     http = "POST",
@@ -31,12 +32,14 @@ return {
       end,
     }),
     sdk = { ts = "activeSession.kickParticipants", go = "ActiveSession.KickParticipants" },
+    data_optional = true,
   },
   kick_all = {
     http = "POST",
     path = ACTIVE .. "/kick-all",
     args = MEETING,
     sdk = { ts = "activeSession.kickAllParticipants", go = "ActiveSession.KickAllParticipants" },
+    data_optional = true,
   },
   create_poll = {
     http = "POST",
@@ -49,5 +52,6 @@ return {
       opt("hide_votes", S.boolean()),
     },
     sdk = { ts = "activeSession.createPoll", go = "ActiveSession.NewPoll" },
+    data_optional = true,
   },
 }

@@ -13,6 +13,7 @@ return {
     query = RANGE,
     sdk = { ts = "livestreams.getLivestreamAnalyticsComplete",
             go = "Livestreams.GetLivestreamAnalyticsComplete" },
+    data_optional = true,
   },
   livestreams_daywise = {
     http = "GET",
@@ -20,11 +21,13 @@ return {
     query = RANGE,
     sdk = { ts = "livestreams.getLivestreamAnalyticsDaywise",
             go = "Livestreams.GetLivestreamAnalyticsDaywise" },
+    data_optional = true,
   },
   daywise = {
     http = "GET",
     path = ANALYTICS .. "/daywise",
     query = { { "start_date", t.date }, { "end_date", t.date } },
     sdk = { ts = "analytics.getOrgAnalytics", go = "Analytics.GetOrgAnalytics" },
+    data_optional = true,
   },
 }

@@ -17,11 +17,13 @@ return {
     items = { "data" },
     each = "each", pages = "pages",
     sdk = { ts = "apps.get", go = "Apps.Get" },
+    data_optional = true,
   },
   create = {
     http = "POST",
     path = APPS,
     body = S.object { shapes.req("name", S.string { min = 1, max = 255 }) },
     sdk = { ts = "apps.post", go = "Apps.Post" },
+    data_optional = true,
   },
 }

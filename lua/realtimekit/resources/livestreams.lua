@@ -22,6 +22,7 @@ return {
     },
     sdk = { ts = "livestreams.startLivestreamingAMeeting",
             go = "Livestreams.StartLivestreamingAMeeting" },
+    data_optional = true,
   },
   stop = {
     http = "POST",
@@ -29,6 +30,7 @@ return {
     args = MEETING,
     sdk = { ts = "livestreams.stopLivestreamingAMeeting",
             go = "Livestreams.StopLivestreamingAMeeting" },
+    data_optional = true,
   },
   of_meeting = {
     http = "GET",
@@ -36,6 +38,7 @@ return {
     args = MEETING,
     sdk = { ts = "livestreams.getMeetingActiveLivestreams",
             go = "Livestreams.GetMeetingActiveLivestreams" },
+    data_optional = true,
   },
   list = {
     http = "GET",
@@ -48,8 +51,11 @@ return {
       { "status", t.enum { "LIVE", "IDLE", "ERRORED", "INVOKED" } },
     },
     items = { "data", "livestreams" },
+    item_keys = { "id", "name", "meeting_id", "status", "ingest_server", "stream_key",
+                  "playback_url", "disabled", "created_at", "updated_at" },
     each = "each", pages = "pages",
     sdk = { ts = "livestreams.getAllLivestreams", go = "Livestreams.GetAllLivestreams" },
+    data_optional = true,
   },
   get = {
     http = "GET",
@@ -58,6 +64,7 @@ return {
     query = { { "page_no", t.count }, { "per_page", t.count } },
     sdk = { ts = "livestreams.getLivestreamSessionForLivestreamID",
             go = "Livestreams.GetLivestreamSessionForLivestreamID" },
+    data_optional = true,
   },
   active_session = {
     http = "GET",
@@ -65,6 +72,7 @@ return {
     args = LIVESTREAM,
     sdk = { ts = "livestreams.getActiveLivestreamsForLivestreamID",
             go = "Livestreams.GetActiveLivestreamsForLivestreamID" },
+    data_optional = true,
   },
   session = {
     http = "GET",
@@ -72,11 +80,13 @@ return {
     args = { { "livestream_session_id", t.id } },
     sdk = { ts = "livestreams.getLivestreamSessionDetailsForSessionID",
             go = "Livestreams.GetLivestreamSessionDetailsForSessionID" },
+    data_optional = true,
   },
   org_analytics = {
     http = "GET",
     path = APP .. "/analytics/daywise",
     query = { { "start_date", t.date }, { "end_date", t.date } },
     sdk = { ts = "livestreams.getOrgAnalytics", go = "Livestreams.GetOrgAnalytics" },
+    data_optional = true,
   },
 }

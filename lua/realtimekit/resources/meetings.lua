@@ -2,7 +2,8 @@
 -- Each row: `http` method, `path` template below the base URL, positional `args` and `query`
 -- parameters as {name, type} in the order they are sent, a `body` schema (realtimekit.schema)
 -- whose fields come from the params table, where the `items` of a list sit, the Lua names of its
--- iterators, and the official SDKs' names for the same call.
+-- iterators, and the official SDKs' names for the same call. `data_optional` and `item_keys` say
+-- what else a response may hold (see realtimekit.response).
 -- @module realtimekit.resources.meetings
 local S = require "realtimekit.schema"
 local shapes = require "realtimekit.resources.shapes"
@@ -37,12 +38,14 @@ return {
     args = MEETING,
     query = { { "name", t.text } },
     sdk = { ts = "meetings.getMeetingByID", go = "Meetings.GetMeetingByID" },
+    data_optional = true,
   },
   create = {
     http = "POST",
     path = APP .. "/meetings",
     body = S.object(shapes.meeting_fields),
     sdk = { ts = "meetings.create", go = "Meetings.New" },
+    data_optional = true,
   },
   replace = {
     http = "PUT",
@@ -50,6 +53,7 @@ return {
     args = MEETING,
     body = S.object(shapes.meeting_fields),
     sdk = { ts = "meetings.replaceMeetingByID", go = "Meetings.ReplaceMeetingByID" },
+    data_optional = true,
   },
   update = {
     http = "PATCH",
@@ -57,6 +61,7 @@ return {
     args = MEETING,
     body = S.object(update_fields),
     sdk = { ts = "meetings.updateMeetingByID", go = "Meetings.UpdateMeetingByID" },
+    data_optional = true,
   },
   participants = {
     http = "GET",
@@ -73,5 +78,6 @@ return {
     args = MEETING,
     body = shapes.participant,
     sdk = { ts = "meetings.addParticipant", go = "Meetings.AddParticipant" },
+    data_optional = true,
   },
 }

@@ -26,6 +26,7 @@ return {
     args = { MEETING },
     body = shapes.participant,
     sdk = { ts = "meetings.addParticipant", go = "Meetings.AddParticipant" },
+    data_optional = true,
   },
   get = {
     http = "GET",
@@ -43,12 +44,14 @@ return {
       opt("preset_name", str { min = 1, max = 255, nullable = true }),
     },
     sdk = { ts = "meetings.editParticipant", go = "Meetings.EditParticipant" },
+    data_optional = true,
   },
   delete = {
     http = "DELETE",
     path = ONE .. "/{participant_id}",
     args = { MEETING, PARTICIPANT },
     sdk = { ts = "meetings.deleteMeetingParticipant", go = "Meetings.DeleteMeetingParticipant" },
+    data_optional = true,
   },
   refresh_token = {
     http = "POST",

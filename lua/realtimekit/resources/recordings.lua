@@ -28,6 +28,7 @@ return {
       opt("url", str { format = "url" }),
     },
     sdk = { ts = "recordings.startRecordings", go = "Recordings.StartRecordings" },
+    data_optional = true,
   },
   list = {
     http = "GET",
@@ -48,6 +49,7 @@ return {
     path = RECORDINGS .. "/{recording_id}",
     args = RECORDING,
     sdk = { ts = "recordings.getOneRecording", go = "Recordings.GetOneRecording" },
+    data_optional = true,
   },
   control = {
     http = "PUT",
@@ -56,6 +58,7 @@ return {
     body = S.object { req("action", str { enum = { "stop", "pause", "resume" } }) },
     sdk = { ts = "recordings.pauseResumeStopRecording",
             go = "Recordings.PauseResumeStopRecording" },
+    data_optional = true,
   },
   active = {
     http = "GET",
@@ -75,5 +78,6 @@ return {
       opt("user_ids", S.array(str { min = 1, max = 256 })),
     },
     sdk = { ts = "recordings.startTrackRecording", go = "Recordings.StartTrackRecording" },
+    data_optional = true,
   },
 }

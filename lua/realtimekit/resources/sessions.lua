@@ -25,6 +25,7 @@ return {
     items = { "data", "sessions" },
     each = "each", pages = "pages",
     sdk = { ts = "sessions.getSessions", go = "Sessions.GetSessions" },
+    data_optional = true,
   },
   get = {
     http = "GET",
@@ -32,6 +33,7 @@ return {
     args = { SESSION },
     query = { { "include_breakout_rooms", t.boolean } },
     sdk = { ts = "sessions.getSessionDetails", go = "Sessions.GetSessionDetails" },
+    data_optional = true,
   },
   participants = {
     http = "GET",
@@ -45,6 +47,7 @@ return {
     items = { "data", "participants" },
     each = "each_participant", pages = "participant_pages",
     sdk = { ts = "sessions.getSessionParticipants", go = "Sessions.GetSessionParticipants" },
+    data_optional = true,
   },
   participant = {
     http = "GET",
@@ -53,6 +56,7 @@ return {
     query = { { "include_peer_events", t.boolean } },
     sdk = { ts = "sessions.getSessionParticipantDetails",
             go = "Sessions.GetSessionParticipantDetails" },
+    data_optional = true,
   },
   peer_report = {
     http = "GET",
@@ -65,12 +69,14 @@ return {
     },
     sdk = { ts = "sessions.getParticipantDataFromPeerID",
             go = "Sessions.GetParticipantDataFromPeerID" },
+    data_optional = true,
   },
   chat = {
     http = "GET",
     path = SESSIONS .. "/{session_id}/chat",
     args = { SESSION },
     sdk = { ts = "sessions.getSessionChat", go = "Sessions.GetSessionChat" },
+    data_optional = true,
   },
   transcript = {
     http = "GET",
@@ -78,12 +84,14 @@ return {
     args = { SESSION },
     query = { { "format", t.enum { "SRT", "VTT", "JSON", "CSV" } } },
     sdk = { ts = "sessions.getSessionTranscripts", go = "Sessions.GetSessionTranscripts" },
+    data_optional = true,
   },
   summary = {
     http = "GET",
     path = SESSIONS .. "/{session_id}/summary",
     args = { SESSION },
     sdk = { ts = "sessions.getSessionSummary", go = "Sessions.GetSessionSummary" },
+    data_optional = true,
   },
   generate_summary = {
     http = "POST",
@@ -91,5 +99,6 @@ return {
     args = { SESSION },
     sdk = { ts = "sessions.generateSummaryOfTranscripts",
             go = "Sessions.GenerateSummaryOfTranscripts" },
+    data_optional = true,
   },
 }

@@ -53,6 +53,17 @@ function M.page(list, args, to_json)
   return "[" .. concat(parts, ",") .. "]", paging
 end
 
+--- The page that args asks of list where a page holds one item (a response that declares one
+-- item with paging, as if per_page were capped at 1): page_no n is the list's item n (nil past
+-- the end), and the JSON of the paging.
+function M.one(list, args)
+  local n = tonumber(args.page_no or "1")
+  if n < 1 then n = 1 end
+  local item = list[n]
+  return item, format('{"start_offset":%d,"end_offset":%d,"total_count":%d}', n,
+    item and n or n - 1, #list)
+end
+
 function M.filter(list, pred)
   local out = {}
   for _, e in ipairs(list) do if pred(e) then out[#out + 1] = e end end

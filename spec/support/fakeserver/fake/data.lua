@@ -15,6 +15,11 @@ M.SESSIONS = 120
 -- Stands for JSON null: the server encodes it as null, specs see a value that is not a string.
 M.NULL = setmetatable({}, { __tostring = function() return "null" end })
 
+-- Stands for a value that is not there, in a field the SDK declares optional but not nullable
+-- (a meeting's title, a LIVE session's ended_at, ...): the server leaves the field out, or
+-- sends null with config absent_as_null.
+M.UNSET = setmetatable({}, { __tostring = function() return "unset" end })
+
 -- Marks a table as a JSON array (so that an empty one is served as [], not {}).
 M.ARRAY = { __tostring = function() return "array" end }
 function M.array(t) return setmetatable(t or {}, M.ARRAY) end
@@ -95,7 +100,7 @@ M.JAN_2026, M.FEB_2026 = JAN_2026, FEB_2026
 local function meeting(i, rand)
   local title
   if i % 10 == 0 then
-    title = M.NULL
+    title = M.UNSET
   elseif i % 7 == 0 then
     title = "Réunion " .. i .. " — 会議 🎥"
   else
@@ -159,7 +164,7 @@ local function session(j, rand, meetings, app_id)
     created_at = M.format_time(created),
     started_at = M.format_time(created + 5),
     updated_at = M.format_time(created + 60 * minutes),
-    ended_at = live and M.NULL or M.format_time(created + 60 * minutes),
+    ended_at = live and M.UNSET or M.format_time(created + 60 * minutes),
   }
 end
 

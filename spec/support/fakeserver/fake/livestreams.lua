@@ -42,7 +42,7 @@ end
 
 local function active_session_of(app, livestream_id)
   for _, ls in ipairs(app.livestream_sessions) do
-    if ls.livestream_id == livestream_id and ls.stopped_time == null then return ls end
+    if ls.livestream_id == livestream_id and state.unset(ls.stopped_time) then return ls end
   end
   return nil
 end
@@ -69,7 +69,7 @@ local function start(ctx)
   local at = common.time(t)
   if not l then
     local id = state.uuid()
-    l = { id = id, name = null, meeting_id = m.id, status = "IDLE",
+    l = { id = id, name = state.absent(), meeting_id = m.id, status = "IDLE",
           ingest_server = "rtmps://live.fake-realtimekit.test:443/live/",
           stream_key = "live_" .. hex(32),
           playback_url = "https://stream.fake-realtimekit.test/" .. id .. "/manifest.m3u8",
@@ -77,11 +77,15 @@ local function start(ctx)
     app.livestreams[#app.livestreams + 1] = l
     app.livestream_by_id[id] = l
   end
-  if body.name ~= nil then l.name = body.name end
+  if body.name == null then
+    l.name = state.absent() -- nullable in the request, not in the list's livestreams
+  elseif body.name ~= nil then
+    l.name = body.name
+  end
   l.status, l.updated_at = "LIVE", at
-  local ls = { id = state.uuid(), livestream_id = l.id, err_message = null, ingest_seconds = 0,
-               viewer_seconds = 0, invoked_time = at, started_time = at, stopped_time = null,
-               created_at = at, updated_at = at }
+  local ls = { id = state.uuid(), livestream_id = l.id, err_message = state.absent(),
+               ingest_seconds = 0, viewer_seconds = 0, invoked_time = at, started_time = at,
+               stopped_time = state.absent(), created_at = at, updated_at = at }
   app.livestream_sessions[#app.livestream_sessions + 1] = ls
   app.livestream_session_by_id[ls.id] = ls
   return common.created { id = l.id, status = l.status, ingest_server = l.ingest_server,
@@ -121,7 +125,7 @@ local function list(ctx)
     items = common.filter(items, function(l) return l.status == args.status end)
   end
   if args.exclude_meetings == "true" then
-    items = common.filter(items, function(l) return l.meeting_id == null end)
+    items = common.filter(items, function(l) return state.unset(l.meeting_id) end)
   end
   local from = args.start_time and common.parse_time(args.start_time)
   local to = args.end_time and common.parse_time(args.end_time)
@@ -134,15 +138,29 @@ local function list(ctx)
   if args.sort_order then
     items = common.sorted(items, function(l) return l.created_at end, args.sort_order == "DSC")
   end
-  local page, paging = common.page(items, args, json.encode)
-  return 200, '{"success":true,"data":{"livestreams":' .. page .. ',"paging":' .. paging .. '}}'
+  if state.config.livestream_list == "livestreams" then
+    local page, paging = common.page(items, args, json.encode)
+    return 200, '{"success":true,"data":{"livestreams":' .. page .. ',"paging":' .. paging
+      .. '}}'
+  end
+  -- The SDK's shape: data is one livestream, with the paging inside it.
+  local l, paging = common.one(items, args)
+  local out = l and common.copy(l) or {}
+  out.paging = json.raw(paging)
+  return ok(out)
 end
 
 local function get(ctx)
   local l = ctx.livestream
-  local page, paging = common.page(sessions_of(ctx.app, l.id), ctx.args, json.encode)
-  return 200, '{"success":true,"data":{"livestream":' .. json.encode(l) .. ',"session":'
-    .. page .. ',"paging":' .. paging .. '}}'
+  local sessions = sessions_of(ctx.app, l.id)
+  if state.config.livestream_session == "list" then
+    local page, paging = common.page(sessions, ctx.args, json.encode)
+    return 200, '{"success":true,"data":{"livestream":' .. json.encode(l) .. ',"session":'
+      .. page .. ',"paging":' .. paging .. '}}'
+  end
+  -- The SDK's shape: one session, the page's, with the paging beside it.
+  local ls, paging = common.one(sessions, ctx.args)
+  return ok { livestream = l, session = ls, paging = json.raw(paging) }
 end
 
 local function active_session(ctx)
@@ -157,7 +175,10 @@ local function active_session(ctx)
 end
 
 local function session(ctx)
-  return ok(ctx.livestream_session)
+  -- The SDK's type of this answer has every field of a livestream session but invoked_time.
+  local out = common.copy(ctx.livestream_session)
+  out.invoked_time = nil
+  return ok(out)
 end
 
 M.routes = {

@@ -95,6 +95,7 @@ local DEFAULTS = { title = null, record_on_start = false, live_stream_on_start =
 local function publish(e, item)
   e.item = item
   local view = common.copy(item)
+  if view.title == null then view.title = state.absent() end -- the SDK types it not nullable
   view.recording_config = shapes.recording_config_read(view.recording_config)
   local ai = view.ai_config
   view.ai_config = nil

@@ -1,6 +1,7 @@
 -- Recordings (reference §3.6). Start makes a RECORDING recording; PUT action pause makes it
--- PAUSED, resume RECORDING again, stop STOPPED (with its stop time, duration, size and, unless
--- realtimekit_bucket_config.enabled was false, a download link).
+-- PAUSED, resume RECORDING again, stop UPLOADED (config recording_stop_status; with its stop
+-- time, duration, size and, unless realtimekit_bucket_config.enabled was false, a download
+-- link).
 local json = require "fake.json"
 local S = require "fake.schema"
 local shapes = require "fake.shapes"
@@ -26,10 +27,22 @@ local private = setmetatable({}, { __mode = "k" })
 local ACTIVE = { INVOKED = true, RECORDING = true, PAUSED = true }
 local DETAIL_ONLY = { start_reason = true, stop_reason = true, storage_config = true }
 
+-- What the answers show of a recording. Its meeting_id is the fake's own bookkeeping: no
+-- response type of the SDK has it. The detailed form (start, get, control) has every other
+-- field (no stop_reason until it stopped: the SDK types it optional, not nullable).
+local function detailed(r)
+  local out = {}
+  for k, v in pairs(r) do
+    if k ~= "meeting_id" then out[k] = v end
+  end
+  return out
+end
+
+-- The basic form (active recording, track recording) has neither reasons nor storage config.
 local function basic(r)
   local out = {}
   for k, v in pairs(r) do
-    if not DETAIL_ONLY[k] then out[k] = v end
+    if not DETAIL_ONLY[k] and k ~= "meeting_id" then out[k] = v end
   end
   return out
 end
@@ -70,7 +83,7 @@ local function start_recording(ctx, allow_multiple, prefix, storage)
     output_file_name = (prefix and prefix ~= "" and prefix .. "_" or "") .. id .. ".mp4",
     download_url = null, audio_download_url = null, download_url_expiry = null,
     file_size = null, start_reason = { reason = "API_CALL", caller = caller(ctx) },
-    stop_reason = null, storage_config = storage or null,
+    stop_reason = state.absent(), storage_config = storage or null,
   }
   app.recordings[#app.recordings + 1] = r
   app.recording_by_id[id] = r
@@ -98,7 +111,7 @@ local function start(ctx)
   if not r then return status, err end
   local bucket = body.realtimekit_bucket_config
   private[r] = { bucket = not (bucket and bucket.enabled == false) }
-  return common.created(r)
+  return common.created(detailed(r))
 end
 
 local STATUSES = { "INVOKED", "RECORDING", "UPLOADING", "UPLOADED", "ERRORED", "PAUSED",
@@ -145,7 +158,9 @@ local function list(ctx)
       args.sort_order == "DESC")
   end
   local page, paging = common.page(items, args, function(r)
-    local out = common.copy(r)
+    -- A list item: the basic form with its storage config and its meeting.
+    local out = basic(r)
+    out.storage_config = r.storage_config
     local m = app.meeting_by_id[r.meeting_id]
     out.meeting = m and json.raw(m.json) or null
     return json.encode(out)
@@ -154,11 +169,11 @@ local function list(ctx)
 end
 
 local function get(ctx)
-  return ok(ctx.recording)
+  return ok(detailed(ctx.recording))
 end
 
 local TRANSITIONS = {
-  stop = { from = ACTIVE, to = "STOPPED" },
+  stop = { from = ACTIVE }, -- to the status config recording_stop_status names
   pause = { from = { RECORDING = true }, to = "PAUSED" },
   resume = { from = { PAUSED = true }, to = "RECORDING" },
 }
@@ -170,7 +185,7 @@ local function act(ctx)
     return rtk_error(400, "action: cannot " .. action .. " a recording that is " .. r.status)
   end
   local t = state.tick()
-  r.status = tr.to
+  r.status = tr.to or state.config.recording_stop_status
   if action == "stop" then
     local duration = t - common.parse_time(r.started_time)
     r.stopped_time = common.time(t)
@@ -182,7 +197,7 @@ local function act(ctx)
       r.download_url_expiry = common.time(t + 7 * 86400)
     end
   end
-  return ok(r)
+  return ok(detailed(r))
 end
 
 local function active(ctx)

@@ -10,7 +10,7 @@
 -- 30 (which has a LIVE session), one IDLE on meeting 5, one IDLE of no meeting.
 -- Small app: the two group_call presets, nothing else.
 return function(data, built)
-  local NULL, fmt, array = data.NULL, data.format_time, data.array
+  local NULL, UNSET, fmt, array = data.NULL, data.UNSET, data.format_time, data.array
   local rand = data.generator(20261123)
   local function uuid() return data.uuid(rand) end
   local function hex(n)
@@ -126,7 +126,7 @@ return function(data, built)
         preset_name = p and p.preset_name or "group_call_participant",
         duration = seconds / 60,
         joined_at = fmt(joined),
-        left_at = present and NULL or fmt(left),
+        left_at = present and UNSET or fmt(left),
         created_at = fmt(joined - 2),
         updated_at = fmt(present and joined or left),
       }
@@ -168,7 +168,7 @@ return function(data, built)
       file_size = NULL,
       start_reason = { reason = m.record_on_start and "RECORD_ON_START" or "API_CALL",
                        caller = caller },
-      stop_reason = NULL, storage_config = NULL,
+      stop_reason = UNSET, storage_config = NULL,
     }
     if status ~= "RECORDING" then
       r.recording_duration = duration
@@ -204,7 +204,7 @@ return function(data, built)
   local function livestream(name, meeting, status, created)
     local id = uuid()
     local l = {
-      id = id, name = name, meeting_id = meeting and meeting.id or NULL, status = status,
+      id = id, name = name, meeting_id = meeting and meeting.id or UNSET, status = status,
       ingest_server = "rtmps://live.fake-realtimekit.test:443/live/",
       stream_key = "live_" .. hex(32),
       playback_url = "https://stream.fake-realtimekit.test/" .. id .. "/manifest.m3u8",
@@ -216,10 +216,10 @@ return function(data, built)
   local function stream_session(l, started, seconds, viewers)
     local active = seconds == nil
     local ls = {
-      id = uuid(), livestream_id = l.id, err_message = NULL,
+      id = uuid(), livestream_id = l.id, err_message = UNSET,
       ingest_seconds = seconds or 0, viewer_seconds = active and 0 or seconds * viewers,
       invoked_time = fmt(started - 5), started_time = fmt(started),
-      stopped_time = active and NULL or fmt(started + seconds),
+      stopped_time = active and UNSET or fmt(started + seconds),
       created_at = fmt(started - 5), updated_at = fmt(active and started or started + seconds),
     }
     big.livestream_sessions[#big.livestream_sessions + 1] = ls

@@ -6,7 +6,7 @@ local common = require "fake.common"
 
 local M = {}
 
-local null, array = json.null, json.array
+local array = json.array
 local rtk_error, ok, ok_json, enum = common.rtk_error, common.ok, common.ok_json, common.enum
 
 M.params = {
@@ -15,13 +15,16 @@ M.params = {
     if not s then return nil, rtk_error(404, "Session not found") end
     return s
   end,
-  -- A session participant by its id (the peer id) or its user_id.
+  -- A session participant by its id (the peer id), or also by its user_id when config
+  -- session_participant_lookup says so.
   session_participant_id = function(ctx, raw)
     local id = raw:lower()
     local peer = ctx.app.peer_by_id[id]
     if peer and peer.session_id == ctx.session.id then return peer.entry end
-    for _, e in ipairs(ctx.app.session_participants[ctx.session.id] or {}) do
-      if e.item.user_id == id then return e end
+    if state.config.session_participant_lookup == "id_or_user_id" then
+      for _, e in ipairs(ctx.app.session_participants[ctx.session.id] or {}) do
+        if e.item.user_id == id then return e end
+      end
     end
     return nil, rtk_error(404, "Participant not found")
   end,
@@ -121,7 +124,7 @@ local function peer_report(e, filters)
                     is_mobile = os_[1] == "Android" },
     browser_metadata = { browser = browser[1], browser_version = browser[2],
                          engine = browser[3], user_agent = "Mozilla/5.0 (fake) " .. browser[1],
-                         webgl_support = "true" },
+                         webgl_support = true },
     ip_information = { ipv4 = "203.0.113." .. (i % 250 + 1), city = place[1],
                        country = place[2], region = place[3], timezone = place[4],
                        asn = { asn = "AS64500" } },
@@ -131,7 +134,9 @@ local function peer_report(e, filters)
     events = array { { name = "joined", timestamp = it.joined_at } },
     room_view_type = "GROUP_CALL", sdk_name = "web-core", sdk_version = "1.35.0",
   }
-  if it.left_at ~= null then metadata.events[2] = { name = "left", timestamp = it.left_at } end
+  if not state.unset(it.left_at) then
+    metadata.events[2] = { name = "left", timestamp = it.left_at }
+  end
   local quality = {
     audio_producer = array { {
       bytes_sent = 48000 * (i + 10), jitter = i % 7, mid = "0", mos_quality = 4,

@@ -13,11 +13,43 @@ local DEFAULTS = {
   sessions_paging = "none",
   meetings_paging = "top",
   participants_paging = "top",
+  -- Shapes no source documents, kept for specs that need them (spec/support/README.md,
+  -- "Inferences"): the default of each is what the official SDK declares.
+  livestream_list = "sdk",
+  livestream_session = "object",
+  recording_stop_status = "UPLOADED",
+  session_participant_lookup = "id",
+  absent_as_null = false,
 }
 
--- Replaces data.NULL by cjson.null and data's array marker by fake.json's, in a copy.
+-- The values a string switch takes.
+local CHOICES = {
+  sessions_paging = { "top", "data", "none" },
+  meetings_paging = { "top", "data", "none" },
+  participants_paging = { "top", "data", "none" },
+  livestream_list = { "sdk", "livestreams" },
+  livestream_session = { "object", "list" },
+  recording_stop_status = { "UPLOADED", "UPLOADING", "STOPPED" },
+  session_participant_lookup = { "id", "id_or_user_id" },
+}
+
+--- A value that is not there (data.UNSET) as the server shows it: left out (nil), or null with
+-- config absent_as_null.
+function M.absent()
+  if M.config.absent_as_null then return cjson.null end
+  return nil
+end
+
+--- Whether v is a value that is not there: absent or null.
+function M.unset(v)
+  return v == nil or v == cjson.null
+end
+
+-- Replaces data.NULL by cjson.null, data.UNSET by M.absent() and data's array marker by
+-- fake.json's, in a copy.
 local function to_json_values(v)
   if v == data.NULL then return cjson.null end
+  if v == data.UNSET then return M.absent() end
   if type(v) ~= "table" then return v end
   local out = {}
   for k, x in pairs(v) do out[k] = to_json_values(x) end
@@ -83,7 +115,7 @@ end
 local shared_session_participants = {}
 
 local function session_participants_of(app, sessions)
-  local id = app.session_participants and app.app.id
+  local id = app.session_participants and app.app.id .. tostring(M.config.absent_as_null)
   local cached = id and shared_session_participants[id]
   if cached then return cached.lists, cached.peers end
   local lists, peers = {}, {}
@@ -128,7 +160,8 @@ end
 -- copies), so it is built once per process.
 local built
 
-function M.reset()
+-- The apps as data.build() has them.
+local function load_apps()
   built = built or data.build()
   M.apps = {}
   M.app_order = {}
@@ -137,6 +170,12 @@ function M.reset()
     M.app_order[#M.app_order + 1] = M.apps[app_id].info
   end
   table.sort(M.app_order, function(a, b) return a.created_at < b.created_at end)
+end
+
+function M.reset()
+  M.config = {}
+  for k, v in pairs(DEFAULTS) do M.config[k] = v end
+  load_apps()
   M.clock = data.CLOCK_START
   M.rand = data.generator(20260301)
   M.issued = 0
@@ -144,8 +183,6 @@ function M.reset()
   M.log = {}
   M.connections = {}
   M.connection_count = 0
-  M.config = {}
-  for k, v in pairs(DEFAULTS) do M.config[k] = v end
   M.ray = 0
 end
 
@@ -174,8 +211,13 @@ function M.configure(t)
     if type(v) ~= type(default) then
       return nil, "config " .. k .. " must be a " .. type(default)
     end
-    if k:find("_paging$") and v ~= "top" and v ~= "data" and v ~= "none" then
-      return nil, "config " .. k .. " must be top, data or none"
+    local choices = CHOICES[k]
+    if choices then
+      local known = false
+      for _, c in ipairs(choices) do known = known or c == v end
+      if not known then
+        return nil, "config " .. k .. " must be " .. table.concat(choices, ", ")
+      end
     end
   end
   if t.meetings_total and (t.meetings_total < data.MEETINGS or t.meetings_total > 1000000
@@ -183,8 +225,11 @@ function M.configure(t)
     return nil, "config meetings_total must be a whole number from " .. data.MEETINGS
       .. " to 1000000"
   end
+  local reload = t.absent_as_null ~= nil and t.absent_as_null ~= M.config.absent_as_null
   for k, v in pairs(t) do M.config[k] = v end
-  if t.meetings_total then M.scale_meetings(t.meetings_total) end
+  -- The data's JSON is made when it is loaded: it is loaded again (as it was at the reset).
+  if reload then load_apps() end
+  if reload or t.meetings_total then M.scale_meetings(M.config.meetings_total) end
   return true
 end
 
