@@ -77,7 +77,7 @@ describe("the fake RealtimeKit server", function()
   end)
 
   it("refuses unknown parameters, bad numbers, bad dates and inexact enums with a 400", function()
-    for _, q in ipairs { "colour=red", "page_no=-1", "per_page=2.0",
+    for _, q in ipairs { "colour=red", "page_no=-1", "per_page=two",
                          "start_time=2026-13-01T00:00:00Z", "status=active",
                          "page_no=1&page_no=2" } do
       local status, body = get(s, app .. "/meetings?" .. q)

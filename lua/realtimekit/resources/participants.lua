@@ -7,7 +7,7 @@ local t = require "realtimekit.types"
 
 local ONE = "/accounts/{account_id}/realtime/kit/{app_id}/meetings/{meeting_id}/participants"
 local MEETING = { "meeting_id", t.uuid }
-local PARTICIPANT = { "participant_id", t.uuid }
+local PARTICIPANT = { "participant_id", t.id }
 local str, opt = S.string, shapes.opt
 
 return {

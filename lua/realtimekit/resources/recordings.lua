@@ -5,7 +5,7 @@ local shapes = require "realtimekit.resources.shapes"
 local t = require "realtimekit.types"
 
 local RECORDINGS = "/accounts/{account_id}/realtime/kit/{app_id}/recordings"
-local RECORDING = { { "recording_id", t.uuid } }
+local RECORDING = { { "recording_id", t.id } }
 local str, req, opt = S.string, shapes.req, shapes.opt
 
 local STATES = { "INVOKED", "RECORDING", "UPLOADING", "UPLOADED", "ERRORED", "PAUSED" }
@@ -35,7 +35,7 @@ return {
     query = {
       { "page_no", t.count }, { "per_page", t.count },
       { "start_time", t.datetime }, { "end_time", t.datetime },
-      { "search", t.text }, { "meeting_id", t.uuid }, { "expired", t.boolean },
+      { "search", t.text }, { "meeting_id", t.text }, { "expired", t.boolean },
       { "sort_by", t.enum { "invokedTime" } }, { "sort_order", t.enum { "ASC", "DESC" } },
       { "status", t.enum_list(STATES) },
     },
@@ -60,7 +60,7 @@ return {
   active = {
     http = "GET",
     path = RECORDINGS .. "/active-recording/{meeting_id}",
-    args = { { "meeting_id", t.uuid } },
+    args = { { "meeting_id", t.id } },
     sdk = { ts = "recordings.getActiveRecordings", go = "Recordings.GetActiveRecordings" },
   },
   start_track = {

@@ -5,7 +5,7 @@ local shapes = require "realtimekit.resources.shapes"
 local t = require "realtimekit.types"
 
 local WEBHOOKS = "/accounts/{account_id}/realtime/kit/{app_id}/webhooks"
-local WEBHOOK = { { "webhook_id", t.uuid } }
+local WEBHOOK = { { "webhook_id", t.id } }
 local str, req, opt = S.string, shapes.req, shapes.opt
 local EVENTS = S.array(str { enum = shapes.WEBHOOK_EVENTS }, { min = 1 })
 
