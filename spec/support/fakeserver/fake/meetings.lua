@@ -186,16 +186,16 @@ local function no_preset(name)
 end
 
 local ADD = S.object({
-  custom_participant_id = S.string { min_len = 1 },
-  preset_name = S.string { min_len = 1 },
+  custom_participant_id = S.string(),
+  preset_name = S.string(),
   name = S.nullable(S.string()),
-  picture = S.nullable(S.url()),
+  picture = S.nullable(S.uri()),
 }, { required = { "custom_participant_id", "preset_name" } })
 
 local EDIT = S.object {
   name = S.nullable(S.string()),
-  picture = S.nullable(S.url()),
-  preset_name = S.nullable(S.string { min_len = 1 }),
+  picture = S.nullable(S.uri()),
+  preset_name = S.nullable(S.string()),
 }
 
 local function with_token(ctx, e)

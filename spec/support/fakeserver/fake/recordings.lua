@@ -78,7 +78,7 @@ local function start_recording(ctx, allow_multiple, prefix, storage)
 end
 
 local START = S.object({
-  meeting_id = S.string { format = "uuid" },
+  meeting_id = S.string(),
   allow_multiple_recordings = S.boolean(),
   audio_config = shapes.audio_config,
   video_config = shapes.video_config,
@@ -86,9 +86,9 @@ local START = S.object({
   max_seconds = shapes.max_seconds,
   realtimekit_bucket_config = shapes.realtimekit_bucket_config,
   storage_config = shapes.storage_config,
-  rtmp_out_config = S.object { rtmp_url = S.string { format = "rtmp_url" } },
+  rtmp_out_config = S.object { rtmp_url = S.string() },
   interactive_config = S.object { type = S.enum { "ID3" } },
-  url = S.url(),
+  url = S.string(),
 }, { required = { "meeting_id" } })
 
 local function start(ctx)
@@ -192,7 +192,7 @@ local function active(ctx)
 end
 
 local TRACK = S.object({
-  meeting_id = S.string { format = "uuid" },
+  meeting_id = S.string(),
   layers = S.map(S.object { file_name_prefix = S.string(), media_kind = S.enum { "audio" } }),
   user_ids = S.array(S.string()),
 }, { required = { "meeting_id" } })
