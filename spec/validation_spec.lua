@@ -24,7 +24,7 @@ end
 -- { call, args..., the param the error names }
 local CASES = {
   { "apps:create", {}, "name" },
-  { "apps:create", { { name = "" } }, "name" },
+  { "apps:create", { { name = 5 } }, "name" },
   { "apps:list", { { sort_order = "up" } }, "sort_order" },
   { "meetings:create", { { session_keep_alive_time_in_secs = 30 } },
     "session_keep_alive_time_in_secs" },
@@ -60,7 +60,7 @@ local CASES = {
   { "meetings:add_participant", { U, { preset_name = "host" } }, "custom_participant_id" },
   { "participants:add", { U, { custom_participant_id = "a" } }, "preset_name" },
   { "participants:add", { U, { custom_participant_id = "a", preset_name = "p",
-                               picture = "javascript:alert(1)" } }, "picture" },
+                               picture = "a.png" } }, "picture" },
   { "participants:get", { U, "x/y" }, "participant_id" },
   { "participants:update", { U, U, { name = {} } }, "name" },
   { "participants:delete", { U }, "participant_id" },
@@ -96,7 +96,7 @@ local CASES = {
     "storage_config.access_key" },
   { "recordings:start", { { meeting_id = U, storage_config = { type = "sftp",
                             auth_method = "KEY" } } }, "storage_config.private_key" },
-  { "recordings:start", { { meeting_id = U, rtmp_out_config = { rtmp_url = "http://x" } } },
+  { "recordings:start", { { meeting_id = U, rtmp_out_config = { rtmp_url = 1935 } } },
     "rtmp_out_config.rtmp_url" },
   { "recordings:start", { { meeting_id = U, interactive_config = { type = "ID4" } } },
     "interactive_config.type" },
@@ -108,9 +108,10 @@ local CASES = {
   { "recordings:active", { "m%2Fx" }, "meeting_id" },
   { "recordings:start_track", { { meeting_id = U, layers = { main = { media_kind = "video" } } } },
     "layers.main.media_kind" },
-  { "recordings:start_track", { { meeting_id = U, user_ids = { "" } } }, "user_ids[1]" },
-  { "webhooks:create", { { name = "w", url = "ftp://x", events = { "meeting.started" } } }, "url" },
-  { "webhooks:create", { { name = "w", url = "https://x.example", events = {} } }, "events" },
+  { "recordings:start_track", { { meeting_id = U, user_ids = { 7 } } }, "user_ids[1]" },
+  { "webhooks:create", { { name = "w", url = {}, events = { "meeting.started" } } }, "url" },
+  { "webhooks:create", { { name = "w", url = "https://x.example", events = "meeting.ended" } },
+    "events" },
   { "webhooks:create", { { name = "w", url = "https://x.example",
                            events = { "meeting.exploded" } } }, "events[1]" },
   { "webhooks:update", { U, { enabled = "yes" } }, "enabled" },
@@ -119,12 +120,12 @@ local CASES = {
   { "webhooks:delete", { "" }, "webhook_id" },
   { "webhooks:list", { { page_no = 1 } }, "page_no" },
   { "active_session:get", { "x/y" }, "meeting_id" },
-  { "active_session:kick", { U, {} }, "participant_ids" },
-  { "active_session:kick", { U, { participant_ids = { "bob" } } }, "participant_ids[1]" },
+  { "active_session:kick", { U, { participant_ids = "bob" } }, "participant_ids" },
+  { "active_session:kick", { U, { participant_ids = { true } } }, "participant_ids[1]" },
   { "active_session:kick_all", { 42 }, "meeting_id" },
   { "active_session:create_poll", { U, { question = "?" } }, "options" },
-  { "active_session:create_poll", { U, { question = "?", options = {} } }, "options" },
-  { "livestreams:start", { U, { video_config = { width = 4000 } } }, "video_config.width" },
+  { "active_session:create_poll", { U, { question = "?", options = { {} } } }, "options[1]" },
+  { "livestreams:start", { U, { video_config = { width = 0 / 0 } } }, "video_config.width" },
   { "livestreams:stop", { "x" }, "meeting_id" },
   { "livestreams:of_meeting", {}, "meeting_id" },
   { "livestreams:list", { { sort_order = "DESC" } }, "sort_order" },
@@ -175,10 +176,12 @@ describe("validation of every endpoint", function()
     local c = helper.client()
     local secret = "s3cr3t-VALUE-123456"
     for _, sc in ipairs {
-      { type = "aws", access_key = 5, region = "r" },
+      { type = "gcs", access_key = { secret } },
       { type = "sftp", auth_method = "PASSWORD", password = secret .. "\0" },
-      { type = "sftp", auth_method = "KEY", private_key = string.rep("k", 20000) },
+      { type = "sftp", auth_method = "KEY", private_key = string.rep("k", 20000) .. "\255" },
       { type = "aws", access_key = secret, region = "r", secret = { secret } },
+      { type = "aws", access_key = secret, region = "r", port = "22" },
+      { type = "s3", access_key = secret, private_key = secret, password = secret },
     } do
       local _, err = c.recordings:start { meeting_id = U, storage_config = sc }
       assert.equal("invalid_argument", err.kind)

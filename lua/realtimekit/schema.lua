@@ -59,17 +59,12 @@ local function problem_with(s, v, text)
 end
 
 --- A string (valid UTF-8 without NUL): optional `min`/`max` length in bytes, `enum`, `format` =
--- "uri" | "uuid" | "url" | "rtmp". Without `max` there is no limit on its length.
+-- "uri" | "uuid". Without `max` there is no limit on its length.
 function M.string(opts)
   return schema("string", opts)
 end
 
 local FORMATS = {
-  url = function(v)
-    return find(v, "^https?://[^%s/?#]+[^%s]*$") ~= nil or find(v, "^rtmps?://[^%s/?#]+[^%s]*$")
-      ~= nil, "an http(s) URL"
-  end,
-  rtmp = function(v) return find(v, "^rtmps?://[^%s/?#]+[^%s]*$") ~= nil, "an rtmp(s) URL" end,
   -- RFC 3986's absolute URI: a scheme, a colon, and no space or control character.
   uri = function(v)
     return find(v, "^[A-Za-z][A-Za-z0-9+.%-]*:") ~= nil and not find(v, "[\1-\32\127]"),
@@ -287,10 +282,6 @@ function Schema:check(v, path)
         local p, problem = f[2]:check(x, join(path, f[1]))
         if p then return p, problem end
       end
-    end
-    if self.one_of then
-      local p, problem = self.one_of(v, path)
-      if p then return p, problem end
     end
     return nil
   elseif kind == "map" then

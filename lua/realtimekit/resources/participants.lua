@@ -38,9 +38,9 @@ return {
     path = ONE .. "/{participant_id}",
     args = { MEETING, PARTICIPANT },
     body = S.object {
-      opt("name", str { max = 256, nullable = true }),
-      opt("picture", str { format = "url", nullable = true }),
-      opt("preset_name", str { min = 1, max = 255, nullable = true }),
+      opt("name", str { nullable = true }),
+      opt("picture", str { format = "uri", nullable = true }),
+      opt("preset_name", str { nullable = true }),
     },
     sdk = { ts = "meetings.editParticipant", go = "Meetings.EditParticipant" },
   },
