@@ -293,6 +293,17 @@ describe("arguments the API accepts", function()
     assert.same({ start_time = tostring(feb) }, last(s).args)
   end)
 
+  it("sends date-times with a space for the T, an offset without its colon or a leap second",
+    function()
+      local c, s = helper.client()
+      assert(c.meetings:list { start_time = "2026-01-01 00:00:00Z",
+                               end_time = "2026-01-02T00:00:00+0100" })
+      assert.same({ start_time = "2026-01-01 00:00:00Z", end_time = "2026-01-02T00:00:00+0100" },
+        last(s).args)
+      assert(c.sessions:list { end_time = "2016-12-31T23:59:60Z" })
+      assert.same({ end_time = "2016-12-31T23:59:60Z" }, last(s).args)
+    end)
+
   it("sends times before 1970 as ISO 8601", function()
     local c, s = helper.client()
     assert(c.meetings:list { start_time = -1, end_time = 1.5 })

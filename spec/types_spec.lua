@@ -92,7 +92,9 @@ describe("realtimekit.types", function()
     it("takes ISO 8601 date-times with an offset, as given", function()
       for _, v in ipairs { "2026-05-01T09:30:00Z", "2026-05-01T09:30:00.123Z",
                            "2024-02-29T00:00:00Z", "2026-05-01T09:30:00+02:00",
-                           "2026-05-01t09:30:00z", "2026-12-31T23:59:59-11:30" } do
+                           "2026-05-01t09:30:00z", "2026-12-31T23:59:59-11:30",
+                           "2026-05-01 09:30:00Z", "2026-05-01T09:30:00+0200",
+                           "2016-12-31T23:59:60Z" } do
         assert.equal(v, types.datetime(v))
       end
     end)
@@ -119,8 +121,9 @@ describe("realtimekit.types", function()
       assert.equal("2000-02-29T12:00:00Z", types.datetime(951825600))
     end)
     it("refuses other shapes, a missing offset and numbers beyond four-digit years", function()
-      for _, v in ipairs { "2026-01-01", "2026-01-01T00:00:00", "2026-01-01 00:00:00Z", "yesterday",
+      for _, v in ipairs { "2026-01-01", "2026-01-01T00:00:00", "2026-01-01_00:00:00Z", "yesterday",
                            "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00Zjunk",
+                           "2026-01-01T00:00:00+2", "2026-01-01T00:00:61Z",
                            -62167219201, 253402300800, 1e12, 0 / 0, {} } do
         assert.is_nil(types.datetime(v))
       end

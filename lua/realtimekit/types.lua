@@ -185,12 +185,13 @@ end
 local DATETIME = "an ISO 8601 date-time with offset like 2026-05-01T09:30:00Z"
 
 -- Checks an ISO 8601 date-time with an offset against the calendar; returns its Unix seconds,
--- or nil and what is wrong.
+-- or nil and what is wrong. As RFC 3339 and ISO 8601 allow: "T", "t" or a space between date
+-- and time, a leap second (:60), an offset with or without its colon.
 local function parse_datetime(v)
   local problem = "expected " .. DATETIME .. " or Unix seconds, got "
   if type(v) ~= "string" then return nil, problem .. got(v) end
   local y, mo, d, h, mi, s, rest =
-    v:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)[Tt](%d%d):(%d%d):(%d%d)(.*)$")
+    v:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)[Tt ](%d%d):(%d%d):(%d%d)(.*)$")
   local frac, zone = (rest or ""):match("^(%.?%d*)(.*)$")
   if not y or (frac ~= "" and not frac:find("^%.%d+$")) then
     return nil, problem .. format("%q", v:sub(1, 40))
@@ -200,12 +201,12 @@ local function parse_datetime(v)
   local mdays = (mo == 2 and leap(y)) and 29 or DAYS[mo]
   if not mdays then return nil, "month " .. mo .. " does not exist in " .. format("%q", v) end
   if d < 1 or d > mdays then return nil, "day " .. d .. " does not exist in " .. format("%q", v) end
-  if h > 23 or mi > 59 or s > 59 then
+  if h > 23 or mi > 59 or s > 60 then
     return nil, "time of day out of range in " .. format("%q", v)
   end
   local offset = 0
   if zone ~= "Z" and zone ~= "z" then
-    local sign, zh, zm = zone:match("^([+-])(%d%d):(%d%d)$")
+    local sign, zh, zm = zone:match("^([+-])(%d%d):?(%d%d)$")
     if not zh then return nil, problem .. format("%q", v:sub(1, 40)) end
     zh, zm = tonumber(zh), tonumber(zm)
     if zh > 23 or zm > 59 then
