@@ -101,8 +101,8 @@ local function start(ctx)
   return common.created(r)
 end
 
-local STATUSES = { "INVOKED", "RECORDING", "UPLOADING", "UPLOADED", "ERRORED", "PAUSED",
-                   "STOPPED" }
+-- The list's filter takes the SDK's states.
+local STATUSES = { "INVOKED", "RECORDING", "UPLOADING", "UPLOADED", "ERRORED", "PAUSED" }
 
 local function list(ctx)
   local app, args = ctx.app, ctx.args
