@@ -89,6 +89,20 @@ describe("request bodies", function()
     assert.equal("access key [REDACTED] is not valid", err.message)
     assert.is_nil(err.body:find(key, 1, true))
   end)
+
+  it("keep secrets that are not text out of API errors too", function()
+    local c, s = helper.client { max_retries = 0 }
+    s:fault { status = 400, body = '{"success":false,"error":{"code":400,'
+      .. '"message":"access keys 987654321 and tok-in-a-list are not valid"}}' }
+    local _, err = c.recordings:start { meeting_id = U, storage_config = {
+      type = "aws", access_key = 987654321, region = "r" } }
+    assert.equal("access keys [REDACTED] and tok-in-a-list are not valid", err.message)
+    s:fault { status = 400, body = '{"success":false,"error":{"code":400,'
+      .. '"message":"access keys 987654321 and tok-in-a-list are not valid"}}' }
+    _, err = c.recordings:start { meeting_id = U, storage_config = {
+      type = "aws", access_key = { "tok-in-a-list" }, region = "r" } }
+    assert.equal("access keys 987654321 and [REDACTED] are not valid", err.message)
+  end)
 end)
 
 describe("realtimekit.schema", function()

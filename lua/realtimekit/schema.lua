@@ -410,11 +410,28 @@ function Schema:encode(v)
   return encode_any(v)
 end
 
+-- Every string and number inside a free-form secret value, as text, for scrubbing.
+local function secret_texts(v, out, depth)
+  local tv = type(v)
+  if tv == "string" or tv == "number" then
+    local text = tv == "number" and number_text(v) or v
+    if #text >= 4 then out[#out + 1] = text end
+  elseif tv == "table" and v ~= M.null and depth < MAX_DEPTH then
+    for _, x in pairs(v) do secret_texts(x, out, depth + 1) end
+  end
+end
+
 --- The values of fields marked secret in v, for scrubbing from error messages.
 function Schema:secrets(v, out)
   out = out or {}
   if v == nil or v == M.null then return out end
-  if self.secret and type(v) == "string" and #v >= 4 then out[#out + 1] = v end
+  if self.secret then
+    if self.kind == "any" then
+      secret_texts(v, out, 0)
+    elseif type(v) == "string" and #v >= 4 then
+      out[#out + 1] = v
+    end
+  end
   if self.kind == "object" and type(v) == "table" then
     for i = 1, #self.fields do
       local f = self.fields[i]
