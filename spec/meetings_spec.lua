@@ -92,9 +92,9 @@ describe("client.meetings", function()
     it("refuses bad arguments before sending anything", function()
       local c, s = helper.client()
       for param, params in pairs {
-        page_no = { page_no = -1 }, per_page = { per_page = 1.5 }, status = { status = "active" },
+        page_no = { page_no = -1 }, per_page = { per_page = "1" }, status = { status = "active" },
         start_time = { start_time = "2026-13-01T00:00:00Z" }, end_time = { end_time = "tomorrow" },
-        search = { search = "\255" }, colour = { colour = "red" }, app_id = { app_id = "a?b" },
+        search = { search = "\255" }, colour = { colour = "red" }, app_id = { app_id = "a/b" },
         account_id = { account_id = "x/y" },
       } do
         local page, err = c.meetings:list(params)

@@ -89,4 +89,99 @@ describe("request bodies", function()
     assert.equal("access key [REDACTED] is not valid", err.message)
     assert.is_nil(err.body:find(key, 1, true))
   end)
+
+  it("keep secrets that are not text out of API errors too", function()
+    local c, s = helper.client { max_retries = 0 }
+    s:fault { status = 400, body = '{"success":false,"error":{"code":400,'
+      .. '"message":"access keys 987654321 and tok-in-a-list are not valid"}}' }
+    local _, err = c.recordings:start { meeting_id = U, storage_config = {
+      type = "aws", access_key = 987654321, region = "r" } }
+    assert.equal("access keys [REDACTED] and tok-in-a-list are not valid", err.message)
+    s:fault { status = 400, body = '{"success":false,"error":{"code":400,'
+      .. '"message":"access keys 987654321 and tok-in-a-list are not valid"}}' }
+    _, err = c.recordings:start { meeting_id = U, storage_config = {
+      type = "aws", access_key = { "tok-in-a-list" }, region = "r" } }
+    assert.equal("access keys 987654321 and [REDACTED] are not valid", err.message)
+  end)
+end)
+
+describe("realtimekit.schema", function()
+  local function problem(s, v)
+    local at, why = s:check(v, "")
+    return at and (at .. ": " .. why) or nil
+  end
+
+  it("puts no limit on a string's length unless one is given", function()
+    assert.is_nil(problem(S.string(), string.rep("x", 100000)))
+    assert.equal(": expected at most 3 bytes, got 4", problem(S.string { max = 3 }, "abcd"))
+    assert.equal(": is not valid UTF-8 text without NUL", problem(S.string(), "a\0"))
+  end)
+
+  it("checks the uri format as RFC 3986 has it: a scheme, a colon, no spaces", function()
+    local uri = S.string { format = "uri" }
+    for _, v in ipairs { "https://example.com/a.png", "rtmps://x:443/app/key", "srt://h:9000",
+                         "mailto:a@example.com", "data:image/png;base64,AAAA", "urn:x:y" } do
+      assert.is_nil(problem(uri, v), v)
+    end
+    for _, v in ipairs { "example.com/a.png", "/a.png", "", "https://a b", "1http://x",
+                         "https://x\n" } do
+      assert.matches("expected a URI", problem(uri, v), 1, true)
+    end
+  end)
+
+  it("takes other keys of an open object, with any JSON value, after its own fields", function()
+    local o = S.object({ { "a", S.boolean() } }, { open = true })
+    assert.is_nil(problem(o, { a = true, z = { 1, "x" }, b = realtimekit.null }))
+    assert.equal('{"a":true,"b":null,"z":[1,"x"]}',
+      o:encode { a = true, z = { 1, "x" }, b = realtimekit.null })
+    assert.equal("a: expected true or false, got a string", problem(o, { a = "yes" }))
+    assert.equal("z: expected a finite number", problem(o, { z = 0 / 0 }))
+    assert.matches("keys must be valid UTF-8 text without NUL", problem(o, { ["\255"] = 1 }), 1,
+      true)
+    assert.matches("unknown field", problem(S.object { { "a", S.boolean() } }, { z = 1 }))
+  end)
+
+  it("makes every field optional at every depth: objects, maps, arrays and unions", function()
+    local item = S.object { { "id", S.string(), required = true }, { "n", S.number() } }
+    local s = S.object {
+      { "map", S.map(item), required = true },
+      { "list", S.array(item) },
+      { "either", S.any_of { S.object({ { "a", S.string(), required = true } }, { label = "a" }),
+                             S.object({ { "a", S.string() },
+                                        { "b", S.string(), required = true } },
+                                      { label = "b" }) } },
+    }
+    assert.equal("map: required", problem(s, {}))
+    assert.equal("map.k.id: required", problem(s, { map = { k = {} } }))
+    assert.equal("list[1].id: required", problem(s, { map = {}, list = { {} } }))
+    local p = S.partial(s)
+    assert.is_nil(problem(p, {}))
+    assert.is_nil(problem(p, { map = { k = { n = 1 } }, list = { { n = 2 } }, either = {} }))
+    assert.equal("map.k.n: expected a finite number, got a string",
+      problem(p, { map = { k = { n = "1" } } }))
+    assert.equal('{"map":{"k":{"n":1}},"list":[{"n":2}]}',
+      p:encode { map = { k = { n = 1 } }, list = { { n = 2 } } })
+  end)
+
+  it("takes a value any one variant of a union fits, and says what each needs", function()
+    local u = S.any_of({
+      S.object({ { "kind", S.string { enum = { "x" } } } }, { label = "kind x" }),
+      S.object({ { "kind", S.string { enum = { "y" } } },
+                 { "key", S.string(), required = true } }, { label = "kind y with key" }),
+    }, { nullable = true })
+    assert.is_nil(problem(u, {}))
+    assert.is_nil(problem(u, { kind = "x" }))
+    assert.is_nil(problem(u, { kind = "y", key = "k" }))
+    assert.is_nil(problem(u, realtimekit.null))
+    assert.equal('{"kind":"y","key":"k"}', u:encode { key = "k", kind = "y" })
+    assert.equal("key: required; it fits none of the 2 forms it may take: kind x; "
+      .. "kind y with key", problem(u, { kind = "y" }))
+    assert.matches("^: expected a table of fields", problem(u, "x"))
+  end)
+
+  it("refuses a free-form table that holds itself instead of recursing forever", function()
+    local t = {}
+    t.self = t
+    assert.matches("nested too deeply", problem(S.any(), t), 1, true)
+  end)
 end)

@@ -2,47 +2,71 @@ require "helper"
 local types = require "realtimekit.types"
 
 describe("realtimekit.types", function()
+  describe("number_text()", function()
+    it("writes whole numbers as integers and others with the fewest digits that read back",
+      function()
+        assert.equal("2", types.number_text(2.0))
+        assert.equal("-3", types.number_text(-3))
+        assert.equal("9007199254740992", types.number_text(2 ^ 53))
+        assert.equal("0.1", types.number_text(0.1))
+        assert.equal("1.5", types.number_text(1.5))
+        assert.equal("1e+300", types.number_text(1e300))
+        assert.equal(1 / 3, tonumber(types.number_text(1 / 3)))
+      end)
+  end)
+
   describe("count()", function()
-    it("writes whole numbers as integers, floats included", function()
+    it("takes any number from 0, fractions too, as the SDK types it", function()
       assert.equal("2", types.count(2))
       assert.equal("2", types.count(2.0))
       assert.equal("0", types.count(0))
-      assert.equal("2147483647", types.count(2147483647))
+      assert.equal("1.5", types.count(1.5))
+      assert.equal("2147483648", types.count(2147483648))
     end)
-    it("refuses fractions, negatives, huge numbers, NaN, infinity and strings", function()
-      for _, v in ipairs { 1.5, -1, 2147483648, 0 / 0, math.huge, -math.huge, "2", true } do
+    it("refuses negatives, NaN, infinity and strings", function()
+      for _, v in ipairs { -1, -0.5, 0 / 0, math.huge, -math.huge, "2", true } do
         local s, problem = types.count(v)
         assert.is_nil(s)
-        assert.matches("expected a whole number from 0 to 2147483647", problem)
+        assert.matches("expected a number >= 0", problem)
       end
     end)
   end)
 
   describe("account_id()", function()
-    it("takes 1 to 32 characters of [0-9A-Za-z]", function()
+    it("takes one path segment of 1 to 32 characters (the docs' maxLength)", function()
       assert.equal("023e105f4ecef8ad9ca31a8372d0c353",
         types.account_id("023e105f4ecef8ad9ca31a8372d0c353"))
       assert.equal("a", types.account_id("a"))
+      assert.equal("abc-def", types.account_id("abc-def"))
+      assert.equal(string.rep("é", 32), types.account_id(string.rep("é", 32)))
     end)
     it("refuses anything else", function()
-      for _, v in ipairs { "", string.rep("a", 33), "abc-def", "../x", "a b", "é", 12 } do
+      for _, v in ipairs { "", string.rep("a", 33), "../x", "..", "a\n", 12 } do
         assert.is_nil(types.account_id(v))
       end
     end)
   end)
 
-  describe("app_id()", function()
-    it("takes UUIDs of 36 characters and 32-character ids", function()
-      assert.truthy(types.app_id("6f1a0d3c-5d7e-4b8a-9c2d-1e3f4a5b6c7d"))
-      assert.truthy(types.app_id("a1b2c3d4e5f60718293a4b5c6d7e8f90"))
-      assert.truthy(types.app_id("app_1.x~y"))
-    end)
-    it("refuses empty, reserved characters, dot segments and overlong ids", function()
-      for _, v in ipairs { "", "a/b", "a?b", "a#b", "a%2Fb", "a b", "..", ".", "a\n", "a\0b",
-                           string.rep("a", 65), {}, 1 } do
-        assert.is_nil(types.app_id(v))
+  describe("app_id() and id()", function()
+    it("take any text that stays one path segment, of any length", function()
+      for _, v in ipairs { "6f1a0d3c-5d7e-4b8a-9c2d-1e3f4a5b6c7d", "abcdef-ghijkl", "app_1.x~y",
+                           "a?b", "a#b", "a b", "ann@example.com", "Réunion 会議", "a%252F",
+                           "...", string.rep("a", 5000) } do
+        assert.equal(v, types.app_id(v))
+        assert.equal(v, types.id(v))
       end
     end)
+    it("refuse empty, a slash, a dot segment and control characters, even percent-encoded",
+      function()
+        for _, v in ipairs { "", "a/b", "/", "a%2Fb", "a%2f", "..", ".", "%2E", ".%2e",
+                             "a\n", "a\r", "a\0b", "a\tb", "a\127", "%0D%0A", "%00", "\255",
+                             {}, 1 } do
+          assert.is_nil(types.app_id(v))
+          local s, problem = types.id(v)
+          assert.is_nil(s)
+          assert.is_string(problem)
+        end
+      end)
   end)
 
   describe("uuid()", function()
@@ -68,7 +92,9 @@ describe("realtimekit.types", function()
     it("takes ISO 8601 date-times with an offset, as given", function()
       for _, v in ipairs { "2026-05-01T09:30:00Z", "2026-05-01T09:30:00.123Z",
                            "2024-02-29T00:00:00Z", "2026-05-01T09:30:00+02:00",
-                           "2026-05-01t09:30:00z", "2026-12-31T23:59:59-11:30" } do
+                           "2026-05-01t09:30:00z", "2026-12-31T23:59:59-11:30",
+                           "2026-05-01 09:30:00Z", "2026-05-01T09:30:00+0200",
+                           "2016-12-31T23:59:60Z" } do
         assert.equal(v, types.datetime(v))
       end
     end)
@@ -88,11 +114,72 @@ describe("realtimekit.types", function()
       assert.matches("time of day", select(2, types.datetime("2026-01-01T10:60:00Z")))
       assert.matches("UTC offset", select(2, types.datetime("2026-01-01T10:00:00+24:00")))
     end)
-    it("refuses other shapes, a missing offset and out-of-range numbers", function()
-      for _, v in ipairs { "2026-01-01", "2026-01-01T00:00:00", "2026-01-01 00:00:00Z", "yesterday",
+    it("writes Unix seconds before 1970 too, back to year 0", function()
+      assert.equal("1969-12-31T23:59:59Z", types.datetime(-1))
+      assert.equal("0000-01-01T00:00:00Z", types.datetime(-62167219200))
+      assert.equal("9999-12-31T23:59:59Z", types.datetime(253402300799))
+      assert.equal("2000-02-29T12:00:00Z", types.datetime(951825600))
+    end)
+    it("refuses other shapes, a missing offset and numbers beyond four-digit years", function()
+      for _, v in ipairs { "2026-01-01", "2026-01-01T00:00:00", "2026-01-01_00:00:00Z", "yesterday",
                            "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00Zjunk",
-                           -1, 1e12, 0 / 0, {} } do
+                           "2026-01-01T00:00:00+2", "2026-01-01T00:00:61Z",
+                           -62167219201, 253402300800, 1e12, 0 / 0, {} } do
         assert.is_nil(types.datetime(v))
+      end
+    end)
+  end)
+
+  describe("unix_seconds()", function()
+    it("takes any finite number, as it is", function()
+      assert.equal("1767225600", types.unix_seconds(1767225600))
+      assert.equal("1767225600.5", types.unix_seconds(1767225600.5))
+      assert.equal("-5", types.unix_seconds(-5))
+    end)
+    it("turns an ISO 8601 date-time with an offset into Unix seconds", function()
+      assert.equal("1767225600", types.unix_seconds("2026-01-01T00:00:00Z"))
+      assert.equal("1767225600.25", types.unix_seconds("2026-01-01T02:00:00.25+02:00"))
+      assert.equal("1767229200", types.unix_seconds("2025-12-31T23:30:00-01:30"))
+    end)
+    it("refuses NaN, infinity, dates without a time and other values", function()
+      for _, v in ipairs { 0 / 0, math.huge, "2026-01-01", "1767225600", true, {} } do
+        assert.is_nil(types.unix_seconds(v))
+      end
+    end)
+  end)
+
+  describe("date()", function()
+    it("takes a calendar date as it is", function()
+      assert.equal("2024-02-29", types.date("2024-02-29"))
+    end)
+    it("turns Unix seconds into their UTC date, whatever the host's time zone", function()
+      assert.equal("2025-12-31", types.date(1767225599))
+      assert.equal("2026-01-01", types.date(1767225600))
+      assert.equal("2026-01-01", types.date(1767311999.9))
+      assert.equal("1969-12-31", types.date(-1))
+    end)
+    it("refuses dates that do not exist and other shapes", function()
+      assert.matches("day 29 does not exist", select(2, types.date("2023-02-29")))
+      for _, v in ipairs { "2026-1-01", "01/02/2026", "2026-01-01T00:00:00Z", 0 / 0, 1e15, {} } do
+        assert.is_nil(types.date(v))
+      end
+    end)
+  end)
+
+  describe("enum_csv()", function()
+    local filters = types.enum_csv { "device_info", "events", "quality_stats" }
+    it("takes a comma-separated string or an array of the values, sent comma-separated",
+      function()
+        assert.equal("events", filters("events"))
+        assert.equal("device_info,events", filters("device_info,events"))
+        assert.equal("quality_stats,events", filters { "quality_stats", "events" })
+      end)
+    it("refuses unknown values, spaces, empty parts and empty lists", function()
+      for _, v in ipairs { "", "all", "device_info, events", "events,", {}, { "x" },
+                           { a = "events" }, 1 } do
+        local s, problem = filters(v)
+        assert.is_nil(s)
+        assert.matches("expected one or more of device_info, events, quality_stats", problem)
       end
     end)
   end)
@@ -113,10 +200,13 @@ describe("realtimekit.types", function()
       assert.equal("Réunion 会議 🎥", types.text("Réunion 会議 🎥"))
       assert.equal("", types.text(""))
     end)
-    it("refuses NUL, invalid UTF-8, overlong text and non-strings", function()
+    it("takes text of any length", function()
+      local long = string.rep("a", 100000)
+      assert.equal(long, types.text(long))
+    end)
+    it("refuses NUL, invalid UTF-8 and non-strings", function()
       assert.matches("NUL", select(2, types.text("a\0b")))
       assert.matches("UTF%-8", select(2, types.text("\255")))
-      assert.matches("longer than 2048", select(2, types.text(string.rep("a", 2049))))
       assert.matches("expected a string", select(2, types.text(12)))
     end)
   end)

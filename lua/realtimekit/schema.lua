@@ -9,7 +9,7 @@ local type, pairs, tostring, setmetatable, getmetatable = type, pairs, tostring,
   getmetatable
 local concat, sort = table.concat, table.sort
 local format, gsub, byte, find = string.format, string.gsub, string.byte, string.find
-local is_whole, intstr = compat.is_whole, compat.intstr
+local intstr = compat.intstr
 
 local M = {}
 
@@ -41,10 +41,7 @@ local function quote(s)
 end
 M.quote = quote
 
-local function number_text(v)
-  if is_whole(v) and v >= -9007199254740992 and v <= 9007199254740992 then return intstr(v) end
-  return format("%.17g", v)
-end
+local number_text = types.number_text
 
 -- Schema constructors. Each returns a table with check(v, path) -> nil | path, problem and
 -- encode(v) -> JSON text, after a successful check.
@@ -62,22 +59,19 @@ local function problem_with(s, v, text)
   return text .. ", got " .. got(v)
 end
 
---- A string: `min`/`max` length in bytes, `enum`, `format` = "url" | "uuid" | "date" | "id".
+--- A string (valid UTF-8 without NUL): optional `min`/`max` length in bytes, `enum`, `format` =
+-- "uri" | "uuid". Without `max` there is no limit on its length.
 function M.string(opts)
   return schema("string", opts)
 end
 
 local FORMATS = {
-  url = function(v)
-    return find(v, "^https?://[^%s/?#]+[^%s]*$") ~= nil or find(v, "^rtmps?://[^%s/?#]+[^%s]*$")
-      ~= nil, "an http(s) URL"
+  -- RFC 3986's absolute URI: a scheme, a colon, and no space or control character.
+  uri = function(v)
+    return find(v, "^[A-Za-z][A-Za-z0-9+.%-]*:") ~= nil and not find(v, "[\1-\32\127]"),
+      "a URI such as https://example.com/a.png"
   end,
-  rtmp = function(v) return find(v, "^rtmps?://[^%s/?#]+[^%s]*$") ~= nil, "an rtmp(s) URL" end,
   uuid = function(v) return types.uuid(v) ~= nil, "a UUID" end,
-  date = function(v)
-    if not v:find("^%d%d%d%d%-%d%d%-%d%d$") then return false, "a date like 2026-05-01" end
-    return types.datetime(v .. "T00:00:00Z") ~= nil, "a date like 2026-05-01"
-  end,
 }
 
 --- A whole number from `min` to `max`.
@@ -92,7 +86,8 @@ function M.array(items, opts)
   s.items = items
   return s
 end
---- An object: `fields` is a list of { name, schema, required = bool }; unknown keys are refused.
+--- An object: `fields` is a list of { name, schema, required = bool }; other keys are refused,
+-- unless `open` (the API takes any other key, with any JSON value).
 function M.object(fields, opts)
   local s = schema("object", opts)
   s.fields = fields
@@ -114,9 +109,28 @@ end
 --- Any JSON value (tables: arrays when marked with realtimekit.array or non-empty sequences).
 function M.any(opts) return schema("any", opts) end
 
---- The same schema with every field optional, at every level (PATCH bodies).
+--- A value that fits at least one of `variants` (object schemas with the same fields, each with
+-- a `label` saying what sets it apart), as a TypeScript union of object types: `{ a, b }`
+-- fits when any variant takes it.
+function M.any_of(variants, opts)
+  local s = schema("any_of", opts)
+  s.variants = variants
+  s.by_name, s.fields = variants[1].by_name, variants[1].fields
+  return s
+end
+
+local function copy_of(s, changes)
+  local c = setmetatable({}, Schema)
+  for k, v in pairs(s) do c[k] = v end
+  for k, v in pairs(changes) do c[k] = v end
+  return c
+end
+
+--- The same schema with every field optional, at every level (PATCH bodies): in nested objects,
+-- in the values of maps, in the items of arrays and in each variant of a union.
 function M.partial(s)
-  if s.kind == "object" then
+  local kind = s.kind
+  if kind == "object" then
     local fields = {}
     for i = 1, #s.fields do
       local f = s.fields[i]
@@ -127,6 +141,15 @@ function M.partial(s)
       if p[k] == nil then p[k] = v end
     end
     return p
+  elseif kind == "map" then
+    return copy_of(s, { values = M.partial(s.values) })
+  elseif kind == "array" then
+    return copy_of(s, { items = M.partial(s.items) })
+  elseif kind == "any_of" then
+    local variants = {}
+    for i = 1, #s.variants do variants[i] = M.partial(s.variants[i]) end
+    return copy_of(s, { variants = variants, by_name = variants[1].by_name,
+                        fields = variants[1].fields })
   end
   return s
 end
@@ -135,6 +158,41 @@ local function join(path, key)
   if path == "" then return key end
   if type(key) == "number" then return path .. "[" .. key .. "]" end
   return path .. "." .. key
+end
+
+-- A key of a free-form table (a map's, an open object's): text a JSON string can hold.
+local function bad_key(k)
+  if type(k) ~= "string" then return "keys must be strings, got a " .. type(k) .. " key" end
+  if find(k, "\0", 1, true) or not types.is_utf8(k) then
+    return "keys must be valid UTF-8 text without NUL"
+  end
+  return nil
+end
+
+local function check_union(self, v, path)
+  if type(v) ~= "table" or getmetatable(v) == ARRAY_MT then
+    return path, "expected a table of fields, got " .. got(v)
+  end
+  -- The variant that came closest: the fewest problems, a value it refuses counting more than a
+  -- field it misses.
+  local best, best_score, tried = nil, nil, {}
+  for i = 1, #self.variants do
+    local variant = self.variants[i]
+    local p, problem = variant:check(v, path)
+    if not p then return nil end
+    local score = 0
+    for k, x in pairs(v) do
+      local f = variant.by_name[k]
+      if not f or f[2]:check(x, join(path, k)) then score = score + 2 end
+    end
+    for j = 1, #variant.fields do
+      if variant.fields[j].required and v[variant.fields[j][1]] == nil then score = score + 1 end
+    end
+    if not best_score or score < best_score then best, best_score = { p, problem }, score end
+    tried[i] = variant.label or ("form " .. i)
+  end
+  return best[1], best[2] .. "; it fits none of the " .. #tried .. " forms it may take: "
+    .. concat(tried, "; ")
 end
 
 --- Checks v; returns nil when it fits, else the path of the field at fault and the problem.
@@ -150,10 +208,10 @@ function Schema:check(v, path)
     if find(v, "\0", 1, true) or not types.is_utf8(v) then
       return path, "is not valid UTF-8 text without NUL"
     end
-    local min, max = self.min or 0, self.max or 4096
-    if #v < min or #v > max then
-      return path, "expected " .. (min > 0 and (min .. " to ") or "at most ") .. max .. " bytes"
-        .. (self.secret and "" or (", got " .. #v))
+    if (self.min and #v < self.min) or (self.max and #v > self.max) then
+      local want = self.min and self.max and (self.min .. " to " .. self.max)
+        or self.min and ("at least " .. self.min) or ("at most " .. self.max)
+      return path, "expected " .. want .. " bytes" .. (self.secret and "" or (", got " .. #v))
     end
     if self.enum then
       for i = 1, #self.enum do
@@ -172,7 +230,7 @@ function Schema:check(v, path)
     return nil
   elseif kind == "integer" or kind == "number" then
     if type(v) ~= "number" or v ~= v or v == math.huge or v == -math.huge
-      or (kind == "integer" and not is_whole(v)) then
+      or (kind == "integer" and not compat.is_whole(v)) then
       return path, problem_with(self, v, kind == "integer" and "expected a whole number"
         or "expected a finite number")
     end
@@ -205,9 +263,15 @@ function Schema:check(v, path)
     if type(v) ~= "table" or getmetatable(v) == ARRAY_MT then
       return path, "expected a table of fields, got " .. got(v)
     end
-    for k in pairs(v) do
+    for k, x in pairs(v) do
       if type(k) ~= "string" or not self.by_name[k] then
-        return join(path, tostring(k)), "unknown field (this takes " .. self.names .. ")"
+        if not self.open then
+          return join(path, tostring(k)), "unknown field (this takes " .. self.names .. ")"
+        end
+        local problem = bad_key(k)
+        if problem then return join(path, tostring(k)), problem end
+        local p, why = M.check_any(x, join(path, k), 0)
+        if p then return p, why end
       end
     end
     for i = 1, #self.fields do
@@ -220,34 +284,40 @@ function Schema:check(v, path)
         if p then return p, problem end
       end
     end
-    if self.one_of then
-      local p, problem = self.one_of(v, path)
-      if p then return p, problem end
-    end
     return nil
   elseif kind == "map" then
-    if type(v) ~= "table" then return path, "expected a table, got " .. got(v) end
+    if type(v) ~= "table" or getmetatable(v) == ARRAY_MT then
+      return path, "expected a table, got " .. got(v)
+    end
     for k, x in pairs(v) do
-      if type(k) ~= "string" or k == "" then
-        return join(path, tostring(k)), "keys must be non-empty strings"
-      end
-      local p, problem = self.values:check(x, join(path, k))
-      if p then return p, problem end
+      local problem = bad_key(k)
+      if problem then return join(path, tostring(k)), problem end
+      local p, why = self.values:check(x, join(path, k))
+      if p then return p, why end
     end
     return nil
+  elseif kind == "any_of" then
+    return check_union(self, v, path)
   elseif kind == "any" then
     return M.check_any(v, path, 0)
   end
   error("unknown schema kind " .. tostring(kind))
 end
 
---- Checks a free-form value: JSON-representable, not nested too deeply.
+-- How deep a free-form value may nest: far beyond any JSON the API takes, and a guard against a
+-- table that holds itself.
+local MAX_DEPTH = 200
+
+--- Checks a free-form value: JSON-representable (text valid UTF-8 without NUL), and not nested
+-- more than 200 levels deep (a table that holds itself would never end).
 function M.check_any(v, path, depth)
-  if depth > 32 then return path, "nested too deeply" end
+  if depth > MAX_DEPTH then return path, "nested too deeply (or holds itself)" end
   local tv = type(v)
   if v == M.null or tv == "boolean" then return nil end
   if tv == "string" then
-    if not types.is_utf8(v) then return path, "is not valid UTF-8 text" end
+    if find(v, "\0", 1, true) or not types.is_utf8(v) then
+      return path, "is not valid UTF-8 text without NUL"
+    end
     return nil
   end
   if tv == "number" then
@@ -256,7 +326,10 @@ function M.check_any(v, path, depth)
   end
   if tv ~= "table" then return path, "cannot be sent as JSON: " .. got(v) end
   for k, x in pairs(v) do
-    if type(k) ~= "string" and type(k) ~= "number" then
+    if type(k) == "string" then
+      local problem = bad_key(k)
+      if problem then return join(path, k), problem end
+    elseif type(k) ~= "number" then
       return path, "keys must be strings or array indexes"
     end
     local p, problem = M.check_any(x, join(path, k), depth + 1)
@@ -309,7 +382,23 @@ function Schema:encode(v)
       local x = v[f[1]]
       if x ~= nil then parts[#parts + 1] = quote(f[1]) .. ":" .. f[2]:encode(x) end
     end
+    if self.open then -- the other keys, sorted, after the schema's fields
+      local keys = {}
+      for k in pairs(v) do
+        if not self.by_name[k] then keys[#keys + 1] = k end
+      end
+      sort(keys)
+      for i = 1, #keys do
+        parts[#parts + 1] = quote(keys[i]) .. ":" .. encode_any(v[keys[i]])
+      end
+    end
     return "{" .. concat(parts, ",") .. "}"
+  end
+  if kind == "any_of" then
+    for i = 1, #self.variants do
+      local variant = self.variants[i]
+      if not variant:check(v, "") then return variant:encode(v) end
+    end
   end
   if kind == "map" then
     local keys = {}
@@ -322,11 +411,28 @@ function Schema:encode(v)
   return encode_any(v)
 end
 
+-- Every string and number inside a free-form secret value, as text, for scrubbing.
+local function secret_texts(v, out, depth)
+  local tv = type(v)
+  if tv == "string" or tv == "number" then
+    local text = tv == "number" and number_text(v) or v
+    if #text >= 4 then out[#out + 1] = text end
+  elseif tv == "table" and v ~= M.null and depth < MAX_DEPTH then
+    for _, x in pairs(v) do secret_texts(x, out, depth + 1) end
+  end
+end
+
 --- The values of fields marked secret in v, for scrubbing from error messages.
 function Schema:secrets(v, out)
   out = out or {}
   if v == nil or v == M.null then return out end
-  if self.secret and type(v) == "string" and #v >= 4 then out[#out + 1] = v end
+  if self.secret then
+    if self.kind == "any" then
+      secret_texts(v, out, 0)
+    elseif type(v) == "string" and #v >= 4 then
+      out[#out + 1] = v
+    end
+  end
   if self.kind == "object" and type(v) == "table" then
     for i = 1, #self.fields do
       local f = self.fields[i]
@@ -336,6 +442,18 @@ function Schema:secrets(v, out)
     for i = 1, #v do self.items:secrets(v[i], out) end
   elseif self.kind == "map" and type(v) == "table" then
     for _, x in pairs(v) do self.values:secrets(x, out) end
+  elseif self.kind == "any_of" and type(v) == "table" then
+    local seen = {}
+    for i = 1, #out do seen[out[i]] = true end
+    for i = 1, #self.variants do
+      local found = self.variants[i]:secrets(v, {})
+      for j = 1, #found do
+        if not seen[found[j]] then
+          seen[found[j]] = true
+          out[#out + 1] = found[j]
+        end
+      end
+    end
   end
   return out
 end

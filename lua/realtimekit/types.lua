@@ -3,20 +3,35 @@
 -- @module realtimekit.types
 local compat = require "realtimekit.compat"
 
-local type, tostring, tonumber = type, tostring, tonumber
+local type, tostring, tonumber, pairs = type, tostring, tonumber, pairs
 local byte, find, format, rep = string.byte, string.find, string.format, string.rep
 local math_floor = math.floor
 local is_whole, intstr = compat.is_whole, compat.intstr
 
 local M = {}
 
-local MAX_TEXT = 2048
 local MAX_WHOLE = 2147483647
 
 local function got(v)
   if type(v) == "string" then return "a string" end
   return type(v) == "number" and format("%s", tostring(v)) or ("a " .. type(v))
 end
+
+local function finite(v)
+  return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge
+end
+
+--- A finite number as JSON and a query string write it: a whole number as an integer (never
+-- "2.0" or "2e+15"), any other with the fewest digits that read back as the same number.
+function M.number_text(v)
+  if is_whole(v) and v >= -9007199254740992 and v <= 9007199254740992 then return intstr(v) end
+  for digits = 15, 17 do
+    local s = format("%." .. digits .. "g", v)
+    if tonumber(s) == v then return s end
+  end
+  return format("%.17g", v)
+end
+local number_text = M.number_text
 
 --- Whether s is valid UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 function M.is_utf8(s)
@@ -45,45 +60,65 @@ function M.is_utf8(s)
   return true
 end
 
---- Free text: UTF-8 without NUL, at most 2048 bytes.
+--- Free text: UTF-8 without NUL. No source gives the API's limit on its length, so there is none.
 function M.text(v)
   if type(v) ~= "string" then return nil, "expected a string, got " .. got(v) end
-  if #v > MAX_TEXT then return nil, "longer than " .. MAX_TEXT .. " bytes" end
   if find(v, "\0", 1, true) then return nil, "contains a NUL byte" end
   if not M.is_utf8(v) then return nil, "is not valid UTF-8" end
   return v
 end
 
---- A whole number >= 0 (page_no, per_page), written as an integer.
+--- A number >= 0 (page_no, per_page: the docs' minimum is 0 and the SDK types them as numbers),
+-- written as number_text.
 function M.count(v)
-  if not is_whole(v) or v < 0 or v > MAX_WHOLE then
-    return nil, "expected a whole number from 0 to " .. MAX_WHOLE .. ", got " .. got(v)
-  end
-  return intstr(v)
+  if not finite(v) or v < 0 then return nil, "expected a number >= 0, got " .. got(v) end
+  return number_text(v)
 end
 
---- The Cloudflare account id: 1 to 32 characters of [0-9A-Za-z].
+local function unhex(h) return string.char(tonumber(h, 16)) end
+
+-- One path segment: any non-empty UTF-8 string, sent percent-encoded. Refused only where it
+-- could leave its segment or break the request line: a "/", a dot segment ("." or ".."), a
+-- control character (CR, LF, NUL, ...), each also when written percent-encoded (%2F, %2E%2E,
+-- %0A), since a server decodes them before it routes.
+local function segment(v)
+  if type(v) ~= "string" or v == "" then
+    return nil, "expected a non-empty string (one path segment), got "
+      .. (v == "" and "an empty string" or got(v))
+  end
+  if not M.is_utf8(v) then return nil, "is not valid UTF-8" end
+  local plain = v:gsub("%%(%x%x)", unhex)
+  if find(plain, "/", 1, true) then
+    return nil, "cannot contain / (not even as %2F): it would change the request's path"
+  end
+  if plain == "." or plain == ".." then return nil, "cannot be a dot segment (. or ..)" end
+  if find(plain, "\0", 1, true) or find(plain, "[\1-\31\127]") then
+    return nil, "cannot contain a control character (such as CR, LF or NUL)"
+  end
+  return v
+end
+
+-- The number of UTF-8 characters of a valid UTF-8 string.
+local function chars(s)
+  local _, n = s:gsub("[^\128-\191]", "")
+  return n
+end
+
+--- The Cloudflare account id: one path segment of at most 32 characters (the docs' maxLength).
 function M.account_id(v)
-  if type(v) ~= "string" or not find(v, "^[0-9A-Za-z]+$") or #v > 32 then
-    return nil, "expected 1 to 32 characters of [0-9A-Za-z], got " ..
-      (type(v) == "string" and format("%q", v:sub(1, 40)) or got(v))
+  local s, problem = segment(v)
+  if not s then return nil, problem end
+  if chars(s) > 32 then
+    return nil, "expected at most 32 characters, got " .. chars(s) .. ": " .. format("%q",
+      s:sub(1, 40))
   end
-  return v
+  return s
 end
 
--- 1 to max URL-unreserved characters, never a dot segment: only ever one path segment.
-local function segment(v, max)
-  if type(v) ~= "string" or not find(v, "^[A-Za-z0-9%-%._~]+$") or #v > max then
-    return nil, "expected 1 to " .. max .. " characters of [A-Za-z0-9-._~], got " ..
-      (type(v) == "string" and format("%q", v:sub(1, max + 6)) or got(v))
-  end
-  if v == "." or v == ".." then return nil, "cannot be a dot segment" end
-  return v
-end
-
---- A RealtimeKit app id: 1 to 64 URL-unreserved characters (the real ones are UUIDs).
+--- A RealtimeKit app id: one path segment (the real ones are UUIDs; the docs' maxLength of 32
+-- is not applied, since the 36-character UUIDs of every example would break it).
 function M.app_id(v)
-  return segment(v, 64)
+  return segment(v)
 end
 
 local H4 = rep("%x", 4)
@@ -102,27 +137,61 @@ end
 local function leap(y) return (y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0 end
 local DAYS = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
 
--- Seconds from 1970 to 9999-12-31T23:59:59Z.
-local MAX_UNIX = 253402300799
+-- Days from 1970-01-01 to a date of the proleptic Gregorian calendar, and back (H. Hinnant's
+-- days_from_civil and civil_from_days): plain arithmetic, so neither the host's time zone nor
+-- its C library's range of time_t plays a part.
+local function days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = math_floor(y / 400)
+  local yoe = y - era * 400
+  local doy = math_floor((153 * (m > 2 and m - 3 or m + 9) + 2) / 5) + d - 1
+  return era * 146097 + yoe * 365 + math_floor(yoe / 4) - math_floor(yoe / 100) + doy - 719468
+end
 
---- An ISO 8601 date-time with an offset (2026-05-01T09:30:00Z, …+02:00, fractions allowed),
--- or a number of Unix seconds, sent as UTC ISO 8601.
-function M.datetime(v)
-  if type(v) == "number" then
-    if v ~= v or v < 0 or v > MAX_UNIX then
-      return nil, "expected Unix seconds from 0 to " .. MAX_UNIX .. ", got " .. got(v)
-    end
-    local whole = math_floor(v)
-    local ms = math_floor((v - whole) * 1000 + 0.5)
-    if ms == 1000 then whole, ms = whole + 1, 0 end
-    local s = os.date("!%Y-%m-%dT%H:%M:%S", whole)
-    return ms > 0 and format("%s.%03dZ", s, ms) or s .. "Z"
-  end
-  local problem = "expected an ISO 8601 date-time with offset like 2026-05-01T09:30:00Z" ..
-    " or Unix seconds, got "
+local function civil_from_days(days)
+  local z = days + 719468
+  local era = math_floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math_floor((doe - math_floor(doe / 1460) + math_floor(doe / 36524)
+    - math_floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math_floor(yoe / 4) - math_floor(yoe / 100))
+  local mp = math_floor((5 * doy + 2) / 153)
+  local d = doy - math_floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  return yoe + era * 400 + (m <= 2 and 1 or 0), m, d
+end
+
+-- The Unix seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the times a four-digit
+-- year can write.
+local MIN_UNIX, MAX_UNIX = -62167219200, 253402300799
+local UNIX_RANGE = "Unix seconds from " .. MIN_UNIX .. " to " .. MAX_UNIX
+
+local function in_range(v)
+  return type(v) == "number" and v == v and v >= MIN_UNIX and v <= MAX_UNIX
+end
+
+-- Unix seconds (a number in range) as UTC: the date's text, and the time of day's.
+local function utc(v)
+  local whole = math_floor(v)
+  local ms = math_floor((v - whole) * 1000 + 0.5)
+  if ms == 1000 then whole, ms = whole + 1, 0 end
+  local days = math_floor(whole / 86400)
+  local s = whole - days * 86400
+  local y, m, d = civil_from_days(days)
+  local time = format("%02d:%02d:%02d", math_floor(s / 3600), math_floor(s / 60) % 60, s % 60)
+  return format("%04d-%02d-%02d", y, m, d), ms > 0 and format("%s.%03d", time, ms) or time
+end
+
+local DATETIME = "an ISO 8601 date-time with offset like 2026-05-01T09:30:00Z"
+
+-- Checks an ISO 8601 date-time with an offset against the calendar; returns its Unix seconds,
+-- or nil and what is wrong. As RFC 3339 and ISO 8601 allow: "T", "t" or a space between date
+-- and time, a leap second (:60), an offset with or without its colon.
+local function parse_datetime(v)
+  local problem = "expected " .. DATETIME .. " or Unix seconds, got "
   if type(v) ~= "string" then return nil, problem .. got(v) end
   local y, mo, d, h, mi, s, rest =
-    v:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)[Tt](%d%d):(%d%d):(%d%d)(.*)$")
+    v:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)[Tt ](%d%d):(%d%d):(%d%d)(.*)$")
   local frac, zone = (rest or ""):match("^(%.?%d*)(.*)$")
   if not y or (frac ~= "" and not frac:find("^%.%d+$")) then
     return nil, problem .. format("%q", v:sub(1, 40))
@@ -132,16 +201,33 @@ function M.datetime(v)
   local mdays = (mo == 2 and leap(y)) and 29 or DAYS[mo]
   if not mdays then return nil, "month " .. mo .. " does not exist in " .. format("%q", v) end
   if d < 1 or d > mdays then return nil, "day " .. d .. " does not exist in " .. format("%q", v) end
-  if h > 23 or mi > 59 or s > 59 then
+  if h > 23 or mi > 59 or s > 60 then
     return nil, "time of day out of range in " .. format("%q", v)
   end
+  local offset = 0
   if zone ~= "Z" and zone ~= "z" then
-    local zh, zm = zone:match("^[+-](%d%d):(%d%d)$")
+    local sign, zh, zm = zone:match("^([+-])(%d%d):?(%d%d)$")
     if not zh then return nil, problem .. format("%q", v:sub(1, 40)) end
-    if tonumber(zh) > 23 or tonumber(zm) > 59 then
+    zh, zm = tonumber(zh), tonumber(zm)
+    if zh > 23 or zm > 59 then
       return nil, "UTC offset out of range in " .. format("%q", v)
     end
+    offset = (sign == "-" and -1 or 1) * (zh * 3600 + zm * 60)
   end
+  return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset
+    + (frac ~= "" and tonumber("0" .. frac) or 0)
+end
+
+--- An ISO 8601 date-time with an offset (2026-05-01T09:30:00Z, …+02:00, fractions allowed),
+-- or a number of Unix seconds, sent as UTC ISO 8601.
+function M.datetime(v)
+  if type(v) == "number" then
+    if not in_range(v) then return nil, "expected " .. UNIX_RANGE .. ", got " .. got(v) end
+    local date, time = utc(v)
+    return date .. "T" .. time .. "Z"
+  end
+  local ok, problem = parse_datetime(v)
+  if not ok then return nil, problem end
   return v
 end
 
@@ -176,29 +262,37 @@ function M.whole_at_least(min)
   end
 end
 
---- Unix seconds as a whole number (the analytics endpoints take them so), sent as an integer.
+--- Unix seconds, where the API takes them (the SDK types them as numbers): any finite number,
+-- or an ISO 8601 date-time with an offset, turned into its Unix seconds.
 function M.unix_seconds(v)
-  if not is_whole(v) or v < 0 or v > MAX_UNIX then
-    return nil, "expected whole Unix seconds from 0 to " .. MAX_UNIX .. ", got " .. got(v)
+  if type(v) == "number" then
+    if not finite(v) then return nil, "expected Unix seconds (a finite number), got " .. got(v) end
+    return number_text(v)
   end
-  return intstr(v)
+  local t, problem = parse_datetime(v)
+  if not t then return nil, problem end
+  return number_text(t)
 end
 
---- A calendar date, YYYY-MM-DD.
+--- A calendar date, YYYY-MM-DD; or a number of Unix seconds, sent as its UTC date.
 function M.date(v)
+  if type(v) == "number" then
+    if not in_range(v) then return nil, "expected " .. UNIX_RANGE .. ", got " .. got(v) end
+    return (utc(v))
+  end
   if type(v) ~= "string" or not find(v, "^%d%d%d%d%-%d%d%-%d%d$") then
-    return nil, "expected a date like 2026-05-01, got " ..
+    return nil, "expected a date like 2026-05-01 or Unix seconds, got " ..
       (type(v) == "string" and format("%q", v:sub(1, 40)) or got(v))
   end
-  local ok, problem = M.datetime(v .. "T00:00:00Z")
+  local ok, problem = parse_datetime(v .. "T00:00:00Z")
   if not ok then return nil, (problem:gsub("T00:00:00Z", "")) end
   return v
 end
 
---- An id the API gives out in a form it does not document (livestream and peer ids): 1 to 128
--- URL-unreserved characters, never a dot segment, so it can only ever be one path segment.
+--- An id the API gives out with no stated format (participant, peer, session, recording, …
+-- ids): one path segment, as `app_id`.
 function M.id(v)
-  return segment(v, 128)
+  return segment(v)
 end
 
 --- A list of values of one of the given strings, sent as the key repeated (status=A&status=B);
@@ -215,6 +309,34 @@ function M.enum_list(values)
     end
     if #out == 0 then return nil, "expected at least one value" end
     return out
+  end
+end
+
+--- A list of values of one of the given strings, sent as one comma-separated value
+-- (filters=device_info,events): a string already written so, or an array of the values.
+function M.enum_csv(values)
+  local set = {}
+  for i = 1, #values do set[values[i]] = true end
+  local expected = "expected one or more of " .. table.concat(values, ", ")
+    .. " (a comma-separated string or an array), got "
+  return function(v)
+    local list = v
+    if type(v) == "string" then
+      list = {}
+      for part in (v .. ","):gmatch("([^,]*),") do list[#list + 1] = part end
+    elseif type(v) ~= "table" then
+      return nil, expected .. got(v)
+    end
+    local n = 0
+    for _ in pairs(list) do n = n + 1 end
+    if n == 0 or n ~= #list then return nil, expected .. "a table that is not a non-empty array" end
+    for i = 1, n do
+      if not set[list[i]] then
+        return nil, expected .. (type(list[i]) == "string" and format("%q", list[i]:sub(1, 40))
+          or got(list[i]))
+      end
+    end
+    return table.concat(list, ",")
   end
 end
 

@@ -6,7 +6,8 @@ local shapes = require "realtimekit.resources.shapes"
 local t = require "realtimekit.types"
 
 local ACTIVE = "/accounts/{account_id}/realtime/kit/{app_id}/meetings/{meeting_id}/active-session"
-local MEETING = { { "meeting_id", t.uuid } }
+-- No source gives the meeting id here a format: a v1 meeting's is a room name (abcdef-ghijkl).
+local MEETING = { { "meeting_id", t.id } }
 local str, req, opt = S.string, shapes.req, shapes.opt
 
 return {
@@ -21,16 +22,10 @@ return {
     http = "POST",
     path = ACTIVE .. "/kick",
     args = MEETING,
-    body = S.object({
-      opt("participant_ids", S.array(str { format = "uuid" })),
-      opt("custom_participant_ids", S.array(str { min = 1, max = 256 })),
-    }, {
-      one_of = function(v)
-        if v.participant_ids == nil and v.custom_participant_ids == nil then
-          return "participant_ids", "give participant_ids or custom_participant_ids"
-        end
-      end,
-    }),
+    body = S.object {
+      opt("participant_ids", S.array(str())),
+      opt("custom_participant_ids", S.array(str())),
+    },
     sdk = { ts = "activeSession.kickParticipants", go = "ActiveSession.KickParticipants" },
     data_optional = true,
   },
@@ -46,8 +41,8 @@ return {
     path = ACTIVE .. "/poll",
     args = MEETING,
     body = S.object {
-      req("question", str { min = 1, max = 1024 }),
-      req("options", S.array(str { min = 1, max = 1024 }, { min = 1 })),
+      req("question", str()),
+      req("options", S.array(str())),
       opt("anonymous", S.boolean()),
       opt("hide_votes", S.boolean()),
     },

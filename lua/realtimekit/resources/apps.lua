@@ -22,7 +22,7 @@ return {
   create = {
     http = "POST",
     path = APPS,
-    body = S.object { shapes.req("name", S.string { min = 1, max = 255 }) },
+    body = S.object { shapes.req("name", S.string()) },
     sdk = { ts = "apps.post", go = "Apps.Post" },
     data_optional = true,
   },

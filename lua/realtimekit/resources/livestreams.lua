@@ -7,6 +7,7 @@ local t = require "realtimekit.types"
 local APP = "/accounts/{account_id}/realtime/kit/{app_id}"
 local MEETING = { { "meeting_id", t.uuid } }
 local LIVESTREAM = { { "livestream_id", t.id } }
+local num = S.number
 
 return {
   start = {
@@ -14,10 +15,10 @@ return {
     path = APP .. "/meetings/{meeting_id}/livestreams",
     args = MEETING,
     body = S.object {
-      shapes.opt("name", S.string { max = 255, nullable = true }),
+      shapes.opt("name", S.string { nullable = true }),
       shapes.opt("video_config", S.object {
-        shapes.opt("height", S.integer { min = 1, max = 1920 }),
-        shapes.opt("width", S.integer { min = 1, max = 1920 }),
+        shapes.opt("height", num()),
+        shapes.opt("width", num()),
       }),
     },
     sdk = { ts = "livestreams.startLivestreamingAMeeting",

@@ -7,7 +7,7 @@ local t = require "realtimekit.types"
 
 local ONE = "/accounts/{account_id}/realtime/kit/{app_id}/meetings/{meeting_id}/participants"
 local MEETING = { "meeting_id", t.uuid }
-local PARTICIPANT = { "participant_id", t.uuid }
+local PARTICIPANT = { "participant_id", t.id }
 local str, opt = S.string, shapes.opt
 
 return {
@@ -39,9 +39,9 @@ return {
     path = ONE .. "/{participant_id}",
     args = { MEETING, PARTICIPANT },
     body = S.object {
-      opt("name", str { max = 256, nullable = true }),
-      opt("picture", str { format = "url", nullable = true }),
-      opt("preset_name", str { min = 1, max = 255, nullable = true }),
+      opt("name", str { nullable = true }),
+      opt("picture", str { format = "uri", nullable = true }),
+      opt("preset_name", str { nullable = true }),
     },
     sdk = { ts = "meetings.editParticipant", go = "Meetings.EditParticipant" },
     data_optional = true,

@@ -5,7 +5,7 @@ local shapes = require "realtimekit.resources.shapes"
 local t = require "realtimekit.types"
 
 local PRESETS = "/accounts/{account_id}/realtime/kit/{app_id}/presets"
-local PRESET = { { "preset_id", t.uuid } }
+local PRESET = { { "preset_id", t.id } }
 
 return {
   create = {

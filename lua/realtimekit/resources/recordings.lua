@@ -5,7 +5,7 @@ local shapes = require "realtimekit.resources.shapes"
 local t = require "realtimekit.types"
 
 local RECORDINGS = "/accounts/{account_id}/realtime/kit/{app_id}/recordings"
-local RECORDING = { { "recording_id", t.uuid } }
+local RECORDING = { { "recording_id", t.id } }
 local str, req, opt = S.string, shapes.req, shapes.opt
 
 local STATES = { "INVOKED", "RECORDING", "UPLOADING", "UPLOADED", "ERRORED", "PAUSED" }
@@ -15,17 +15,17 @@ return {
     http = "POST",
     path = RECORDINGS,
     body = S.object {
-      req("meeting_id", str { format = "uuid" }),
+      req("meeting_id", str()),
       opt("allow_multiple_recordings", S.boolean()),
       opt("audio_config", shapes.audio_config),
       opt("video_config", shapes.video_config),
-      opt("file_name_prefix", str { max = 255 }),
-      opt("max_seconds", S.integer { min = 60, max = 86400 }),
+      opt("file_name_prefix", str()),
+      opt("max_seconds", S.number { min = 60, max = 86400 }),
       opt("realtimekit_bucket_config", S.object { req("enabled", S.boolean()) }),
       opt("storage_config", shapes.storage_config),
-      opt("rtmp_out_config", S.object { opt("rtmp_url", str { format = "rtmp" }) }),
+      opt("rtmp_out_config", S.object { opt("rtmp_url", str()) }),
       opt("interactive_config", S.object { opt("type", str { enum = { "ID3" } }) }),
-      opt("url", str { format = "url" }),
+      opt("url", str()),
     },
     sdk = { ts = "recordings.startRecordings", go = "Recordings.StartRecordings" },
     data_optional = true,
@@ -36,7 +36,7 @@ return {
     query = {
       { "page_no", t.count }, { "per_page", t.count },
       { "start_time", t.datetime }, { "end_time", t.datetime },
-      { "search", t.text }, { "meeting_id", t.uuid }, { "expired", t.boolean },
+      { "search", t.text }, { "meeting_id", t.text }, { "expired", t.boolean },
       { "sort_by", t.enum { "invokedTime" } }, { "sort_order", t.enum { "ASC", "DESC" } },
       { "status", t.enum_list(STATES) },
     },
@@ -63,19 +63,19 @@ return {
   active = {
     http = "GET",
     path = RECORDINGS .. "/active-recording/{meeting_id}",
-    args = { { "meeting_id", t.uuid } },
+    args = { { "meeting_id", t.id } },
     sdk = { ts = "recordings.getActiveRecordings", go = "Recordings.GetActiveRecordings" },
   },
   start_track = {
     http = "POST",
     path = RECORDINGS .. "/track",
     body = S.object {
-      req("meeting_id", str { format = "uuid" }),
+      req("meeting_id", str()),
       opt("layers", S.map(S.object {
-        opt("file_name_prefix", str { max = 255 }),
+        opt("file_name_prefix", str()),
         opt("media_kind", str { enum = { "audio" } }),
       })),
-      opt("user_ids", S.array(str { min = 1, max = 256 })),
+      opt("user_ids", S.array(str())),
     },
     sdk = { ts = "recordings.startTrackRecording", go = "Recordings.StartTrackRecording" },
     data_optional = true,

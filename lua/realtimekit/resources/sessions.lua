@@ -5,7 +5,10 @@
 local t = require "realtimekit.types"
 
 local SESSIONS = "/accounts/{account_id}/realtime/kit/{app_id}/sessions"
-local SESSION = { "session_id", t.uuid }
+local SESSION = { "session_id", t.id }
+-- Which parts of a peer report to send: a comma-separated list (cloudflare-go's words).
+local FILTERS = t.enum_csv { "device_info", "ip_information", "precall_network_information",
+                             "events", "quality_stats" }
 local ORDER = t.enum { "ASC", "DESC" }
 
 return {
@@ -52,8 +55,8 @@ return {
   participant = {
     http = "GET",
     path = SESSIONS .. "/{session_id}/participants/{participant_id}",
-    args = { SESSION, { "participant_id", t.uuid } },
-    query = { { "include_peer_events", t.boolean } },
+    args = { SESSION, { "participant_id", t.id } },
+    query = { { "include_peer_events", t.boolean }, { "filters", FILTERS } },
     sdk = { ts = "sessions.getSessionParticipantDetails",
             go = "Sessions.GetSessionParticipantDetails" },
     data_optional = true,
@@ -63,8 +66,7 @@ return {
     path = SESSIONS .. "/peer-report/{peer_id}",
     args = { { "peer_id", t.id } },
     query = {
-      { "filters", t.enum { "device_info", "ip_information", "precall_network_information",
-                            "events", "quality_stats" } },
+      { "filters", FILTERS },
       { "include_peer_events", t.boolean },
     },
     sdk = { ts = "sessions.getParticipantDataFromPeerID",

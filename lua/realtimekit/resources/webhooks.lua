@@ -5,13 +5,13 @@ local shapes = require "realtimekit.resources.shapes"
 local t = require "realtimekit.types"
 
 local WEBHOOKS = "/accounts/{account_id}/realtime/kit/{app_id}/webhooks"
-local WEBHOOK = { { "webhook_id", t.uuid } }
+local WEBHOOK = { { "webhook_id", t.id } }
 local str, req, opt = S.string, shapes.req, shapes.opt
-local EVENTS = S.array(str { enum = shapes.WEBHOOK_EVENTS }, { min = 1 })
+local EVENTS = S.array(str { enum = shapes.WEBHOOK_EVENTS })
 
 local create = S.object {
-  req("name", str { min = 1, max = 255 }),
-  req("url", str { format = "url" }),
+  req("name", str()),
+  req("url", str()),
   req("events", EVENTS),
   opt("enabled", S.boolean()),
 }

@@ -59,8 +59,8 @@ local function kick_all(ctx)
 end
 
 local POLL = S.object({
-  question = S.string { min_len = 1 },
-  options = S.array(S.string { min_len = 1 }, { min_items = 1 }),
+  question = S.string(),
+  options = S.array(S.string()),
   anonymous = S.boolean(),
   hide_votes = S.boolean(),
 }, { required = { "question", "options" } })

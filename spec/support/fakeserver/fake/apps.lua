@@ -35,7 +35,7 @@ M.routes = {
       page_no = "count", per_page = "count", search = "string",
       sort_order = common.enum { "ASC", "DESC" } } },
   { "POST", "apps", create, account = true,
-    body = S.object({ name = S.string { min_len = 1 } }, { required = { "name" } }) },
+    body = S.object({ name = S.string() }, { required = { "name" } }) },
 }
 
 return M

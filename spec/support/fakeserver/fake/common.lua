@@ -35,12 +35,13 @@ function M.created(value)
   return 201, '{"success":true,"data":' .. json.encode(value) .. '}'
 end
 
---- The page that args (page_no from 1, per_page 20 by default, capped at max_per_page) asks of
--- list: the JSON of its items, to_json(item) each (item.json by default), and of the paging.
+--- The page that args (page_no from 1, per_page 20 by default, capped at max_per_page; a
+-- fraction counts as its whole part) asks of list: the JSON of its items, to_json(item) each
+-- (item.json by default), and of the paging.
 function M.page(list, args, to_json)
-  local page_no = tonumber(args.page_no or "1")
+  local page_no = floor(tonumber(args.page_no or "1"))
   if page_no < 1 then page_no = 1 end
-  local per_page = tonumber(args.per_page or "20")
+  local per_page = floor(tonumber(args.per_page or "20"))
   if per_page < 1 then per_page = 20 end
   if per_page > state.config.max_per_page then per_page = state.config.max_per_page end
   local offset = (page_no - 1) * per_page

@@ -49,8 +49,7 @@ end
 
 local START = S.object {
   name = S.nullable(S.string()),
-  video_config = S.object { height = S.number { min = 1, max = 1920 },
-                            width = S.number { min = 1, max = 1920 } },
+  video_config = S.object { height = S.number(), width = S.number() },
 }
 
 local function hex(n)

@@ -12,10 +12,19 @@ local rtk_error, ok, ok_json = common.rtk_error, common.ok, common.ok_json
 
 -- Lookups -------------------------------------------------------------------------------------
 
+-- The docs give a meeting id in a path the uuid format, except in the active session's and the
+-- active recording's paths, where no source gives it one (a v1 meeting's id is a room name such
+-- as abcdef-ghijkl): there an id of another form is just one no meeting has.
+local function uuid_checked(route)
+  return not route:find("active%-session") and not route:find("^recordings/active%-recording/")
+end
+
 M.params = {
   meeting_id = function(ctx, raw)
     local id = raw:lower()
-    if not id:match(S.UUID) then return nil, rtk_error(400, "meeting_id must be a UUID") end
+    if not id:match(S.UUID) and uuid_checked(ctx.route) then
+      return nil, rtk_error(400, "meeting_id must be a UUID")
+    end
     local meeting = ctx.app.meeting_by_id[id]
     if not meeting then return nil, rtk_error(404, "Meeting not found") end
     return meeting
@@ -178,16 +187,16 @@ local function no_preset(name)
 end
 
 local ADD = S.object({
-  custom_participant_id = S.string { min_len = 1 },
-  preset_name = S.string { min_len = 1 },
+  custom_participant_id = S.string(),
+  preset_name = S.string(),
   name = S.nullable(S.string()),
-  picture = S.nullable(S.url()),
+  picture = S.nullable(S.uri()),
 }, { required = { "custom_participant_id", "preset_name" } })
 
 local EDIT = S.object {
   name = S.nullable(S.string()),
-  picture = S.nullable(S.url()),
-  preset_name = S.nullable(S.string { min_len = 1 }),
+  picture = S.nullable(S.uri()),
+  preset_name = S.nullable(S.string()),
 }
 
 local function with_token(ctx, e)

@@ -33,7 +33,7 @@ end
 local function req_obj(fields) return obj(fields, all(fields)) end
 
 local QUALITY = S.enum { "hd", "vga", "qvga", "fhd", "uhd" }
-local COUNT = S.number { min = 0 }
+local COUNT = S.number()
 local BOOL = S.boolean()
 local PRODUCE = S.enum { "ALLOWED", "NOT_ALLOWED", "CAN_REQUEST" }
 local STAGE = PRODUCE
@@ -75,8 +75,7 @@ local permission_fields = {
   plugins = req_obj {
     can_start = BOOL, can_close = BOOL, can_edit_config = BOOL,
     config = S.map(obj({ access_control = S.enum { "FULL_ACCESS", "VIEW_ONLY" },
-                         handles_view_only = BOOL }, { "access_control", "handles_view_only" },
-                       { open = true })),
+                         handles_view_only = BOOL }, {}, { open = true })),
   },
   polls = req_obj { can_create = BOOL, can_view = BOOL, can_vote = BOOL },
   recorder_type = S.enum { "RECORDER", "LIVESTREAMER", "NONE" },

@@ -91,7 +91,7 @@ local function start_recording(ctx, allow_multiple, prefix, storage)
 end
 
 local START = S.object({
-  meeting_id = S.string { format = "uuid" },
+  meeting_id = S.string(),
   allow_multiple_recordings = S.boolean(),
   audio_config = shapes.audio_config,
   video_config = shapes.video_config,
@@ -99,9 +99,9 @@ local START = S.object({
   max_seconds = shapes.max_seconds,
   realtimekit_bucket_config = shapes.realtimekit_bucket_config,
   storage_config = shapes.storage_config,
-  rtmp_out_config = S.object { rtmp_url = S.string { format = "rtmp_url" } },
+  rtmp_out_config = S.object { rtmp_url = S.string() },
   interactive_config = S.object { type = S.enum { "ID3" } },
-  url = S.url(),
+  url = S.string(),
 }, { required = { "meeting_id" } })
 
 local function start(ctx)
@@ -114,8 +114,8 @@ local function start(ctx)
   return common.created(detailed(r))
 end
 
-local STATUSES = { "INVOKED", "RECORDING", "UPLOADING", "UPLOADED", "ERRORED", "PAUSED",
-                   "STOPPED" }
+-- The list's filter takes the SDK's states.
+local STATUSES = { "INVOKED", "RECORDING", "UPLOADING", "UPLOADED", "ERRORED", "PAUSED" }
 
 local function list(ctx)
   local app, args = ctx.app, ctx.args
@@ -207,7 +207,7 @@ local function active(ctx)
 end
 
 local TRACK = S.object({
-  meeting_id = S.string { format = "uuid" },
+  meeting_id = S.string(),
   layers = S.map(S.object { file_name_prefix = S.string(), media_kind = S.enum { "audio" } }),
   user_ids = S.array(S.string()),
 }, { required = { "meeting_id" } })

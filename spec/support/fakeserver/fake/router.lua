@@ -5,9 +5,9 @@
 -- in this order: ids are looked up (400 for a malformed meeting id, 404 for an unknown one), the
 -- method is checked (405), then the query (400), then the body (400), and the handler runs with
 -- ctx = { app, app_id, args, body, <id name without _id> = what the lookup found }.
--- Query rules: "count", "time" (ISO 8601), "string", "bool", "unix" (whole seconds), "date"
--- (YYYY-MM-DD), "filters" (peer report parts, comma-separated), or an enum made by
--- common.enum: { set = {...}, multi = true when the key may repeat }.
+-- Query rules: "count" (a number >= 0), "time" (ISO 8601), "string", "bool", "unix" (a number
+-- of seconds), "date" (YYYY-MM-DD), "filters" (peer report parts, comma-separated), or an enum
+-- made by common.enum: { set = {...}, multi = true when the key may repeat }.
 -- Bodies: a schema (fake.schema: the body must be a JSON object that passes it), "none" (no
 -- body, or an empty one), or nothing (whatever comes is ignored: GET, DELETE).
 local data = require "fake.data"
@@ -92,12 +92,22 @@ local function is_filter_list(v)
   return true
 end
 
+-- A decimal number as JSON writes one (the SDK types these parameters as numbers).
+local function is_number(v)
+  local mantissa = v:gsub("[eE][-+]?%d+$", "", 1)
+  local n = tonumber(v)
+  return (mantissa:match("^%-?%d+%.?%d*$") ~= nil or mantissa:match("^%-?%.%d+$") ~= nil)
+    and n ~= nil and n > -math.huge and n < math.huge
+end
+
 local CHECKS = {
-  count = function(v) return v:match("^%d+$") ~= nil, "must be a non-negative integer" end,
+  count = function(v)
+    return is_number(v) and v:sub(1, 1) ~= "-", "must be a number, at least 0"
+  end,
   time = function(v) return data.parse_time(v) ~= nil, "must be an ISO 8601 date-time" end,
   string = function() return true end,
   bool = function(v) return v == "true" or v == "false", "must be true or false" end,
-  unix = function(v) return v:match("^%d+$") ~= nil, "must be Unix seconds (a whole number)" end,
+  unix = function(v) return is_number(v), "must be Unix seconds (a number)" end,
   date = function(v) return is_date(v), "must be a date (YYYY-MM-DD)" end,
   filters = function(v)
     return is_filter_list(v), "must be device_info, ip_information, "
@@ -172,6 +182,7 @@ function M.dispatch(method, segs, args, raw_body)
   end
   local r = chosen or fallback
   if not r then return v4_error(404, 7000, "No route for that URI") end
+  ctx.route = r.pattern
   for _, p in ipairs(r.params) do
     local v, status, body = p.resolve(ctx, segs[first + p.pos - 1])
     if v == nil then return status, body end

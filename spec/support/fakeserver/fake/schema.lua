@@ -11,10 +11,10 @@ local floor, sort, concat = math.floor, table.sort, table.concat
 local null, is_array = json.null, json.is_array
 
 -- Constructors. Every schema is a table with `kind`; options: nullable (JSON null allowed),
--- and per kind: string min_len, enum (list), format ("url", "rtmp_url", "uuid"); number min,
--- max, integer; array items, min_items; object fields, required (list), open (other fields
--- allowed), check(value, path, partial) for rules across fields; map values (an object whose
--- keys are free).
+-- and per kind: string min_len, enum (list), format ("uri", "uuid"); number min, max, integer;
+-- array items, min_items; object fields, required (list), open (other fields allowed),
+-- check(value, path, partial) for rules across fields; map values (an object whose keys are
+-- free); any (every JSON value).
 
 local function with(kind, o)
   o = o or {}
@@ -34,11 +34,13 @@ function M.enum(values, o)
   o.enum = values
   return with("string", o)
 end
-function M.url(o)
+--- A string in RFC 3986's absolute URI form (the docs' "uri" format).
+function M.uri(o)
   o = o or {}
-  o.format = "url"
+  o.format = "uri"
   return with("string", o)
 end
+function M.any(o) return with("any", o) end
 function M.array(items, o)
   o = o or {}
   o.items = items
@@ -83,18 +85,14 @@ M.join = join
 local UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
 M.UUID = UUID
 
---- Whether s is an absolute URL with one of the schemes (a set) and a host.
-function M.is_url(s, schemes)
-  local scheme, host = s:match("^(%a[%w+.-]*)://([^/?#%s]+)[^%s]*$")
-  if not scheme or not schemes[scheme:lower()] then return false end
-  host = host:gsub("^[^@]*@", ""):gsub(":%d*$", "")
-  return host ~= "" and host ~= "[]"
+--- Whether s is an absolute URI: a scheme, a colon, and no space or control character.
+function M.is_uri(s)
+  return s:match("^%a[%w+.-]*:") ~= nil and not s:find("[%z\1-\32\127]")
 end
-local HTTP = { http = true, https = true }
-local RTMP = { rtmp = true, rtmps = true }
 
 local DESCRIBE = { string = "a string", number = "a number", boolean = "true or false",
-                   array = "an array", object = "an object", map = "an object" }
+                   array = "an array", object = "an object", map = "an object",
+                   any = "a JSON value" }
 
 local function describe(s)
   local d = DESCRIBE[s.kind]
@@ -114,10 +112,8 @@ local function check_string(v, s, path)
   if s.set and not s.set[v] then
     return where(path) .. ": must be one of " .. concat(s.enum, ", ")
   end
-  if s.format == "url" and not M.is_url(v, HTTP) then
-    return where(path) .. ": must be an http or https URL"
-  elseif s.format == "rtmp_url" and not M.is_url(v, RTMP) then
-    return where(path) .. ": must be an rtmp or rtmps URL"
+  if s.format == "uri" and not M.is_uri(v) then
+    return where(path) .. ": must be a URI"
   elseif s.format == "uuid" and not v:match(UUID) then
     return where(path) .. ": must be a UUID"
   end
@@ -174,6 +170,7 @@ local function check_object(v, s, path, partial)
 end
 
 function validate(v, s, path, partial)
+  if s.kind == "any" then return nil end
   if v == null then
     if s.nullable then return nil end
     return where(path) .. ": must be " .. describe(s)

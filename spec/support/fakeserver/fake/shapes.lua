@@ -21,7 +21,7 @@ M.video_config = S.object {
   height = size_px,
   width = size_px,
   watermark = S.object {
-    url = S.url(),
+    url = S.uri(),
     position = S.enum { "left top", "right top", "left bottom", "right bottom" },
     size = S.object { height = S.number { min = 1 }, width = S.number { min = 1 } },
   },
@@ -33,30 +33,43 @@ M.realtimekit_bucket_config = S.object({ enabled = S.boolean() }, { required = {
 
 local KEYED = { aws = true, azure = true, digitalocean = true }
 
+-- The SDK's union of four forms, valid when any one fits: type gcs (or none); type aws, azure or
+-- digitalocean (or none) with access_key and region, which that form types as any value; a
+-- private_key with auth_method KEY (or none); a password with auth_method PASSWORD (or none).
+local function text_or_absent(x) return x == nil or type(x) == "string" end
+
 M.storage_config = S.nullable(S.object({
   type = S.enum { "aws", "azure", "digitalocean", "gcs", "sftp" },
-  bucket = S.string(), region = S.string(), path = S.string(), host = S.string(),
-  port = S.number { integer = true, min = 1, max = 65535 },
+  bucket = S.string(), region = S.any(), path = S.string(), host = S.string(),
+  port = S.number(),
   username = S.string(),
   auth_method = S.enum { "KEY", "PASSWORD" },
-  access_key = S.string(), secret = S.string(), password = S.string(),
+  access_key = S.any(), secret = S.string(), password = S.string(),
   private_key = S.string(),
 }, {
   check = function(v, path)
-    if KEYED[v.type] then
-      for _, k in ipairs { "access_key", "region" } do
-        if v[k] == nil then
-          return S.join(path, k) .. ": is required when type is " .. v.type
-        end
-      end
+    local plain = text_or_absent(v.access_key) and text_or_absent(v.region)
+    if v.access_key ~= nil and v.region ~= nil and (v.type == nil or KEYED[v.type]) then
+      return nil
     end
-    if v.auth_method == "KEY" and v.private_key == nil then
+    if plain and (v.type == nil or v.type == "gcs") then return nil end
+    if plain and v.private_key ~= nil and v.auth_method ~= "PASSWORD" then return nil end
+    if plain and v.password ~= nil and v.auth_method ~= "KEY" then return nil end
+    -- None fits: what the closest form needs.
+    if v.auth_method == "KEY" then
       return S.join(path, "private_key") .. ": is required when auth_method is KEY"
-    end
-    if v.auth_method == "PASSWORD" and v.password == nil then
+    elseif v.auth_method == "PASSWORD" then
       return S.join(path, "password") .. ": is required when auth_method is PASSWORD"
+    elseif KEYED[v.type] or v.type == nil then
+      local k = v.access_key == nil and "access_key" or "region"
+      return S.join(path, k) .. ": is required when type is " .. (v.type or "not given")
+        .. " (or a private_key or a password)"
+    elseif not plain then
+      local k = text_or_absent(v.access_key) and "region" or "access_key"
+      return S.join(path, k) .. ": must be a string when type is " .. v.type
     end
-    return nil
+    return S.join(path, "private_key") .. ": is required when type is " .. v.type
+      .. " (or a password)"
   end,
 }))
 
@@ -65,7 +78,7 @@ M.recording_config = S.object {
   video_config = M.video_config,
   file_name_prefix = S.string(),
   max_seconds = M.max_seconds,
-  live_streaming_config = S.object { rtmp_url = S.string { format = "rtmp_url" } },
+  live_streaming_config = S.object { rtmp_url = S.uri() },
   realtimekit_bucket_config = M.realtimekit_bucket_config,
   storage_config = M.storage_config,
 }

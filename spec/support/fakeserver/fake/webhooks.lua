@@ -21,8 +21,8 @@ M.EVENTS = { "meeting.started", "meeting.ended", "meeting.participantJoined",
              "livestreaming.statusUpdate", "meeting.transcript", "meeting.summary" }
 
 local FIELDS = {
-  name = S.string { min_len = 1 },
-  url = S.url(),
+  name = S.string(),
+  url = S.string(),
   events = S.array(S.enum(M.EVENTS)),
   enabled = S.boolean(),
 }
