@@ -29,11 +29,12 @@ typedef enum rtk_status {
   RTK_ETLS,      /* handshake failed, certificate not trusted or for another host */
   RTK_ETOOLARGE, /* response body or headers above the client's limits */
   RTK_ENOMEM,
-  RTK_EINVAL     /* bad argument: missing token, CR/LF in a header, unknown method, ... */
+  RTK_EINVAL     /* bad argument: empty token, CR/LF in a header, unknown method, ... */
 } rtk_status;
 
 typedef struct rtk_options {
-  const char *token;        /* required; sent as "Authorization: Bearer <token>", never readable */
+  const char *token;        /* sent as "Authorization: Bearer <token>", never readable; NULL: no
+                             * Authorization header, for hosts that need none (the webhook key's) */
   const char *user_agent;   /* NULL: "realtimekit-c/<version> (libcurl/<version>)" */
   const char *ca_file;      /* PEM bundle for TLS verification; NULL: the system store */
   long connect_timeout_ms;  /* 0: 10000 */

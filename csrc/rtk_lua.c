@@ -67,20 +67,24 @@ static const char *rtk_opt_str(lua_State *L, int idx, const char *k, int arg) {
   return s;
 }
 
-/* core.new{ token =, ca_file =, timeout =, connect_timeout =, max_body =, user_agent = } */
+/* core.new{ token =, ca_file =, timeout =, connect_timeout =, max_body =, user_agent = }
+ * Without a token the client sends no Authorization header: for hosts that need none, such as
+ * the one serving the webhook key, which must never see the API token. */
 static int rtk_lua_new(lua_State *L) {
   rtk_options o;
   rtk_status st;
   rtk_ud *u;
   char ua[160];
-  size_t toklen;
+  size_t toklen = 0;
   memset(&o, 0, sizeof o);
   luaL_checktype(L, 1, LUA_TTABLE);
 
   lua_getfield(L, 1, "token");
-  o.token = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &toklen) : NULL;
-  if (o.token == NULL || toklen == 0 || strlen(o.token) != toklen || strpbrk(o.token, "\r\n"))
-    luaL_argerror(L, 1, "'token' must be a non-empty string without NUL, CR or LF");
+  if (!lua_isnil(L, -1)) {
+    o.token = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &toklen) : NULL;
+    if (o.token == NULL || toklen == 0 || strlen(o.token) != toklen || strpbrk(o.token, "\r\n"))
+      luaL_argerror(L, 1, "'token' must be a non-empty string without NUL, CR or LF");
+  }
   lua_pop(L, 1); /* the options table keeps the string alive */
   o.ca_file = rtk_opt_str(L, 1, "ca_file", 1);
   o.user_agent = rtk_opt_str(L, 1, "user_agent", 1);
