@@ -398,6 +398,26 @@ static int rtk_lua_sleep(lua_State *L) {
   return 0;
 }
 
+/* core.verify_rsa_sha256(body, signature_b64, public_key_pem) -> true | false, message, name
+ * Whether the signature is the RSA-SHA256 one of body by the key (rtk_verify_rsa_sha256); name
+ * is "mismatch", "bad_signature", "bad_key" or "nomem". Raises only for an argument that is not
+ * a string. */
+static int rtk_lua_verify_rsa_sha256(lua_State *L) {
+  size_t blen, slen, plen;
+  const char *body = luaL_checklstring(L, 1, &blen);
+  const char *sig = luaL_checklstring(L, 2, &slen);
+  const char *pem = luaL_checklstring(L, 3, &plen);
+  rtk_verify_status st = rtk_verify_rsa_sha256(body, blen, sig, slen, pem, plen);
+  if (st == RTK_VERIFY_OK) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  lua_pushboolean(L, 0);
+  lua_pushstring(L, rtk_verify_message(st));
+  lua_pushstring(L, rtk_verify_name(st));
+  return 3;
+}
+
 /* core.monotonic() -> seconds on a clock that never goes back. */
 static int rtk_lua_monotonic(lua_State *L) {
   lua_pushnumber(L, (lua_Number)rtk_monotonic());
@@ -410,6 +430,7 @@ static const luaL_Reg rtk_core_funcs[] = {
   {"decode", rtk_json_decode},
   {"normalise", rtk_lua_normalise},
   {"monotonic", rtk_lua_monotonic},
+  {"verify_rsa_sha256", rtk_lua_verify_rsa_sha256},
   {NULL, NULL}
 };
 
