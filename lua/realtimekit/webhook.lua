@@ -322,11 +322,16 @@ local function download(self)
   end
   local id, kind, message, name = http:start("GET", url)
   if not id then return failure(message or kind, { transport_code = name }) end
-  local finished = false
+  -- The core ends the transfer within the timeout; the deadline only guards the loop.
+  local finished, deadline = false, monotonic() + self._timeout + 5
   while not finished do
     local ids = wait.poll(http, 1)
     for i = 1, #ids do
       if ids[i] == id then finished = true end
+    end
+    if not finished and monotonic() > deadline then
+      http:cancel(id)
+      return failure("no answer within " .. self._timeout .. " seconds")
     end
   end
   local body, status, headers, code = http:result(id)
