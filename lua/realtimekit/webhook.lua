@@ -406,7 +406,7 @@ function Receiver:_key()
   if held and now - self._key_time < self._ttl then return held end
   if now < self._quiet_until and not self._fetching then
     if held then return held end
-    return nil, self._last_error
+    return nil, self._last_error or errors.new("network", "no webhook key yet")
   end
   local pem, err = self:_fetch()
   if pem then return pem end
