@@ -10,7 +10,7 @@ WARN        = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wundef -Wwrite-strings
 CFLAGS      ?= -O2 -g
 BUSTED_ARGS ?=
 
-CORE_SRC = csrc/rtk_buf.c csrc/rtk_client.c csrc/rtk_json.c csrc/rtk_lua.c
+CORE_SRC = csrc/rtk_buf.c csrc/rtk_client.c csrc/rtk_json.c csrc/rtk_lua.c csrc/rtk_webhook.c
 CORE_HDR = csrc/rtk.h csrc/rtk_buf.h csrc/rtk_compat.h csrc/rtk_json.h
 
 lua_inc = $(if $(filter luajit,$(1)),/usr/include/luajit-2.1,/usr/include/lua$(1))
@@ -50,9 +50,11 @@ SAN_ENV    = ASAN_OPTIONS=$(SAN_ASAN):log_path=$(SAN_LOGS)/report \
 VALGRIND   = valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite \
   --errors-for-leak-kinds=definite --trace-children=no --num-callers=30 \
   --suppressions=spec/memcheck/valgrind.supp
-# The core's own specs, the resource whose calls it serves most, and a short soak for its error
-# paths (TLS failures, drops, truncations, timeouts); the rest is Lua code over the same calls.
-VALGRIND_SPECS ?= spec/core_spec.lua spec/meetings_spec.lua spec/soak_spec.lua
+# The core's own specs, the resource whose calls it serves most, a short soak for its error
+# paths (TLS failures, drops, truncations, timeouts), and the webhook specs, which drive the
+# signature check (OpenSSL) with good and bad input; the rest is Lua code over the same calls.
+VALGRIND_SPECS ?= spec/core_spec.lua spec/meetings_spec.lua spec/soak_spec.lua \
+  spec/webhook_spec.lua
 VALGRIND_SOAK_N ?= 300
 
 .PHONY: all build deps test demo lint check-c c-example spec rock clean test-asan test-valgrind
@@ -68,7 +70,7 @@ build: $(foreach v,$(LUAS),build/$(v)/realtimekit/core.so)
 build/%/realtimekit/core.so: $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -Werror $(CFLAGS) -fPIC -fvisibility=hidden -shared \
-	  -I$(call lua_inc,$*) -I$(CURL_INCDIR) -o $@ $(CORE_SRC) -lcurl
+	  -I$(call lua_inc,$*) -I$(CURL_INCDIR) -o $@ $(CORE_SRC) -lcurl -lcrypto
 
 # The core with gcc and clang, against every Lua's headers, warnings as errors.
 check-c:
@@ -181,7 +183,7 @@ test: deps
 $(SAN_DIR)/5.4/realtimekit/core.so: $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(WARN) -Werror $(SAN_FLAGS) -shared-libasan -fPIC -fvisibility=hidden -shared \
-	  -I$(call lua_inc,5.4) -I$(CURL_INCDIR) -o $@ $(CORE_SRC) -lcurl
+	  -I$(call lua_inc,5.4) -I$(CURL_INCDIR) -o $@ $(CORE_SRC) -lcurl -lcrypto
 
 $(SAN_DIR)/list-meetings: examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_client.c $(CORE_HDR)
 	@mkdir -p $(dir $@)

@@ -25,10 +25,15 @@ dependencies = {
 
 -- On Debian and Ubuntu curl's header is in the multiarch folder:
 --   luarocks make CURL_INCDIR=/usr/include/x86_64-linux-gnu
+-- OpenSSL's libcrypto checks webhook signatures (libcurl is usually built on it already).
 external_dependencies = {
   CURL = { header = "curl/curl.h", library = "curl" },
+  OPENSSL = { header = "openssl/evp.h", library = "crypto" },
   platforms = {
-    windows = { CURL = { header = "curl/curl.h", library = "libcurl" } },
+    windows = {
+      CURL = { header = "curl/curl.h", library = "libcurl" },
+      OPENSSL = { header = "openssl/evp.h", library = "libcrypto" },
+    },
   },
 }
 
@@ -36,10 +41,11 @@ build = {
   type = "builtin",
   modules = {
     ["realtimekit.core"] = {
-      sources = { "csrc/rtk_buf.c", "csrc/rtk_client.c", "csrc/rtk_json.c", "csrc/rtk_lua.c" },
-      libraries = { "curl" },
-      incdirs = { "$(CURL_INCDIR)" },
-      libdirs = { "$(CURL_LIBDIR)" },
+      sources = { "csrc/rtk_buf.c", "csrc/rtk_client.c", "csrc/rtk_json.c", "csrc/rtk_lua.c",
+                  "csrc/rtk_webhook.c" },
+      libraries = { "curl", "crypto" },
+      incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)", "$(OPENSSL_LIBDIR)" },
     },
     ["realtimekit"] = "lua/realtimekit/init.lua",
     ["realtimekit.client"] = "lua/realtimekit/client.lua",
@@ -55,6 +61,7 @@ build = {
     ["realtimekit.schema"] = "lua/realtimekit/schema.lua",
     ["realtimekit.types"] = "lua/realtimekit/types.lua",
     ["realtimekit.wait"] = "lua/realtimekit/wait.lua",
+    ["realtimekit.webhook"] = "lua/realtimekit/webhook.lua",
     ["realtimekit.resources.active_session"] = "lua/realtimekit/resources/active_session.lua",
     ["realtimekit.resources.analytics"] = "lua/realtimekit/resources/analytics.lua",
     ["realtimekit.resources.apps"] = "lua/realtimekit/resources/apps.lua",
@@ -71,10 +78,11 @@ build = {
     windows = {
       modules = {
         ["realtimekit.core"] = {
-          sources = { "csrc/rtk_buf.c", "csrc/rtk_client.c", "csrc/rtk_json.c", "csrc/rtk_lua.c" },
-          libraries = { "libcurl" },
-          incdirs = { "$(CURL_INCDIR)" },
-          libdirs = { "$(CURL_LIBDIR)" },
+          sources = { "csrc/rtk_buf.c", "csrc/rtk_client.c", "csrc/rtk_json.c", "csrc/rtk_lua.c",
+                      "csrc/rtk_webhook.c" },
+          libraries = { "libcurl", "libcrypto" },
+          incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },
+          libdirs = { "$(CURL_LIBDIR)", "$(OPENSSL_LIBDIR)" },
         },
       },
     },

@@ -1,4 +1,5 @@
-/* rtk.h -- realtimekit's C client: authenticated HTTP(S) requests over libcurl, raw results. */
+/* rtk.h -- realtimekit's C client: authenticated HTTP(S) requests over libcurl, raw results;
+ * and the check of a webhook's signature (OpenSSL). */
 #ifndef RTK_H
 #define RTK_H
 
@@ -29,11 +30,12 @@ typedef enum rtk_status {
   RTK_ETLS,      /* handshake failed, certificate not trusted or for another host */
   RTK_ETOOLARGE, /* response body or headers above the client's limits */
   RTK_ENOMEM,
-  RTK_EINVAL     /* bad argument: missing token, CR/LF in a header, unknown method, ... */
+  RTK_EINVAL     /* bad argument: empty token, CR/LF in a header, unknown method, ... */
 } rtk_status;
 
 typedef struct rtk_options {
-  const char *token;        /* required; sent as "Authorization: Bearer <token>", never readable */
+  const char *token;        /* sent as "Authorization: Bearer <token>", never readable; NULL: no
+                             * Authorization header, for hosts that need none (the webhook key's) */
   const char *user_agent;   /* NULL: "realtimekit-c/<version> (libcurl/<version>)" */
   const char *ca_file;      /* PEM bundle for TLS verification; NULL: the system store */
   long connect_timeout_ms;  /* 0: 10000 */
@@ -137,6 +139,32 @@ RTK_API double rtk_monotonic(void);
 
 /* libcurl's version string, e.g. "7.88.1". */
 RTK_API const char *rtk_curl_version(void);
+
+/* Webhook signatures (rtk_webhook.c, which needs only OpenSSL's libcrypto). */
+
+typedef enum rtk_verify_status {
+  RTK_VERIFY_OK = 0,        /* the signature is valid */
+  RTK_VERIFY_MISMATCH,      /* well formed, but not this key's signature of this body */
+  RTK_VERIFY_BAD_SIGNATURE, /* empty, not base64, or not the key's size (truncated, say) */
+  RTK_VERIFY_BAD_KEY,       /* not a PEM public key, not an RSA key, or above 8192 bits */
+  RTK_VERIFY_NOMEM
+} rtk_verify_status;
+
+/* Whether sig_b64 (base64, padding optional) is the RSASSA-PKCS1-v1_5 SHA-256 signature of the
+ * body's bytes by the RSA public key in pem (SubjectPublicKeyInfo: "BEGIN PUBLIC KEY"). Never
+ * reads past the given lengths; neither string needs a NUL. The key is checked before the
+ * signature, so an empty signature tells a usable key (RTK_VERIFY_BAD_SIGNATURE) from an
+ * unusable one (RTK_VERIFY_BAD_KEY). A signature text longer than an 8192-bit key's is refused
+ * unread. Leaves this thread's OpenSSL error queue as it found it. */
+RTK_API rtk_verify_status rtk_verify_rsa_sha256(const void *body, size_t body_len,
+                                                const char *sig_b64, size_t sig_len,
+                                                const char *pem, size_t pem_len);
+
+/* "ok", "mismatch", "bad_signature", "bad_key" or "nomem". */
+RTK_API const char *rtk_verify_name(rtk_verify_status s);
+
+/* One line saying what the status means. */
+RTK_API const char *rtk_verify_message(rtk_verify_status s);
 
 #ifdef __cplusplus
 }

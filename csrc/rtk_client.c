@@ -305,13 +305,12 @@ static int rtk_url_ok(const char *url) {
 
 rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err) {
   rtk_client *c;
-  size_t n;
   rtk_status dummy;
   if (err == NULL)
     err = &dummy;
-  if (opts == NULL || opts->token == NULL || opts->token[0] == '\0' ||
-      strpbrk(opts->token, "\r\n") != NULL || opts->connect_timeout_ms < 0 ||
-      opts->timeout_ms < 0) {
+  if (opts == NULL ||
+      (opts->token != NULL && (opts->token[0] == '\0' || strpbrk(opts->token, "\r\n") != NULL)) ||
+      opts->connect_timeout_ms < 0 || opts->timeout_ms < 0) {
     *err = RTK_EINVAL;
     return NULL;
   }
@@ -328,10 +327,12 @@ rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err) {
   c->max_body = opts->max_body ? opts->max_body : RTK_DEFAULT_MAX_BODY;
   c->errname = "";
 
-  n = strlen(opts->token) + sizeof "Authorization: Bearer ";
-  c->auth = (char *)malloc(n);
-  if (c->auth != NULL)
-    (void)snprintf(c->auth, n, "Authorization: Bearer %s", opts->token);
+  if (opts->token != NULL) {
+    size_t n = strlen(opts->token) + sizeof "Authorization: Bearer ";
+    c->auth = (char *)malloc(n);
+    if (c->auth != NULL)
+      (void)snprintf(c->auth, n, "Authorization: Bearer %s", opts->token);
+  }
   if (opts->user_agent != NULL) {
     c->user_agent = rtk_strdup(opts->user_agent);
   } else {
@@ -343,7 +344,7 @@ rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err) {
   if (opts->ca_file != NULL)
     c->ca_file = rtk_strdup(opts->ca_file);
   c->multi = curl_multi_init();
-  if (c->auth == NULL || c->user_agent == NULL || c->multi == NULL ||
+  if ((opts->token != NULL && c->auth == NULL) || c->user_agent == NULL || c->multi == NULL ||
       (opts->ca_file != NULL && c->ca_file == NULL)) {
     rtk_client_free(c);
     *err = RTK_ENOMEM;
@@ -423,7 +424,8 @@ static struct curl_slist *rtk_request_headers(const rtk_client *c, const rtk_req
       goto oom;                                                                                    \
     l = t;                                                                                         \
   } while (0)
-  RTK_ADD(c->auth);
+  if (c->auth != NULL)
+    RTK_ADD(c->auth);
   RTK_ADD("Accept: application/json");
   RTK_ADD("Expect:"); /* no 100-continue round trip before a body */
   for (h = req->headers; h != NULL && *h != NULL; h++) {

@@ -67,20 +67,24 @@ static const char *rtk_opt_str(lua_State *L, int idx, const char *k, int arg) {
   return s;
 }
 
-/* core.new{ token =, ca_file =, timeout =, connect_timeout =, max_body =, user_agent = } */
+/* core.new{ token =, ca_file =, timeout =, connect_timeout =, max_body =, user_agent = }
+ * Without a token the client sends no Authorization header: for hosts that need none, such as
+ * the one serving the webhook key, which must never see the API token. */
 static int rtk_lua_new(lua_State *L) {
   rtk_options o;
   rtk_status st;
   rtk_ud *u;
   char ua[160];
-  size_t toklen;
+  size_t toklen = 0;
   memset(&o, 0, sizeof o);
   luaL_checktype(L, 1, LUA_TTABLE);
 
   lua_getfield(L, 1, "token");
-  o.token = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &toklen) : NULL;
-  if (o.token == NULL || toklen == 0 || strlen(o.token) != toklen || strpbrk(o.token, "\r\n"))
-    luaL_argerror(L, 1, "'token' must be a non-empty string without NUL, CR or LF");
+  if (!lua_isnil(L, -1)) {
+    o.token = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &toklen) : NULL;
+    if (o.token == NULL || toklen == 0 || strlen(o.token) != toklen || strpbrk(o.token, "\r\n"))
+      luaL_argerror(L, 1, "'token' must be a non-empty string without NUL, CR or LF");
+  }
   lua_pop(L, 1); /* the options table keeps the string alive */
   o.ca_file = rtk_opt_str(L, 1, "ca_file", 1);
   o.user_agent = rtk_opt_str(L, 1, "user_agent", 1);
@@ -394,6 +398,26 @@ static int rtk_lua_sleep(lua_State *L) {
   return 0;
 }
 
+/* core.verify_rsa_sha256(body, signature_b64, public_key_pem) -> true | false, message, name
+ * Whether the signature is the RSA-SHA256 one of body by the key (rtk_verify_rsa_sha256); name
+ * is "mismatch", "bad_signature", "bad_key" or "nomem". Raises only for an argument that is not
+ * a string. */
+static int rtk_lua_verify_rsa_sha256(lua_State *L) {
+  size_t blen, slen, plen;
+  const char *body = luaL_checklstring(L, 1, &blen);
+  const char *sig = luaL_checklstring(L, 2, &slen);
+  const char *pem = luaL_checklstring(L, 3, &plen);
+  rtk_verify_status st = rtk_verify_rsa_sha256(body, blen, sig, slen, pem, plen);
+  if (st == RTK_VERIFY_OK) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  lua_pushboolean(L, 0);
+  lua_pushstring(L, rtk_verify_message(st));
+  lua_pushstring(L, rtk_verify_name(st));
+  return 3;
+}
+
 /* core.monotonic() -> seconds on a clock that never goes back. */
 static int rtk_lua_monotonic(lua_State *L) {
   lua_pushnumber(L, (lua_Number)rtk_monotonic());
@@ -406,6 +430,7 @@ static const luaL_Reg rtk_core_funcs[] = {
   {"decode", rtk_json_decode},
   {"normalise", rtk_lua_normalise},
   {"monotonic", rtk_lua_monotonic},
+  {"verify_rsa_sha256", rtk_lua_verify_rsa_sha256},
   {NULL, NULL}
 };
 

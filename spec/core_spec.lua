@@ -191,7 +191,18 @@ describe("realtimekit.core", function()
       assert.not_matches("Evil", err)
       assert.is_false(pcall(core.new, { token = "a\0b" }))
       assert.is_false(pcall(core.new, { token = "" }))
-      assert.is_false(pcall(core.new, {}))
+      assert.is_false(pcall(core.new, { token = false }))
+    end)
+
+    it("sends no Authorization header without a token", function()
+      local anon = core.new { timeout = 5 }
+      local body, status = anon:request("GET", meetings_url())
+      assert.equal(401, status, body)
+      local r = s:requests()[1]
+      assert.is_nil(r.headers.authorization)
+      assert.equal("application/json", r.headers.accept)
+      assert.equal("nothing [here]", anon:redact("nothing [here]"))
+      anon:close()
     end)
 
     it("closes idempotently and raises when used after close", function()

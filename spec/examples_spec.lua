@@ -85,6 +85,70 @@ describe("examples", function()
     end)
   end)
 
+  describe("webhook_verify.lua", function()
+    local s, dir, body, signature
+
+    local function write(name, text)
+      local f = assert(io.open(dir .. "/" .. name, "wb"))
+      f:write(text)
+      f:close()
+      return dir .. "/" .. name
+    end
+
+    local function verify(args, env)
+      local quoted = {}
+      for i, a in ipairs(args) do quoted[i] = string.format("%q", a) end
+      return helper.run_lua("arg = { " .. table.concat(quoted, ", ") .. " } "
+        .. "dofile('examples/webhook_verify.lua')", env)
+    end
+
+    before_each(function()
+      local client
+      client, s = helper.client()
+      assert(client.webhooks:create { name = "cli", url = "http://127.0.0.1:1/",
+                                      events = { "meeting.started" } })
+      assert(client.meetings:create { title = "Saved" })
+      local list = s:webhook_deliveries()
+      body, signature = list[#list].body, list[#list].signature
+      dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir -p " .. dir))
+    end)
+    after_each(function() os.execute("rm -rf " .. dir) end)
+
+    it("says a saved delivery is valid, with the key fetched or from a file", function()
+      local out, ok = verify({ write("body.json", body), signature },
+        { REALTIMEKIT_WEBHOOK_KEY_URL = s.webhook_key_url, REALTIMEKIT_CA_FILE = s.ca_file })
+      assert.is_true(ok, out)
+      assert.equal("valid: meeting.started, " .. #body .. " bytes, signed by the key from "
+        .. s.webhook_key_url .. "\n", out)
+      out, ok = verify({ dir .. "/body.json", "@" .. write("sig", signature .. "\n"),
+                         write("key.pem", s:webhook_public_key()) })
+      assert.is_true(ok, out)
+      assert.matches("^valid: meeting%.started", out)
+    end)
+
+    it("exits 1 for a body that was changed, or a key it cannot have", function()
+      local out, ok = verify({ write("body.json", body:gsub("Saved", "Saved!")), signature,
+                               write("key.pem", s:webhook_public_key()) })
+      assert.is_false(ok)
+      assert.equal("NOT valid: the signature does not match the body and the key\n", out)
+      out, ok = verify({ dir .. "/body.json", signature, write("bad.pem", "nope") })
+      assert.is_false(ok)
+      assert.matches("^cannot use the key: ", out)
+      out, ok = verify({ dir .. "/body.json", signature },
+        { REALTIMEKIT_WEBHOOK_KEY_URL = "https://127.0.0.1:1/key" })
+      assert.is_false(ok)
+      assert.matches("^cannot fetch the key: ", out)
+    end)
+
+    it("prints its usage for a wrong command line", function()
+      local out, ok = verify({ "only-one" })
+      assert.is_false(ok)
+      assert.matches("^usage: ", out)
+    end)
+  end)
+
   describe("the installed rock", function()
     local tree = "build/rock"
     local ver = helper.lua_tag == "luajit" and "5.1" or helper.lua_tag
@@ -114,6 +178,25 @@ describe("examples", function()
       local out, ok = helper.run(helper.lua_bin .. " -e " .. helper.shell_quote(script), env_for(s))
       assert.is_true(ok, out)
       assert.matches("true\t300\t250\t120", out)
+    end)
+
+    it_or_pending("verifies a webhook's signature with its core, linked with libcrypto", function()
+      local client, s = helper.client()
+      assert(client.webhooks:create { name = "rock", url = "http://127.0.0.1:1/",
+                                      events = { "meeting.started" } })
+      assert(client.meetings:create {})
+      local list = s:webhook_deliveries()
+      local d = list[#list]
+      local script = [[
+        package.path = "]] .. tree .. "/share/lua/" .. ver .. [[/?.lua;" .. package.path
+        package.cpath = "]] .. tree .. "/lib/lua/" .. ver .. [[/?.so;" .. package.cpath
+        local webhook = require "realtimekit.webhook"
+        print(webhook.verify(os.getenv("BODY"), os.getenv("SIG"), os.getenv("KEY")))
+      ]]
+      local out, ok = helper.run(helper.lua_bin .. " -e " .. helper.shell_quote(script),
+        { BODY = d.body, SIG = d.signature, KEY = s:webhook_public_key() })
+      assert.is_true(ok, out)
+      assert.equal("true\n", out)
     end)
   end)
 end)

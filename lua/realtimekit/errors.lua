@@ -1,5 +1,6 @@
 --- The error object every failing call returns (or an iterator raises).
--- Fields: `kind` (`invalid_argument`, `api`, `decode`, `network`, `timeout`, `tls`), `message`,
+-- Fields: `kind` (`invalid_argument`, `api`, `decode`, `network`, `timeout`, `tls`; and for
+-- webhooks `invalid_signature`, `duplicate`, `too_large`: see `realtimekit.webhook`), `message`,
 -- and where known `param`, `status`, `code`, `errors`, `retryable`, `retry_after`, `cf_ray`,
 -- `body` (the start of the response body), `method` and `path`: see `Error`.
 --
@@ -25,7 +26,8 @@ local BODY_START = 512
 -- it; `realtimekit.is_error(v)` tells it from other values. Neither the token nor a body's
 -- secrets ever appear in it.
 -- @table Error
--- @field kind `"invalid_argument"`, `"api"`, `"decode"`, `"network"`, `"timeout"` or `"tls"`
+-- @field kind `"invalid_argument"`, `"api"`, `"decode"`, `"network"`, `"timeout"` or `"tls"`;
+-- from `realtimekit.webhook` also `"invalid_signature"`, `"duplicate"` or `"too_large"`
 -- @field message what went wrong, in one line
 -- @field param (`invalid_argument`) the parameter or option at fault
 -- @field status the HTTP status, when a response arrived

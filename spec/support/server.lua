@@ -103,6 +103,16 @@ local function make_certs(dir)
   if not ok then error("fake server: making the test certificates failed:\n" .. out, 0) end
 end
 
+-- An RSA key pair for signing webhooks, name.key (private) and name.pub (public, SPKI), in dir.
+local function make_webhook_key(dir, name)
+  local d = shell_quote(dir)
+  local ok, out = exec("cd " .. d .. " && " ..
+    "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " .. name .. ".key && " ..
+    "openssl pkey -in " .. name .. ".key -pubout -out " .. name .. ".pub")
+  if not ok then error("fake server: making a webhook key failed:\n" .. out, 0) end
+  return read_file(dir .. "/" .. name .. ".key"), read_file(dir .. "/" .. name .. ".pub")
+end
+
 local Server = {}
 Server.__index = Server
 
@@ -138,6 +148,7 @@ function M.start(opts)
   end
   assert(exec("mkdir -p " .. shell_quote(dir .. "/tmp")))
   make_certs(dir)
+  make_webhook_key(dir, "webhook")
 
   local template = assert(read_file(fake .. "/nginx.conf.in"))
   local data = dofile(fake .. "/fake/data.lua")
@@ -172,6 +183,8 @@ function M.start(opts)
     wrong_host_tls_url = "https://localhost:" .. started.wrong_tls_port .. "/client/v4",
     control_url = "http://127.0.0.1:" .. started.port .. "/__control",
     ca_file = dir .. "/ca.pem",
+    -- Where the webhook public key is served, as RealtimeKit serves it (over TLS: the CA above).
+    webhook_key_url = "https://localhost:" .. started.tls_port .. "/.well-known/webhooks.json",
     token = data.TOKEN, account_id = data.ACCOUNT_ID,
     app_id = data.APP_ID, small_app_id = data.SMALL_APP_ID,
   }, Server)
@@ -246,6 +259,27 @@ function Server:requests()
   return list
 end
 
+--- The webhook deliveries made since the last reset, oldest first: { webhook_id, url, event,
+-- body, signature, state ("pending", "delivered" or "failed"), attempts = { {uuid, status,
+-- error, at}, ... } }.
+function Server:webhook_deliveries()
+  return plain(self:control("GET", "webhooks/deliveries"))
+end
+
+--- The public key (PEM) the server signs webhooks with now.
+function Server:webhook_public_key()
+  return self:control("GET", "webhooks/key").public_key
+end
+
+--- Rotates the webhook signing key: a new RSA pair, whose public key the well-known endpoint
+-- serves from now on (until the next reset, which goes back to the first). Returns it (PEM).
+function Server:rotate_webhook_key()
+  self.rotations = (self.rotations or 0) + 1
+  local private, public = make_webhook_key(self.dir, "webhook-" .. self.rotations)
+  self:control("POST", "webhooks/key", { private_key = private, public_key = public })
+  return public
+end
+
 --- { requests = n, connections = n } since the last reset.
 function Server:stats()
   local t = self:control("GET", "stats")
@@ -308,7 +342,7 @@ M.free_ports = free_ports
 --- The fields a user's tests need, as a Lua table literal (written by fake-realtimekit).
 function Server:describe()
   local keys = { "port", "tls_port", "url", "tls_url", "control_url", "ca_file", "token",
-                 "account_id", "app_id", "small_app_id" }
+                 "account_id", "app_id", "small_app_id", "webhook_key_url" }
   local parts = {}
   for _, k in ipairs(keys) do parts[#parts + 1] = string.format("%s = %q", k, self[k]) end
   parts[#parts + 1] = "made_dir = " .. tostring(self.made_dir == true)

@@ -6,6 +6,7 @@ local data = require "fake.data"
 local state = require "fake.state"
 local common = require "fake.common"
 local router = require "fake.router"
+local events = require "fake.events"
 
 local M = {}
 
@@ -73,6 +74,7 @@ local function raw_then_close(status, body, headers, half)
 end
 
 local function respond(headers, path, args, bad, body)
+  if path == events.KEY_PATH then return events.key_document(ngx.req.get_method()) end
   if headers.authorization ~= "Bearer " .. data.TOKEN then
     return common.v4_error(401, 10000, "Authentication error")
   end

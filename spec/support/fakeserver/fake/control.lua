@@ -34,6 +34,7 @@ function M.handle()
   local method = ngx.req.get_method()
   if what == "reset" and method == "POST" then
     state.reset()
+    require("fake.events").reset()
     return reply(200, { ok = true })
   elseif what == "fault" and method == "POST" then
     local f = body()

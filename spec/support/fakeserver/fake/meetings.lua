@@ -4,6 +4,7 @@ local S = require "fake.schema"
 local shapes = require "fake.shapes"
 local state = require "fake.state"
 local common = require "fake.common"
+local events = require "fake.events"
 
 local M = {}
 
@@ -142,6 +143,7 @@ local function create(ctx)
   app.meeting_by_id[id] = e
   app.participants[id] = {}
   app.participant_by_id[id] = {}
+  events.emit(app, "meeting.started", item)
   return 201, '{"success":true,"data":' .. (e.full_json or e.json) .. '}'
 end
 
@@ -158,6 +160,7 @@ local function update(ctx)
   local item = current(e)
   for k, v in pairs(ctx.body) do item[k] = v end
   item.updated_at = common.time(state.tick())
+  events.meeting_changed(ctx.app, e.item, item)
   publish(e, item)
   return ok_json(e.full_json or e.json)
 end
@@ -222,6 +225,7 @@ local function add_participant(ctx)
   local e = { item = item, json = json.encode(item), id = id, created = t, index = #people + 1 }
   people[#people + 1] = e
   app.participant_by_id[m.id][id] = e
+  events.emit(app, "meeting.participantJoined", item, m.item)
   return common.created(with_token(ctx, e))
 end
 
@@ -250,6 +254,7 @@ local function delete_participant(ctx)
   local app, m, e = ctx.app, ctx.meeting, ctx.participant
   common.remove(app.participants[m.id], app.participant_by_id[m.id], e)
   state.tick()
+  events.emit(app, "meeting.participantLeft", e.item, m.item)
   local preset = M.preset_named(app, e.item.preset_name)
   return ok { created_at = e.item.created_at, updated_at = e.item.updated_at,
               custom_participant_id = e.item.custom_participant_id,

@@ -7,6 +7,7 @@ local S = require "fake.schema"
 local shapes = require "fake.shapes"
 local state = require "fake.state"
 local common = require "fake.common"
+local events = require "fake.events"
 
 local M = {}
 
@@ -87,6 +88,7 @@ local function start_recording(ctx, allow_multiple, prefix, storage)
   }
   app.recordings[#app.recordings + 1] = r
   app.recording_by_id[id] = r
+  events.emit(app, "recording.statusUpdate", r)
   return r
 end
 
@@ -197,6 +199,7 @@ local function act(ctx)
       r.download_url_expiry = common.time(t + 7 * 86400)
     end
   end
+  events.emit(ctx.app, "recording.statusUpdate", r)
   return ok(detailed(r))
 end
 

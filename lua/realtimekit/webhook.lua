@@ -1,0 +1,537 @@
+--- Receiving RealtimeKit's webhooks: each delivery is a JSON POST whose raw body is signed with
+-- RSA-SHA256 (RSASSA-PKCS1-v1_5), the signature in base64 in the `rtk-signature` header;
+-- `rtk-uuid` names the delivery and `rtk-webhook-id` the webhook. The public key is served at
+-- `https://api.realtime.cloudflare.com/.well-known/webhooks.json`.
+--
+-- `verify` checks one signature against a key you hold. A `receiver` does the rest: it fetches
+-- the key (with the C core, without the API token, TLS verified), keeps it for `ttl` seconds,
+-- fetches it again once at once when a signature fails (a rotated key works on its first
+-- delivery), refuses deliveries it already accepted, and decodes the body. Waiting for the key
+-- blocks in plain Lua and yields inside OpenResty (`realtimekit.wait`).
+--
+-- Errors have the kinds `invalid_signature` (a forged, altered or unsigned delivery, or a key
+-- that is not an RSA public key), `duplicate` (a delivery already accepted), `decode` (a signed
+-- body that is not a JSON object with an `event`), `too_large` (a body above `max_body`),
+-- `network` (the key could not be fetched) and `invalid_argument` (misuse).
+-- @module realtimekit.webhook
+-- @usage
+-- local webhook = require "realtimekit.webhook"
+-- local receiver = assert(webhook.receiver { dedupe = true })
+-- -- for each POST: the raw body and the request's headers
+-- local event, err = receiver:verify(body, headers)
+-- if not event then
+--   if err.kind == "duplicate" then return 200 end  -- already handled
+--   return err.kind == "invalid_signature" and 401 or 400
+-- end
+-- print(event.event, event.uuid)                     -- "meeting.started", the delivery's id
+local core = require "realtimekit.core"
+local errors = require "realtimekit.errors"
+local json = require "realtimekit.json"
+local wait = require "realtimekit.wait"
+
+local type, pairs, ipairs, tostring, setmetatable, pcall =
+  type, pairs, ipairs, tostring, setmetatable, pcall
+local floor = math.floor
+local monotonic = core.monotonic
+local check_signature = core.verify_rsa_sha256
+
+local M = {}
+
+--- Where RealtimeKit serves its webhook public key.
+M.KEY_URL = "https://api.realtime.cloudflare.com/.well-known/webhooks.json"
+--- Seconds a fetched key is used before it is fetched again.
+M.DEFAULT_TTL = 3600
+--- The largest body taken, in bytes (1 MiB).
+M.DEFAULT_MAX_BODY = 1024 * 1024
+--- Seconds a key fetch may take.
+M.DEFAULT_TIMEOUT = 10
+--- Seconds a delivery is remembered for de-duplication.
+M.DEFAULT_DEDUPE_TTL = 86400
+--- Deliveries the in-process store (`dedupe = true`) remembers at most.
+M.DEFAULT_DEDUPE_SIZE = 10000
+--- Seconds without any key fetch after one that failed or brought back the key already held,
+-- so that forged requests cannot make a receiver hammer the key URL.
+M.REFETCH_HOLDOFF = 60
+-- The largest answer taken from the key URL, in bytes.
+local KEY_MAX_BODY = 64 * 1024
+
+local function invalid_signature(message)
+  return errors.new("invalid_signature", message)
+end
+
+-- The signature with its padding left out: one text for one signature (the core refuses other
+-- spellings), so it can stand for the signed body in the de-duplication store.
+local function canonical(signature)
+  return (signature:gsub("=+$", ""))
+end
+
+--- Checks that `signature` is RealtimeKit's signature of `body` by `public_key`: RSA-SHA256
+-- (RSASSA-PKCS1-v1_5) over the raw bytes of the body, as they arrived. Never raises.
+-- @tparam string body the raw request body
+-- @tparam string signature the `rtk-signature` header: base64, surrounding spaces ignored
+-- @tparam string public_key the key in PEM (`-----BEGIN PUBLIC KEY-----`), an RSA key
+-- @treturn[1] boolean true
+-- @return[2] nil
+-- @treturn[2] realtimekit.errors.Error `invalid_signature` (the signature is empty, not
+-- base64, of the wrong length or does not match; or the key is not a PEM RSA public key), or
+-- `invalid_argument` when an argument is missing or not a string
+-- @usage
+-- local ok, err = webhook.verify(body, headers["rtk-signature"], pem)
+-- if not ok then ngx.exit(401) end
+function M.verify(body, signature, public_key)
+  if type(body) ~= "string" then
+    return nil, errors.invalid("body", "expected a string, got a " .. type(body))
+  end
+  if type(signature) ~= "string" then
+    return nil, errors.invalid("signature", "expected a string, got a " .. type(signature))
+  end
+  if type(public_key) ~= "string" then
+    return nil, errors.invalid("public_key", "expected a string, got a " .. type(public_key))
+  end
+  local ok, problem = check_signature(body, signature:match("^%s*(.-)%s*$"), public_key)
+  if not ok then return nil, invalid_signature(problem) end
+  return true
+end
+
+-- Whether a PEM text holds a usable RSA public key: the core checks the key before the
+-- signature, so an empty signature fails on the key only when the key is at fault.
+local function usable_key(pem)
+  local _, _, name = check_signature("", "", pem)
+  return name ~= "bad_key"
+end
+
+-- The in-process store --------------------------------------------------------------------------
+
+local Memory = {}
+Memory.__index = Memory
+
+--- A de-duplication store in this process's memory, as `dedupe = true` makes: it remembers at
+-- most `size` keys, forgetting the oldest first, each for its `ttl`. It has the `get`, `set`
+-- and `delete` methods a `dedupe` table needs.
+-- @tparam[opt=10000] int size how many keys it remembers at most
+-- @treturn table the store
+function M.memory_store(size)
+  size = size or M.DEFAULT_DEDUPE_SIZE
+  if type(size) ~= "number" or size < 1 or floor(size) ~= size then
+    error("webhook.memory_store(size): size must be a whole number >= 1", 2)
+  end
+  return setmetatable({ size = size, items = {}, count = 0, order = {}, first = 1, last = 0 },
+    Memory)
+end
+
+function Memory:get(key)
+  local expiry = self.items[key]
+  if expiry and expiry > monotonic() then return true end
+  return nil
+end
+
+function Memory:set(key, value, ttl)
+  if value == nil then return self:delete(key) end
+  local now = monotonic()
+  if self.items[key] == nil then
+    self.count = self.count + 1
+    self.last = self.last + 1
+    self.order[self.last] = key
+  end
+  self.items[key] = now + (ttl or M.DEFAULT_DEDUPE_TTL)
+  -- From the oldest: drop what was deleted or has expired, and whatever is beyond the size.
+  while self.first <= self.last do
+    local k = self.order[self.first]
+    local expiry = self.items[k]
+    if expiry ~= nil and expiry > now and self.count <= self.size then break end
+    self.order[self.first] = nil
+    self.first = self.first + 1
+    if expiry ~= nil then
+      self.items[k] = nil
+      self.count = self.count - 1
+    end
+  end
+  return true
+end
+
+function Memory:delete(key)
+  if self.items[key] ~= nil then
+    self.items[key] = nil -- its place in the order goes when it reaches the front
+    self.count = self.count - 1
+  end
+  return true
+end
+
+-- The receiver ---------------------------------------------------------------------------------
+
+-- A receiver (documented below, after the functions of the module).
+local Receiver = {}
+Receiver.__index = Receiver
+M.Receiver = Receiver
+
+local OPTIONS = { public_key = true, key_url = true, ttl = true, dedupe = true, dedupe_ttl = true,
+                  max_body = true, timeout = true, ca_file = true }
+
+local function seconds(name, v)
+  if type(v) ~= "number" or v ~= v or v <= 0 or v > 2147483 then
+    return nil, errors.invalid(name, "expected a number of seconds greater than 0")
+  end
+  return v
+end
+
+local function store_of(dedupe)
+  if dedupe == nil or dedupe == false then return nil end
+  if dedupe == true then return M.memory_store() end
+  if type(dedupe) == "string" then
+    local ngx = rawget(_G, "ngx")
+    local dict = wait.in_ngx() and ngx.shared and ngx.shared[dedupe]
+    if not dict then
+      return nil, errors.invalid("dedupe", "no lua_shared_dict named " .. dedupe ..
+        (wait.in_ngx() and "" or " (a name works only inside OpenResty)"))
+    end
+    return dict
+  end
+  if type(dedupe) == "table" then
+    local get, set = dedupe.get, dedupe.set
+    if type(get) == "function" and type(set) == "function" then return dedupe end
+  end
+  return nil, errors.invalid("dedupe", "expected true, a table with get and set methods, or "
+    .. "the name of a lua_shared_dict")
+end
+
+--- Makes a receiver. Every option is checked; an unknown one is an error that names it.
+-- Nothing is fetched yet: the key is fetched by the first `verify` that needs it.
+-- @tparam[opt] table opts
+-- @tparam[opt] string opts.public_key the key in PEM, to use instead of fetching one; a bad
+-- signature is then simply refused
+-- @tparam[opt] string opts.key_url an https:// URL serving the key as RealtimeKit does
+-- (`{"data":{"publicKey":"-----BEGIN PUBLIC KEY-----…"}}`; default `KEY_URL`). It is fetched
+-- without the API token.
+-- @tparam[opt] string opts.ca_file a PEM bundle to verify the key URL's certificate with
+-- (default: the system's)
+-- @tparam[opt=3600] number opts.ttl seconds a fetched key is used before it is fetched again
+-- @tparam[opt=10] number opts.timeout seconds a key fetch may take
+-- @tparam[opt=1048576] int opts.max_body the largest body taken, in bytes
+-- @param[opt] opts.dedupe refuse a delivery already accepted: `true` (a `memory_store` in this
+-- process), a table with methods `get(key)` and `set(key, value, ttl)` (and `add`, `delete`
+-- when it has them, as `ngx.shared.DICT` and `resty.lrucache` do), or in OpenResty the name of
+-- a `lua_shared_dict`, which all nginx workers share
+-- @tparam[opt=86400] number opts.dedupe_ttl seconds a delivery is remembered
+-- @treturn[1] Receiver the receiver
+-- @return[2] nil
+-- @treturn[2] realtimekit.errors.Error an `invalid_argument` error
+-- @usage
+-- local receiver = assert(webhook.receiver { dedupe = true, ttl = 1800 })
+function M.receiver(opts)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then
+    return nil, errors.invalid("options", "expected a table, got a " .. type(opts))
+  end
+  for k in pairs(opts) do
+    if not OPTIONS[k] then
+      return nil, errors.invalid(tostring(k), "unknown option for webhook.receiver")
+    end
+  end
+  local self = setmetatable({
+    _ttl = M.DEFAULT_TTL, _timeout = M.DEFAULT_TIMEOUT, _max_body = M.DEFAULT_MAX_BODY,
+    _dedupe_ttl = M.DEFAULT_DEDUPE_TTL, _key_time = 0, _quiet_until = 0,
+    _fetching = false, fetches = 0, _marks = setmetatable({}, { __mode = "k" }),
+  }, Receiver)
+
+  if opts.public_key ~= nil then
+    if opts.key_url ~= nil then
+      return nil, errors.invalid("public_key", "give public_key or key_url, not both")
+    end
+    if type(opts.public_key) ~= "string" or not usable_key(opts.public_key) then
+      return nil, errors.invalid("public_key", "expected an RSA public key in PEM "
+        .. "(-----BEGIN PUBLIC KEY-----)")
+    end
+    self._pem, self._fixed = opts.public_key, true
+  else
+    local url = opts.key_url or M.KEY_URL
+    if type(url) ~= "string" or not url:find("^https://[^/%s%c]+/[^%s%c]*$") then
+      return nil, errors.invalid("key_url", "expected an https:// URL")
+    end
+    self._url = url
+  end
+  if opts.ca_file ~= nil then
+    if type(opts.ca_file) ~= "string" then
+      return nil, errors.invalid("ca_file", "expected a path, got a " .. type(opts.ca_file))
+    end
+    local f, ferr = io.open(opts.ca_file, "rb")
+    if not f then return nil, errors.invalid("ca_file", "cannot be read: " .. tostring(ferr)) end
+    f:close()
+    self._ca_file = opts.ca_file
+  end
+  for _, name in ipairs { "ttl", "timeout", "dedupe_ttl" } do
+    if opts[name] ~= nil then
+      local v, err = seconds(name, opts[name])
+      if not v then return nil, err end
+      self["_" .. name] = v
+    end
+  end
+  if opts.max_body ~= nil then
+    local v = opts.max_body
+    if type(v) ~= "number" or v ~= v or v < 1 or floor(v) ~= v then
+      return nil, errors.invalid("max_body", "expected a whole number of bytes >= 1")
+    end
+    self._max_body = v
+  end
+  local store, err = store_of(opts.dedupe)
+  if err then return nil, err end
+  self._store = store
+  return self
+end
+
+--- A receiver, made by `receiver`: it holds the key and the de-duplication store. One
+-- receiver serves any number of deliveries; inside OpenResty make one per worker (at module
+-- level), so its key is fetched once per worker and not per request.
+-- @type Receiver
+
+--- How many times the receiver has fetched its key (successfully or not).
+-- @field fetches
+
+-- The value of a request header by lower-case name, whatever the case of the table's keys.
+local function header(headers, name)
+  local v = headers[name]
+  if v == nil then
+    for k, x in pairs(headers) do
+      if type(k) == "string" and k:lower() == name then
+        v = x
+        break
+      end
+    end
+  end
+  return v
+end
+
+local function single(v)
+  if type(v) == "table" then v = v[1] end
+  if type(v) == "string" and v ~= "" then return v end
+  return nil
+end
+
+-- One GET of the key URL with the C core: the PEM, or nil and a `network` error.
+local function download(self)
+  local http = self._http
+  if not http then
+    http = core.new { ca_file = self._ca_file, timeout = self._timeout,
+                      connect_timeout = self._timeout, max_body = KEY_MAX_BODY }
+    self._http = http
+  end
+  local url = self._url
+  local function failure(message, fields)
+    fields = fields or {}
+    fields.method, fields.path = "GET", url
+    return nil, errors.new("network", "fetching the webhook key: " .. message, fields)
+  end
+  local id, kind, message, name = http:start("GET", url)
+  if not id then return failure(message or kind, { transport_code = name }) end
+  -- The core ends the transfer within the timeout; the deadline only guards the loop.
+  local finished, deadline = false, monotonic() + self._timeout + 5
+  while not finished do
+    local ids = wait.poll(http, 1)
+    for i = 1, #ids do
+      if ids[i] == id then finished = true end
+    end
+    if not finished and monotonic() > deadline then
+      http:cancel(id)
+      return failure("no answer within " .. self._timeout .. " seconds")
+    end
+  end
+  local body, status, headers, code = http:result(id)
+  if not body then return failure(headers or status, { transport_code = code }) end
+  if status ~= 200 then
+    return failure("the key URL answered HTTP " .. tostring(status), { status = status })
+  end
+  local doc = json.decode(body)
+  local data = type(doc) == "table" and doc.data
+  local pem = type(data) == "table" and data.publicKey
+  if type(pem) ~= "string" or not usable_key(pem) then
+    return failure("the key URL's answer holds no RSA public key in data.publicKey",
+      { status = status })
+  end
+  return pem
+end
+
+-- Waits, without blocking where it can yield, until no fetch is under way or `limit` seconds
+-- have passed.
+local function await_fetch(self, limit)
+  local deadline = monotonic() + limit
+  while self._fetching and monotonic() < deadline do wait.sleep(0.005) end
+end
+
+-- Fetches the key: one fetch at a time; a caller that finds one under way waits for it. Returns
+-- the key it brought, or nil and an error. After a fetch that failed or brought back the key
+-- already held, no fetch for REFETCH_HOLDOFF seconds.
+function Receiver:_fetch()
+  local phase_ok = wait.can_yield() ~= false
+  if self._fetching then
+    if not phase_ok then
+      return nil, errors.new("network", "the webhook key is being fetched, which cannot be "
+        .. "waited for in nginx's " .. tostring(wait.phase()) .. " phase")
+    end
+    await_fetch(self, self._timeout + 1)
+    if self._fetching then
+      return nil, errors.new("network", "the webhook key fetch under way did not end in time")
+    end
+    if self._last_error then return nil, self._last_error end
+    return self._pem
+  end
+  if not phase_ok then
+    return nil, errors.new("network", "the webhook key must be fetched, which cannot wait in "
+      .. "nginx's " .. tostring(wait.phase()) .. " phase: verify in a rewrite, access or "
+      .. "content handler, or pass public_key")
+  end
+  self._fetching = true
+  local ok, pem, err = pcall(download, self)
+  self._fetching = false
+  self.fetches = self.fetches + 1
+  if not ok then
+    pem, err = nil, errors.new("network", "fetching the webhook key: " .. tostring(pem))
+  end
+  local now = monotonic()
+  if not pem then
+    self._last_error = err
+    self._quiet_until = now + M.REFETCH_HOLDOFF
+    return nil, err
+  end
+  self._last_error = nil
+  if pem == self._pem then self._quiet_until = now + M.REFETCH_HOLDOFF end
+  self._pem, self._key_time = pem, now
+  return pem
+end
+
+-- The key to verify with: the one held while it is fresh; else a fetched one; else, when the
+-- fetch fails, the one held (stale) if any.
+function Receiver:_key()
+  if self._fixed then return self._pem end
+  local now = monotonic()
+  local held = self._pem
+  if held and now - self._key_time < self._ttl then return held end
+  if now < self._quiet_until and not self._fetching then
+    if held then return held end
+    return nil, self._last_error or errors.new("network", "no webhook key yet")
+  end
+  local pem, err = self:_fetch()
+  if pem then return pem end
+  if held then return held end
+  return nil, err
+end
+
+-- After a signature failed with `old`: a new key, fetched at once, or nil.
+function Receiver:_refetch(old)
+  if self._fixed then return nil end
+  if not self._fetching and monotonic() < self._quiet_until then return nil end
+  local pem = self:_fetch()
+  if pem and pem ~= old then return pem end
+  return nil
+end
+
+-- The store keys of a delivery: its id, and its signature, which stands for its body (a retry
+-- may come with another rtk-uuid).
+local function marks(uuid, signature)
+  local list = { "rtk-body:" .. canonical(signature) }
+  if uuid then list[2] = "rtk-uuid:" .. uuid end
+  return list
+end
+
+-- Removes a key from a store: with its delete method when it has one.
+local function unset(store, key)
+  if store.delete then store:delete(key) else store:set(key, nil, 0) end
+end
+
+-- Records a delivery's keys in the store; false, recording nothing, when one was there already.
+-- A store with `add` (an ngx.shared.DICT) is asked atomically, key by key, and what this call
+-- added is taken back when a later key was there.
+local function record(store, keys, ttl)
+  if store.add then
+    for i = 1, #keys do
+      local ok, err = store:add(keys[i], true, ttl)
+      if not ok and err == "exists" then
+        for j = 1, i - 1 do unset(store, keys[j]) end
+        return false
+      end
+    end
+    return true
+  end
+  for i = 1, #keys do
+    if store:get(keys[i]) then return false end
+  end
+  for i = 1, #keys do store:set(keys[i], true, ttl) end
+  return true
+end
+
+--- Checks a delivery and decodes it: the size, the signature (fetching the key when needed),
+-- the JSON, and whether it was accepted already. A delivery counts as accepted once this has
+-- returned it; call `forget` if handling it fails, so that RealtimeKit's retry is taken.
+-- @tparam string body the raw request body, exactly as it arrived
+-- @tparam table headers the request's headers, by name in any case (`ngx.req.get_headers()`
+-- fits)
+-- @treturn[1] table the event: the decoded body (JSON nulls are absent fields, whole numbers
+-- integers), with `uuid` (`rtk-uuid`) and `webhook_id` (`rtk-webhook-id`) added
+-- @return[2] nil
+-- @treturn[2] realtimekit.errors.Error of kind `too_large`, `invalid_signature`, `network`
+-- (the key could not be fetched), `decode`, `duplicate` (with `uuid`) or `invalid_argument`
+function Receiver:verify(body, headers)
+  if type(body) ~= "string" then
+    return nil, errors.invalid("body", "expected a string, got a " .. type(body))
+  end
+  if type(headers) ~= "table" then
+    return nil, errors.invalid("headers", "expected a table, got a " .. type(headers))
+  end
+  if #body > self._max_body then
+    return nil, errors.new("too_large", "the body has " .. #body .. " bytes, more than the "
+      .. "limit of " .. self._max_body, { size = #body, limit = self._max_body })
+  end
+  local sig = header(headers, "rtk-signature")
+  if type(sig) == "table" then
+    return nil, invalid_signature("more than one rtk-signature header")
+  end
+  sig = type(sig) == "string" and sig:match("^%s*(.-)%s*$") or ""
+  if sig == "" then return nil, invalid_signature("no rtk-signature header") end
+
+  local key, err = self:_key()
+  if not key then return nil, err end
+  local ok, problem = check_signature(body, sig, key)
+  if not ok then
+    local fresh = self:_refetch(key)
+    if fresh then ok, problem = check_signature(body, sig, fresh) end
+    if not ok then return nil, invalid_signature(problem) end
+  end
+
+  local event, why = json.decode(body)
+  if type(event) ~= "table" then
+    return nil, errors.decode("the body is not a JSON object (" .. tostring(why) .. ")")
+  end
+  if type(event.event) ~= "string" then
+    return nil, errors.decode("the body has no event name (field \"event\")")
+  end
+  local uuid = single(header(headers, "rtk-uuid"))
+  event.uuid = uuid
+  event.webhook_id = single(header(headers, "rtk-webhook-id"))
+  local store = self._store
+  if store then
+    local keys = marks(uuid, sig)
+    if not record(store, keys, self._dedupe_ttl) then
+      return nil, errors.new("duplicate", "delivery " .. tostring(uuid or "without rtk-uuid")
+        .. " was accepted already", { uuid = uuid })
+    end
+    self._marks[event] = keys
+  end
+  return event
+end
+
+--- Forgets that an event was accepted, so that the same delivery is taken again: for when
+-- handling it failed and RealtimeKit is to retry it (answer with a 5xx).
+-- @tparam table event what `verify` returned
+function Receiver:forget(event)
+  local keys = self._marks[event]
+  local store = self._store
+  if not keys or not store then return end
+  self._marks[event] = nil
+  for i = 1, #keys do unset(store, keys[i]) end
+end
+
+--- The key the receiver holds (PEM), or nil before the first fetch.
+-- @treturn string|nil
+function Receiver:public_key()
+  return self._pem
+end
+
+return M

@@ -1,0 +1,277 @@
+-- Receiving webhooks in a real nginx: the location and handler of examples/openresty (nginx.conf,
+-- webhook.lua) take the fake server's deliveries, which follow from API calls.
+local helper = require "helper"
+local server = require "support.server"
+local socket = require "socket"
+local http = require "socket.http"
+local ltn12 = require "ltn12"
+local cjson = require "cjson"
+
+local ROOT = (function()
+  local p = io.popen("pwd")
+  local d = p:read("*l")
+  p:close()
+  return d
+end)()
+
+local core_built = io.open(ROOT .. "/build/luajit/realtimekit/core.so", "rb")
+if core_built then core_built:close() end
+local describe_or_pending = core_built and describe or pending
+
+-- What the spec adds to the example's configuration: a dict and handlers to read what the
+-- example accepted, a location that keeps every body in a file, and one that cannot yield.
+local HTTP_EXTRA = [[
+  lua_shared_dict webhook_spec 1m;
+  init_worker_by_lua_block {
+    require("webhook").on_event = require("webhook_checks").record
+  }
+]]
+local SERVER_EXTRA = [[
+    location = /t/webhook-events { content_by_lua_block { require("webhook_checks").events() } }
+    location = /t/webhook-in-file {
+      client_body_in_file_only on;
+      content_by_lua_block { require("webhook").handle() }
+    }
+    location = /t/webhook-wrong-phase {
+      set_by_lua_block $answer { return require("webhook_checks").wrong_phase() }
+      return 200 $answer;
+    }
+]]
+
+local function request(port, method, path, body, headers)
+  local chunks = {}
+  headers = headers or {}
+  if body then headers["content-length"] = tostring(#body) end
+  local _, status = http.request {
+    url = "http://127.0.0.1:" .. port .. path, method = method, headers = headers,
+    source = body and ltn12.source.string(body) or nil, sink = ltn12.sink.table(chunks),
+  }
+  return status, table.concat(chunks)
+end
+
+local function wait_for(pred, limit)
+  local deadline = socket.gettime() + (limit or 10)
+  while socket.gettime() < deadline do
+    local v = pred()
+    if v then return v end
+    socket.sleep(0.02)
+  end
+  return nil
+end
+
+describe_or_pending("webhooks in OpenResty", function()
+  local fake, nginx, port, client, hook
+
+  setup(function()
+    fake = helper.server()
+    local template = assert(io.open(ROOT .. "/examples/openresty/nginx.conf")):read("*a")
+    template = template:gsub('(lua_package_path ")', '%1@ROOT@/spec/support/openresty/?.lua;')
+    template = template:gsub("(\nhttp {\n)", function(l) return l .. HTTP_EXTRA end)
+    template = template:gsub("(    location = /ping {)", function(l) return SERVER_EXTRA .. l end)
+    port = server.free_ports(1)
+    nginx = server.nginx(template, {
+      ROOT = ROOT, CORE_DIR = ROOT .. "/build/luajit", PORT = port,
+      API_HOST = "127.0.0.1", API_PORT = fake.tls_port, API_NAME = "localhost",
+      CA_FILE = fake.ca_file,
+    }, { CLOUDFLARE_API_TOKEN = fake.token, CLOUDFLARE_ACCOUNT_ID = fake.account_id,
+         REALTIMEKIT_APP_ID = fake.app_id, REALTIMEKIT_WEBHOOK_KEY_URL = fake.webhook_key_url,
+         REALTIMEKIT_CA_FILE = fake.ca_file })
+  end)
+  teardown(function()
+    if nginx then nginx:stop() end
+  end)
+
+  -- Everything from scratch: the fake's data and key, what nginx recorded and accepted, its
+  -- receiver (with its key and holdoff), and a webhook pointing at the example's location.
+  before_each(function()
+    client = helper.client()
+    request(port, "GET", "/t/webhook-events?clear=1")
+    hook = assert(client.webhooks:create {
+      name = "nginx", url = "http://127.0.0.1:" .. port .. "/webhooks/realtimekit",
+      events = { "meeting.started", "meeting.participantJoined", "recording.statusUpdate" },
+    })
+  end)
+
+  local function recorded()
+    local _, text = request(port, "GET", "/t/webhook-events")
+    return cjson.decode(text)
+  end
+
+  local function ours()
+    local out = {}
+    for _, d in ipairs(fake:webhook_deliveries()) do
+      if d.webhook_id == hook.id then out[#out + 1] = d end
+    end
+    return out
+  end
+
+  -- Waits until the n deliveries to our webhook have ended; returns them.
+  local function settled(n)
+    return assert(wait_for(function()
+      local list = ours()
+      if #list < n then return nil end
+      for _, d in ipairs(list) do
+        if d.state == "pending" then return nil end
+      end
+      return list
+    end), "the deliveries did not end")
+  end
+
+  local function key_fetches()
+    local n = 0
+    for _, r in ipairs(fake:requests()) do
+      if r.path == "/.well-known/webhooks.json" then n = n + 1 end
+    end
+    return n
+  end
+
+  local function post(path, body, signature, uuid)
+    return request(port, "POST", path or "/webhooks/realtimekit", body, {
+      ["content-type"] = "application/json", ["rtk-signature"] = signature,
+      ["rtk-uuid"] = uuid, ["rtk-webhook-id"] = hook.id,
+    })
+  end
+
+  it("does not block the worker while it fetches the key", function()
+    fake:fault { delay = 1, match = "well-known" }
+    local script = ([[
+      (curl -s -o /dev/null -w '%%{http_code}' -X POST -H 'rtk-signature: AAAA' \
+        --data '{"event":"meeting.started"}' 'http://127.0.0.1:%d/webhooks/realtimekit' \
+        > %s/hook.out; touch %s/hook.done) &
+      sleep 0.3
+      curl -s 'http://127.0.0.1:%d/ping'
+      if [ -e %s/hook.done ]; then echo "hook had finished"; else echo "hook still waiting"; fi
+      wait
+      cat %s/hook.out
+    ]]):format(port, nginx.dir, nginx.dir, port, nginx.dir, nginx.dir)
+    local p = io.popen(script)
+    local out = p:read("*a")
+    p:close()
+    assert.equal("pong\nhook still waiting\n401", out)
+    -- The first fetch, and the one a bad signature makes at once, which brought the same key.
+    assert.equal(2, key_fetches())
+  end)
+
+  it("takes every event the API's calls make, verified, exactly once", function()
+    local meeting = assert(client.meetings:create { title = "Webhooks" })
+    assert(client.meetings:add_participant(meeting.id, { custom_participant_id = "u-1",
+                                                         preset_name = "group_call_host" }))
+    local rec = assert(client.recordings:start { meeting_id = meeting.id })
+    assert(client.recordings:control(rec.id, { action = "stop" }))
+    local list = settled(4)
+    local want = {}
+    for _, d in ipairs(list) do
+      assert.equal("delivered", d.state)
+      assert.equal(1, #d.attempts)
+      assert.equal(204, d.attempts[1].status)
+      want[d.attempts[1].uuid] = d.event
+    end
+    local got = recorded()
+    assert.equal(4, #got)
+    local names = {}
+    for _, e in ipairs(got) do
+      assert.equal(want[e.uuid], e.event)
+      want[e.uuid] = nil
+      assert.equal(hook.id, e.webhook_id)
+      names[#names + 1] = e.event
+    end
+    table.sort(names)
+    assert.same({ "meeting.participantJoined", "meeting.started", "recording.statusUpdate",
+                  "recording.statusUpdate" }, names)
+  end)
+
+  it("answers 200 to a replayed delivery and does not take it twice", function()
+    assert(client.meetings:create {})
+    local d = settled(1)[1]
+    assert.equal(1, #recorded())
+    local status, text = post(nil, d.body, d.signature, d.attempts[1].uuid)
+    assert.equal(200, status)
+    assert.equal("duplicate\n", text)
+    -- A retry may come with another rtk-uuid: the same body is still the same delivery.
+    status = post(nil, d.body, d.signature, "another-uuid")
+    assert.equal(200, status)
+    assert.equal(1, #recorded())
+  end)
+
+  it("answers 401 to a tampered or unsigned delivery and takes nothing", function()
+    assert(client.meetings:create { title = "Real" })
+    local d = settled(1)[1]
+    local status = post(nil, (d.body:gsub("Real", "Fake")), d.signature, "t-1")
+    assert.equal(401, status)
+    status = post(nil, d.body, nil, "t-2")
+    assert.equal(401, status)
+    assert.equal(1, #recorded())
+  end)
+
+  it("takes a delivery signed with a rotated key at its first attempt", function()
+    assert(client.meetings:create {})
+    settled(1)
+    local before = key_fetches()
+    fake:rotate_webhook_key()
+    assert(client.meetings:create { title = "after the rotation" })
+    local list = settled(2)
+    assert.equal("delivered", list[2].state)
+    assert.equal(1, #list[2].attempts)
+    assert.equal(2, #recorded())
+    assert.equal(before + 1, key_fetches())
+  end)
+
+  it("fetches the key at most once for a flood of concurrent forged deliveries", function()
+    assert(client.meetings:create {})
+    local d = settled(1)[1]
+    assert.equal("delivered", d.state)
+    local before = key_fetches()
+    -- The refetch the first forged delivery makes takes half a second, during which the others
+    -- arrive: they must wait for it rather than fetch too.
+    fake:fault { delay = 0.5, match = "well-known" }
+    local dir = nginx.dir
+    local f = assert(io.open(dir .. "/forged.json", "wb"))
+    f:write((d.body:gsub("LIVE", "DEAD")))
+    f:close()
+    local p = io.popen(("seq 40 | xargs -P 20 -I{} curl -s -o /dev/null -w '%%{http_code}\\n' "
+      .. "-X POST -H 'rtk-signature: %s' -H 'rtk-uuid: f-{}' --data-binary @%s/forged.json "
+      .. "'http://127.0.0.1:%d/webhooks/realtimekit'"):format(d.signature, dir, port))
+    local out = p:read("*a")
+    p:close()
+    local codes = {}
+    for code in out:gmatch("%d+") do codes[#codes + 1] = code end
+    assert.equal(40, #codes)
+    for _, code in ipairs(codes) do assert.equal("401", code) end
+    assert.equal(1, key_fetches() - before)
+    assert.equal(1, #recorded())
+  end)
+
+  it("answers 500 when handling fails, and takes RealtimeKit's retry", function()
+    request(port, "GET", "/t/webhook-events?fail=1")
+    assert(client.meetings:create {})
+    local d = settled(1)[1]
+    assert.equal("delivered", d.state)
+    assert.equal(2, #d.attempts)
+    assert.equal(500, d.attempts[1].status)
+    assert.equal(204, d.attempts[2].status)
+    local got = recorded()
+    assert.equal(1, #got)
+    assert.equal(d.attempts[2].uuid, got[1].uuid)
+  end)
+
+  it("reads a body that nginx kept in a file", function()
+    assert(client.meetings:create {})
+    local d = settled(1)[1]
+    request(port, "GET", "/t/webhook-events?clear=1")
+    local status = post("/t/webhook-in-file", d.body, d.signature, "file-1")
+    assert.equal(204, status)
+    assert.equal(1, #recorded())
+  end)
+
+  it("answers 405 to anything but POST", function()
+    assert.equal(405, (request(port, "GET", "/webhooks/realtimekit")))
+  end)
+
+  it("returns an error instead of blocking where nginx cannot yield", function()
+    local before = key_fetches()
+    local _, text = request(port, "GET", "/t/webhook-wrong-phase")
+    assert.matches("^nil network the webhook key must be fetched, which cannot wait in nginx's "
+      .. "set phase", text)
+    assert.equal(before, key_fetches())
+  end)
+end)
