@@ -211,7 +211,7 @@ describe("the fake server's webhooks", function()
       assert.equal(r.data.id, bodies[i].recording.id)
       assert.equal(mid, bodies[i].recording.meetingId)
     end
-    assert.same({ "RECORDING", "PAUSED", "RECORDING", "STOPPED" }, statuses)
+    assert.same({ "RECORDING", "PAUSED", "RECORDING", "UPLOADED" }, statuses)
     assert.equal("HOST_ENDED_MEETING", bodies[8].reason)
     assert.equal(mid, bodies[8].meeting.id)
   end)
