@@ -54,9 +54,12 @@ local Client = {}
 Client.__index = Client
 M.Client = Client
 
---- The User-Agent the client sends (the `user_agent` option is appended to it).
-M.USER_AGENT = string.format("realtimekit-lua/%s (%s; libcurl/%s)", core._VERSION,
-  core.lua_version, core.curl_version)
+--- The User-Agent the client sends with the C core (the `user_agent` option is appended).
+-- @local
+function M.user_agent()
+  return string.format("realtimekit-lua/%s (%s; libcurl/%s)", core._VERSION, core.lua_version,
+    core.curl_version)
+end
 
 --- The client's calls that do not block: `client.async.<resource>:<method>(…)` takes the same
 -- arguments as `client.<resource>:<method>(…)` and makes the same checks, then returns at once
@@ -170,7 +173,7 @@ function M.new(opts)
     end
     if #headers == 0 then headers = nil end
   end
-  local user_agent = M.USER_AGENT
+  local user_agent = M.user_agent()
   if opts.user_agent ~= nil then
     local ua = opts.user_agent
     if type(ua) ~= "string" or ua == "" or ua:find("[%z\r\n]") then
