@@ -54,6 +54,7 @@ build = {
     ["realtimekit.json"] = "lua/realtimekit/json.lua",
     ["realtimekit.ngx"] = "lua/realtimekit/ngx.lua",
     ["realtimekit.ops"] = "lua/realtimekit/ops.lua",
+    ["realtimekit.pacer"] = "lua/realtimekit/pacer.lua",
     ["realtimekit.pager"] = "lua/realtimekit/pager.lua",
     ["realtimekit.request"] = "lua/realtimekit/request.lua",
     ["realtimekit.resource"] = "lua/realtimekit/resource.lua",

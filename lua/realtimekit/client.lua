@@ -6,6 +6,7 @@ local errors = require "realtimekit.errors"
 local json = require "realtimekit.json"
 local ngx_transport = require "realtimekit.ngx"
 local ops = require "realtimekit.ops"
+local pacer = require "realtimekit.pacer"
 local request = require "realtimekit.request"
 local resource = require "realtimekit.resource"
 local response = require "realtimekit.response"
@@ -28,7 +29,7 @@ local OPTIONS = {
   timeout = true, connect_timeout = true, ca_file = true,
   max_retries = true, max_retry_wait = true, max_body = true, sleep = true,
   transport = true, ngx_location = true, decoder = true, on_request = true, headers = true,
-  user_agent = true,
+  user_agent = true, rate_limit = true,
 }
 
 --- Retries after a failed attempt, unless a client or a call says otherwise.
@@ -239,6 +240,8 @@ function M.new(opts)
     return nil, errors.invalid("on_request", "expected a function(info), got a "
       .. type(opts.on_request))
   end
+  local budget, bproblem = pacer.check(opts.rate_limit)
+  if bproblem then return nil, errors.invalid("rate_limit", bproblem) end
   local sleep = opts.sleep
   if sleep ~= nil and type(sleep) ~= "function" then
     return nil, errors.invalid("sleep", "expected a function(seconds), got a " .. type(sleep))
@@ -299,6 +302,7 @@ function M.new(opts)
     _on_request = opts.on_request,
     _http = http,
     _headers = headers,
+    _pacer = pacer.new(budget),
   }, Client)
   self._redact = function(s) return http:redact(s) end
   if transport == "curl" then
@@ -433,6 +437,7 @@ function Client:_report(req, attempt, started, status, headers, err, retry_in)
     seconds = core.monotonic() - started, status = status or (err and err.status),
     cf_ray = (headers and headers["cf-ray"]) or (err and err.cf_ray),
     error = err and err.kind, message = err and err.message, retry_in = retry_in,
+    waited = req.waited, ratelimit = req.ratelimit,
   }
   self._on_request(info)
 end

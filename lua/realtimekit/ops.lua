@@ -49,20 +49,17 @@ local function engine(client)
 end
 M.engine = engine
 
--- Starts an attempt of op now, or queues it when the client has no free transfer.
-local function launch(client, op)
+-- Starts an attempt of op now (the pacer has admitted it and a transfer is free).
+local function launch(client, op, now)
   local e = engine(client)
-  if e.nrunning >= M.MAX_RUNNING then
-    op.state = "queued"
-    e.queue[#e.queue + 1] = op
-    return
-  end
   local req = op.req
   op.attempts = op.attempts + 1
   op.started = client._on_request and monotonic()
+  op.waited = (op.waited or 0) + (now - op.queued_at)
   local id, kind, message, name = client._http:start(req.method, req.url, req.body, req.options)
   if not id then
     -- The transport could not even start it (out of memory): as final as any transport failure.
+    if client._pacer then client._pacer:observe(nil, nil, now) end
     op.state, op.err = "failed", errors.transport(kind, message, name, req)
     op.err.attempts = op.attempts
     return
@@ -72,9 +69,35 @@ local function launch(client, op)
   e.nrunning = e.nrunning + 1
 end
 
+-- Puts op in the queue of operations waiting to be sent; `front` for a retry, which goes
+-- before what has not been sent yet.
+local function enqueue(e, op, now, front)
+  op.state, op.queued_at = "queued", now
+  if front then
+    table.insert(e.queue, 1, op)
+  else
+    e.queue[#e.queue + 1] = op
+  end
+end
+
+-- The error of a call the rate limit holds back longer than the client waits for a server.
+local function too_long(client, op, wait)
+  local err = errors.new("api", string.format("the API's rate limit allows no request for "
+    .. "%.0f s, longer than max_retry_wait (%g s)", wait, client.max_retry_wait), {
+      status = 429, retryable = true, retry_after = wait,
+      method = op.req.method, path = op.req.path,
+    })
+  err.attempts = op.attempts
+  return err
+end
+
 -- Settles an attempt's outcome: done, failed, or waiting for another attempt.
 local function settle(client, op, decoded, headers, body, status)
   local req = op.req
+  if op.started then
+    req.waited = op.waited
+    req.ratelimit = client._pacer and client._pacer:info(monotonic())
+  end
   if decoded then
     if op.started then client:_report(req, op.attempts, op.started, status, headers) end
     local value, err = op.finish(client, req, decoded, headers, body, status)
@@ -100,32 +123,51 @@ end
 -- turns a successful response into the operation's value (or nil and an error).
 -- @local
 function M.start(client, req, finish)
-  local op = setmetatable({ client = client, req = req, finish = finish, attempts = 0,
-                            state = "queued" }, Op)
-  launch(client, op)
+  local op = setmetatable({ client = client, req = req, finish = finish, attempts = 0 }, Op)
+  local e = engine(client)
+  local now = monotonic()
+  enqueue(e, op, now)
+  M.advance(client, e, now)
   return op
 end
 
--- Launches the operations whose retry is due and those queued for a free transfer; returns
--- the time of the next due retry, or nil.
-local function advance(client, e, now)
+-- Moves the operations whose retry is due to the queue, and sends what the queue holds while
+-- a transfer is free and the pacer allows; returns the time something is next due (a retry, or
+-- the pacer's next opening), or nil.
+function M.advance(client, e, now)
   local due
   for op in pairs(e.waiting) do
     if op.due <= now then
       e.waiting[op] = nil
-      op.state = "queued"
-      e.queue[#e.queue + 1] = op
+      enqueue(e, op, now, true)
     elseif not due or op.due < due then
       due = op.due
     end
   end
-  local queue = e.queue
+  local queue, pacer = e.queue, client._pacer
   while #queue > 0 and e.nrunning < M.MAX_RUNNING do
-    local op = remove(queue, 1)
-    if op.state == "queued" then launch(client, op) end
+    local op = queue[1]
+    if op.state ~= "queued" then
+      remove(queue, 1) -- cancelled while it waited
+    else
+      local wait = pacer and pacer:admit(now) or 0
+      if wait > 0 then
+        if wait > client.max_retry_wait then
+          remove(queue, 1)
+          op.state, op.err = "failed", too_long(client, op, wait)
+        else
+          if not due or now + wait < due then due = now + wait end
+          break
+        end
+      else
+        remove(queue, 1)
+        launch(client, op, now)
+      end
+    end
   end
   return due
 end
+local advance = M.advance
 
 --- Drives every operation of the client: starts the retries that are due, does the I/O that is
 -- ready, waiting up to `timeout` seconds for some, and settles what finished.
@@ -146,7 +188,8 @@ function M.poll(client, timeout)
       advance(client, e, now)
     end
   else
-    local http = client._http
+    local http, pacer = client._http, client._pacer
+    if timeout > M.WAIT_SLICE then timeout = M.WAIT_SLICE end
     local ids = client._drive(timeout)
     for i = 1, #ids do
       local id = ids[i]
@@ -155,7 +198,15 @@ function M.poll(client, timeout)
       if op then
         e.running[id] = nil
         e.nrunning = e.nrunning - 1
-        settle(client, op, client:_classify(op.req, http:result(id)))
+        local body, status, headers, name = http:result(id)
+        if pacer then
+          if body ~= nil then
+            pacer:observe(headers, status, monotonic())
+          else
+            pacer:observe(nil, nil, monotonic())
+          end
+        end
+        settle(client, op, client:_classify(op.req, body, status, headers, name))
       end
     end
   end
@@ -202,6 +253,12 @@ function Op:poll()
   return "pending"
 end
 
+--- Whether the operation has yet to settle (queued, running, or waiting to retry).
+-- @treturn boolean
+function Op:pending()
+  return PENDING[self.state] == true
+end
+
 --- Waits for the operation to settle (blocking, or yielding inside OpenResty), driving the
 -- client's other operations meanwhile.
 -- @return[1] the call's value
@@ -220,6 +277,7 @@ function Op:cancel()
     e.running[self.id] = nil
     e.nrunning = e.nrunning - 1
     self.client._http:cancel(self.id)
+    if self.client._pacer then self.client._pacer:observe(nil, nil, monotonic()) end
   elseif self.state == "waiting" then
     e.waiting[self] = nil
   elseif self.state ~= "queued" then

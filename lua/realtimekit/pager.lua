@@ -210,7 +210,7 @@ function Pager:_pump()
   while not self.done and not self.err do
     self:_fill()
     local head = self.window[1]
-    if not head or head.op.state == "running" or head.op.state == "waiting" then break end
+    if not head or head.op:pending() then break end
     local op = head.op
     if op.state == "done" then
       table.remove(self.window, 1)

@@ -104,7 +104,13 @@ function M.handle()
   ngx.header["Cache-Control"] = "no-store"
 
   local cfg = state.config
+  local throttled, rate_headers = state.rate_check()
+  for k, v in pairs(rate_headers or {}) do ngx.header[k] = v end
   if cfg.latency > 0 then ngx.sleep(cfg.latency) end
+  if throttled then
+    return send(common.v4_error(429, 971, "Please wait and consider throttling your request "
+      .. "speed"))
+  end
 
   local fault = state.take_fault(path .. "?" .. query)
   if fault then

@@ -61,7 +61,8 @@ function M.handle()
     end
     return reply(200, state.log)
   elseif what == "stats" and method == "GET" then
-    return reply(200, { requests = #state.log, connections = state.connection_count })
+    return reply(200, { requests = #state.log, connections = state.connection_count,
+                        throttled = state.rate.throttled })
   end
   return reply(404, { error = "no such control endpoint" })
 end

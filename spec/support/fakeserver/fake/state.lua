@@ -20,6 +20,13 @@ local DEFAULTS = {
   recording_stop_status = "UPLOADED",
   session_participant_lookup = "id",
   absent_as_null = false,
+  -- Rate limiting (off while rate_quota is 0): fixed windows of rate_quota requests per
+  -- rate_window seconds, counted from when the switch is set; the Ratelimit and
+  -- Ratelimit-Policy headers on every response unless rate_headers is false; 429 with
+  -- Retry-After beyond the quota.
+  rate_quota = 0,
+  rate_window = 10,
+  rate_headers = true,
 }
 
 -- The values a string switch takes.
@@ -184,6 +191,7 @@ function M.reset()
   M.connections = {}
   M.connection_count = 0
   M.ray = 0
+  M.rate = { start = 0, index = -1, count = 0, throttled = 0 }
 end
 
 --- The time of a write: the clock's reading, which then moves on.
@@ -225,12 +233,45 @@ function M.configure(t)
     return nil, "config meetings_total must be a whole number from " .. data.MEETINGS
       .. " to 1000000"
   end
+  if (t.rate_quota and (t.rate_quota < 0 or t.rate_quota % 1 ~= 0))
+    or (t.rate_window and t.rate_window <= 0) then
+    return nil, "config rate_quota must be a whole number >= 0 and rate_window > 0"
+  end
+  if t.rate_quota or t.rate_window then
+    ngx.update_time()
+    M.rate = { start = ngx.now(), index = -1, count = 0, throttled = 0 }
+  end
   local reload = t.absent_as_null ~= nil and t.absent_as_null ~= M.config.absent_as_null
   for k, v in pairs(t) do M.config[k] = v end
   -- The data's JSON is made when it is loaded: it is loaded again (as it was at the reset).
   if reload then load_apps() end
   if reload or t.meetings_total then M.scale_meetings(M.config.meetings_total) end
   return true
+end
+
+--- Counts a request against the rate limit, when it is on. Returns whether it is over the
+-- quota, and the headers to send: Ratelimit and Ratelimit-Policy (unless switched off), and
+-- Retry-After when over.
+function M.rate_check()
+  local quota, window = M.config.rate_quota, M.config.rate_window
+  if quota == 0 then return false, nil end
+  local r = M.rate
+  ngx.update_time()
+  local now = ngx.now()
+  local index = math.floor((now - r.start) / window)
+  if index ~= r.index then r.index, r.count = index, 0 end
+  local reset = math.ceil(r.start + (index + 1) * window - now)
+  if reset < 1 then reset = 1 end
+  local over = r.count >= quota
+  if over then r.throttled = r.throttled + 1 else r.count = r.count + 1 end
+  local headers = {}
+  if M.config.rate_headers then
+    headers["Ratelimit"] = string.format('"default";r=%d;t=%d', quota - r.count, reset)
+    headers["Ratelimit-Policy"] = string.format('"default";q=%d;w=%s', quota,
+      window % 1 == 0 and string.format("%d", window) or tostring(window))
+  end
+  if over then headers["Retry-After"] = tostring(reset) end
+  return over, headers
 end
 
 --- Grows (or shrinks back) the main app's meetings to n: meeting i > 300 is meeting
@@ -272,6 +313,8 @@ function M.take_fault(target)
 end
 
 function M.record(entry)
+  ngx.update_time()
+  entry.at = ngx.now() - (M.rate.start or 0)
   M.log[#M.log + 1] = entry
   if not M.connections[entry.connection] then
     M.connections[entry.connection] = true
