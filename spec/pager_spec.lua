@@ -95,6 +95,20 @@ describe("realtimekit.pager", function()
     assert.equal(2, pager.pages)
   end)
 
+  it("refuses a page_no that is not a whole number from 1", function()
+    local c, s = helper.client()
+    for _, v in ipairs { 1.5, 0, -1, "2" } do
+      local err = helper.raised(function() c.meetings:each { page_no = v } end)
+      assert.equal("invalid_argument", err.kind)
+      assert.equal("page_no", err.param)
+      local walk_, aerr = c.async.meetings:pages { page_no = v }
+      assert.is_nil(walk_)
+      assert.equal("page_no", aerr.param)
+    end
+    assert.equal(0, s:stats().requests)
+    assert.equal(20, #assert(c.meetings:list { page_no = 1.5 }).data)
+  end)
+
   if _VERSION == "Lua 5.4" then
     it("closes its pager when a generic for is left by break", function()
       local c = helper.client()

@@ -68,8 +68,9 @@ local function fetched_page(client, req, raw, headers, body, status)
 end
 
 --- A pager over one list endpoint. Every argument is checked here, before any request.
--- Besides the endpoint's parameters it takes `limit` (stop after that many items) and
--- `concurrency` (pages under way at once, default 1).
+-- Besides the endpoint's parameters it takes `limit` (stop after that many items),
+-- `concurrency` (pages under way at once, default 1) and `page_no` (the page to start from:
+-- here a whole number from 1).
 -- @return the pager, or nil and an `invalid_argument` error
 -- @local
 function M.new(client, row, args, params)
@@ -97,7 +98,13 @@ function M.new(client, row, args, params)
     if problem then return nil, errors.invalid("per_page", problem) end
   end
   if limit and limit > 0 and limit < p.per_page then p.per_page = limit end
-  if p.page_no == nil then p.page_no = 1 end
+  if p.page_no == nil then
+    p.page_no = 1
+  else
+    -- A list call sends any page_no the API's types allow; a walk counts pages from 1.
+    local _, problem = positive(p.page_no)
+    if problem then return nil, errors.invalid("page_no", problem) end
+  end
   local _, err = request.build(client, row, args, p, M.OPTIONS)
   if err then return nil, err end
   return setmetatable({
