@@ -109,6 +109,20 @@ describe("realtimekit.pager", function()
     assert.equal(20, #assert(c.meetings:list { page_no = 1.5 }).data)
   end)
 
+  it("cancels the requests of a walk that is dropped unfinished, once it is collected",
+    function()
+    local c, s = helper.client()
+    s:config { meetings_total = 1000, latency = 0.3 }
+    local it = c.meetings:each { concurrency = 4 }
+    assert.is_string(it().id) -- the first page has come, and the pages after it are under way
+    assert.is_true(c._http:running() > 0)
+    it = nil -- luacheck: ignore
+    collectgarbage()
+    collectgarbage()
+    assert.equal(0, c:poll())
+    assert.equal(0, c._http:running())
+  end)
+
   if _VERSION == "Lua 5.4" then
     it("closes its pager when a generic for is left by break", function()
       local c = helper.client()

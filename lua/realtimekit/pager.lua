@@ -16,7 +16,8 @@ local ops = require "realtimekit.ops"
 local request = require "realtimekit.request"
 local types = require "realtimekit.types"
 
-local type, pairs, setmetatable, error, tostring = type, pairs, setmetatable, error, tostring
+local type, pairs, setmetatable, getmetatable, error, rawget, tostring =
+  type, pairs, setmetatable, getmetatable, error, rawget, tostring
 local floor = math.floor
 local remove, insert = table.remove, table.insert
 local num = compat.number_text
@@ -42,7 +43,10 @@ local non_negative = types.whole_at_least(0)
 local PENDING = { queued = true, running = true, waiting = true }
 
 --- A walk over a paged list, page by page. An iterator method returns it as its fourth value;
--- on Lua 5.4 it is then the generic `for`'s closing value, so a `break` closes it.
+-- on Lua 5.4 it is then the generic `for`'s closing value, so a `break` closes it. On Lua
+-- 5.1-5.3 and LuaJIT, call `pager:close()` after leaving a walk early: a pager dropped unclosed
+-- keeps its requests under way until the garbage collector finds it, and they are cancelled at
+-- the client's next poll after that.
 -- @type Pager
 -- @usage
 -- local _, _, _, pager = client.meetings:pages { per_page = 50 }
@@ -52,12 +56,27 @@ local PENDING = { queued = true, running = true, waiting = true }
 --   if not page then break end        -- the walk is over
 --   for _, m in ipairs(page.data) do print(m.id) end
 -- end
+-- pager:close()
 local Pager = {}
 Pager.__index = Pager
 M.Pager = Pager
 
 --- The options an iterator takes besides the endpoint's parameters and the call options.
 M.OPTIONS = { limit = true, concurrency = true }
+
+local newproxy = rawget(_G, "newproxy")
+
+-- An object that runs fn once the garbage collector has found it unreachable: a userdata where
+-- tables have no finalizers (Lua 5.1, LuaJIT), a table elsewhere. Only its pager holds it, so
+-- it goes with its pager; fn must not refer to the pager, or the pager would never go.
+local function sentinel(fn)
+  if newproxy then
+    local u = newproxy(true)
+    getmetatable(u).__gc = fn
+    return u
+  end
+  return setmetatable({}, { __gc = fn })
+end
 
 -- What a page request makes of its answer: the page, and the body it came in (a list without
 -- paging tells a page repeated by the body).
@@ -107,14 +126,24 @@ function M.new(client, row, args, params)
   end
   local _, err = request.build(client, row, args, p, M.OPTIONS)
   if err then return nil, err end
-  return setmetatable({
+  local window, engine = {}, ops.engine(client)
+  local pager = setmetatable({
     client = client, row = row, args = args, params = p,
     limit = limit, concurrency = concurrency, fetched = 0, pages = 0, done = limit == 0,
     per = p.per_page, -- the page size asked for: per_page, or the server's once it shows one
     c = (p.page_no - 1) * p.per_page, -- the cursor: the position (from 0) of the next item
-    window = {}, -- the pages asked for and not yet placed, by expected position
-    ready = {},  -- pages placed and not yet handed out, in order
+    window = window, -- the pages asked for and not yet placed, by expected position
+    ready = {},      -- pages placed and not yet handed out, in order
   }, Pager)
+  -- A pager collected unclosed hands its requests under way to the engine, which cancels them
+  -- at its next poll: a finalizer may run in the middle of a transport call, where cancelling
+  -- a transfer is not safe.
+  pager.sentinel = sentinel(function()
+    for i = 1, #window do
+      if window[i].op then ops.cancel_later(engine, window[i].op) end
+    end
+  end)
+  return pager
 end
 
 -- Ends the walk with an `api` error about page e: what the server sent cannot be reconciled
@@ -457,7 +486,8 @@ function Pager:poll_pages()
 end
 
 --- Ends the walk and cancels the requests it has under way; later `next_page` calls return
--- nil. Also the `__close` of the pager, so on Lua 5.4 a `break` out of a generic for closes it.
+-- nil. Also the `__close` of the pager, so on Lua 5.4 a `break` out of a generic for closes it;
+-- elsewhere, call it after leaving a walk early.
 function Pager:close()
   self.done = true
   self:_drop_window()
