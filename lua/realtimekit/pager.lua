@@ -18,7 +18,7 @@ local types = require "realtimekit.types"
 
 local type, pairs, setmetatable, getmetatable, error, rawget, tostring =
   type, pairs, setmetatable, getmetatable, error, rawget, tostring
-local floor = math.floor
+local floor, huge = math.floor, math.huge
 local remove, insert = table.remove, table.insert
 local num = compat.number_text
 
@@ -28,7 +28,7 @@ local M = {}
 M.DEFAULT_PER_PAGE = 100
 
 --- Pages an iterator has under way at once when the caller does not say.
-M.DEFAULT_CONCURRENCY = 1
+M.DEFAULT_CONCURRENCY = 4
 
 --- The most pages a walk fetches at once.
 M.MAX_CONCURRENCY = 32
@@ -88,7 +88,7 @@ end
 
 --- A pager over one list endpoint. Every argument is checked here, before any request.
 -- Besides the endpoint's parameters it takes `limit` (stop after that many items),
--- `concurrency` (pages under way at once, default 1) and `page_no` (the page to start from:
+-- `concurrency` (pages under way at once, default 4) and `page_no` (the page to start from:
 -- here a whole number from 1).
 -- @return the pager, or nil and an `invalid_argument` error
 -- @local
@@ -195,9 +195,10 @@ function Pager:_head()
   end
 end
 
--- Keeps the window full: the head first, then, once the first page has told the total, the
--- pages after it, up to `concurrency` pages held in all, up to the total and the limit. A list
--- without paging is walked one page at a time.
+-- Keeps the window full: the head first, then, once the first page has come, the pages after
+-- it, up to `concurrency` pages held in all, up to the total and the limit. A list without
+-- paging has no total: its pages are asked for ahead all the same, and the walk ends at the
+-- first short one.
 function Pager:_fill()
   local window = self.window
   local room = self.concurrency - #window - #self.ready
@@ -214,8 +215,8 @@ function Pager:_fill()
     local e = window[i]
     if not e.op then e.op = ops.start(self.client, e.req, fetched_page) end -- failed: ask again
   end
-  if self.mode ~= "offsets" then return end
-  local per, bound = self.per, self.total
+  if not self.mode then return end
+  local per, bound = self.per, self.total or huge
   if self.limit and self.c + self.limit - self.fetched < bound then
     bound = self.c + self.limit - self.fetched
   end
