@@ -198,6 +198,20 @@ describe("realtimekit.pager against a misbehaving server", function()
         assert.same(expected(1, 300), got)
       end)
 
+      it("follows a server that ignores per_page after one page holding more than asked",
+        function()
+        local c, s = helper.client()
+        s:fault { status = 200, match = "page_no=2&per_page=10", body = page(11, 23, 11, 23, 300) }
+        -- Asked for pages of 13, the server still answers in pages of 10.
+        for k = 1, 4 do
+          s:fault { status = 200, match = "page_no=" .. k .. "&per_page=13",
+                    body = page(k * 10 - 9, k * 10, k * 10 - 9, k * 10, 300) }
+        end
+        local got, err = walk(c, { per_page = 10, concurrency = n })
+        assert.is_nil(err)
+        assert.same(expected(1, 300), got)
+      end)
+
       it("takes a short page whose offsets span a whole page as that whole page", function()
         local c, s = helper.client()
         s:fault { status = 200, match = "page_no=2&", delay = n > 1 and 0.2 or nil,

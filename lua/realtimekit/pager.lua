@@ -299,15 +299,22 @@ function Pager:_place_offsets(e, page, strict)
     return self:_fail(e, "is empty at start_offset " .. num(s) .. ", yet its total_count is "
       .. num(total) .. ": the items after the first " .. num(c) .. " are missing")
   end
+  -- The page spans start_offset to end_offset; it may hold fewer items than that span.
+  local fits = last <= MAX_OFFSET and last - s + 1 >= n
+  local span = fits and last - s + 1
+  local skip = c - lo
+  if strict and (lo > c or skip >= n) and span == n and span ~= e.per and self.resized ~= c then
+    -- Not where a page of per_page items would be: the server's pages are another size (it
+    -- ignores per_page). Once per cursor position, the walk takes its size and asks for the
+    -- page that holds the cursor in it.
+    self.per, self.resized = span, c
+    return
+  end
   if lo > c then
     if not strict then return "hold" end
     return self:_fail(e, "starts at start_offset " .. num(s) .. ", leaving a gap after the first "
       .. num(c) .. " items: the items between are missing")
   end
-  -- The page spans start_offset to end_offset; it may hold fewer items than that span.
-  local fits = last <= MAX_OFFSET and last - s + 1 >= n
-  local span = fits and last - s + 1
-  local skip = c - lo
   if skip > 0 then
     if span ~= n then
       if not strict then return "drop" end
