@@ -93,10 +93,57 @@ describe("concurrency", function()
     assert.equal(3, err.attempts)
   end)
 
-  it("walks a list without paging one page at a time", function()
+  it("has pages under way four at a time unless told otherwise", function()
     local c, s = helper.client()
-    assert.equal(120, #helper.collect(c.sessions:each { per_page = 50, concurrency = 8 }))
-    assert.equal(3, s:stats().requests)
+    s:config { meetings_total = 1000, latency = 0.02 }
+    local it, st, ctl, pager = c.meetings:each()
+    assert.equal(4, pager.concurrency)
+    local most, n = 0, 0
+    for _ in it, st, ctl, pager do
+      n = n + 1
+      local held = #pager.window + #pager.ready
+      if held > most then most = held end
+    end
+    assert.equal(1000, n)
+    assert.is_true(most > 1 and most <= 4, "held " .. most)
+    local stats = s:stats()
+    assert.equal(10, stats.requests)
+    assert.is_true(stats.connections > 1 and stats.connections <= 4,
+      "connections " .. stats.connections)
+  end)
+
+  it("asks for the pages of a list without paging ahead, and ends at the first short one",
+    function()
+    local c, s = helper.client()
+    s:config { latency = 0.02 }
+    local sessions = data.build().apps[data.APP_ID].sessions
+    local it, st, ctl, pager = c.sessions:each { per_page = 10, concurrency = 6 }
+    local got, most = {}, 0
+    for sess in it, st, ctl, pager do
+      got[#got + 1] = sess.id
+      local held = #pager.window + #pager.ready
+      if held > most then most = held end
+    end
+    assert.equal(120, #got)
+    for i = 1, 120 do assert.equal(sessions[i].id, got[i]) end
+    assert.is_true(most > 1 and most <= 6, "held " .. most)
+    -- 12 full pages and the empty 13th; those asked for beyond it are cancelled or dropped.
+    local stats = s:stats()
+    assert.is_true(stats.requests >= 13 and stats.requests <= 13 + 5,
+      "requests " .. stats.requests)
+    assert.is_true(stats.connections > 1, "connections " .. stats.connections)
+    assert.equal(0, c:poll())
+  end)
+
+  it("ends a list without paging at a short page, whatever the pages after it hold", function()
+    local c, s = helper.client()
+    s:config { latency = 0.02 }
+    -- Page 2 is short; the pages after it, asked for ahead, are full.
+    local short = cjson.encode { success = true, data = { sessions = { { id = "x" } } } }
+    s:fault { status = 200, body = short, match = "page_no=2&", delay = 0.1 }
+    local got = helper.collect(c.sessions:each { per_page = 10, concurrency = 4 })
+    assert.equal(11, #got)
+    assert.equal("x", got[11].id)
   end)
 
   it("still ends a walk whose pages do not advance", function()

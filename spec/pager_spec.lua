@@ -22,7 +22,7 @@ describe("realtimekit.pager", function()
     s:fault { status = 200, body = body(ids(3, 4), 1, 2, 10) }
     local seen = {}
     local err = helper.raised(function()
-      for m in c.meetings:each { per_page = 2 } do seen[#seen + 1] = m.id end
+      for m in c.meetings:each { per_page = 2, concurrency = 1 } do seen[#seen + 1] = m.id end
     end)
     assert.equal("api", err.kind)
     assert.matches("does not advance", err.message)
@@ -34,7 +34,9 @@ describe("realtimekit.pager", function()
     local c, s = helper.client()
     s:fault { status = 200, body = body(ids(1, 2), 1, 2, 10) }
     s:fault { status = 200, body = body(ids(1, 2), 3, 4, 10) }
-    local err = helper.raised(function() for _ in c.meetings:each { per_page = 2 } do end end)
+    local err = helper.raised(function()
+      for _ in c.meetings:each { per_page = 2, concurrency = 1 } do end
+    end)
     assert.matches("first item", err.message)
     assert.equal(2, s:stats().requests)
   end)
@@ -45,16 +47,18 @@ describe("realtimekit.pager", function()
       success = true, data = { sessions = { { id = "a" }, { id = "b" } } },
     }
     s:fault { status = 200, body = page, times = 5 }
-    local err = helper.raised(function() for _ in c.sessions:each { per_page = 2 } do end end)
+    local err = helper.raised(function()
+      for _ in c.sessions:each { per_page = 2, concurrency = 1 } do end
+    end)
     assert.matches("does not advance", err.message)
     assert.equal(2, s:stats().requests)
   end)
 
-  it("stops at an empty page even if the total claims more", function()
+  it("ends at an empty page whose total counts no more items than were handed out", function()
     local c, s = helper.client()
     s:fault { status = 200, body = body(ids(1, 2), 1, 2, 10) }
-    s:fault { status = 200, body = body({}, 3, 2, 10) }
-    assert.equal(2, #helper.collect(c.meetings:each { per_page = 2 }))
+    s:fault { status = 200, body = body({}, 3, 2, 2) }
+    assert.equal(2, #helper.collect(c.meetings:each { per_page = 2, concurrency = 1 }))
     assert.equal(2, s:stats().requests)
   end)
 
@@ -91,6 +95,34 @@ describe("realtimekit.pager", function()
     assert.equal(2, pager.pages)
   end)
 
+  it("refuses a page_no that is not a whole number from 1", function()
+    local c, s = helper.client()
+    for _, v in ipairs { 1.5, 0, -1, "2" } do
+      local err = helper.raised(function() c.meetings:each { page_no = v } end)
+      assert.equal("invalid_argument", err.kind)
+      assert.equal("page_no", err.param)
+      local walk_, aerr = c.async.meetings:pages { page_no = v }
+      assert.is_nil(walk_)
+      assert.equal("page_no", aerr.param)
+    end
+    assert.equal(0, s:stats().requests)
+    assert.equal(20, #assert(c.meetings:list { page_no = 1.5 }).data)
+  end)
+
+  it("cancels the requests of a walk that is dropped unfinished, once it is collected",
+    function()
+    local c, s = helper.client()
+    s:config { meetings_total = 1000, latency = 0.3 }
+    local it = c.meetings:each { concurrency = 4 }
+    assert.is_string(it().id) -- the first page has come, and the pages after it are under way
+    assert.is_true(c._http:running() > 0)
+    it = nil -- luacheck: ignore
+    collectgarbage()
+    collectgarbage()
+    assert.equal(0, c:poll())
+    assert.equal(0, c._http:running())
+  end)
+
   if _VERSION == "Lua 5.4" then
     it("closes its pager when a generic for is left by break", function()
       local c = helper.client()
@@ -102,4 +134,224 @@ describe("realtimekit.pager", function()
       assert.is_nil(pager:next_page())
     end)
   end
+end)
+
+-- What follows drives walks against pages a server crafts: each case for a walk one request at
+-- a time and for one with pages under way side by side.
+describe("realtimekit.pager against a misbehaving server", function()
+  local meetings
+  setup(function()
+    local data = helper.data()
+    meetings = data.build().apps[data.APP_ID].meetings
+  end)
+
+  -- A meetings page holding meetings from..to of the data set (none when from > to) with the
+  -- paging given; offsets are written as given, so a number a double cannot hold exactly can be
+  -- sent.
+  local function page(from, to, first, last, total)
+    local items = {}
+    for i = from, to do items[#items + 1] = '{"id":"' .. meetings[i].id .. '"}' end
+    return '{"success":true,"data":[' .. table.concat(items, ",") .. '],"paging":'
+      .. '{"start_offset":' .. first .. ',"end_offset":' .. last .. ',"total_count":' .. total
+      .. '}}'
+  end
+
+  -- The ids of meetings from..to, leaving out those in skip.
+  local function expected(from, to, skip)
+    local out = {}
+    for i = from, to do
+      if not (skip and skip[i]) then out[#out + 1] = meetings[i].id end
+    end
+    return out
+  end
+
+  -- Walks the meetings: the ids handed out, in order, and the error raised, if any.
+  local function walk(c, params)
+    local got = {}
+    local err = helper.raised(function()
+      for m in c.meetings:each(params) do
+        got[#got + 1] = m.id
+        if #got > 2000 then error("runaway walk", 0) end
+      end
+    end)
+    return got, err
+  end
+
+  for _, n in ipairs { 1, 4 } do
+    describe("with concurrency " .. n, function()
+      it("drops what a page holding more than asked shares with the next one", function()
+        local c, s = helper.client()
+        s:fault { status = 200, match = "page_no=1&", body = page(1, 15, 1, 15, 300) }
+        local got, err = walk(c, { per_page = 10, concurrency = n })
+        assert.is_nil(err)
+        assert.same(expected(1, 300), got)
+      end)
+
+      it("carries on after one short page in the middle, repeating and skipping nothing",
+        function()
+        local c, s = helper.client()
+        -- Late, so that with pages side by side those after it have arrived first.
+        s:fault { status = 200, match = "page_no=2&", delay = n > 1 and 0.2 or nil,
+                  body = page(11, 19, 11, 19, 300) }
+        local got, err = walk(c, { per_page = 10, concurrency = n })
+        assert.is_nil(err)
+        assert.same(expected(1, 300), got)
+      end)
+
+      it("follows a server that ignores per_page after one page holding more than asked",
+        function()
+        local c, s = helper.client()
+        s:fault { status = 200, match = "page_no=2&per_page=10", body = page(11, 23, 11, 23, 300) }
+        -- Asked for pages of 13, the server still answers in pages of 10.
+        for k = 1, 4 do
+          s:fault { status = 200, match = "page_no=" .. k .. "&per_page=13",
+                    body = page(k * 10 - 9, k * 10, k * 10 - 9, k * 10, 300) }
+        end
+        local got, err = walk(c, { per_page = 10, concurrency = n })
+        assert.is_nil(err)
+        assert.same(expected(1, 300), got)
+      end)
+
+      it("takes a short page whose offsets span a whole page as that whole page", function()
+        local c, s = helper.client()
+        s:fault { status = 200, match = "page_no=2&", delay = n > 1 and 0.2 or nil,
+                  body = page(11, 19, 11, 20, 300) }
+        local got, err = walk(c, { per_page = 10, concurrency = n })
+        assert.is_nil(err)
+        assert.same(expected(1, 300, { [20] = true }), got)
+      end)
+
+      it("stops at limit after a short page, handing out exactly limit items", function()
+        local c, s = helper.client()
+        s:fault { status = 200, match = "page_no=2&", delay = n > 1 and 0.2 or nil,
+                  body = page(11, 19, 11, 19, 300) }
+        local got, err = walk(c, { per_page = 10, limit = 25, concurrency = n })
+        assert.is_nil(err)
+        assert.same(expected(1, 25), got)
+      end)
+
+      it("ends with an error object at offsets beyond 2^63, after the items before", function()
+        local c, s = helper.client()
+        s:fault { status = 200, match = "page_no=2&", body = page(11, 20,
+          "9223372036854775808", "9223372036854775817", "18446744073709551616") }
+        local got, err = walk(c, { per_page = 10, concurrency = n })
+        assert.same(expected(1, 10), got)
+        assert.equal("api", err.kind)
+        assert.matches("start_offset", err.message)
+      end)
+
+      it("hands out a short page's items before the error its huge end_offset makes",
+        function()
+        local c, s = helper.client()
+        s:fault { status = 200, match = "page_no=2&", body = page(11, 18, 11, 7e12, 300) }
+        local got, err = walk(c, { per_page = 10, concurrency = n })
+        assert.same(expected(1, 18), got)
+        assert.equal("api", err.kind)
+        assert.matches("end_offset", err.message)
+      end)
+
+      it("ends with an error when a page has no paging and the pages before had", function()
+        local c, s = helper.client()
+        s:fault { status = 200, match = "page_no=2&",
+          body = page(11, 20, 11, 20, 300):gsub(',"paging":{[^}]*}', "") }
+        local got, err = walk(c, { per_page = 10, concurrency = n })
+        assert.same(expected(1, 10), got)
+        assert.equal("api", err.kind)
+        assert.matches("paging", err.message)
+      end)
+
+      it("ends with an error at an empty page while the total counts more", function()
+        local c, s = helper.client()
+        s:fault { status = 200, match = "page_no=2&", body = page(1, 0, 11, 10, 300) }
+        local got, err = walk(c, { per_page = 10, concurrency = n })
+        assert.same(expected(1, 10), got)
+        assert.equal("api", err.kind)
+      end)
+
+      it("ends with an error at a gap between offsets", function()
+        local c, s = helper.client()
+        s:fault { status = 200, match = "page_no=2&", body = page(13, 22, 13, 22, 300) }
+        local got, err = walk(c, { per_page = 10, concurrency = n })
+        assert.same(expected(1, 10), got)
+        assert.equal("api", err.kind)
+        assert.matches("gap", err.message)
+      end)
+
+      it("walks a server whose offsets count from 0 through a short page", function()
+        local c, s = helper.client()
+        s:fault { status = 200, match = "page_no=1&per_page=10", body = page(1, 10, 0, 9, 25) }
+        s:fault { status = 200, match = "page_no=2&per_page=10", body = page(11, 19, 10, 18, 25),
+                  delay = n > 1 and 0.2 or nil }
+        s:fault { status = 200, match = "page_no=3&per_page=10", body = page(21, 25, 20, 24, 25) }
+        s:fault { status = 200, match = "page_no=3&per_page=9", body = page(19, 25, 18, 24, 25) }
+        local got, err = walk(c, { per_page = 10, concurrency = n })
+        assert.is_nil(err)
+        assert.same(expected(1, 25), got)
+      end)
+
+      it("ends a paging-less list whose full pages repeat, without ids, with an error",
+        function()
+        local c, s = helper.client()
+        local same = cjson.encode { success = true,
+          data = { sessions = { { title = "a" }, { title = "b" } } } }
+        s:fault { status = 200, body = same, times = 20 }
+        local got = {}
+        local err = helper.raised(function()
+          for sess in c.sessions:each { per_page = 2, concurrency = n } do
+            got[#got + 1] = sess.title
+            if #got > 50 then error("runaway walk", 0) end
+          end
+        end)
+        assert.same({ "a", "b" }, got)
+        assert.equal("api", err.kind)
+        if n == 1 then assert.equal(2, s:stats().requests) end
+      end)
+    end)
+  end
+
+  -- How many items the pages a pager has left hold; it must end without an error.
+  local function items_left(pager)
+    local n = 0
+    while true do
+      local p, err = pager:next_page()
+      assert.is_nil(err)
+      if not p then return n end
+      n = n + #p.data
+    end
+  end
+
+  it("ends with an error when a page has paging and the first page had none", function()
+    local c, s = helper.client()
+    local paged = cjson.encode { success = true, data = { sessions = { { id = "y" } } },
+      paging = { start_offset = 3, end_offset = 3, total_count = 3 } }
+    s:fault { status = 200, match = "page_no=2&", body = paged }
+    local got = {}
+    local err = helper.raised(function()
+      for sess in c.sessions:each { per_page = 2 } do got[#got + 1] = sess.id end
+    end)
+    assert.equal(2, #got)
+    assert.equal("api", err.kind)
+    assert.matches("paging", err.message)
+  end)
+
+  it("follows a total that grows during the walk", function()
+    local c, s = helper.client()
+    local _, _, _, pager = c.meetings:each { per_page = 100 }
+    assert.equal(300, assert(pager:next_page()).paging.total_count)
+    s:config { meetings_total = 400 }
+    local n = 100 + items_left(pager)
+    assert.equal(400, n)
+  end)
+
+  it("ends at a total that shrinks during the walk, with the pages asked for beyond it", function()
+    local c, s = helper.client()
+    s:config { meetings_total = 1000, latency = 0.2 }
+    local _, _, _, pager = c.meetings:each { per_page = 100, concurrency = 4 }
+    assert.equal(1000, assert(pager:next_page()).paging.total_count)
+    assert.equal(3, #pager.window) -- pages 2 to 4, under way
+    s:config { meetings_total = 300 }
+    local n = 100 + items_left(pager)
+    assert.equal(300, n)
+    assert.equal(0, c:poll())
+  end)
 end)

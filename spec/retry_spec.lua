@@ -305,10 +305,10 @@ describe("retries", function()
         n = n + 1
       end
       assert.equal(300, n)
-      local queries = {}
-      for _, r in ipairs(s:requests()) do queries[#queries + 1] = r.query end
-      assert.equal("page_no=2&per_page=100", queries[2])
-      assert.equal("page_no=2&per_page=100", queries[3])
+      local asked = {}
+      for _, r in ipairs(s:requests()) do asked[r.query] = (asked[r.query] or 0) + 1 end
+      assert.same({ ["page_no=1&per_page=100"] = 1, ["page_no=2&per_page=100"] = 2,
+                    ["page_no=3&per_page=100"] = 2 }, asked)
     end)
 
     it("raises the last error with its attempts when a page keeps failing", function()
@@ -319,7 +319,11 @@ describe("retries", function()
       assert.equal(100, n)
       assert.equal(500, err.status)
       assert.equal(3, err.attempts)
-      assert.equal(4, s:stats().requests)
+      local asked = 0
+      for _, r in ipairs(s:requests()) do
+        if r.query == "page_no=2&per_page=100" then asked = asked + 1 end
+      end
+      assert.equal(3, asked)
     end)
   end)
 

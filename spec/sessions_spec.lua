@@ -69,7 +69,7 @@ describe("client.sessions", function()
   describe(":each()", function()
     it("without paging, stops at the first page shorter than per_page", function()
       local c, s = helper.client()
-      local got = helper.collect(c.sessions:each { per_page = 50 })
+      local got = helper.collect(c.sessions:each { per_page = 50, concurrency = 1 })
       assert.equal(120, #got)
       assert.equal(sessions[120].id, got[120].id)
       assert.equal(3, s:stats().requests)
@@ -77,8 +77,17 @@ describe("client.sessions", function()
 
     it("without paging, needs one empty page when the count is a multiple of per_page", function()
       local c, s = helper.client()
-      assert.equal(120, #helper.collect(c.sessions:each { per_page = 40 }))
+      assert.equal(120, #helper.collect(c.sessions:each { per_page = 40, concurrency = 1 }))
       assert.equal(4, s:stats().requests)
+    end)
+
+    it("without paging, asks for pages ahead and hands out each session once, in order",
+      function()
+      local c, s = helper.client()
+      local got = helper.collect(c.sessions:each { per_page = 40 })
+      assert.equal(120, #got)
+      for i = 1, 120 do assert.equal(sessions[i].id, got[i].id) end
+      assert.is_true(s:stats().requests <= 4 + 3, "requests " .. s:stats().requests)
     end)
 
     for _, where in ipairs { "top", "data" } do

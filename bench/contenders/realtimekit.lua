@@ -18,6 +18,11 @@ local client = assert(realtimekit.new {
 
 local params = { per_page = 100 }
 if concurrency > 1 then params.concurrency = concurrency end
+-- Sequential means one page at a time: say so to a build whose walks default to more.
+local has_pager, pager = pcall(require, "realtimekit.pager")
+if concurrency == 1 and has_pager and (pager.DEFAULT_CONCURRENCY or 1) > 1 then
+  params.concurrency = 1
+end
 
 -- `each` checks its arguments before the first request and raises an invalid_argument error
 -- naming a parameter it does not know.

@@ -175,6 +175,11 @@ local advance = M.advance
 -- @local
 function M.poll(client, timeout)
   local e = engine(client)
+  local later = e.later
+  if later then
+    e.later = nil
+    for i = 1, #later do later[i]:cancel() end
+  end
   local now = monotonic()
   local due = advance(client, e, now)
   timeout = timeout or 0
@@ -212,6 +217,19 @@ function M.poll(client, timeout)
   end
   advance(client, e, monotonic())
   return e.nrunning + #e.queue + M.count(e.waiting)
+end
+
+--- Has the engine `e` cancel `op` at its next poll: what a finalizer does for an operation of
+-- an object collected while the operation was under way (a finalizer may run in the middle of a
+-- transport call, where cancelling a transfer is not safe).
+-- @local
+function M.cancel_later(e, op)
+  local later = e.later
+  if not later then
+    later = {}
+    e.later = later
+  end
+  later[#later + 1] = op
 end
 
 --- How many keys a table has.
