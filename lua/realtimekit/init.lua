@@ -29,6 +29,7 @@ local M = {
 -- @tparam[opt] string opts.account_id the Cloudflare account id, 1 to 32 characters of
 -- `[0-9A-Za-z]` (default: env `CLOUDFLARE_ACCOUNT_ID`); a call can name another
 -- @tparam[opt] string opts.app_id the RealtimeKit app every call uses unless it names another
+-- (default: env `REALTIMEKIT_APP_ID`)
 -- @tparam[opt] string opts.base_url the API's URL, http or https, without query or fragment
 -- (default: env `CLOUDFLARE_BASE_URL`, else `https://api.cloudflare.com/client/v4`)
 -- @tparam[opt=60] number opts.timeout seconds one attempt may take in all
@@ -49,8 +50,15 @@ local M = {
 -- location that proxies to the API
 -- @tparam[opt="cjson"] string opts.decoder `"cjson"` (lua-cjson, then nulls dropped and
 -- integers made in C) or `"core"` (the C core's strict one-pass decoder, same values)
+-- @param[opt] opts.rate_limit the static budget: `{ limit = N, window = S }` (at most N
+-- requests in any S seconds; default 250 per 10 s), `false` for none, and `shared = "<dict>"`
+-- to keep it (and the API headers' budget and a 429's pause) in a `lua_shared_dict` that every
+-- nginx worker shares; the API's `Ratelimit` headers are obeyed either way
+-- @tparam[opt] table opts.headers `name = value` sent with every request (not `Authorization`)
+-- @tparam[opt] string opts.user_agent appended to realtimekit's User-Agent
 -- @tparam[opt] function opts.on_request `function(info)` told of every attempt: `method`,
--- `url`, `attempt`, `seconds`, `status`, `cf_ray`, `error` (the kind), `message`, `retry_in`;
+-- `url`, `attempt`, `seconds`, `status`, `cf_ray`, `error` (the kind), `message`, `retry_in`,
+-- `waited` (seconds spent waiting for the rate-limit budget), `ratelimit` (what is known of it);
 -- the token and a body's secrets are scrubbed from its strings
 -- @treturn[1] realtimekit.client.Client the client
 -- @return[2] nil

@@ -260,8 +260,10 @@ function Local:observe(headers, status, now)
     self.last = info
   end
   if status == 429 then
-    local wait = retry_after(headers) or (info and info.remaining and info.reset) or 1
-    if now + wait > self.pause_until then self.pause_until = now + wait end
+    -- Without a Retry-After (nor a reset in the headers) only the request that met the 429
+    -- backs off, by the retry policy.
+    local wait = retry_after(headers) or (info and info.remaining and info.reset)
+    if wait and now + wait > self.pause_until then self.pause_until = now + wait end
   end
 end
 
@@ -359,10 +361,11 @@ function Shared:observe(headers, status)
     self.last = info
   end
   if status == 429 then
-    local wait = retry_after(headers) or (info and info.remaining and info.reset) or 1
-    local until_ = now + wait
+    local wait = retry_after(headers) or (info and info.remaining and info.reset)
     local pause = dict:get(p .. "pause")
-    if not pause or until_ > pause then dict:set(p .. "pause", until_, wait + 1) end
+    if wait and (not pause or now + wait > pause) then
+      dict:set(p .. "pause", now + wait, wait + 1)
+    end
   end
 end
 

@@ -280,12 +280,15 @@ function Server:rotate_webhook_key()
   return public
 end
 
---- { requests = n, connections = n, throttled = n (429s of the rate limit) } since the last
--- reset.
+--- { requests = n, connections = n } since the last reset.
 function Server:stats()
   local t = self:control("GET", "stats")
-  return { requests = math.floor(t.requests), connections = math.floor(t.connections),
-           throttled = math.floor(t.throttled or 0) }
+  return { requests = math.floor(t.requests), connections = math.floor(t.connections) }
+end
+
+--- How many requests the rate-limit mode refused with 429 since the last reset.
+function Server:throttled()
+  return math.floor(self:control("GET", "stats").throttled or 0)
 end
 
 -- Whether a process has ended: gone, or a zombie that its parent (init, for a daemon) has not
