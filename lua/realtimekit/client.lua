@@ -28,7 +28,7 @@ local OPTIONS = {
   timeout = true, connect_timeout = true, ca_file = true,
   max_retries = true, max_retry_wait = true, max_body = true, sleep = true,
   transport = true, ngx_location = true, decoder = true, on_request = true, headers = true,
-  user_agent = true,
+  user_agent = true, block_in_nginx = true,
 }
 
 --- Retries after a failed attempt, unless a client or a call says otherwise.
@@ -239,6 +239,10 @@ function M.new(opts)
     return nil, errors.invalid("on_request", "expected a function(info), got a "
       .. type(opts.on_request))
   end
+  if opts.block_in_nginx ~= nil and type(opts.block_in_nginx) ~= "boolean" then
+    return nil, errors.invalid("block_in_nginx", "expected a boolean, got a "
+      .. type(opts.block_in_nginx))
+  end
   local sleep = opts.sleep
   if sleep ~= nil and type(sleep) ~= "function" then
     return nil, errors.invalid("sleep", "expected a function(seconds), got a " .. type(sleep))
@@ -294,6 +298,7 @@ function M.new(opts)
     max_retry_wait = max_retry_wait,
     max_body = max_body,
     transport = transport,
+    block_in_nginx = opts.block_in_nginx == true,
     _decode = decode,
     _sleep = sleep or wait.sleep,
     _on_request = opts.on_request,
@@ -302,9 +307,9 @@ function M.new(opts)
   }, Client)
   self._redact = function(s) return http:redact(s) end
   if transport == "curl" then
-    self._drive = function(t) return wait.poll(http, t) end
+    self._drive = function(t, stop) return wait.poll(http, t, stop) end
   else
-    self._drive = function(t) return http:poll(t) end
+    self._drive = function(t, stop) return http:poll(t, stop) end
   end
   local async = setmetatable({ client = self }, Async)
   for i = 1, #M.RESOURCES do
@@ -348,6 +353,8 @@ end
 
 --- Drives the client's operations (`client.async…`): starts the retries that are due, does
 -- the I/O that is ready, waiting up to `timeout` seconds (default 0: not at all) for some.
+-- Inside OpenResty the wait yields; in an nginx phase that cannot yield, a `timeout` above 0
+-- raises (unless the client has `block_in_nginx`), since it would block the worker.
 -- @tparam[opt=0] number timeout the longest wait, in seconds (>= 0)
 -- @treturn int how many operations are still under way
 -- @usage
@@ -359,6 +366,8 @@ function Client:poll(timeout)
   if timeout ~= nil and (type(timeout) ~= "number" or timeout ~= timeout or timeout < 0) then
     error("client:poll(timeout): timeout must be a number of seconds >= 0", 2)
   end
+  local refused = timeout and timeout > 0 and wait.refusal(self)
+  if refused then error("client:poll(timeout): " .. refused.message, 2) end
   return ops.poll(self, timeout)
 end
 

@@ -7,6 +7,7 @@
 -- @module realtimekit.ops
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
+local hostwait = require "realtimekit.wait"
 
 local setmetatable, pairs = setmetatable, pairs
 local remove = table.remove
@@ -128,10 +129,11 @@ local function advance(client, e, now)
 end
 
 --- Drives every operation of the client: starts the retries that are due, does the I/O that is
--- ready, waiting up to `timeout` seconds for some, and settles what finished.
+-- ready, waiting up to `timeout` seconds for some, and settles what finished. A wait that
+-- yields (OpenResty) also ends once `stop()` is true.
 -- @return how many operations are still under way
 -- @local
-function M.poll(client, timeout)
+function M.poll(client, timeout, stop)
   local e = engine(client)
   local now = monotonic()
   local due = advance(client, e, now)
@@ -147,7 +149,7 @@ function M.poll(client, timeout)
     end
   else
     local http = client._http
-    local ids = client._drive(timeout)
+    local ids = client._drive(timeout, stop)
     for i = 1, #ids do
       local id = ids[i]
       local op = e.running[id]
@@ -176,10 +178,14 @@ end
 -- @local
 function M.wait(op)
   local client = op.client
+  local refused = hostwait.refusal(client) -- an nginx phase that cannot yield
+  if refused then op:cancel() return nil, refused end
   local e = engine(client)
+  -- Other coroutines (OpenResty's light threads) may drive this client too, and settle op.
+  local function settled() return not PENDING[op.state] end
   while PENDING[op.state] do
     -- With nothing under way, the wait is for the next retry, however far off it is.
-    M.poll(client, e.nrunning == 0 and math.huge or M.WAIT_SLICE)
+    M.poll(client, e.nrunning == 0 and math.huge or M.WAIT_SLICE, settled)
   end
   if op.state == "done" then return op.value end
   if op.state == "cancelled" then
