@@ -45,6 +45,7 @@ local function server_extra(opts, port)
     location = /t/phase { content_by_lua_block { require("checks").phase() } }
     location = /t/timer-walk { content_by_lua_block { require("checks").timer_walk() } }
     location = /t/worker { content_by_lua_block { require("checks").worker() } }
+    location = /t/shared { content_by_lua_block { require("checks").shared() } }
     location = /t/wrong-phase {
       set_by_lua_block $answer { return require("checks").wrong_phase() }
       return 200 $answer;
@@ -152,6 +153,24 @@ local function cpu_seconds(pid)
   local hz = tonumber(p:read("*l"))
   p:close()
   return (tonumber(fields[12]) + tonumber(fields[13])) / hz
+end
+
+-- Clients the worker keeps across requests, one per transport: requests one after the other,
+-- taking turns between the transports, then three of each at once, each making ten calls and
+-- a walk; all right, and the worker the same process throughout.
+local function shared_clients(port, dir)
+  local pid = json(port, "/t/worker").pid
+  local want = { items = 5, walked = 300, pid = pid }
+  for _ = 1, 3 do
+    assert.same(want, json(port, "/t/shared"))
+    assert.same(want, json(port, "/t/shared?transport=ngx"))
+  end
+  local calls = {}
+  for _ = 1, 3 do
+    calls[#calls + 1] = background(dir, port, "/t/shared")
+    calls[#calls + 1] = background(dir, port, "/t/shared?transport=ngx")
+  end
+  for i = 1, #calls do assert.same(want, cjson.decode((calls[i]:wait()))) end
 end
 
 describe_or_pending("OpenResty", function()
@@ -362,6 +381,11 @@ describe_or_pending("OpenResty", function()
         assert.is_true(body.ms < 1900, cjson.encode(body))
       end)
 
+    it("serves clients kept by the worker to requests one after the other and at once",
+      function()
+        shared_clients(port, ngx_server.dir)
+      end)
+
     it("retries by the same policy, waiting with ngx.sleep", function()
       fake:fault { status = 503, headers = { ["retry-after-ms"] = "50" } }
       local body = json(port, "/t/list?transport=ngx")
@@ -444,6 +468,15 @@ describe_or_pending("OpenResty", function()
       assert.is_nil(c)
       assert.equal("transport", err.param)
     end)
+  end)
+
+  it("left nothing amiss in nginx's error log", function()
+    local log = assert(io.open(ngx_server.dir .. "/error.log")):read("*a")
+    for line in log:gmatch("[^\n]+") do
+      assert.is_nil(line:find("%[alert%]") or line:find("%[crit%]") or line:find("%[emerg%]")
+        or line:find("runtime error", 1, true) or line:find("ngx.sleep(0)", 1, true)
+        or line:find("thread aborted", 1, true), line)
+    end
   end)
 
   it("runs the example with one command", function()

@@ -100,7 +100,10 @@ function M.new(token, location, user_agent, max_body)
   local auth = "Bearer " .. token
   local self = setmetatable({
     location = location, ua = user_agent, max_body = max_body,
-    threads = {}, parents = {}, results = {}, finished = {}, cancelled = {}, next_id = 0,
+    threads = {}, results = {}, finished = {}, cancelled = {}, next_id = 0,
+    -- The light threads to reap, by the request that spawned them (its ngx.ctx, a key that
+    -- goes when the request does), then by thread: the coroutine that spawned each.
+    spawned = setmetatable({}, { __mode = "k" }),
     closed = false, sema = require("ngx.semaphore").new(),
   }, T)
 
@@ -207,22 +210,29 @@ function T:start(method, url, body)
       wake(self)
     end
   end)
-  -- Only the coroutine that spawned a light thread may reap it (ngx.thread.wait).
-  self.parents[th] = co_running()
+  -- Only the coroutine that spawned a light thread may reap it (ngx.thread.wait), in the same
+  -- request: nginx may give a later request the same coroutine, and a wait there for a thread
+  -- of the earlier one can crash the worker.
+  local ctx = ngx.ctx
+  local mine = self.spawned[ctx]
+  if not mine then
+    mine = {}
+    self.spawned[ctx] = mine
+  end
+  mine[th] = co_running()
   return id
 end
 
--- Reaps the finished light threads this coroutine spawned, and hands out the ids finished
--- since the last poll.
+-- Reaps the finished light threads this coroutine spawned in this request, and hands out the
+-- ids finished since the last poll. (Those of a request that has ended, nginx has freed.)
 local function take(self)
-  local me = co_running()
-  for th, parent in pairs(self.parents) do
-    if co_status(th) == "dead" then
-      if parent == me then
-        self.parents[th] = nil
+  local mine = self.spawned[ngx.ctx]
+  if mine then
+    local me = co_running()
+    for th, parent in pairs(mine) do
+      if parent == me and co_status(th) == "dead" then
+        mine[th] = nil
         ngx.thread.wait(th)
-      elseif co_status(parent) == "dead" then
-        self.parents[th] = nil -- its request has ended, and nginx has freed it
       end
     end
   end

@@ -58,11 +58,13 @@ end
 --- Sleeps `seconds`: `ngx.sleep` where it can yield, else the core's blocking sleep.
 function M.sleep(seconds)
   if seconds <= 0 then return end
-  if M.can_yield() then return ngx.sleep(seconds) end
+  -- nginx's timers count whole milliseconds; a shorter sleep would be one of none.
+  if M.can_yield() then return ngx.sleep(seconds < 0.001 and 0.001 or seconds) end
   core.sleep(seconds)
 end
 
--- The next sleep between polls inside nginx, at most `left` seconds.
+-- The next sleep between polls inside nginx, at most `left` seconds (but a millisecond at
+-- least: nginx's timers count whole milliseconds).
 local function step(http, left)
   local s = http:idle() * M.NGX_BACKOFF
   if s < M.NGX_MIN_STEP then
@@ -72,7 +74,7 @@ local function step(http, left)
   end
   local timer = http:timeout()
   if timer and timer < s then s = timer < M.NGX_MIN_STEP and M.NGX_MIN_STEP or timer end
-  if s > left then s = left end
+  if s > left then s = left < M.NGX_MIN_STEP and M.NGX_MIN_STEP or left end
   return s
 end
 M.step = step

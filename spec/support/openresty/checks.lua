@@ -180,6 +180,27 @@ function M.timer_walk()
   ngx.say(r or '{"pending":true}')
 end
 
+-- Clients kept by the worker from one request to the next, as an application keeps them.
+local shared = {}
+
+--- GET /t/shared?transport=…: a call and a walk with concurrency 2 on a client that earlier
+-- requests used too.
+function M.shared()
+  local transport = transport_arg(ngx.req.get_uri_args()) or "curl"
+  if not shared[transport] then
+    shared[transport] = client { transport = transport ~= "curl" and transport or nil }
+  end
+  local c = shared[transport]
+  local page, err
+  for i = 1, 10 do
+    page, err = c.meetings:list { per_page = 5, page_no = i }
+    if not page then return reply { error = err_fields(err) } end
+  end
+  local n = 0
+  for _ in c.meetings:each { per_page = 100, concurrency = 2 } do n = n + 1 end
+  reply { items = #page.data, walked = n, pid = ngx.worker.pid() }
+end
+
 --- GET /t/worker: this worker's pid and peak resident memory (VmHWM, KiB).
 function M.worker()
   local f = assert(io.open("/proc/self/status"))
