@@ -479,6 +479,37 @@ describe_or_pending("OpenResty", function()
     end
   end)
 
+  it("runs README's nginx.conf as it is shown, against the fake server", function()
+    local readme = assert(io.open(ROOT .. "/README.md")):read("*a")
+    local text = readme:match("\n## OpenResty\n.-```nginx\n(.-)```")
+    local own = server.free_ports(1)
+    local n
+    text, n = text:gsub("/path/to/realtimekit", ROOT)
+    assert.equal(3, n)
+    text, n = text:gsub("listen 8080;", "listen 127.0.0.1:" .. own .. ";")
+    assert.equal(1, n)
+    -- Paths under the test's folder, not the system's.
+    text = "pid @DIR@/nginx.pid;\n@USER@\n" .. text:gsub("\nhttp {\n", [[
+
+http {
+  client_body_temp_path @DIR@/tmp/body;
+  proxy_temp_path @DIR@/tmp/proxy;
+  fastcgi_temp_path @DIR@/tmp/fastcgi;
+  uwsgi_temp_path @DIR@/tmp/uwsgi;
+  scgi_temp_path @DIR@/tmp/scgi;
+]])
+    local readme_nginx = server.nginx(text, nil, {
+      CLOUDFLARE_API_TOKEN = fake.token, CLOUDFLARE_ACCOUNT_ID = fake.account_id,
+      REALTIMEKIT_APP_ID = fake.app_id, CLOUDFLARE_BASE_URL = fake.url,
+    })
+    local out = get(own, "/meetings")
+    readme_nginx:stop()
+    local ids = {}
+    for id in out:gmatch("[^\n]+") do ids[#ids + 1] = id end
+    assert.equal(300, #ids, out)
+    assert.equal(data.build().apps[data.APP_ID].meetings[1].id, ids[1])
+  end)
+
   it("runs the example with one command", function()
     local out, ok = helper.run("examples/openresty/run")
     assert.is_true(ok, out)
