@@ -473,7 +473,7 @@ end
 function Client:_call(row, value, args, params)
   local req, err = request.build(self, row, args, params)
   if not req then return nil, err end
-  return ops.wait(ops.start(self, req, value))
+  return ops.call(self, req, value)
 end
 
 --- Any endpoint of the API, with the same retries, errors, redaction and decoding as every
@@ -507,7 +507,7 @@ function Client:request(method, path, opts)
   if getmetatable(self) ~= Client then error("use client:request(...), with a colon", 2) end
   local req, err = request.raw(self, method, path, opts)
   if not req then return nil, err end
-  return ops.wait(ops.start(self, req, raw_value))
+  return ops.call(self, req, raw_value)
 end
 
 local object_value, list_value = ops.object_value, ops.list_value

@@ -178,8 +178,9 @@ end
 -- @local
 function M.wait(op)
   local client = op.client
-  local refused = hostwait.refusal(client) -- an nginx phase that cannot yield
-  if refused then op:cancel() return nil, refused end
+  -- An nginx phase that cannot yield: the operation is left as it is, to be polled.
+  local refused = hostwait.refusal(client)
+  if refused then return nil, refused end
   local e = engine(client)
   -- Other coroutines (OpenResty's light threads) may drive this client too, and settle op.
   local function settled() return not PENDING[op.state] end
@@ -193,6 +194,15 @@ function M.wait(op)
       { method = op.req.method, path = op.req.path })
   end
   return nil, op.err
+end
+
+--- A blocking call: starts an operation for a built request and waits for it. Where the host
+-- cannot wait (an nginx phase that cannot yield), returns that error and starts nothing.
+-- @local
+function M.call(client, req, finish)
+  local refused = hostwait.refusal(client)
+  if refused then return nil, refused end
+  return M.wait(M.start(client, req, finish))
 end
 
 --- The operation's state and value: "pending"; "done", value; "failed", err; or "cancelled".

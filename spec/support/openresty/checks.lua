@@ -98,6 +98,15 @@ function M.phase_call(opts)
   return tostring(page) .. " " .. err.kind .. " " .. err.message
 end
 
+-- Where nginx cannot yield: op:wait() of a call made with client.async, then op:poll(), as
+-- "<kind of wait's error> <state after>".
+function M.phase_async()
+  local c = client()
+  local op = assert(c.async.meetings:list { per_page = 5 })
+  local _, err = op:wait()
+  return tostring(err and err.kind) .. " " .. op:poll()
+end
+
 -- Called where subrequests are not allowed, with the ngx transport.
 function M.wrong_phase()
   return M.phase_call { transport = "ngx" }
