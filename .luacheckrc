@@ -5,3 +5,4 @@ files["spec/support/fakeserver"] = { std = "ngx_lua" }
 exclude_files = { "build" }
 files["spec/support/openresty"] = { std = "ngx_lua" }
 files["examples/openresty"] = { std = "ngx_lua" }
+files["bench/openresty_handler.lua"] = { std = "ngx_lua" }

@@ -225,5 +225,13 @@ bench:
 	@$(MAKE) --no-print-directory LUAS="5.4 luajit" build
 	@bench/run
 
+# Only the OpenResty section of BENCHMARKS.md (bench/openresty.lua): the default transport's
+# polling next to the ngx transport inside nginx, latency and CPU.
+.PHONY: bench-openresty
+bench-openresty:
+	@scripts/ensure-deps openresty
+	@$(MAKE) --no-print-directory LUAS="5.4 luajit" build
+	@bench/run openresty
+
 clean:
 	rm -rf build realtimekit

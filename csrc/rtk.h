@@ -91,6 +91,16 @@ RTK_API rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsig
  * returns how many. */
 RTK_API size_t rtk_client_poll(rtk_client *c, long timeout_ms, unsigned *ids, size_t max);
 
+/* Seconds since a transfer of the client last started, received bytes or ended (0 before the
+ * first): how long its transfers have waited for the network. A host that polls without
+ * blocking (timeout_ms 0) can poll soon after data flowed and less often as this grows. */
+RTK_API double rtk_client_idle(const rtk_client *c);
+
+/* Milliseconds until libcurl wants rtk_client_poll called for its own timers (a timeout, the
+ * next address to try), 0 for at once, -1 when it has none (curl_multi_timeout). A host that
+ * polls without blocking should poll again no later than that. */
+RTK_API long rtk_client_timeout(rtk_client *c);
+
 /* How many started transfers have not finished. */
 RTK_API size_t rtk_client_running(const rtk_client *c);
 
@@ -139,6 +149,10 @@ RTK_API double rtk_monotonic(void);
 
 /* libcurl's version string, e.g. "7.88.1". */
 RTK_API const char *rtk_curl_version(void);
+
+/* How libcurl resolves host names: "threaded" (a thread of its own per lookup, so a poll never
+ * waits for DNS), "c-ares" (asynchronous too) or "blocking" (inside the poll that connects). */
+RTK_API const char *rtk_curl_resolver(void);
 
 /* Webhook signatures (rtk_webhook.c, which needs only OpenSSL's libcrypto). */
 

@@ -58,6 +58,8 @@ struct rtk_client {
   rtk_xfer *blocking; /* the last transfer of rtk_client_request, kept until the next one */
   const char *errname;
   char errmsg[CURL_ERROR_SIZE + 64];
+  size_t received;    /* bytes of responses received, headers included, ever */
+  double active_at;   /* when a transfer last started, received bytes or ended (rtk_monotonic) */
 };
 
 /* The only mutable file-scope state: libcurl's global init runs once per process. */
@@ -124,6 +126,13 @@ double rtk_monotonic(void) {
 
 const char *rtk_curl_version(void) {
   return curl_version_info(CURLVERSION_NOW)->version;
+}
+
+const char *rtk_curl_resolver(void) {
+  const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+  if (!(v->features & CURL_VERSION_ASYNCHDNS))
+    return "blocking";
+  return v->ares != NULL ? "c-ares" : "threaded";
 }
 
 const char *rtk_status_kind(rtk_status s) {
@@ -199,6 +208,7 @@ static void rtk_xfer_fail(rtk_xfer *x, rtk_status s, const char *name, const cha
 static size_t rtk_on_body(char *p, size_t size, size_t n, void *ud) {
   rtk_xfer *x = (rtk_xfer *)ud;
   size_t len = size * n;
+  x->c->received += len;
   if (rtk_buf_append(&x->body, p, len) != 0) {
     if (rtk_buf_toolarge(&x->body, len))
       x->toolarge = 1;
@@ -230,6 +240,7 @@ static size_t rtk_on_header(char *p, size_t size, size_t n, void *ud) {
   size_t len = size * n, nlen, vlen, start, i;
   const char *colon, *v, *end;
 
+  x->c->received += len;
   if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
     /* A new status line (after a 1xx or a proxy's CONNECT reply): keep only the final response. */
     x->hdrs.len = 0;
@@ -385,6 +396,12 @@ static rtk_xfer *rtk_xfer_new(rtk_client *c) {
   curl_easy_setopt(x->easy, CURLOPT_USERAGENT, c->user_agent);
   curl_easy_setopt(x->easy, CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
   curl_easy_setopt(x->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700
+  /* A transfer that times out or is cancelled while its name is being resolved leaves the
+   * resolver's thread to finish by itself, instead of waiting (blocking the caller) until
+   * getaddrinfo returns. */
+  curl_easy_setopt(x->easy, CURLOPT_QUICK_EXIT, 1L);
+#endif
   curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
   curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, rtk_on_body);
   curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, (void *)x);
@@ -578,6 +595,7 @@ rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id)
     c->next_id = 1;
   x->id = c->next_id;
   x->state = RTK_SLOT_RUNNING;
+  c->active_at = rtk_monotonic();
   if (id != NULL)
     *id = x->id;
   return RTK_OK;
@@ -598,9 +616,10 @@ static size_t rtk_report(rtk_client *c, unsigned *ids, size_t max) {
 
 size_t rtk_client_poll(rtk_client *c, long timeout_ms, unsigned *ids, size_t max) {
   int running = 0;
-  size_t n;
+  size_t n, received;
   if (c == NULL || c->multi == NULL || ids == NULL || max == 0)
     return 0;
+  received = c->received;
   curl_multi_perform(c->multi, &running);
   rtk_collect(c);
   n = rtk_report(c, ids, max);
@@ -616,7 +635,24 @@ size_t rtk_client_poll(rtk_client *c, long timeout_ms, unsigned *ids, size_t max
     rtk_collect(c);
     n = rtk_report(c, ids, max);
   }
+  if (n > 0 || c->received != received)
+    c->active_at = rtk_monotonic();
   return n;
+}
+
+double rtk_client_idle(const rtk_client *c) {
+  double d;
+  if (c == NULL || c->active_at == 0.0)
+    return 0.0;
+  d = rtk_monotonic() - c->active_at;
+  return d > 0.0 ? d : 0.0;
+}
+
+long rtk_client_timeout(rtk_client *c) {
+  long ms = -1;
+  if (c == NULL || c->multi == NULL || curl_multi_timeout(c->multi, &ms) != CURLM_OK)
+    return -1;
+  return ms;
 }
 
 size_t rtk_client_running(const rtk_client *c) {

@@ -267,6 +267,22 @@ static int rtk_lua_cancel(lua_State *L) {
   return 0;
 }
 
+/* client:idle() -> seconds since a transfer started, received bytes or ended (rtk_client_idle). */
+static int rtk_lua_idle(lua_State *L) {
+  lua_pushnumber(L, (lua_Number)rtk_client_idle(rtk_checkud(L, 1)->c));
+  return 1;
+}
+
+/* client:timeout() -> seconds until libcurl's next timer wants a poll, or nil when it has none. */
+static int rtk_lua_timeout(lua_State *L) {
+  long ms = rtk_client_timeout(rtk_checkud(L, 1)->c);
+  if (ms < 0)
+    lua_pushnil(L);
+  else
+    lua_pushnumber(L, (lua_Number)ms / 1000.0);
+  return 1;
+}
+
 /* client:running() -> how many started transfers have not finished. */
 static int rtk_lua_running(lua_State *L) {
   rtk_ud *u = rtk_checkud(L, 1);
@@ -332,6 +348,8 @@ static const luaL_Reg rtk_client_methods[] = {
   {"result", rtk_lua_result},
   {"cancel", rtk_lua_cancel},
   {"running", rtk_lua_running},
+  {"idle", rtk_lua_idle},
+  {"timeout", rtk_lua_timeout},
   {"redact", rtk_lua_redact},
   {"user_agent", rtk_lua_user_agent},
   {"close", rtk_lua_close},
@@ -450,6 +468,8 @@ RTK_API int luaopen_realtimekit_core(lua_State *L) {
   lua_setfield(L, -2, "_VERSION");
   lua_pushstring(L, rtk_curl_version());
   lua_setfield(L, -2, "curl_version");
+  lua_pushstring(L, rtk_curl_resolver());
+  lua_setfield(L, -2, "curl_resolver");
   lua_pushliteral(L, RTK_LUA_NAME);
   lua_setfield(L, -2, "lua_version");
   return 1;

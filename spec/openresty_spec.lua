@@ -1,7 +1,11 @@
--- realtimekit inside a real nginx with its Lua module: the "ngx" transport, the example in
--- examples/openresty, and the proof that a slow upstream does not stall the worker.
+-- realtimekit inside a real nginx with its Lua module: the example of examples/openresty as a
+-- user copies it (the default transport, with no location to add, and the "ngx" transport),
+-- and the proof that no call blocks the worker: in handlers, in light threads, in timers,
+-- during retries, with next to no CPU while it waits; where nginx cannot yield, a clear error.
 local helper = require "helper"
 local server = require "support.server"
+local conf = require "support.openresty.conf"
+local socket = require "socket"
 local cjson = require "cjson"
 
 local ROOT = (function()
@@ -15,162 +19,510 @@ local core_built = io.open(ROOT .. "/build/luajit/realtimekit/core.so", "rb")
 if core_built then core_built:close() end
 local describe_or_pending = core_built and describe or pending
 
--- Test locations added to the example's configuration.
-local EXTRA = [[
-    location = /_realtimekit_dead {
-      internal;
-      proxy_pass https://127.0.0.1:1$realtimekit_path;
-      proxy_next_upstream off;
-    }
-    location = /_realtimekit_slow {
-      internal;
-      proxy_pass https://realtimekit_api$realtimekit_path;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass_request_headers off;
-      proxy_set_header Host localhost;
-      proxy_set_header Authorization $realtimekit_auth;
-      proxy_ssl_verify on;
-      proxy_ssl_name localhost;
-      proxy_ssl_trusted_certificate @CA_FILE@;
-      proxy_read_timeout 1s;
-      proxy_next_upstream off;
-    }
+local BIG = 128 * 1024 * 1024
+
+-- What the spec adds to the example's configuration.
+local HTTP_EXTRA = [[
+  lua_shared_dict realtimekit_spec 1m;
+  init_by_lua_block { require("checks").init() }
+]]
+
+local function server_extra(opts, port)
+  local slow = conf.location(opts, "/_realtimekit_slow",
+    { { "proxy_read_timeout 60s;", "proxy_read_timeout 1s;" } })
+  local dead = conf.location(opts, "/_realtimekit_dead", {
+    { "proxy_pass https://realtimekit_api$realtimekit_path;",
+      "proxy_pass https://127.0.0.1:1$realtimekit_path;" } })
+  local function big(kind)
+    return conf.location(opts, "/_realtimekit_big_" .. kind, {
+      { "proxy_pass https://realtimekit_api$realtimekit_path;",
+        ("proxy_pass http://127.0.0.1:%d/t/big-%s;"):format(port, kind) } })
+  end
+  return slow .. dead .. big("chunked") .. big("length") .. ([[
     location = /t/list { content_by_lua_block { require("checks").list() } }
     location = /t/poll { content_by_lua_block { require("checks").poll() } }
+    location = /t/threads { content_by_lua_block { require("checks").threads() } }
+    location = /t/phase { content_by_lua_block { require("checks").phase() } }
+    location = /t/timer-walk { content_by_lua_block { require("checks").timer_walk() } }
+    location = /t/worker { content_by_lua_block { require("checks").worker() } }
+    location = /t/shared { content_by_lua_block { require("checks").shared() } }
     location = /t/wrong-phase {
       set_by_lua_block $answer { return require("checks").wrong_phase() }
       return 200 $answer;
     }
-]]
+    location = /t/in-set {
+      set_by_lua_block $answer { return require("checks").phase_call() }
+      return 200 $answer;
+    }
+    location = /t/in-set-async {
+      set_by_lua_block $answer { return require("checks").phase_async() }
+      return 200 $answer;
+    }
+    location = /t/in-header-filter {
+      return 200 "ok\n";
+      header_filter_by_lua_block { ngx.header["X-Answer"] = require("checks").phase_call() }
+    }
+    location = /t/in-body-filter {
+      return 200 "ok\n";
+      header_filter_by_lua_block { ngx.header.content_length = nil }
+      body_filter_by_lua_block {
+        if ngx.arg[1] ~= "" then ngx.arg[1] = require("checks").phase_call() .. "\n" end
+      }
+    }
+    location = /t/in-log {
+      return 200 "ok\n";
+      log_by_lua_block { require("checks").in_log() }
+    }
+    location = /t/big-chunked { content_by_lua_block { require("checks").big(%d) } }
+    location = /t/big-length { content_by_lua_block { require("checks").big(%d, true) } }
+]]):format(BIG, BIG)
+end
 
 local function get(port, path, max_time)
-  local p = io.popen(("curl -s -S --max-time %d 'http://127.0.0.1:%d%s' 2>&1")
+  local p = io.popen(("curl -s -S -i --max-time %d 'http://127.0.0.1:%d%s' 2>&1")
     :format(max_time or 20, port, path))
   local out = p:read("*a")
   p:close()
-  return out
+  local head, body = out:match("^(.-)\r\n\r\n(.*)$")
+  return body or out, head or ""
+end
+
+local function json(port, path, max_time)
+  local body = get(port, path, max_time)
+  local ok, v = pcall(cjson.decode, body)
+  assert(ok, "not JSON: " .. body)
+  return v
+end
+
+-- GET over a raw socket, timed: the body and the seconds it took.
+local function timed_get(port, path)
+  local t0 = socket.gettime()
+  local c = assert(socket.connect("127.0.0.1", port))
+  c:settimeout(10)
+  c:send("GET " .. path .. " HTTP/1.0\r\nHost: localhost\r\n\r\n")
+  local out = c:receive("*a")
+  c:close()
+  return (out or ""):match("\r\n\r\n(.*)$"), socket.gettime() - t0
+end
+
+-- Requests run in the background while the spec does other things: start(path) returns a
+-- handle whose wait() gives the body and curl's total time in seconds.
+local started = 0
+local function background(dir, port, path)
+  started = started + 1
+  local n = started
+  local out = ("%s/bg%d"):format(dir, n)
+  os.execute(("(curl -s -S --max-time 30 -o %s.body -w '%%{time_total}' "
+    .. "'http://127.0.0.1:%d%s' > %s.time 2>&1; touch %s.done) &"):format(out, port, path, out,
+    out))
+  return {
+    done = function()
+      local f = io.open(out .. ".done")
+      if f then f:close() end
+      return f ~= nil
+    end,
+    wait = function(self)
+      local deadline = socket.gettime() + 40
+      while not self.done() and socket.gettime() < deadline do socket.sleep(0.01) end
+      local body = assert(io.open(out .. ".body")):read("*a")
+      local t = tonumber(assert(io.open(out .. ".time")):read("*a"))
+      return body, t
+    end,
+  }
+end
+
+-- Pings /ping until done() is true (at least `min` seconds); returns the slowest answer's time
+-- and how many were made.
+local function ping_while(port, done, min)
+  local slowest, n = 0, 0
+  local t_end = socket.gettime() + (min or 0)
+  while not done() or socket.gettime() < t_end do
+    local body, t = timed_get(port, "/ping")
+    assert.equal("pong\n", body)
+    if t > slowest then slowest = t end
+    n = n + 1
+    socket.sleep(0.01)
+  end
+  return slowest, n
+end
+
+local function cpu_seconds(pid)
+  local f = assert(io.open(("/proc/%d/stat"):format(pid)))
+  local stat = f:read("*a")
+  f:close()
+  -- The fields after the command's name, which is in parentheses: state is field 3, utime 14.
+  local fields = {}
+  for v in stat:match("%) (.*)$"):gmatch("%S+") do fields[#fields + 1] = v end
+  local p = io.popen("getconf CLK_TCK")
+  local hz = tonumber(p:read("*l"))
+  p:close()
+  return (tonumber(fields[12]) + tonumber(fields[13])) / hz
+end
+
+-- Clients the worker keeps across requests, one per transport: requests one after the other,
+-- taking turns between the transports, then three of each at once, each making ten calls and
+-- a walk; all right, and the worker the same process throughout.
+local function shared_clients(port, dir)
+  local pid = json(port, "/t/worker").pid
+  local want = { items = 5, walked = 300, pid = pid }
+  for _ = 1, 3 do
+    assert.same(want, json(port, "/t/shared"))
+    assert.same(want, json(port, "/t/shared?transport=ngx"))
+  end
+  local calls = {}
+  for _ = 1, 3 do
+    calls[#calls + 1] = background(dir, port, "/t/shared")
+    calls[#calls + 1] = background(dir, port, "/t/shared?transport=ngx")
+  end
+  for i = 1, #calls do assert.same(want, cjson.decode((calls[i]:wait()))) end
 end
 
 describe_or_pending("OpenResty", function()
-  local fake, ngx_server, port
+  local fake, ngx_server, port, data
   setup(function()
     fake = helper.server()
-    local template = assert(io.open(ROOT .. "/examples/openresty/nginx.conf")):read("*a")
-    template = template:gsub('(lua_package_path ")', '%1@ROOT@/spec/support/openresty/?.lua;')
-    template = template:gsub("(    location = /ping {)", function(l) return EXTRA .. l end)
+    data = helper.data()
     port = server.free_ports(1)
-    ngx_server = server.nginx(template, {
-      ROOT = ROOT, CORE_DIR = ROOT .. "/build/luajit", PORT = port,
-      API_HOST = "127.0.0.1", API_PORT = fake.tls_port, API_NAME = "localhost",
-      CA_FILE = fake.ca_file,
-    }, { CLOUDFLARE_API_TOKEN = fake.token, CLOUDFLARE_ACCOUNT_ID = fake.account_id,
-         REALTIMEKIT_APP_ID = fake.app_id })
+    local opts = { root = ROOT, core_dir = ROOT .. "/build/luajit", port = port, fake = fake,
+                   http_extra = HTTP_EXTRA, init_worker = 'require("checks").init_worker()' }
+    opts.server_extra = server_extra(opts, port)
+    ngx_server = server.nginx(conf.example(opts), nil, conf.env(fake))
+    -- The example's background job walks the meetings once the worker starts: let it end
+    -- before the specs count requests.
+    local deadline = socket.gettime() + 20
+    repeat
+      local job = json(port, "/job")
+      if not job.pending then break end
+      socket.sleep(0.02)
+    until socket.gettime() > deadline
   end)
   teardown(function()
     if ngx_server then ngx_server:stop() end
   end)
   before_each(function() fake:reset() end)
 
-  it("walks meetings through nginx's proxy with the token and an ngx_lua User-Agent", function()
-    local out = get(port, "/meetings?concurrency=1")
-    local body = cjson.decode(out)
-    assert.equal(300, body.meetings)
-    assert.matches("^realtimekit%-lua/0%.1%.0 %(LuaJIT [^;]+; ngx_lua/%d+%.%d+%.%d+; nginx/%d",
-      body.user_agent)
-    local r = fake:requests()
-    assert.equal(3, #r)
-    assert.equal("Bearer " .. fake.token, r[1].headers.authorization)
-    assert.equal(body.user_agent, r[1].headers["user-agent"])
-    assert.equal("application/json", r[1].headers.accept)
-    assert.is_nil(r[1].headers.cookie)
-    assert.equal("page_no=2&per_page=100", r[2].query)
+  describe("the default transport", function()
+    it("walks meetings with no location in nginx.conf, the token and libcurl's User-Agent",
+      function()
+        local body = json(port, "/meetings?concurrency=1")
+        assert.equal(300, body.meetings)
+        assert.matches("^realtimekit%-lua/0%.1%.0 %(LuaJIT [^;]+; libcurl/%d", body.user_agent)
+        local r = fake:requests()
+        assert.equal(3, #r)
+        assert.equal("Bearer " .. fake.token, r[1].headers.authorization)
+        assert.equal(body.user_agent, r[1].headers["user-agent"])
+        assert.equal("page_no=2&per_page=100", r[2].query)
+      end)
+
+    it("ran the example's background job in a timer", function()
+      local job = json(port, "/job")
+      assert.equal(300, job.meetings)
+      assert.matches("libcurl/", job.user_agent)
+    end)
+
+    it("walks from a timer started in init_worker_by_lua while the worker answers others",
+      function()
+        fake:config { latency = 0.15 }
+        assert.is_true(json(port, "/t/timer-walk?start=25").started)
+        local result
+        local slowest, n = ping_while(port, function()
+          result = json(port, "/t/timer-walk")
+          return not result.pending
+        end)
+        assert.is_nil(result.error)
+        assert.equal("timer", result.phase)
+        local want = {}
+        for i, m in ipairs(data.build().apps[data.APP_ID].meetings) do want[i] = m.id end
+        assert.same(want, result.ids)
+        assert.is_true(result.ms >= 12 * 150, "12 pages of 150 ms took " .. result.ms .. " ms")
+        assert.is_true(n >= 10, "only " .. n .. " pings during the walk")
+        assert.is_true(slowest < 0.1, ("a ping took %.0f ms during the walk"):format(
+          slowest * 1000))
+      end)
+
+    it("runs two walks of two requests at once, and answers a third request meanwhile",
+      function()
+        fake:config { latency = 0.15 }
+        local dir = ngx_server.dir
+        local a = background(dir, port, "/meetings?concurrency=1")
+        local b = background(dir, port, "/meetings?concurrency=1")
+        local slowest = ping_while(port, function() return a.done() and b.done() end)
+        local body_a, ta = a:wait()
+        local body_b, tb = b:wait()
+        assert.equal(300, cjson.decode(body_a).meetings)
+        assert.equal(300, cjson.decode(body_b).meetings)
+        -- Three pages of 150 ms each: one walk waiting for the other would take 0.9 s.
+        assert.is_true(ta < 0.8 and tb < 0.8, ("the walks took %.2f s and %.2f s"):format(ta, tb))
+        assert.is_true(slowest < 0.1, ("a ping took %.0f ms"):format(slowest * 1000))
+      end)
+
+    it("lets light threads of one request block on calls of one client, in parallel",
+      function()
+        fake:config { latency = 0.3 }
+        local body = json(port, "/t/threads")
+        local meetings = data.build().apps[data.APP_ID].meetings
+        assert.equal(meetings[1].id, body.a.first)
+        assert.equal(meetings[11].id, body.b.first)
+        assert.equal(300, body.walk.items)
+        -- Two calls and a walk of 1 + 2 + 2 + 1 pages of 0.3 s: about 1.2 s together; one
+        -- after the other, 2.4 s.
+        assert.is_true(body.a.ms < 550 and body.b.ms < 550, cjson.encode(body))
+        assert.is_true(body.ms < 1900, cjson.encode(body))
+      end)
+
+    it("drives calls and walks by polling", function()
+      local body = json(port, "/t/poll")
+      assert.equal(300, body.items)
+      assert.is_true(body.polls > 1)
+    end)
+
+    it("waits for a Retry-After with ngx.sleep: the worker answers meanwhile", function()
+      fake:fault { status = 503, headers = { ["retry-after"] = "1" } }
+      local call = background(ngx_server.dir, port, "/t/list?retries=1")
+      local slowest, n = ping_while(port, call.done, 0.5)
+      local body = cjson.decode((call:wait()))
+      assert.equal(5, body.items)
+      assert.is_true(body.ms >= 1000, "the retry came after " .. body.ms .. " ms")
+      assert.equal(2, fake:stats().requests)
+      assert.is_true(n >= 10, "only " .. n .. " pings during the wait")
+      assert.is_true(slowest < 0.1, ("a ping took %.0f ms"):format(slowest * 1000))
+    end)
+
+    it("spends next to no CPU while a call waits 2 s on the API", function()
+      local pid = json(port, "/t/worker").pid
+      fake:fault { delay = 2 }
+      local before = cpu_seconds(pid)
+      local body = json(port, "/t/list?retries=0")
+      local used = cpu_seconds(pid) - before
+      assert.equal(5, body.items)
+      assert.is_true(body.ms >= 2000)
+      assert.is_true(used < 0.2, ("the worker used %.2f s of CPU"):format(used))
+    end)
+
+    describe("where nginx cannot yield, returns an error instead of blocking", function()
+      local function refused(text, phase)
+        assert.matches("^nil invalid_argument realtimekit: a call waits for the network, "
+          .. "which nginx's " .. phase .. " phase cannot do without blocking the worker: make "
+          .. "it in a timer %(ngx%.timer%.at%(0, function%(%) %.%.%. end%)%)", text)
+        assert.matches("block_in_nginx = true", text)
+      end
+
+      it("in init_by_lua, where block_in_nginx = true makes the call", function()
+        local body = json(port, "/t/phase?name=init")
+        refused(body.refused, "init")
+        assert.equal("page of 5", body.blocking)
+      end)
+
+      it("in init_worker_by_lua outside a timer", function()
+        refused(json(port, "/t/phase?name=init_worker").refused, "init_worker")
+      end)
+
+      it("in set_by_lua", function()
+        refused(get(port, "/t/in-set"), "set")
+      end)
+
+      it("and leaves an operation of client.async there to be polled", function()
+        assert.equal("invalid_argument pending", get(port, "/t/in-set-async"))
+      end)
+
+      it("in header_filter_by_lua", function()
+        local _, head = get(port, "/t/in-header-filter")
+        refused(head:match("\nX%-Answer: ([^\r\n]*)") or head, "header_filter")
+      end)
+
+      it("in body_filter_by_lua", function()
+        refused(get(port, "/t/in-body-filter"), "body_filter")
+      end)
+
+      it("in log_by_lua", function()
+        assert.equal("ok\n", (get(port, "/t/in-log")))
+        refused(json(port, "/t/phase?name=log").refused, "log")
+        assert.equal(0, fake:stats().requests)
+      end)
+    end)
   end)
 
-  it("fetches pages in parallel through subrequests", function()
-    fake:config { meetings_total = 1000, latency = 0.05 }
-    local body = cjson.decode(get(port, "/meetings?concurrency=4"))
-    assert.equal(1000, body.meetings)
-    assert.equal(10, fake:stats().requests)
-    assert.is_true(fake:stats().connections > 1)
+  describe("the ngx transport", function()
+    it("walks meetings through nginx's proxy with the token and an ngx_lua User-Agent",
+      function()
+        local body = json(port, "/meetings?concurrency=1&transport=ngx")
+        assert.equal(300, body.meetings)
+        assert.matches("^realtimekit%-lua/0%.1%.0 %(LuaJIT [^;]+; ngx_lua/%d+%.%d+%.%d+; "
+          .. "nginx/%d", body.user_agent)
+        local r = fake:requests()
+        assert.equal(3, #r)
+        assert.equal("Bearer " .. fake.token, r[1].headers.authorization)
+        assert.equal(body.user_agent, r[1].headers["user-agent"])
+        assert.equal("application/json", r[1].headers.accept)
+        assert.is_nil(r[1].headers.cookie)
+        assert.equal("page_no=2&per_page=100", r[2].query)
+      end)
+
+    it("fetches pages in parallel through subrequests", function()
+      fake:config { meetings_total = 1000, latency = 0.05 }
+      local body = json(port, "/meetings?concurrency=4&transport=ngx")
+      assert.equal(1000, body.meetings)
+      assert.equal(10, fake:stats().requests)
+      assert.is_true(fake:stats().connections > 1)
+    end)
+
+    it("does not block the worker: a second request is served while a walk waits", function()
+      fake:config { latency = 0.6 }
+      local walk = background(ngx_server.dir, port, "/meetings?concurrency=1&transport=ngx")
+      socket.sleep(0.3)
+      local body, t = timed_get(port, "/ping")
+      assert.equal("pong\n", body)
+      assert.is_false(walk.done())
+      assert.is_true(t < 0.1)
+      assert.equal(300, cjson.decode((walk:wait())).meetings)
+    end)
+
+    it("lets light threads of one request block on calls of one client, in parallel",
+      function()
+        fake:config { latency = 0.3 }
+        local body = json(port, "/t/threads?transport=ngx")
+        local meetings = data.build().apps[data.APP_ID].meetings
+        assert.equal(meetings[1].id, body.a.first)
+        assert.equal(meetings[11].id, body.b.first)
+        assert.equal(300, body.walk.items)
+        assert.is_true(body.a.ms < 550 and body.b.ms < 550, cjson.encode(body))
+        assert.is_true(body.ms < 1900, cjson.encode(body))
+      end)
+
+    it("serves clients kept by the worker to requests one after the other and at once",
+      function()
+        shared_clients(port, ngx_server.dir)
+      end)
+
+    it("retries by the same policy, waiting with ngx.sleep", function()
+      fake:fault { status = 503, headers = { ["retry-after-ms"] = "50" } }
+      local body = json(port, "/t/list?transport=ngx")
+      assert.equal(5, body.items)
+      assert.equal(2, fake:stats().requests)
+    end)
+
+    it("reports API errors like the C transport", function()
+      local body = json(port, "/t/list?transport=ngx&token=wrong&retries=0")
+      assert.equal("api", body.error.kind)
+      assert.equal(401, body.error.status)
+      assert.matches("Authentication error", body.error.message)
+    end)
+
+    it("turns an unreachable API into a network error, after retries", function()
+      local body = json(port, "/t/list?transport=ngx&location=/_realtimekit_dead&retries=1")
+      assert.equal("network", body.error.kind)
+      assert.equal("NGX_UPSTREAM_FAILED", body.error.transport_code)
+      assert.equal(2, body.error.attempts)
+    end)
+
+    it("says which location is missing, at once, without retries", function()
+      local body = json(port, "/t/list?transport=ngx&location=/_realtimekit_typo&retries=2")
+      assert.equal("invalid_argument", body.error.kind)
+      assert.equal("NGX_NO_LOCATION", body.error.transport_code)
+      assert.equal(1, body.error.attempts)
+      assert.matches("nginx has no location /_realtimekit_typo", body.error.message, 1, true)
+      assert.equal(0, fake:stats().requests)
+    end)
+
+    it("turns nginx's upstream timeout into a timeout error", function()
+      fake:fault { delay = 3 }
+      local body = json(port, "/t/list?transport=ngx&location=/_realtimekit_slow&retries=0")
+      assert.equal("timeout", body.error.kind)
+    end)
+
+    it("turns a cut answer into a network error", function()
+      fake:fault { truncate = true }
+      local body = json(port, "/t/list?transport=ngx&retries=0")
+      assert.equal("network", body.error.kind)
+    end)
+
+    describe("holds max_body while the answer arrives", function()
+      for _, kind in ipairs { "length", "chunked" } do
+        it("with " .. (kind == "length" and "a Content-Length" or "no Content-Length"),
+          function()
+            local before = json(port, "/t/worker").hwm_kb
+            local body = json(port, "/t/list?transport=ngx&retries=0&max_body=1000000"
+              .. "&location=/_realtimekit_big_" .. kind, 60)
+            local after = json(port, "/t/worker").hwm_kb
+            assert.equal("decode", body.error.kind)
+            assert.equal("RESPONSE_TOO_LARGE", body.error.transport_code)
+            assert.matches("larger than the limit of 1000000 bytes", body.error.message)
+            -- A 128 MiB answer: the worker's peak memory grows by far less, and stays far
+            -- below it (so the other case cannot hide behind a peak this one made).
+            assert.is_true(after - before < 32 * 1024 and after < 96 * 1024,
+              ("the worker's peak grew from %d KiB to %d KiB"):format(before, after))
+          end)
+      end
+    end)
+
+    it("says clearly where subrequests are not allowed", function()
+      local out = get(port, "/t/wrong-phase")
+      assert.matches("^nil invalid_argument realtimekit: the ngx transport makes subrequests",
+        out)
+      assert.matches("not in set", out)
+      assert.equal(0, fake:stats().requests)
+    end)
+
+    it("drives calls and walks by polling", function()
+      local body = json(port, "/t/poll?transport=ngx")
+      assert.equal(300, body.items)
+      assert.is_true(body.polls > 1)
+    end)
+
+    it("is refused outside nginx", function()
+      local c, err = require("realtimekit").new { api_token = "t", transport = "ngx" }
+      assert.is_nil(c)
+      assert.equal("transport", err.param)
+      c, err = require("realtimekit").new { api_token = "t", transport = "carrier pigeon" }
+      assert.is_nil(c)
+      assert.equal("transport", err.param)
+    end)
   end)
 
-  it("does not block the worker: a second request is served while a walk waits", function()
-    fake:config { latency = 0.6 }
-    local dir = ngx_server.dir
-    local script = ([[
-      (curl -s 'http://127.0.0.1:%d/meetings?concurrency=1' > %s/walk.out; touch %s/walk.done) &
-      sleep 0.3
-      curl -s 'http://127.0.0.1:%d/ping'
-      if [ -e %s/walk.done ]; then echo "walk had finished"; else echo "walk still running"; fi
-      wait
-      cat %s/walk.out
-    ]]):format(port, dir, dir, port, dir, dir)
-    local p = io.popen(script)
-    local out = p:read("*a")
-    p:close()
-    assert.matches("^pong\nwalk still running\n", out)
-    assert.matches('"meetings":300', out)
+  it("left nothing amiss in nginx's error log", function()
+    local log = assert(io.open(ngx_server.dir .. "/error.log")):read("*a")
+    for line in log:gmatch("[^\n]+") do
+      assert.is_nil(line:find("%[alert%]") or line:find("%[crit%]") or line:find("%[emerg%]")
+        or line:find("runtime error", 1, true) or line:find("ngx.sleep(0)", 1, true)
+        or line:find("thread aborted", 1, true), line)
+    end
   end)
 
-  it("retries by the same policy, waiting with ngx.sleep", function()
-    fake:fault { status = 503, headers = { ["retry-after-ms"] = "50" } }
-    local body = cjson.decode(get(port, "/t/list"))
-    assert.equal(5, body.items)
-    assert.equal(2, fake:stats().requests)
-  end)
+  it("runs README's nginx.conf as it is shown, against the fake server", function()
+    local readme = assert(io.open(ROOT .. "/README.md")):read("*a")
+    local text = readme:match("\n## OpenResty\n.-```nginx\n(.-)```")
+    local own = server.free_ports(1)
+    local n
+    text, n = text:gsub("/path/to/realtimekit", ROOT)
+    assert.equal(3, n)
+    text, n = text:gsub("listen 8080;", "listen 127.0.0.1:" .. own .. ";")
+    assert.equal(1, n)
+    -- Paths under the test's folder, not the system's.
+    text = "pid @DIR@/nginx.pid;\n@USER@\n" .. text:gsub("\nhttp {\n", [[
 
-  it("reports API errors like the C transport", function()
-    local body = cjson.decode(get(port, "/t/list?token=wrong&retries=0"))
-    assert.equal("api", body.error.kind)
-    assert.equal(401, body.error.status)
-    assert.matches("Authentication error", body.error.message)
-  end)
-
-  it("turns an unreachable API into a network error, after retries", function()
-    local body = cjson.decode(get(port, "/t/list?location=/_realtimekit_dead&retries=1"))
-    assert.equal("network", body.error.kind)
-    assert.equal("NGX_UPSTREAM_FAILED", body.error.transport_code)
-    assert.equal(2, body.error.attempts)
-  end)
-
-  it("turns nginx's upstream timeout into a timeout error", function()
-    fake:fault { delay = 3 }
-    local body = cjson.decode(get(port, "/t/list?location=/_realtimekit_slow&retries=0"))
-    assert.equal("timeout", body.error.kind)
-  end)
-
-  it("turns a cut answer into a network error", function()
-    fake:fault { truncate = true }
-    local body = cjson.decode(get(port, "/t/list?retries=0"))
-    assert.equal("network", body.error.kind)
-  end)
-
-  it("says clearly where subrequests are not allowed", function()
-    local out = get(port, "/t/wrong-phase")
-    assert.matches("^false realtimekit: the ngx transport makes subrequests", out)
-    assert.matches("not in set", out)
-    assert.equal(0, fake:stats().requests)
-  end)
-
-  it("drives calls and walks by polling", function()
-    local body = cjson.decode(get(port, "/t/poll"))
-    assert.equal(300, body.items)
-    assert.is_true(body.polls > 1)
-  end)
-
-  it("refuses the ngx transport outside nginx", function()
-    local c, err = require("realtimekit").new { api_token = "t", transport = "ngx" }
-    assert.is_nil(c)
-    assert.equal("transport", err.param)
-    c, err = require("realtimekit").new { api_token = "t", transport = "carrier pigeon" }
-    assert.is_nil(c)
-    assert.equal("transport", err.param)
+http {
+  client_body_temp_path @DIR@/tmp/body;
+  proxy_temp_path @DIR@/tmp/proxy;
+  fastcgi_temp_path @DIR@/tmp/fastcgi;
+  uwsgi_temp_path @DIR@/tmp/uwsgi;
+  scgi_temp_path @DIR@/tmp/scgi;
+]])
+    local readme_nginx = server.nginx(text, nil, {
+      CLOUDFLARE_API_TOKEN = fake.token, CLOUDFLARE_ACCOUNT_ID = fake.account_id,
+      REALTIMEKIT_APP_ID = fake.app_id, CLOUDFLARE_BASE_URL = fake.url,
+    })
+    local out = get(own, "/meetings")
+    readme_nginx:stop()
+    local ids = {}
+    for id in out:gmatch("[^\n]+") do ids[#ids + 1] = id end
+    assert.equal(300, #ids, out)
+    assert.equal(data.build().apps[data.APP_ID].meetings[1].id, ids[1])
   end)
 
   it("runs the example with one command", function()
     local out, ok = helper.run("examples/openresty/run")
     assert.is_true(ok, out)
-    assert.matches('"meetings":300', out)
+    assert.matches('/meetings: {[^\n]*"meetings":300', out)
+    assert.matches('/meetings%?transport=ngx: {[^\n]*"meetings":300', out)
   end)
 end)

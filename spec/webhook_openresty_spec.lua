@@ -2,6 +2,7 @@
 -- webhook.lua) take the fake server's deliveries, which follow from API calls.
 local helper = require "helper"
 local server = require "support.server"
+local conf = require "support.openresty.conf"
 local socket = require "socket"
 local http = require "socket.http"
 local ltn12 = require "ltn12"
@@ -19,12 +20,10 @@ if core_built then core_built:close() end
 local describe_or_pending = core_built and describe or pending
 
 -- What the spec adds to the example's configuration: a dict and handlers to read what the
--- example accepted, a location that keeps every body in a file, and one that cannot yield.
+-- example accepted (webhook.lua's on_event, set in init_worker_by_lua), a location that keeps
+-- every body in a file, and one that cannot yield.
 local HTTP_EXTRA = [[
   lua_shared_dict webhook_spec 1m;
-  init_worker_by_lua_block {
-    require("webhook").on_event = require("webhook_checks").record
-  }
 ]]
 local SERVER_EXTRA = [[
     location = /t/webhook-events { content_by_lua_block { require("webhook_checks").events() } }
@@ -64,18 +63,18 @@ describe_or_pending("webhooks in OpenResty", function()
 
   setup(function()
     fake = helper.server()
-    local template = assert(io.open(ROOT .. "/examples/openresty/nginx.conf")):read("*a")
-    template = template:gsub('(lua_package_path ")', '%1@ROOT@/spec/support/openresty/?.lua;')
-    template = template:gsub("(\nhttp {\n)", function(l) return l .. HTTP_EXTRA end)
-    template = template:gsub("(    location = /ping {)", function(l) return SERVER_EXTRA .. l end)
     port = server.free_ports(1)
-    nginx = server.nginx(template, {
-      ROOT = ROOT, CORE_DIR = ROOT .. "/build/luajit", PORT = port,
-      API_HOST = "127.0.0.1", API_PORT = fake.tls_port, API_NAME = "localhost",
-      CA_FILE = fake.ca_file,
-    }, { CLOUDFLARE_API_TOKEN = fake.token, CLOUDFLARE_ACCOUNT_ID = fake.account_id,
-         REALTIMEKIT_APP_ID = fake.app_id, REALTIMEKIT_WEBHOOK_KEY_URL = fake.webhook_key_url,
-         REALTIMEKIT_CA_FILE = fake.ca_file })
+    nginx = server.nginx(conf.example {
+      root = ROOT, core_dir = ROOT .. "/build/luajit", port = port, fake = fake,
+      http_extra = HTTP_EXTRA, server_extra = SERVER_EXTRA,
+      init_worker = 'require("webhook").on_event = require("webhook_checks").record',
+    }, nil, conf.env(fake))
+    -- The example's background job walks the meetings once the worker starts: let it end
+    -- before the specs count requests.
+    wait_for(function()
+      local _, text = request(port, "GET", "/job")
+      return text ~= "" and not text:find('"pending"', 1, true)
+    end)
   end)
   teardown(function()
     if nginx then nginx:stop() end

@@ -29,7 +29,7 @@ local OPTIONS = {
   timeout = true, connect_timeout = true, ca_file = true,
   max_retries = true, max_retry_wait = true, max_body = true, sleep = true,
   transport = true, ngx_location = true, decoder = true, on_request = true, headers = true,
-  user_agent = true, rate_limit = true,
+  user_agent = true, rate_limit = true, block_in_nginx = true,
 }
 
 --- Retries after a failed attempt, unless a client or a call says otherwise.
@@ -242,6 +242,10 @@ function M.new(opts)
   end
   local budget, bproblem = pacer.check(opts.rate_limit)
   if bproblem then return nil, errors.invalid("rate_limit", bproblem) end
+  if opts.block_in_nginx ~= nil and type(opts.block_in_nginx) ~= "boolean" then
+    return nil, errors.invalid("block_in_nginx", "expected a boolean, got a "
+      .. type(opts.block_in_nginx))
+  end
   local sleep = opts.sleep
   if sleep ~= nil and type(sleep) ~= "function" then
     return nil, errors.invalid("sleep", "expected a function(seconds), got a " .. type(sleep))
@@ -297,6 +301,7 @@ function M.new(opts)
     max_retry_wait = max_retry_wait,
     max_body = max_body,
     transport = transport,
+    block_in_nginx = opts.block_in_nginx == true,
     _decode = decode,
     _sleep = sleep or wait.sleep,
     _on_request = opts.on_request,
@@ -306,9 +311,9 @@ function M.new(opts)
   }, Client)
   self._redact = function(s) return http:redact(s) end
   if transport == "curl" then
-    self._drive = function(t) return wait.poll(http, t) end
+    self._drive = function(t, stop) return wait.poll(http, t, stop) end
   else
-    self._drive = function(t) return http:poll(t) end
+    self._drive = function(t, stop) return http:poll(t, stop) end
   end
   local async = setmetatable({ client = self }, Async)
   for i = 1, #M.RESOURCES do
@@ -352,6 +357,8 @@ end
 
 --- Drives the client's operations (`client.async…`): starts the retries that are due, does
 -- the I/O that is ready, waiting up to `timeout` seconds (default 0: not at all) for some.
+-- Inside OpenResty the wait yields; in an nginx phase that cannot yield, a `timeout` above 0
+-- raises (unless the client has `block_in_nginx`), since it would block the worker.
 -- @tparam[opt=0] number timeout the longest wait, in seconds (>= 0)
 -- @treturn int how many operations are still under way
 -- @usage
@@ -363,6 +370,8 @@ function Client:poll(timeout)
   if timeout ~= nil and (type(timeout) ~= "number" or timeout ~= timeout or timeout < 0) then
     error("client:poll(timeout): timeout must be a number of seconds >= 0", 2)
   end
+  local refused = timeout and timeout > 0 and wait.refusal(self)
+  if refused then error("client:poll(timeout): " .. refused.message, 2) end
   return ops.poll(self, timeout)
 end
 
@@ -469,7 +478,7 @@ end
 function Client:_call(row, value, args, params)
   local req, err = request.build(self, row, args, params)
   if not req then return nil, err end
-  return ops.wait(ops.start(self, req, value))
+  return ops.call(self, req, value)
 end
 
 --- Any endpoint of the API, with the same retries, errors, redaction and decoding as every
@@ -503,7 +512,7 @@ function Client:request(method, path, opts)
   if getmetatable(self) ~= Client then error("use client:request(...), with a colon", 2) end
   local req, err = request.raw(self, method, path, opts)
   if not req then return nil, err end
-  return ops.wait(ops.start(self, req, raw_value))
+  return ops.call(self, req, raw_value)
 end
 
 local object_value, list_value = ops.object_value, ops.list_value

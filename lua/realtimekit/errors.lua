@@ -116,10 +116,11 @@ end
 
 -- The C core's failure kinds, by name. Only this module maps them. A response above max_body
 -- arrived but is not one the API sends: a decode error, like any other response of the wrong
--- shape.
+-- shape. "invalid": the transport cannot make the request as configured or where it is called
+-- (the ngx transport's missing location or phase).
 local TRANSPORT_KINDS = {
   network = "network", timeout = "timeout", tls = "tls",
-  too_large = "decode", nomem = "network",
+  too_large = "decode", nomem = "network", invalid = "invalid_argument",
 }
 
 --- An error from a failed transfer (no HTTP response).

@@ -43,9 +43,15 @@ local M = {
 -- @tparam[opt=64 MiB] int opts.max_body the largest response body accepted, in bytes
 -- (1 to 4294967295); a larger one is a `decode` error
 -- @tparam[opt] function opts.sleep `function(seconds)` that waits between retries (default: a
--- blocking sleep; `ngx.sleep` with the ngx transport)
--- @tparam[opt="curl"] string opts.transport `"curl"` (the C core over libcurl) or `"ngx"`
--- (nginx subrequests, inside OpenResty only; see `realtimekit.ngx`)
+-- blocking sleep; inside OpenResty, `ngx.sleep`, which yields)
+-- @tparam[opt="curl"] string opts.transport `"curl"` (the C core over libcurl; inside
+-- OpenResty it yields instead of blocking, in every phase that can) or `"ngx"` (nginx
+-- subrequests through a location of nginx.conf, in rewrite, access and content handlers; see
+-- `realtimekit.ngx`)
+-- @tparam[opt=false] boolean opts.block_in_nginx inside OpenResty, in a phase that cannot yield
+-- (`init_by_lua`, `set_by_lua`, filters, `log_by_lua`, `init_worker_by_lua` outside a timer),
+-- make calls anyway, blocking the worker (for tooling in `init_by_lua`); without it they return
+-- an `invalid_argument` error
 -- @tparam[opt="/_realtimekit"] string opts.ngx_location with `transport = "ngx"`, the nginx
 -- location that proxies to the API
 -- @tparam[opt="cjson"] string opts.decoder `"cjson"` (lua-cjson, then nulls dropped and

@@ -7,6 +7,7 @@
 -- @module realtimekit.ops
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
+local hostwait = require "realtimekit.wait"
 
 local setmetatable, pairs = setmetatable, pairs
 local remove = table.remove
@@ -170,10 +171,11 @@ end
 local advance = M.advance
 
 --- Drives every operation of the client: starts the retries that are due, does the I/O that is
--- ready, waiting up to `timeout` seconds for some, and settles what finished.
+-- ready, waiting up to `timeout` seconds for some, and settles what finished. A wait that
+-- yields (OpenResty) also ends once `stop()` is true.
 -- @return how many operations are still under way
 -- @local
-function M.poll(client, timeout)
+function M.poll(client, timeout, stop)
   local e = engine(client)
   local later = e.later
   if later then
@@ -195,7 +197,7 @@ function M.poll(client, timeout)
   else
     local http, pacer = client._http, client._pacer
     if timeout > M.WAIT_SLICE then timeout = M.WAIT_SLICE end
-    local ids = client._drive(timeout)
+    local ids = client._drive(timeout, stop)
     for i = 1, #ids do
       local id = ids[i]
       local op = e.running[id]
@@ -245,10 +247,15 @@ end
 -- @local
 function M.wait(op)
   local client = op.client
+  -- An nginx phase that cannot yield: the operation is left as it is, to be polled.
+  local refused = hostwait.refusal(client)
+  if refused then return nil, refused end
   local e = engine(client)
+  -- Other coroutines (OpenResty's light threads) may drive this client too, and settle op.
+  local function settled() return not PENDING[op.state] end
   while PENDING[op.state] do
     -- With nothing under way, the wait is for the next retry, however far off it is.
-    M.poll(client, e.nrunning == 0 and math.huge or M.WAIT_SLICE)
+    M.poll(client, e.nrunning == 0 and math.huge or M.WAIT_SLICE, settled)
   end
   if op.state == "done" then return op.value end
   if op.state == "cancelled" then
@@ -256,6 +263,15 @@ function M.wait(op)
       { method = op.req.method, path = op.req.path })
   end
   return nil, op.err
+end
+
+--- A blocking call: starts an operation for a built request and waits for it. Where the host
+-- cannot wait (an nginx phase that cannot yield), returns that error and starts nothing.
+-- @local
+function M.call(client, req, finish)
+  local refused = hostwait.refusal(client)
+  if refused then return nil, refused end
+  return M.wait(M.start(client, req, finish))
 end
 
 --- The operation's state and value: "pending"; "done", value; "failed", err; or "cancelled".
