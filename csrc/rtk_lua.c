@@ -466,6 +466,7 @@ static const luaL_Reg rtk_core_funcs[] = {
   {"new", rtk_lua_new},
   {"sleep", rtk_lua_sleep},
   {"decode", rtk_json_decode},
+  {"check_json", rtk_json_check},
   {"normalise", rtk_lua_normalise},
   {"monotonic", rtk_lua_monotonic},
   {"verify_rsa_sha256", rtk_lua_verify_rsa_sha256},
