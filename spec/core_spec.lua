@@ -188,7 +188,8 @@ describe("realtimekit.core", function()
       assert.matches("too many transfers", message)
       id, kind, message, name = c:request("GET", url)
       assert.is_nil(id)
-      assert.same({ "network", "TOO_MANY_TRANSFERS" }, { kind, name })
+      assert.same({ "network", "too many transfers at once on one client",
+                    "TOO_MANY_TRANSFERS" }, { kind, message, name })
       c:close()
       c = nil
       silent:close()

@@ -72,11 +72,14 @@ local function launch(client, op)
   e.nrunning = e.nrunning + 1
 end
 
--- Settles an attempt's outcome: done, failed, or waiting for another attempt.
+-- Settles an attempt's outcome: done, failed, or waiting for another attempt. The on_request
+-- hook, told of the attempt first, may cancel the operation: then it stays cancelled.
 local function settle(client, op, decoded, headers, body, status)
   local req = op.req
+  op.state = "settling"
   if decoded then
     if op.started then client:_report(req, op.attempts, op.started, status, headers) end
+    if op.state == "cancelled" then return end
     local value, err = op.finish(client, req, decoded, headers, body, status)
     if value == nil then
       op.state, op.err = "failed", err
@@ -88,6 +91,7 @@ local function settle(client, op, decoded, headers, body, status)
   local err = headers
   local wait = client:_retry_wait(req, err, op.attempts)
   if op.started then client:_report(req, op.attempts, op.started, nil, nil, err, wait) end
+  if op.state == "cancelled" then return end
   if not wait then
     op.state, op.err = "failed", err
     return
@@ -160,6 +164,13 @@ function M.poll(client, timeout)
     end
   end
   advance(client, e, monotonic())
+  -- An error the on_request hook raised comes out here, once every finished operation has
+  -- settled: the engine is as consistent as if the hook had returned.
+  local hook_error = client._hook_error
+  if hook_error ~= nil then
+    client._hook_error = nil
+    error(hook_error, 0)
+  end
   return e.nrunning + #e.queue + M.count(e.waiting)
 end
 
@@ -222,7 +233,9 @@ function Op:cancel()
     self.client._http:cancel(self.id)
   elseif self.state == "waiting" then
     e.waiting[self] = nil
-  elseif self.state ~= "queued" then
+  elseif self.state ~= "queued" and self.state ~= "settling" then
+    -- (settling: its attempt has ended and its transfer is released; the on_request hook,
+    -- told of that attempt, cancels it before it is done, failed or waiting.)
     return
   end
   -- A queued one stays in the queue and is skipped there.
