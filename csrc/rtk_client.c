@@ -813,34 +813,32 @@ static const char *rtk_client_token(const rtk_client *c, size_t *len) {
 
 const char *rtk_client_find_secret(const rtk_client *c, const char *s, size_t n,
                                    size_t *match_len) {
-  const char *tok, *p, *end;
-  size_t tlen, head = 0;
+  const char *tok;
+  size_t tlen = 0, head, i;
   if (s == NULL || (tok = rtk_client_token(c, &tlen)) == NULL)
     return NULL;
   /* The shortest match: the whole token, or its first RTK_REDACT_MIN_PREFIX bytes. */
   head = tlen < RTK_REDACT_MIN_PREFIX ? tlen : RTK_REDACT_MIN_PREFIX;
-  if (n < head)
-    return NULL;
-  end = s + n;
-  for (p = s; p + head <= end; p++) {
+  for (i = 0; i + head <= n; i++) {
     size_t m;
-    p = (const char *)memchr(p, tok[0], (size_t)(end - p) - head + 1);
-    if (p == NULL)
+    const char *hit = (const char *)memchr(s + i, tok[0], n - i - head + 1);
+    if (hit == NULL)
       return NULL;
-    if (memcmp(p, tok, head) != 0)
+    i = (size_t)(hit - s);
+    if (memcmp(hit, tok, head) != 0)
       continue;
-    for (m = head; m < tlen && p + m < end && p[m] == tok[m]; m++) {
+    for (m = head; m < tlen && i + m < n && hit[m] == tok[m]; m++) {
     }
     if (match_len != NULL)
       *match_len = m;
-    return p;
+    return hit;
   }
   return NULL;
 }
 
 size_t rtk_client_token_tail(const rtk_client *c, const char *s, size_t n) {
   const char *tok;
-  size_t tlen, k;
+  size_t tlen = 0, k;
   if (s == NULL || (tok = rtk_client_token(c, &tlen)) == NULL)
     return 0;
   for (k = tlen - 1 < n ? tlen - 1 : n; k > 0; k--)
