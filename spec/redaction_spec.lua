@@ -152,6 +152,11 @@ for _, decoder in ipairs { "cjson", "core" } do
         .. "/sessions/[REDACTED]", err.path)
       assert.matches("/sessions/[REDACTED]", reports[1].url, 1, true)
       assert_hidden(t, { err, reports }, "session id")
+      local op = assert(c.async.sessions:get(t))
+      op:cancel()
+      _, err = op:wait()
+      assert.equal("the operation was cancelled", err.message)
+      assert_hidden(t, err, "cancelled")
       _, err = c.meetings:get(t) -- a UUID: refused, quoting the value
       assert.equal("invalid_argument", err.kind)
       assert_hidden(t, err, tostring(err))

@@ -63,7 +63,8 @@ local function launch(client, op)
   local id, kind, message, name = client._http:start(req.method, req.url, req.body, req.options)
   if not id then
     -- The transport could not even start it (out of memory): as final as any transport failure.
-    op.state, op.err = "failed", errors.transport(kind, message, name, req)
+    op.state, op.err = "failed", errors.transport(kind, message, name, req,
+      client:_redactor(req))
     op.err.attempts = op.attempts
     return
   end
@@ -194,8 +195,8 @@ function M.wait(op)
   end
   if op.state == "done" then return op.value end
   if op.state == "cancelled" then
-    return nil, errors.new("invalid_argument", "the operation was cancelled",
-      { method = op.req.method, path = op.req.path })
+    return nil, errors.redact(errors.new("invalid_argument", "the operation was cancelled",
+      { method = op.req.method, path = op.req.path }), client:_redactor(op.req))
   end
   return nil, op.err
 end
