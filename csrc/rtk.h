@@ -134,6 +134,22 @@ RTK_API const char *rtk_status_kind(rtk_status s);
 RTK_API const char *rtk_client_find_token(const rtk_client *c, const char *s, size_t n,
                                           size_t *token_len);
 
+/* Text at least this long that the token starts with is treated as the token: a server (or a
+ * message) that quotes a token cut short still does not show it. A token shorter than
+ * RTK_REDACT_MIN_TOKEN is not looked for (it would be every such letter of every text). */
+#define RTK_REDACT_MIN_PREFIX 8
+#define RTK_REDACT_MIN_TOKEN 4
+
+/* Where the token, or a run of at least RTK_REDACT_MIN_PREFIX bytes that the token starts with,
+ * first occurs in s[0..n), or NULL; *match_len is then the match's length (the longest run at
+ * that place). What rtk_client_find_token finds, and the starts of the token too. */
+RTK_API const char *rtk_client_find_secret(const rtk_client *c, const char *s, size_t n,
+                                           size_t *match_len);
+
+/* How many bytes at the end of s[0..n) are the start of the token (shorter than the token), or
+ * 0: what a text cut in the middle of a token would end with. */
+RTK_API size_t rtk_client_token_tail(const rtk_client *c, const char *s, size_t n);
+
 /* The User-Agent a client sends. */
 RTK_API const char *rtk_client_user_agent(const rtk_client *c);
 

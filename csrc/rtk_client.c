@@ -21,6 +21,9 @@
 
 enum { RTK_SLOT_FREE, RTK_SLOT_RUNNING, RTK_SLOT_DONE };
 
+/* Which limit stopped a transfer. */
+enum { RTK_TOOLARGE_NONE, RTK_TOOLARGE_BODY, RTK_TOOLARGE_HEADER_BYTES, RTK_TOOLARGE_HEADERS };
+
 /* One transfer: an easy handle with its buffers. Slots are made on demand and reused, so the
  * buffers of a walk are allocated once. */
 typedef struct rtk_xfer {
@@ -31,7 +34,9 @@ typedef struct rtk_xfer {
   rtk_buf hdrs;      /* "name\0value\0" pairs of the response */
   size_t hoff[RTK_MAX_HEADERS]; /* offset of each pair's name in hdrs */
   size_t hcount;
-  int toolarge;      /* set by the callbacks when a limit stopped the transfer */
+  int informational; /* the last status line was a 1xx one: another response follows */
+  int trailers;      /* the final response's header block has ended: what follows is trailers */
+  int toolarge;      /* set by the callbacks when a limit stopped the transfer: RTK_TOOLARGE_* */
   int nomem;
   int state;
   int reported;      /* its end was handed out by rtk_client_poll */
@@ -211,7 +216,7 @@ static size_t rtk_on_body(char *p, size_t size, size_t n, void *ud) {
   x->c->received += len;
   if (rtk_buf_append(&x->body, p, len) != 0) {
     if (rtk_buf_toolarge(&x->body, len))
-      x->toolarge = 1;
+      x->toolarge = RTK_TOOLARGE_BODY;
     else
       x->nomem = 1;
     return 0; /* a short count makes libcurl stop with CURLE_WRITE_ERROR */
@@ -228,11 +233,22 @@ static int rtk_presize(rtk_xfer *x, const char *v) {
     return 0;
   n = strtoull(v, &end, 10);
   if (n > (unsigned long long)x->body.limit) {
-    x->toolarge = 1;
+    x->toolarge = RTK_TOOLARGE_BODY;
     return -1;
   }
   rtk_buf_reserve(&x->body, (size_t)n); /* best effort: a failure here only costs reallocs */
   return 0;
+}
+
+/* Whether the status line at p (len bytes, "HTTP/<version> <code> ...") has a 1xx code. */
+static int rtk_informational(const char *p, size_t len) {
+  size_t i = 5;
+  while (i < len && p[i] != ' ')
+    i++;
+  while (i < len && p[i] == ' ')
+    i++;
+  return i + 3 <= len && p[i] == '1' && isdigit((unsigned char)p[i + 1]) &&
+         isdigit((unsigned char)p[i + 2]);
 }
 
 static size_t rtk_on_header(char *p, size_t size, size_t n, void *ud) {
@@ -241,21 +257,34 @@ static size_t rtk_on_header(char *p, size_t size, size_t n, void *ud) {
   const char *colon, *v, *end;
 
   x->c->received += len;
-  if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-    /* A new status line (after a 1xx or a proxy's CONNECT reply): keep only the final response. */
-    x->hdrs.len = 0;
-    x->hcount = 0;
-    x->body.len = 0;
+  /* After the final response's header block, libcurl hands over a chunked body's trailer lines
+   * here too, whatever they look like (even "HTTP/..."). They are not the response's headers:
+   * none of them may replace a header, frame the body or wipe it. */
+  if (x->trailers)
     return len;
-  }
   end = p + len;
   while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
     end--;
+  if (end == p) {
+    /* The blank line ending a block: after a 1xx one another response follows; after any other,
+     * only trailers can. (A proxy's CONNECT reply never comes here: SUPPRESS_CONNECT_HEADERS.) */
+    if (!x->informational)
+      x->trailers = 1;
+    return len;
+  }
+  if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+    /* A new status line (after a 1xx one): keep only the final response. */
+    x->hdrs.len = 0;
+    x->hcount = 0;
+    x->body.len = 0;
+    x->informational = rtk_informational(p, len);
+    return len;
+  }
   colon = (const char *)memchr(p, ':', (size_t)(end - p));
   if (colon == NULL || colon == p)
-    return len; /* the blank line ending the block, or a line we do not understand */
+    return len; /* a line we do not understand */
   if (x->hcount == RTK_MAX_HEADERS) {
-    x->toolarge = 1;
+    x->toolarge = RTK_TOOLARGE_HEADERS;
     return 0;
   }
   nlen = (size_t)(colon - p);
@@ -269,7 +298,7 @@ static size_t rtk_on_header(char *p, size_t size, size_t n, void *ud) {
   start = x->hdrs.len;
   if (rtk_buf_reserve(&x->hdrs, start + nlen + vlen + 2) != 0) {
     if (rtk_buf_toolarge(&x->hdrs, nlen + vlen + 2))
-      x->toolarge = 1;
+      x->toolarge = RTK_TOOLARGE_HEADER_BYTES;
     else
       x->nomem = 1;
     return 0;
@@ -407,6 +436,11 @@ static rtk_xfer *rtk_xfer_new(rtk_client *c) {
   curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, (void *)x);
   curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, rtk_on_header);
   curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, (void *)x);
+#if LIBCURL_VERSION_NUM >= 0x073600
+  /* A proxy's CONNECT reply is not the API's response: its headers stay out of ours, and the
+   * header callback sees only the API's status lines (see rtk_on_header). */
+  curl_easy_setopt(x->easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+#endif
   return x;
 }
 
@@ -477,6 +511,16 @@ static void rtk_finish(rtk_xfer *x, CURLcode rc) {
   if (rc == CURLE_OK) {
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
     x->result = RTK_OK;
+  } else if (x->toolarge == RTK_TOOLARGE_HEADERS) {
+    char msg[96];
+    (void)snprintf(msg, sizeof msg, "response with more than %d header fields",
+                   RTK_MAX_HEADERS);
+    rtk_xfer_fail(x, RTK_ETOOLARGE, "TOO_MANY_HEADERS", msg);
+  } else if (x->toolarge == RTK_TOOLARGE_HEADER_BYTES) {
+    char msg[96];
+    (void)snprintf(msg, sizeof msg, "response headers larger than the limit of %lu bytes",
+                   (unsigned long)x->hdrs.limit);
+    rtk_xfer_fail(x, RTK_ETOOLARGE, "HEADERS_TOO_LARGE", msg);
   } else if (x->toolarge) {
     char msg[96];
     (void)snprintf(msg, sizeof msg, "response larger than the limit of %lu bytes",
@@ -551,6 +595,7 @@ rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id)
   x->body.len = 0;
   x->hdrs.len = 0;
   x->hcount = 0;
+  x->informational = x->trailers = 0;
   x->toolarge = x->nomem = 0;
   x->reported = 0;
   x->status = 0;
@@ -790,6 +835,52 @@ const char *rtk_client_find_token(const rtk_client *c, const char *s, size_t n,
       return p;
   }
   return NULL;
+}
+
+/* The token, and its length, or NULL for a client without one (or with one too short to look
+ * for: RTK_REDACT_MIN_TOKEN). */
+static const char *rtk_client_token(const rtk_client *c, size_t *len) {
+  static const size_t skip = sizeof "Authorization: Bearer " - 1;
+  if (c == NULL || c->auth == NULL)
+    return NULL;
+  *len = strlen(c->auth + skip);
+  return *len >= RTK_REDACT_MIN_TOKEN ? c->auth + skip : NULL;
+}
+
+const char *rtk_client_find_secret(const rtk_client *c, const char *s, size_t n,
+                                   size_t *match_len) {
+  const char *tok;
+  size_t tlen = 0, head, i;
+  if (s == NULL || (tok = rtk_client_token(c, &tlen)) == NULL)
+    return NULL;
+  /* The shortest match: the whole token, or its first RTK_REDACT_MIN_PREFIX bytes. */
+  head = tlen < RTK_REDACT_MIN_PREFIX ? tlen : RTK_REDACT_MIN_PREFIX;
+  for (i = 0; i + head <= n; i++) {
+    size_t m;
+    const char *hit = (const char *)memchr(s + i, tok[0], n - i - head + 1);
+    if (hit == NULL)
+      return NULL;
+    i = (size_t)(hit - s);
+    if (memcmp(hit, tok, head) != 0)
+      continue;
+    for (m = head; m < tlen && i + m < n && hit[m] == tok[m]; m++) {
+    }
+    if (match_len != NULL)
+      *match_len = m;
+    return hit;
+  }
+  return NULL;
+}
+
+size_t rtk_client_token_tail(const rtk_client *c, const char *s, size_t n) {
+  const char *tok;
+  size_t tlen = 0, k;
+  if (s == NULL || (tok = rtk_client_token(c, &tlen)) == NULL)
+    return 0;
+  for (k = tlen - 1 < n ? tlen - 1 : n; k > 0; k--)
+    if (memcmp(s + n - k, tok, k) == 0)
+      return k;
+  return 0;
 }
 
 const char *rtk_client_user_agent(const rtk_client *c) {

@@ -86,6 +86,7 @@ typedef struct rtk_json_frame {
  * there, at end at the latest, without a bounds check of its own. */
 typedef struct rtk_json {
   lua_State *L;
+  int build;         /* 0: only check the text (core.check_json), building nothing */
   const char *text, *end;
   const char *errat; /* where decoding failed */
   const char *err;   /* why */
@@ -227,6 +228,11 @@ static const char *rtk_json_string(rtk_json *j, const char *p) {
     } else if (c == '\\') {
       char u[4];
       size_t ulen;
+      if (!j->build) {
+        if ((p = rtk_json_escape(j, p, u, &ulen)) == NULL)
+          return NULL;
+        continue;
+      }
       if (!buffered) {
         luaL_buffinit(L, &b);
         buffered = 1;
@@ -244,7 +250,7 @@ static const char *rtk_json_string(rtk_json *j, const char *p) {
   if (buffered) {
     luaL_addlstring(&b, run, (size_t)(p - run));
     luaL_pushresult(&b);
-  } else {
+  } else if (j->build) {
     lua_pushlstring(L, run, (size_t)(p - run));
   }
   return p + 1;
@@ -355,6 +361,8 @@ static const char *rtk_json_number(rtk_json *j, const char *p) {
     } while (RTK_JSON_DIGIT(*p));
     e10 += xneg ? -x : x;
   }
+  if (!j->build)
+    return p;
 #if LUA_VERSION_NUM >= 503
   if (!isfloat && !lost) {
     if (m <= (unsigned long long)LUA_MAXINTEGER) {
@@ -398,6 +406,10 @@ static const char *rtk_json_number(rtk_json *j, const char *p) {
 static int rtk_json_flush(rtk_json *j, rtk_json_frame *f, const char *at) {
   lua_State *L = j->L;
   int i, top;
+  if (!j->build) {
+    f->pending = f->live = f->nulls = 0;
+    return 1;
+  }
   if (!f->obj && f->pending > INT_MAX - f->n) {
     rtk_json_fail(j, at, "array too long");
     return 0;
@@ -479,9 +491,11 @@ value: /* a value starts at p, or whitespace before it */
       rtk_json_fail(j, p, "too deeply nested (more than 64 levels)");
       return 0;
     }
-    luaL_checkstack(L, RTK_JSON_CHUNK + LUA_MINSTACK, "JSON nesting");
     f = &j->frames[depth++];
-    lua_pushnil(L); /* where the table goes once made */
+    if (j->build) {
+      luaL_checkstack(L, RTK_JSON_CHUNK + LUA_MINSTACK, "JSON nesting");
+      lua_pushnil(L); /* where the table goes once made */
+    }
     f->base = lua_gettop(L);
     f->obj = *p == '{';
     f->made = f->pending = f->live = f->nulls = f->n = 0;
@@ -505,19 +519,22 @@ value: /* a value starts at p, or whitespace before it */
   case 't':
     if (j->end - p < 4 || memcmp(p, "true", 4) != 0)
       goto badvalue;
-    lua_pushboolean(L, 1);
+    if (j->build)
+      lua_pushboolean(L, 1);
     p += 4;
     break;
   case 'f':
     if (j->end - p < 5 || memcmp(p, "false", 5) != 0)
       goto badvalue;
-    lua_pushboolean(L, 0);
+    if (j->build)
+      lua_pushboolean(L, 0);
     p += 5;
     break;
   case 'n':
     if (j->end - p < 4 || memcmp(p, "null", 4) != 0)
       goto badvalue;
-    lua_pushnil(L);
+    if (j->build)
+      lua_pushnil(L);
     isnull = 1;
     p += 4;
     break;
@@ -592,17 +609,23 @@ finish:
   return 1;
 }
 
-int rtk_json_decode(lua_State *L) {
+/* Decodes (build) or checks the text at index 1: pushes the value, or true, or nil and why
+ * not. */
+static int rtk_json_run(lua_State *L, int build) {
   rtk_json j;
   size_t len;
   j.L = L;
+  j.build = build;
   j.text = luaL_checklstring(L, 1, &len);
   j.end = j.text + len;
   j.err = NULL;
   j.errat = NULL;
   lua_settop(L, 1);
-  if (rtk_json_parse(&j))
+  if (rtk_json_parse(&j)) {
+    if (!build)
+      lua_pushboolean(L, 1);
     return 1;
+  }
   lua_settop(L, 1); /* drops what was built, an unfinished string buffer included */
   lua_pushnil(L);
   if (j.errat == NULL) {
@@ -613,4 +636,12 @@ int rtk_json_decode(lua_State *L) {
     lua_pushfstring(L, "invalid JSON at byte %s: %s", pos, j.err);
   }
   return 2;
+}
+
+int rtk_json_decode(lua_State *L) {
+  return rtk_json_run(L, 1);
+}
+
+int rtk_json_check(lua_State *L) {
+  return rtk_json_run(L, 0);
 }

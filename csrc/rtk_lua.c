@@ -122,10 +122,12 @@ static int rtk_lua_new(lua_State *L) {
 /* Reads the arguments method, url [, body [, opts]] at index 2 onwards into req. extra holds
  * the header lines; the strings stay referenced by the arguments, on the stack. */
 static void rtk_read_request(lua_State *L, rtk_request *req, const char **extra) {
-  size_t nh = 0;
+  size_t nh = 0, len;
   memset(req, 0, sizeof *req);
   req->method = luaL_checkstring(L, 2);
-  req->url = luaL_checkstring(L, 3);
+  req->url = luaL_checklstring(L, 3, &len);
+  /* libcurl reads the URL as a C string: one cut short by a NUL would go elsewhere. */
+  luaL_argcheck(L, strlen(req->url) == len, 3, "url contains a NUL byte");
   if (!lua_isnoneornil(L, 4))
     req->body = luaL_checklstring(L, 4, &req->body_len);
   if (!lua_isnoneornil(L, 5)) {
@@ -144,7 +146,8 @@ static void rtk_read_request(lua_State *L, rtk_request *req, const char **extra)
         lua_rawgeti(L, hidx, (int)i + 1);
         luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 5,
                       "'headers' must be an array of strings");
-        extra[i] = lua_tostring(L, -1); /* kept alive by the headers table */
+        extra[i] = lua_tolstring(L, -1, &len); /* kept alive by the headers table */
+        luaL_argcheck(L, strlen(extra[i]) == len, 5, "a header contains a NUL byte");
         lua_pop(L, 1);
       }
     }
@@ -161,6 +164,22 @@ static int rtk_push_failure(lua_State *L, rtk_client *c, rtk_status st) {
   lua_pushstring(L, rtk_client_errmsg(c));
   lua_pushstring(L, rtk_client_errname(c));
   return 4;
+}
+
+/* Pushes the failure of a start that found every transfer taken: nil, "network", message,
+ * "TOO_MANY_TRANSFERS". A condition of the moment, not a misuse, so an error value rather than a
+ * raised error: the Lua layer's calls promise nil, err. */
+static int rtk_push_busy(lua_State *L, rtk_client *c) {
+  lua_pushnil(L);
+  lua_pushliteral(L, "network");
+  lua_pushstring(L, rtk_client_errmsg(c));
+  lua_pushliteral(L, "TOO_MANY_TRANSFERS");
+  return 4;
+}
+
+/* Whether a start failed for want of a free transfer. */
+static int rtk_busy(rtk_client *c, rtk_status st) {
+  return st == RTK_EINVAL && strcmp(rtk_client_errname(c), "TOO_MANY_TRANSFERS") == 0;
 }
 
 /* Pushes the outcome of a finished request: body, status, headers | nil, kind, message, name. */
@@ -189,7 +208,9 @@ static int rtk_push_result(lua_State *L, rtk_client *c, rtk_status st, const rtk
 }
 
 /* client:request(method, url [, body [, opts]]) -> body, status, headers
- *                                              | nil, kind, message, name */
+ *                                              | nil, kind, message, name
+ * Raises for a malformed request; a client whose transfers are all taken is a "network" failure
+ * named TOO_MANY_TRANSFERS. */
 static int rtk_lua_request(lua_State *L) {
   rtk_ud *u = rtk_checkud(L, 1);
   const char *extra[RTK_MAX_EXTRA_HEADERS + 1];
@@ -198,13 +219,16 @@ static int rtk_lua_request(lua_State *L) {
   rtk_status st;
   rtk_read_request(L, &req, extra);
   st = rtk_client_request(u->c, &req, &res);
+  if (rtk_busy(u->c, st))
+    return rtk_push_busy(L, u->c);
   if (st == RTK_EINVAL)
     return luaL_error(L, "%s", rtk_client_errmsg(u->c));
   return rtk_push_result(L, u->c, st, &res);
 }
 
 /* client:start(method, url [, body [, opts]]) -> id | nil, kind, message, name
- * Starts a request without waiting for it; client:poll() drives it. */
+ * Starts a request without waiting for it; client:poll() drives it. With RTK_MAX_TRANSFERS under
+ * way or unreleased: nil, "network", message, "TOO_MANY_TRANSFERS". */
 static int rtk_lua_start(lua_State *L) {
   rtk_ud *u = rtk_checkud(L, 1);
   const char *extra[RTK_MAX_EXTRA_HEADERS + 1];
@@ -213,6 +237,8 @@ static int rtk_lua_start(lua_State *L) {
   unsigned id = 0;
   rtk_read_request(L, &req, extra);
   st = rtk_client_start(u->c, &req, &id);
+  if (rtk_busy(u->c, st))
+    return rtk_push_busy(L, u->c);
   if (st == RTK_EINVAL)
     return luaL_error(L, "%s", rtk_client_errmsg(u->c));
   if (st != RTK_OK)
@@ -290,13 +316,14 @@ static int rtk_lua_running(lua_State *L) {
   return 1;
 }
 
-/* client:redact(s) -> s with every occurrence of the token replaced by "[REDACTED]". */
+/* client:redact(s) -> s with every occurrence of the token, and every run of at least
+ * RTK_REDACT_MIN_PREFIX bytes that the token starts with, replaced by "[REDACTED]". */
 static int rtk_lua_redact(lua_State *L) {
   rtk_ud *u = rtk_checkud(L, 1);
-  size_t n, tlen = 0;
+  size_t n, mlen = 0;
   const char *s = luaL_checklstring(L, 2, &n), *end = s + n, *hit;
   luaL_Buffer b;
-  hit = rtk_client_find_token(u->c, s, n, &tlen);
+  hit = rtk_client_find_secret(u->c, s, n, &mlen);
   if (hit == NULL) {
     lua_settop(L, 2);
     return 1;
@@ -305,11 +332,21 @@ static int rtk_lua_redact(lua_State *L) {
   while (hit != NULL) {
     luaL_addlstring(&b, s, (size_t)(hit - s));
     luaL_addstring(&b, "[REDACTED]");
-    s = hit + tlen;
-    hit = rtk_client_find_token(u->c, s, (size_t)(end - s), NULL);
+    s = hit + mlen;
+    hit = rtk_client_find_secret(u->c, s, (size_t)(end - s), &mlen);
   }
   luaL_addlstring(&b, s, (size_t)(end - s));
   luaL_pushresult(&b);
+  return 1;
+}
+
+/* client:token_tail(s) -> how many bytes at the end of s are the start of the token (0 when
+ * none): what to drop from a text cut short so that it does not end in part of the token. */
+static int rtk_lua_token_tail(lua_State *L) {
+  rtk_ud *u = rtk_checkud(L, 1);
+  size_t n;
+  const char *s = luaL_checklstring(L, 2, &n);
+  lua_pushinteger(L, (lua_Integer)rtk_client_token_tail(u->c, s, n));
   return 1;
 }
 
@@ -351,6 +388,7 @@ static const luaL_Reg rtk_client_methods[] = {
   {"idle", rtk_lua_idle},
   {"timeout", rtk_lua_timeout},
   {"redact", rtk_lua_redact},
+  {"token_tail", rtk_lua_token_tail},
   {"user_agent", rtk_lua_user_agent},
   {"close", rtk_lua_close},
   {"is_closed", rtk_lua_is_closed},
@@ -446,6 +484,7 @@ static const luaL_Reg rtk_core_funcs[] = {
   {"new", rtk_lua_new},
   {"sleep", rtk_lua_sleep},
   {"decode", rtk_json_decode},
+  {"check_json", rtk_json_check},
   {"normalise", rtk_lua_normalise},
   {"monotonic", rtk_lua_monotonic},
   {"verify_rsa_sha256", rtk_lua_verify_rsa_sha256},

@@ -173,6 +173,109 @@ describe("realtimekit.core", function()
     end)
   end)
 
+  describe("client:start()", function()
+    it("returns a network error, not a raised one, with every transfer taken", function()
+      local socket = require "socket"
+      -- A socket that listens and never accepts: each transfer stays under way, connecting.
+      local silent = assert(socket.bind("127.0.0.1", 0, 128))
+      local _, port = silent:getsockname()
+      local url = "http://127.0.0.1:" .. port .. "/x"
+      for i = 1, 64 do assert(c:start("GET", url), "start " .. i) end
+      local id, kind, message, name = c:start("GET", url)
+      assert.is_nil(id)
+      assert.equal("network", kind)
+      assert.equal("TOO_MANY_TRANSFERS", name)
+      assert.matches("too many transfers", message)
+      id, kind, message, name = c:request("GET", url)
+      assert.is_nil(id)
+      assert.same({ "network", "too many transfers at once on one client",
+                    "TOO_MANY_TRANSFERS" }, { kind, message, name })
+      c:close()
+      c = nil
+      silent:close()
+    end)
+
+    it("refuses a URL or header with a NUL, which libcurl would cut short", function()
+      assert.has_error(function() c:start("GET", meetings_url() .. "\0/x") end)
+      assert.has_error(function()
+        c:start("GET", meetings_url(), nil, { headers = { "X-A: 1\0X-B: 2" } })
+      end)
+    end)
+  end)
+
+  describe("a response with odd framing", function()
+    local raw = require "support.rawserver"
+    local srv
+    after_each(function()
+      if srv then srv:stop() end
+      srv = nil
+    end)
+
+    local function chunked(body, trailers)
+      return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\ncf-ray: ray-1\r\n"
+        .. "Transfer-Encoding: chunked\r\n\r\n" .. string.format("%x", #body) .. "\r\n" .. body
+        .. "\r\n0\r\n" .. trailers .. "\r\n"
+    end
+
+    it("keeps a chunked body whole whatever its trailer lines look like", function()
+      -- (libcurl itself refuses a trailer line without a colon.)
+      srv = raw.start {
+        chunked('{"a":1}', "HTTP/1.1: 200 OK\r\n"),
+        chunked('{"a":2}', "HTTP/2 500: x\r\nX-T: 1\r\n"),
+        chunked('{"a":3}', "cf-ray: forged\r\nRetry-After: 1\r\n"),
+        chunked('{"a":4}', "HTTP/x:y\r\nContent-Length: 0\r\n"),
+      }
+      for i = 1, 4 do
+        local body, status, headers = c:request("GET", srv.url .. "/x")
+        assert.equal('{"a":' .. i .. "}", body)
+        assert.equal(200, status)
+        assert.equal("ray-1", headers["cf-ray"])
+        assert.is_nil(headers["retry-after"])
+        assert.is_nil(headers["x-t"])
+      end
+    end)
+
+    it("does not check a trailer's Content-Length against the body limit", function()
+      local small = core.new { token = s.token, timeout = 5, max_body = 100 }
+      srv = raw.start { chunked('{"a":1}', "Content-Length: 99999999999\r\n") }
+      local body, status = small:request("GET", srv.url .. "/x")
+      assert.equal('{"a":1}', body, status)
+      small:close()
+    end)
+
+    it("still drops what came before a final status line (a 1xx response)", function()
+      srv = raw.start { "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+        .. "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Final: yes\r\n\r\n{}" }
+      local body, status, headers = c:request("GET", srv.url .. "/x")
+      assert.equal("{}", body)
+      assert.equal(200, status)
+      assert.equal("yes", headers["x-final"])
+      assert.is_nil(headers.link)
+    end)
+
+    it("says what limit a flood of header lines broke", function()
+      local lines = {}
+      for i = 1, 600 do lines[i] = "X-H" .. i .. ": v\r\n" end
+      local big = ("x"):rep(8000)
+      local fat = {}
+      for i = 1, 40 do fat[i] = "X-F" .. i .. ": " .. big .. "\r\n" end
+      srv = raw.start {
+        "HTTP/1.1 200 OK\r\n" .. table.concat(lines) .. "Content-Length: 2\r\n\r\n{}",
+        "HTTP/1.1 200 OK\r\n" .. table.concat(fat) .. "Content-Length: 2\r\n\r\n{}",
+      }
+      local body, kind, message, name = c:request("GET", srv.url .. "/x")
+      assert.is_nil(body)
+      assert.equal("too_large", kind)
+      assert.equal("TOO_MANY_HEADERS", name)
+      assert.equal("response with more than 512 header fields", message)
+      body, kind, message, name = c:request("GET", srv.url .. "/x")
+      assert.is_nil(body)
+      assert.equal("too_large", kind)
+      assert.equal("HEADERS_TOO_LARGE", name)
+      assert.equal("response headers larger than the limit of 262144 bytes", message)
+    end)
+  end)
+
   describe("the handle", function()
     it("never shows the token", function()
       assert.matches("^realtimekit%.client %(0x%x+%)$", tostring(c))
@@ -183,6 +286,34 @@ describe("realtimekit.core", function()
     it("redacts the token from text", function()
       assert.equal("a [REDACTED] b [REDACTED]", c:redact("a " .. s.token .. " b " .. s.token))
       assert.equal("nothing here", c:redact("nothing here"))
+    end)
+
+    it("redacts a start of the token 8 bytes or longer, wherever it is", function()
+      local t = s.token
+      assert.equal('got "[REDACTED]"', c:redact('got "' .. t:sub(1, 40) .. '"'))
+      assert.equal("[REDACTED]x", c:redact(t:sub(1, 8) .. "x"))
+      assert.equal("[REDACTED][REDACTED]", c:redact(t .. t:sub(1, 9)))
+      assert.equal(t:sub(1, 7) .. " " .. t:sub(2), c:redact(t:sub(1, 7) .. " " .. t:sub(2)))
+    end)
+
+    it("tells how much of a text's end is the token's start", function()
+      local t = s.token
+      assert.equal(0, c:token_tail("nothing"))
+      assert.equal(1, c:token_tail("abc" .. t:sub(1, 1)))
+      assert.equal(#t - 1, c:token_tail("abc" .. t:sub(1, -2)))
+      assert.equal(0, c:token_tail("abc" .. t)) -- the whole token is for redact
+      assert.equal(0, c:token_tail(""))
+      local anon = core.new {}
+      assert.equal(0, anon:token_tail(t:sub(1, 5)))
+      assert.equal(t, anon:redact(t))
+      anon:close()
+    end)
+
+    it("looks for no token shorter than 4 bytes", function()
+      local short = core.new { token = "abc" }
+      assert.equal("abc", short:redact("abc"))
+      assert.equal(0, short:token_tail("xab"))
+      short:close()
     end)
 
     it("refuses tokens with CR, LF or NUL without echoing them", function()

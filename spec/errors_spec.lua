@@ -82,7 +82,7 @@ describe("realtimekit.errors", function()
   describe("__tostring", function()
     it("is one readable line with status, code, request and cf-ray", function()
       local e = response(404,
-        '{"success":false,"error":{"code":7001,"message":"Meeting\nnot found"}}',
+        '{"success":false,"error":{"code":7001,"message":"Meeting\\nnot found"}}',
         { ["cf-ray"] = "abc-SJC" })
       assert.equal("realtimekit api error (HTTP 404, code 7001): Meeting not found "
         .. "[GET /client/v4/accounts/x/realtime/kit/y/meetings] cf-ray abc-SJC", tostring(e))

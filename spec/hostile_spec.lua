@@ -188,3 +188,187 @@ describe("TLS", function()
     assert.equal(1, s:stats().requests)
   end)
 end)
+
+describe("hostile input, round two", function()
+  local calls = require "support.calls"
+  local resource = require "realtimekit.resource"
+  local errors = require "realtimekit.errors"
+  local unpack = rawget(table, "unpack") or rawget(_G, "unpack")
+
+  -- Values whose __tostring raises, or answers with something that is not a string.
+  local RAISES = setmetatable({}, { __tostring = function() error("__tostring ran") end })
+  local LIES = setmetatable({}, { __tostring = function() return {} end })
+
+  it("refuses a base_url with a NUL or another control character", function()
+    for _, url in ipairs { "http://127.0.0.1:1/v4\0/evil", "http://127.0.0.1:1/\0",
+                           "http://127.0.0.1:1/v4\127", "http://127.0.0.1:1/v\1" } do
+      local c, err = realtimekit.new { api_token = "tok-1234", base_url = url }
+      assert.is_nil(c, url)
+      assert.equal("base_url", err.param)
+      assert.is_nil(tostring(err):find("%z"))
+    end
+  end)
+
+  it("refuses a ca_file that is a directory, empty or not PEM, in new and in receivers", function()
+    local webhook = require "realtimekit.webhook"
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir " .. dir .. " && : > " .. dir .. "/empty && "
+      .. "printf 'not a certificate' > " .. dir .. "/text"))
+    for _, path in ipairs { dir, dir .. "/empty", dir .. "/text", "/dev/null" } do
+      local c, err = realtimekit.new { api_token = "tok-1234", ca_file = path }
+      assert.is_nil(c, path)
+      assert.equal("ca_file", err.param, path)
+      local r, rerr = webhook.receiver { ca_file = path }
+      assert.is_nil(r, path)
+      assert.equal("ca_file", rerr.param, path)
+    end
+    os.execute("rm -rf " .. dir)
+    local s = helper.server()
+    assert(realtimekit.new { api_token = "tok-1234", ca_file = s.ca_file })
+    assert(webhook.receiver { ca_file = s.ca_file })
+  end)
+
+  it("takes Retry-After as digits or an HTTP date only, retry-after-ms as a decimal", function()
+    for _, v in ipairs { "0x10", "1e1", "-1", "+5", "1.5", "inf", "nan", " ", "", "5s" } do
+      assert.is_nil(errors.retry_after({ ["retry-after"] = v }), "retry-after " .. v)
+    end
+    for _, v in ipairs { "0x10", "1e1", "-5", "+5", "inf", "nan", "infinity", "1,5", "." } do
+      assert.is_nil(errors.retry_after({ ["retry-after-ms"] = v }), "retry-after-ms " .. v)
+    end
+    assert.equal(16, errors.retry_after({ ["retry-after"] = "16" }))
+    assert.equal(0.0015, errors.retry_after({ ["retry-after-ms"] = "1.5" }))
+    assert.equal(0.25, errors.retry_after({ ["retry-after-ms"] = "250" }))
+    -- Through a real answer: a hex hint is no hint, and the backoff applies.
+    local c, s = helper.client { max_retries = 0 }
+    s:fault { status = 429, headers = { ["Retry-After"] = "0x10" } }
+    local _, err = c.meetings:list()
+    assert.equal(429, err.status)
+    assert.is_nil(err.retry_after)
+  end)
+
+  describe("an object endpoint whose data is of the other JSON kind", function()
+    local c, s
+    before_each(function() c, s = helper.client { max_retries = 0 } end)
+
+    local function call(id, body)
+      local name, method = id:match("^(.-):(.+)$")
+      s:fault { status = 200, body = body }
+      local obj = c[name]
+      return obj[method](obj, unpack(calls.CALLS[id], 1, 4))
+    end
+
+    it("is a decode error when the SDK declares an object and data is an array", function()
+      local n = 0
+      for _, name in ipairs { "active_session", "analytics", "apps", "livestreams", "meetings",
+                              "participants", "presets", "recordings", "sessions", "webhooks" } do
+        for method, row in pairs(resource.rows(name)) do
+          local id = name .. ":" .. method
+          if not row.items and not row.data_array then
+            n = n + 1
+            local v, err = call(id, '{"success":true,"data":[{"id":"x"},{"id":"y"}]}')
+            assert.is_nil(v, id)
+            assert.equal("decode", err.kind, id)
+            assert.matches("data is a list of 2, not an object", err.message, 1, true)
+            -- An empty one is JSON's {} as well as []: an empty object.
+            assert.same({}, call(id, '{"success":true,"data":[]}'), id)
+          end
+        end
+      end
+      assert.equal(46, n)
+    end)
+
+    it("is a decode error when the SDK declares an array and data is an object", function()
+      local v, err = call("analytics:livestreams_daywise",
+        '{"success":true,"data":{"date":"2026-01-01","count":1}}')
+      assert.is_nil(v)
+      assert.equal("decode", err.kind)
+      assert.matches("not a list", err.message, 1, true)
+      v = assert(call("analytics:livestreams_daywise",
+        '{"success":true,"data":[{"date":"2026-01-01","count":1}]}'))
+      assert.equal(1, v[1].count)
+    end)
+  end)
+
+  for _, decoder in ipairs { "cjson", "core" } do
+    it("refuses a body with anything after its JSON value (decoder " .. decoder .. ")", function()
+      local c, s = helper.client { decoder = decoder, max_retries = 0 }
+      local good = '{"success":true,"data":{"id":"m"}}'
+      for _, tail in ipairs { "\0garbage", "\0", " x", "}", "\0{}" } do
+        s:fault { status = 200, body = good .. tail }
+        local v, err = c.meetings:get(calls.U)
+        assert.is_nil(v, string.format("%q", tail))
+        assert.equal("decode", err.kind)
+        assert.matches("unexpected data after the JSON value", err.message, 1, true)
+      end
+      for _, body in ipairs { '{"success":true,"data":{"n":1.}}',
+                              '{"success":true,"data":{"s":"a\tb"}}',
+                              '{"success":true,"data":{"s":"\255"}}' } do
+        s:fault { status = 200, body = body }
+        local v, err = c.meetings:get(calls.U)
+        assert.is_nil(v, body)
+        assert.equal("decode", err.kind, body)
+      end
+    end)
+  end
+
+  it("sends page_no = -0.0 as 0", function()
+    local c, s = helper.client()
+    assert(c.meetings:list { page_no = -0.0, per_page = -0.0 })
+    assert.equal("page_no=0&per_page=0", s:requests()[1].query)
+  end)
+
+  it("refuses free-form body tables that JSON cannot hold whole", function()
+    local c, s = helper.client()
+    for _, body in ipairs {
+      { 1, 2, x = 3 },                       -- array items and fields
+      { [1] = "a", [3] = "c" },              -- holes
+      { [2] = "b" },                         -- a number key that is no array index
+      { [1.5] = "x" },
+      { ok = { [true] = 1 } },
+      { ["\255"] = 1 },
+      { nested = { ["a\0b"] = 1 } },
+    } do
+      local v, err = c:request("POST", "/accounts/{account_id}/realtime/kit/{app_id}/x",
+        { body = body })
+      assert.is_nil(v)
+      assert.equal("invalid_argument", err.kind)
+      assert.is_nil(tostring(err):find("[%z\128-\255]"), tostring(err))
+    end
+    local _, err = c.presets:create { name = "p", config = { ["\255"] = {} } }
+    assert.equal("invalid_argument", err.kind)
+    assert.equal(0, s:stats().requests)
+  end)
+
+  it("never calls a key's or a value's __tostring, in new, calls and receivers", function()
+    local webhook = require "realtimekit.webhook"
+    local c = helper.client()
+    for _, weird in ipairs { RAISES, LIES } do
+      local attempts = {
+        function() return realtimekit.new { api_token = "tok-1234", [weird] = 1 } end,
+        function() return realtimekit.new { api_token = "tok-1234", decoder = weird } end,
+        function() return realtimekit.new { api_token = "tok-1234", transport = weird } end,
+        function() return realtimekit.new { api_token = "tok-1234", timeout = weird } end,
+        function() return webhook.receiver { [weird] = 1 } end,
+        function() return c.meetings:list { [weird] = 1 } end,
+        function() return c.meetings:list { max_retries = weird } end,
+        function() return c.meetings:list { per_page = weird } end,
+        function() return c.meetings:list { extra_body = { [weird] = 1 } } end,
+        function() return c.meetings:list { extra_query = { [weird] = 1 } } end,
+        function() return c.meetings:create { title = "t", [weird] = 1 } end,
+        function() return c.presets:create { name = "p", config = { [weird] = {} } } end,
+        function() return c:request("GET", "/x", { [weird] = 1 }) end,
+        function() return c:request("POST", "/x", { body = { a = { [weird] = 1 } } }) end,
+        function() return c:request(weird, "/x") end,
+        function() return c.meetings:get(weird) end,
+      }
+      for i, f in ipairs(attempts) do
+        local ok, v, err = pcall(f)
+        assert.is_true(ok, "case " .. i .. " raised: " .. (type(v) == "string" and v or "?"))
+        assert.is_nil(v, "case " .. i)
+        assert.equal("invalid_argument", err.kind, "case " .. i)
+        assert.is_string(tostring(err))
+      end
+    end
+  end)
+end)

@@ -46,6 +46,7 @@ local function server_extra(opts, port)
     location = /t/timer-walk { content_by_lua_block { require("checks").timer_walk() } }
     location = /t/worker { content_by_lua_block { require("checks").worker() } }
     location = /t/shared { content_by_lua_block { require("checks").shared() } }
+    location = /t/echo { content_by_lua_block { require("checks").echo() } }
     location = /t/wrong-phase {
       set_by_lua_block $answer { return require("checks").wrong_phase() }
       return 200 $answer;
@@ -407,6 +408,30 @@ describe_or_pending("OpenResty", function()
       assert.equal(401, body.error.status)
       assert.matches("Authentication error", body.error.message)
     end)
+
+    for _, transport in ipairs { "ngx", "curl" } do
+      it("keeps the token out of every field of an error and of the hook's report ("
+        .. transport .. ")", function()
+        local t = fake.token
+        local prefix = '{"success":false,"errors":[{"code":"' .. t .. '","message":"' .. t
+          .. '"}],"error":{"code":"' .. t .. '"},"pad":"'
+        for off = 512 - #t - 2, 514, 7 do
+          fake:fault { status = 400, headers = { ["cf-ray"] = "8f" .. t .. "-SJC" },
+                       body = prefix .. ("x"):rep(off - #prefix) .. t .. ("y"):rep(600) .. '"}' }
+          local out = get(port, "/t/echo?transport=" .. transport)
+          local body = cjson.decode(out)
+          assert.equal("api", body.kind)
+          assert.equal("8f[REDACTED]-SJC", body.cf_ray)
+          assert.equal("8f[REDACTED]-SJC", body.report.cf_ray)
+          assert.equal("[REDACTED]", body.code)
+          assert.equal("[REDACTED]", body.errors[1].code)
+          assert.is_true(#body.body <= 512)
+          for i = 1, #t - 7 do
+            assert.is_nil(out:find(t:sub(i, i + 7), 1, true), out)
+          end
+        end
+      end)
+    end
 
     it("turns an unreachable API into a network error, after retries", function()
       local body = json(port, "/t/list?transport=ngx&location=/_realtimekit_dead&retries=1")

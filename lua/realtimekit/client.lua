@@ -1,6 +1,7 @@
 --- The client: its options, its connection, and the one path every call takes (check, send,
 -- decode, classify).
 -- @module realtimekit.client
+local compat = require "realtimekit.compat"
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 local json = require "realtimekit.json"
@@ -13,8 +14,7 @@ local response = require "realtimekit.response"
 local types = require "realtimekit.types"
 local wait = require "realtimekit.wait"
 
-local type, pairs, tostring, setmetatable, getmetatable, error = type, pairs, tostring,
-  setmetatable, getmetatable, error
+local type, setmetatable, getmetatable, error = type, setmetatable, getmetatable, error
 local format = string.format
 local getenv = os.getenv
 
@@ -96,6 +96,14 @@ function Async:request(method, path, opts)
   return ops.start(self.client, req, raw_value)
 end
 
+--- A value as an error message quotes it: a string quoted (its first 40 bytes), anything else
+-- described by its type (`compat.describe`).
+-- @local
+function M.quoted(v)
+  if type(v) == "string" then return format("%q", v:sub(1, 40)) end
+  return compat.describe(v)
+end
+
 local function env(name)
   local v = getenv(name)
   if v ~= "" then return v end
@@ -104,7 +112,7 @@ end
 local function seconds(name, v)
   if type(v) ~= "number" or v ~= v or v <= 0 or v > 2147483 then
     return nil, errors.invalid(name, "expected a number of seconds greater than 0, got " ..
-      (type(v) == "number" and tostring(v) or "a " .. type(v)))
+      compat.describe(v))
   end
   return v
 end
@@ -112,6 +120,10 @@ end
 local function check_base_url(v)
   if type(v) ~= "string" then
     return nil, errors.invalid("base_url", "expected a string, got a " .. type(v))
+  end
+  if v:find("%c") then
+    -- A NUL would cut the URL short in libcurl, which reads it as a C string.
+    return nil, errors.invalid("base_url", "contains a control character (NUL, CR, LF, ...)")
   end
   local scheme, host, path = v:match("^(https?)://([^/?#%s]+)([^?#%s]*)$")
   if not scheme or not host:find("^[%w%.%-%[%]:]+$") then
@@ -122,18 +134,41 @@ local function check_base_url(v)
   return scheme .. "://" .. host .. path, path
 end
 
---- Creates a client. See `realtimekit.new`.
+-- How the client finds its token in text, for errors.redactor: the C core keeps the token and
+-- does the finding itself; the ngx transport's token is a Lua string, held by these closures.
+local function token_finder(http, token)
+  if http then
+    return { scrub = function(s) return http:redact(s) end,
+             tail = function(s) return http:token_tail(s) end }
+  end
+  return { scrub = function(s) return errors.scrub(s, token) end,
+           tail = function(s) return errors.tail(s, token) end }
+end
+
+local new_client
+
+--- Creates a client. See `realtimekit.new`. Its errors go through the redaction every error
+-- does, with the token given (an argument echo, such as a base_url that holds it, never shows
+-- it).
 -- @local
 function M.new(opts)
+  local client, err = new_client(opts)
+  if client then return client end
+  local token = type(opts) == "table" and opts.api_token
+  if token == nil then token = env("CLOUDFLARE_API_TOKEN") end
+  if type(token) == "string" and token ~= "" then
+    errors.redact(err, errors.redactor(token_finder(nil, token)))
+  end
+  return nil, err
+end
+
+function new_client(opts)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then
     return nil, errors.invalid("options", "expected a table, got a " .. type(opts))
   end
-  for k in pairs(opts) do
-    if not OPTIONS[k] then
-      return nil, errors.invalid(tostring(k), "unknown option for realtimekit.new")
-    end
-  end
+  local bad = errors.check_options(opts, OPTIONS, "realtimekit.new")
+  if bad then return nil, bad end
 
   local token = opts.api_token
   if token == nil then token = env("CLOUDFLARE_API_TOKEN") end
@@ -200,12 +235,8 @@ function M.new(opts)
     connect_timeout = v
   end
   if opts.ca_file ~= nil then
-    if type(opts.ca_file) ~= "string" then
-      return nil, errors.invalid("ca_file", "expected a path, got a " .. type(opts.ca_file))
-    end
-    local f, ferr = io.open(opts.ca_file, "rb")
-    if not f then return nil, errors.invalid("ca_file", "cannot be read: " .. tostring(ferr)) end
-    f:close()
+    local ok, problem = types.ca_file(opts.ca_file)
+    if not ok then return nil, errors.invalid("ca_file", problem) end
   end
 
   local max_retries = M.DEFAULT_MAX_RETRIES
@@ -231,10 +262,11 @@ function M.new(opts)
     end
     max_body = v
   end
-  local decode = json.decoders[opts.decoder or "cjson"]
+  local decoder = opts.decoder or "cjson"
+  local decode = type(decoder) == "string" and json.decoders[decoder]
   if not decode then
     return nil, errors.invalid("decoder", "expected \"cjson\" or \"core\", got "
-      .. tostring(opts.decoder))
+      .. M.quoted(opts.decoder))
   end
   if opts.on_request ~= nil and type(opts.on_request) ~= "function" then
     return nil, errors.invalid("on_request", "expected a function(info), got a "
@@ -286,7 +318,7 @@ function M.new(opts)
     sleep = sleep or ngx.sleep
   else
     return nil, errors.invalid("transport", "expected \"curl\" or \"ngx\", got "
-      .. tostring(transport))
+      .. M.quoted(transport))
   end
 
   local self = setmetatable({
@@ -309,7 +341,9 @@ function M.new(opts)
     _headers = headers,
     _pacer = pacer.new(budget),
   }, Client)
-  self._redact = function(s) return http:redact(s) end
+  -- Closures that find the token, not the token: it is in none of the client's fields.
+  self._finder = token_finder(transport == "curl" and http, token)
+  self._redact = errors.redactor(self._finder)
   if transport == "curl" then
     self._drive = function(t, stop) return wait.poll(http, t, stop) end
   else
@@ -379,19 +413,9 @@ end
 -- decoded body, the headers, the raw body and the status, or nil and an error.
 -- @local
 function Client:_classify(req, body, status, headers, name)
+  local redact = self:_redactor(req)
   if body == nil then
-    return nil, errors.transport(status, headers, name, req)
-  end
-  local redact = self._redact
-  if req.secrets then
-    -- A body's secrets (storage keys, passwords) are scrubbed as the token is, should the API
-    -- echo them in an error.
-    local secrets, base = req.secrets, redact
-    redact = function(s)
-      s = base(s)
-      for i = 1, #secrets do s = errors.scrub(s, secrets[i]) end
-      return s
-    end
+    return nil, errors.transport(status, headers, name, req, redact)
   end
   local decoded, problem = self._decode(body)
   if decoded == nil and req.row.raw and status >= 200 and status <= 299 and
@@ -402,8 +426,8 @@ function Client:_classify(req, body, status, headers, name)
     return nil, errors.from_response(status, headers, body, decoded, req, redact)
   end
   if decoded == nil then
-    return nil, errors.decode("the response is not JSON (" .. tostring(problem) .. ")", status,
-      headers, body, req, redact)
+    return nil, errors.decode("the response is not JSON (" .. (errors.text(problem) or "?")
+      .. ")", status, headers, body, req, redact)
   end
   if type(decoded) ~= "table" then
     return nil, errors.decode("the response is not a JSON object", status, headers, body, req,
@@ -413,6 +437,19 @@ function Client:_classify(req, body, status, headers, name)
     return nil, errors.from_response(status, headers, body, decoded, req, redact)
   end
   return decoded, headers, body, status
+end
+
+--- The redaction of a request's errors and reports: the token, and a body's secrets (storage
+-- keys, passwords), should the API echo them.
+-- @local
+function Client:_redactor(req)
+  if not req.secrets then return self._redact end
+  local r = req.redact
+  if not r then
+    r = errors.redactor(self._finder, req.secrets)
+    req.redact = r
+  end
+  return r
 end
 
 --- The wait before retry number `k` (0 for the first) when the server gave no hint.
@@ -441,14 +478,21 @@ end
 -- body's secrets scrubbed from every string.
 -- @local
 function Client:_report(req, attempt, started, status, headers, err, retry_in)
+  local redact = self:_redactor(req)
   local info = {
-    method = req.method, url = self._redact(req.url), attempt = attempt,
+    method = req.method, url = redact(req.url), attempt = attempt,
     seconds = core.monotonic() - started, status = status or (err and err.status),
-    cf_ray = (headers and headers["cf-ray"]) or (err and err.cf_ray),
-    error = err and err.kind, message = err and err.message, retry_in = retry_in,
+    cf_ray = redact((headers and headers["cf-ray"]) or (err and err.cf_ray)),
+    error = err and err.kind, message = redact(err and err.message), retry_in = retry_in,
     waited = req.waited, ratelimit = req.ratelimit,
   }
-  self._on_request(info)
+  -- The hook runs in the middle of client:poll's work: an error it raises is kept and raised
+  -- once that work is done (the first one, should several raise), so that no operation is left
+  -- half settled.
+  local ok, hook_error = pcall(self._on_request, info)
+  if not ok and self._hook_error == nil then
+    self._hook_error = hook_error == nil and "the on_request hook raised nil" or hook_error
+  end
 end
 
 --- What an object endpoint's call returns: the response's `data`.
@@ -456,7 +500,7 @@ end
 function Client:_object_value(req, raw, headers, body, status)
   local value, problem = response.object(req.row, raw)
   if value == nil then
-    return nil, errors.decode(problem, status, headers, body, req, self._redact)
+    return nil, errors.decode(problem, status, headers, body, req, self:_redactor(req))
   end
   return value
 end
@@ -466,7 +510,7 @@ end
 function Client:_list_value(req, raw, headers, body, status)
   local page, problem = response.page(req.row, raw)
   if not page then
-    return nil, errors.decode(problem, status, headers, body, req, self._redact)
+    return nil, errors.decode(problem, status, headers, body, req, self:_redactor(req))
   end
   return page
 end

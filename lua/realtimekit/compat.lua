@@ -1,7 +1,9 @@
---- Differences between Lua 5.1, 5.2, 5.3, 5.4 and LuaJIT, resolved once.
+--- Differences between Lua 5.1, 5.2, 5.3, 5.4 and LuaJIT, resolved once; and numbers written
+-- the same whatever the host program's locale.
 -- @module realtimekit.compat
 local math_floor = math.floor
 local string_format = string.format
+local type, tostring, tonumber = type, tostring, tonumber
 
 local M = {}
 
@@ -17,20 +19,52 @@ function M.is_whole(n)
     and math_floor(n) == n
 end
 
---- A whole number written as an integer, never "2.0" or "2e+15".
+--- A whole number written as an integer, never "2.0", "2e+15" or "-0".
 function M.intstr(n)
+  if n == 0 then return "0" end -- -0.0 too, which %.0f writes "-0"
   local i = M.tointeger and M.tointeger(n)
   if i then return tostring(i) end
   return string_format("%.0f", n)
 end
 
---- A number as JSON and URLs write it: whole numbers as integers, others with 17 significant
--- digits, with a "." as decimal point whatever the host's locale (`LC_NUMERIC`) says.
+-- The text of string.format's %g with the decimal point made ".": PUC Lua's format and
+-- tonumber follow the C library's LC_NUMERIC (a host program's setlocale can make the point a
+-- ","), LuaJIT's do not; either way the text read back here is the one the same runtime wrote.
+local function dotted(s)
+  return (s:gsub("[^%d%-+eE]+", "."))
+end
+
+--- A finite number as JSON and URLs write it: a whole number (up to 2^53) as an integer, any
+-- other with the fewest significant digits (15 to 17) that read back as the same number, with a
+-- "." as decimal point whatever the host's locale (`LC_NUMERIC`) says.
 function M.number_text(n)
   if M.is_whole(n) and n >= -9007199254740992 and n <= 9007199254740992 then
     return M.intstr(n)
   end
-  return (string_format("%.17g", n):gsub("[^%d%-+eE]+", "."))
+  for digits = 15, 16 do
+    local s = string_format("%." .. digits .. "g", n)
+    if tonumber(s) == n then return dotted(s) end
+  end
+  return dotted(string_format("%.17g", n))
+end
+
+--- Any number as a message shows it: as `number_text`, and `nan`, `inf` or `-inf`.
+function M.show_number(n)
+  if n ~= n then return "nan" end
+  if n == math.huge then return "inf" end
+  if n == -math.huge then return "-inf" end
+  return M.number_text(n)
+end
+
+--- Any value as a message may show it, without calling anything of its own (no `__tostring`,
+-- which may raise or lie): a number or a boolean as its text, a string as "a string", nil as
+-- "nil", anything else as "a <type>".
+function M.describe(v)
+  local t = type(v)
+  if t == "number" then return M.show_number(v) end
+  if t == "boolean" then return v and "true" or "false" end
+  if t == "nil" then return "nil" end
+  return "a " .. t
 end
 
 --- Name of the running Lua, e.g. "Lua 5.4" or "LuaJIT 2.1.0-beta3".

@@ -12,14 +12,34 @@
 -- `connect_timeout` (retried, but not POST and PATCH); `tls`, the certificate is not trusted or
 -- not for the host (never retried).
 -- @module realtimekit.errors
-local setmetatable, getmetatable, tostring, tonumber, type, pairs =
-  setmetatable, getmetatable, tostring, tonumber, type, pairs
-local concat = table.concat
-local string_format = string.format
+local compat = require "realtimekit.compat"
+
+local setmetatable, getmetatable, tonumber, type, pairs, ipairs =
+  setmetatable, getmetatable, tonumber, type, pairs, ipairs
+local concat, sort = table.concat, table.sort
+local byte, find, sub = string.byte, string.find, string.sub
+local show_number = compat.show_number
 
 local M = {}
 
-local BODY_START = 512
+--- How much of a response body an error keeps, in bytes (`err.body`).
+M.BODY_START = 512
+local BODY_START = M.BODY_START
+
+--- What a secret is replaced by.
+M.MARK = "[REDACTED]"
+local MARK = M.MARK
+
+--- A secret shorter than this is not looked for: it would be every such letter of every message,
+-- and no real token or key is so short.
+M.MIN_SECRET = 4
+local MIN_SECRET = M.MIN_SECRET
+
+--- Text at least this long that a secret starts with counts as the secret: a message that quotes
+-- a value cut short (the first 40 bytes of a meeting id that was really the token, say) does not
+-- show the secret's start either. A shorter secret is matched only whole.
+M.MIN_PREFIX = 8
+local MIN_PREFIX = M.MIN_PREFIX
 
 --- An error object: a plain table with these fields, of which only `kind` and `message` are
 -- always there, and a `__tostring`. A call returns it as its second value; an iterator raises
@@ -56,24 +76,32 @@ Error.__index = Error
 -- One readable line: kind, status and code, message, request and cf-ray.
 function Error:__tostring()
   local notes = {}
-  if self.status then notes[#notes + 1] = "HTTP " .. tostring(self.status) end
-  if self.code and self.code ~= self.status then
-    notes[#notes + 1] = "code " .. tostring(self.code)
-  end
-  local line = "realtimekit " .. self.kind .. " error"
+  local status, code = M.text(self.status), M.text(self.code)
+  if status then notes[#notes + 1] = "HTTP " .. status end
+  if code and code ~= status then notes[#notes + 1] = "code " .. code end
+  local line = "realtimekit " .. (M.text(self.kind) or "unknown") .. " error"
   if #notes > 0 then line = line .. " (" .. concat(notes, ", ") .. ")" end
-  line = line .. ": " .. self.message
-  if self.method and self.path then
-    line = line .. " [" .. self.method .. " " .. self.path .. "]"
+  line = line .. ": " .. (M.text(self.message) or "")
+  local method, path = M.text(self.method), M.text(self.path)
+  if method and path then line = line .. " [" .. method .. " " .. path .. "]" end
+  if type(self.attempts) == "number" and self.attempts > 1 then
+    line = line .. " after " .. show_number(self.attempts) .. " attempts"
   end
-  if self.attempts and self.attempts > 1 then
-    line = line .. " after " .. self.attempts .. " attempts"
+  if type(self.retry_after) == "number" then
+    line = line .. " (retry after " .. show_number(self.retry_after) .. "s)"
   end
-  if self.retry_after then
-    line = line .. string_format(" (retry after %gs)", self.retry_after)
-  end
-  if self.cf_ray then line = line .. " cf-ray " .. self.cf_ray end
+  local cf_ray = M.text(self.cf_ray)
+  if cf_ray then line = line .. " cf-ray " .. cf_ray end
   return (line:gsub("%c+", " "))
+end
+
+--- A string as it is, a number as text (whatever the host's locale); anything else nil. Never
+-- calls a metamethod.
+-- @local
+function M.text(v)
+  if type(v) == "string" then return v end
+  if type(v) == "number" then return show_number(v) end
+  return nil
 end
 
 --- Whether v is an error object (`realtimekit.is_error`).
@@ -93,25 +121,134 @@ function M.new(kind, message, fields)
   return setmetatable(e, Error)
 end
 
---- s with every occurrence of the plain text `secret` replaced by "[REDACTED]".
+--- s with every occurrence of `secret`, and every run of at least `MIN_PREFIX` bytes that
+-- `secret` starts with, replaced by `MARK` (a secret shorter than `MIN_SECRET` is left alone).
+-- @local
 function M.scrub(s, secret)
+  local n = #secret
+  if n < MIN_SECRET then return s end
+  local head = n > MIN_PREFIX and sub(secret, 1, MIN_PREFIX) or secret
+  local i = find(s, head, 1, true)
+  if not i then return s end
   local out, from = {}, 1
-  while true do
-    local i, j = s:find(secret, from, true)
-    if not i then break end
-    out[#out + 1] = s:sub(from, i - 1)
-    out[#out + 1] = "[REDACTED]"
-    from = j + 1
+  while i do
+    local j, k = i + #head, #head + 1
+    while k <= n and byte(s, j) == byte(secret, k) do j, k = j + 1, k + 1 end
+    out[#out + 1] = sub(s, from, i - 1)
+    out[#out + 1] = MARK
+    from = j
+    i = find(s, head, from, true)
   end
-  if from == 1 then return s end
-  out[#out + 1] = s:sub(from)
+  out[#out + 1] = sub(s, from)
   return concat(out)
+end
+
+--- How many bytes at the end of s are the start of `secret` (fewer than all of it), or 0.
+-- @local
+function M.tail(s, secret)
+  if #secret < MIN_SECRET then return 0 end
+  local k = #secret - 1
+  if k > #s then k = #s end
+  while k > 0 do
+    if sub(s, -k) == sub(secret, 1, k) then return k end
+    k = k - 1
+  end
+  return 0
+end
+
+-- s (already redacted) cut to at most max bytes, never in the middle of a marker.
+local function cut(s, max)
+  local c = sub(s, 1, max)
+  for k = #MARK - 1, 1, -1 do
+    if sub(s, max - k + 1, max - k + #MARK) == MARK then return sub(c, 1, max - k) end
+  end
+  return c
+end
+
+--- The one redaction that every string bound for an error object, `tostring(err)` or the
+-- `on_request` hook goes through. Makes `redact(s [, max])`: s with the token and every secret
+-- replaced by `MARK` (see `scrub`), then, given max, cut to at most max bytes, never through a
+-- marker and never ending in the start of a secret. Anything but a string is returned as it is.
+-- @param token how the client's transport finds its token, `{scrub = function(s), tail =
+-- function(s)}` (the token itself may stay in C), or nil
+-- @param secrets a list of further secret strings (a body's), or nil
+-- @local
+function M.redactor(token, secrets)
+  local list = {}
+  for i = 1, secrets and #secrets or 0 do
+    if type(secrets[i]) == "string" and #secrets[i] >= MIN_SECRET then
+      list[#list + 1] = secrets[i]
+    end
+  end
+  -- The longest first: a secret inside another is then never replaced before the longer one.
+  sort(list, function(a, b) return #a > #b end)
+  return function(s, max)
+    if type(s) ~= "string" then return s end
+    if token then s = token.scrub(s) end
+    for i = 1, #list do s = M.scrub(s, list[i]) end
+    if max and #s > max then
+      s = cut(s, max)
+      repeat
+        local n = token and token.tail(s) or 0
+        for i = 1, #list do
+          local k = M.tail(s, list[i])
+          if k > n then n = k end
+        end
+        s = sub(s, 1, #s - n)
+      until n == 0
+    end
+    return s
+  end
+end
+
+--- Redacts every string of an error object in place (message, param, code, errors, body,
+-- cf_ray, method, path, transport_code) with a `redactor`'s function; the body is cut to
+-- `BODY_START` bytes after its secrets are replaced. Returns the error.
+-- @local
+function M.redact(e, redact)
+  redact = redact or M.redactor()
+  for _, k in ipairs { "message", "param", "code", "cf_ray", "method", "path", "transport_code" } do
+    if type(e[k]) == "string" then e[k] = redact(e[k]) end
+  end
+  if type(e.errors) == "table" then
+    for i = 1, #e.errors do
+      local one = e.errors[i]
+      if type(one.code) == "string" then one.code = redact(one.code) end
+      if type(one.message) == "string" then one.message = redact(one.message) end
+    end
+  end
+  if type(e.body) == "string" then
+    -- Only the start of a long body matters; twice as much is redacted, so that a secret which
+    -- begins in the start and runs past it is seen whole (or as a long enough start of it).
+    local body = e.body
+    if #body > 2 * BODY_START then body = sub(body, 1, 2 * BODY_START) end
+    body = redact(body, BODY_START)
+    e.body = #body > BODY_START and cut(body, BODY_START) or body
+  end
+  return e
 end
 
 --- An invalid_argument error naming the parameter.
 -- @local
 function M.invalid(param, problem)
   return M.new("invalid_argument", param .. ": " .. problem, { param = param })
+end
+
+--- Checks an option table's keys against the known ones: nil, or an `invalid_argument` error
+-- naming the first unknown one. A key that is not a string is described by its type, so nothing
+-- of the key's own (a `__tostring`) runs.
+-- @param opts the options table
+-- @tparam table known the known names, as a set
+-- @string what what takes them, for the message ("realtimekit.new")
+-- @local
+function M.check_options(opts, known, what)
+  for k in pairs(opts) do
+    if type(k) ~= "string" then
+      return M.invalid("options", "keys must be option names, got " .. compat.describe(k)
+        .. " key")
+    end
+    if not known[k] then return M.invalid(k, "unknown option for " .. what) end
+  end
 end
 
 -- The C core's failure kinds, by name. Only this module maps them. A response above max_body
@@ -125,12 +262,13 @@ local TRANSPORT_KINDS = {
 
 --- An error from a failed transfer (no HTTP response).
 -- @local
-function M.transport(kind, message, name, req)
-  return M.new(TRANSPORT_KINDS[kind] or "network", message or kind, {
+function M.transport(kind, message, name, req, redact)
+  return M.redact(M.new(TRANSPORT_KINDS[kind] or "network", M.text(message) or M.text(kind)
+    or "the transfer failed", {
     retryable = kind == "network" or kind == "timeout",
-    transport_code = name,
+    transport_code = M.text(name),
     method = req and req.method, path = req and req.path,
-  })
+  }), redact)
 end
 
 -- Failures that prove a request never reached the server: nothing was sent.
@@ -164,16 +302,33 @@ local function days_from_civil(y, m, d)
 end
 M.days_from_civil = days_from_civil
 
---- Seconds to wait that the response asks for (`retry-after-ms`, `retry-after` in seconds or as
--- an HTTP date), or nil.
+-- A non-negative decimal number ("250", "1.5", ".5", "2."), read digit by digit: no sign,
+-- hex, exponent, inf or nan, and no dependence on the host's decimal point (tonumber("1.5") is
+-- nil on Lua 5.1 under a "," locale).
+local function decimal(s)
+  if type(s) ~= "string" then return nil end
+  local whole, frac = s:match("^(%d*)%.?(%d*)$")
+  if not whole or (whole == "" and frac == "") or (whole == "" and not s:find(".", 1, true)) then
+    return nil
+  end
+  local n = whole == "" and 0 or tonumber(whole)
+  if frac ~= "" then
+    frac = frac:sub(1, 15)
+    n = n + tonumber(frac) / 10 ^ #frac
+  end
+  return n
+end
+
+--- Seconds to wait that the response asks for, or nil: `retry-after-ms`, a non-negative
+-- decimal number of milliseconds; else `Retry-After`, RFC 9110's delta-seconds (digits only)
+-- or an HTTP date. Anything else (hex, an exponent, a sign, inf, nan) is no hint.
 -- @local
 function M.retry_after(headers, now)
-  local ms = tonumber(headers["retry-after-ms"])
+  local ms = decimal(headers["retry-after-ms"])
   if ms and ms > 0 then return ms / 1000 end
   local ra = headers["retry-after"]
-  if not ra then return nil end
-  local s = tonumber(ra)
-  if s then return s >= 0 and s or nil end
+  if type(ra) ~= "string" then return nil end
+  if ra:find("^%d+$") then return tonumber(ra) end
   local d, mon, y, hh, mm, ss = ra:match(
     "^%a+, (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT$")
   if not d or not MONTHS[mon] then return nil end
@@ -190,9 +345,11 @@ local function retryable(status, headers)
   return status == 408 or status == 409 or status == 429 or status >= 500
 end
 
-local function text(v)
-  if type(v) == "string" then return v end
-  if type(v) == "number" then return tostring(v) end
+local text = M.text
+
+-- An error code as the API gives it: a number or a string, else nothing.
+local function code_of(v)
+  if type(v) == "string" or type(v) == "number" then return v end
   return nil
 end
 
@@ -210,8 +367,8 @@ function M.from_response(status, headers, body, decoded, req, redact)
   if type(decoded) == "table" then
     local one, many = decoded.error, decoded.errors
     if type(one) == "table" then
-      message, code = text(one.message), one.code
-      list = { { code = one.code, message = text(one.message) } }
+      message, code = text(one.message), code_of(one.code)
+      list = { { code = code, message = text(one.message) } }
     elseif type(one) == "string" then
       message = one
     end
@@ -221,9 +378,9 @@ function M.from_response(status, headers, body, decoded, req, redact)
       for i = 1, #many do
         local e = many[i]
         if type(e) == "table" then
-          list[#list + 1] = { code = e.code, message = text(e.message) }
-          parts[#parts + 1] = text(e.message) and
-            (e.code and string_format("%s (code %s)", e.message, tostring(e.code)) or e.message)
+          local c, m = code_of(e.code), text(e.message)
+          list[#list + 1] = { code = c, message = m }
+          parts[#parts + 1] = m and (c and m .. " (code " .. text(c) .. ")" or m)
         end
       end
       if #parts > 0 then message = message or concat(parts, "; ") end
@@ -240,39 +397,28 @@ function M.from_response(status, headers, body, decoded, req, redact)
       message = "HTTP " .. status
     end
   end
-  local snippet = body:sub(1, BODY_START)
-  if redact then
-    message, snippet = redact(message), redact(snippet)
-    if list then
-      for i = 1, #list do
-        if list[i].message then list[i].message = redact(list[i].message) end
-      end
-    end
-  end
-  return M.new("api", message, {
+  return M.redact(M.new("api", message, {
     status = status,
     code = code,
     errors = list,
     retryable = retryable(status, headers),
     retry_after = M.retry_after(headers),
     cf_ray = headers["cf-ray"],
-    body = snippet,
+    body = body,
     method = req and req.method, path = req and req.path,
-  })
+  }), redact)
 end
 
 --- A `decode` error: the response arrived but is not what the API sends.
 -- @local
 function M.decode(problem, status, headers, body, req, redact)
-  local snippet = body and body:sub(1, BODY_START)
-  if redact and snippet then snippet = redact(snippet) end
-  return M.new("decode", problem, {
+  return M.redact(M.new("decode", problem, {
     status = status,
     cf_ray = headers and headers["cf-ray"],
-    body = snippet,
+    body = body,
     retryable = false,
     method = req and req.method, path = req and req.path,
-  })
+  }), redact)
 end
 
 return M

@@ -30,12 +30,13 @@ local M = {
 -- `[0-9A-Za-z]` (default: env `CLOUDFLARE_ACCOUNT_ID`); a call can name another
 -- @tparam[opt] string opts.app_id the RealtimeKit app every call uses unless it names another
 -- (default: env `REALTIMEKIT_APP_ID`)
--- @tparam[opt] string opts.base_url the API's URL, http or https, without query or fragment
--- (default: env `CLOUDFLARE_BASE_URL`, else `https://api.cloudflare.com/client/v4`)
+-- @tparam[opt] string opts.base_url the API's URL, http or https, without query, fragment or
+-- control character (default: env `CLOUDFLARE_BASE_URL`, else
+-- `https://api.cloudflare.com/client/v4`)
 -- @tparam[opt=60] number opts.timeout seconds one attempt may take in all
 -- @tparam[opt=10] number opts.connect_timeout seconds to connect
 -- @tparam[opt] string opts.ca_file a PEM bundle to verify TLS with (default: the system's);
--- it must be readable
+-- a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`)
 -- @tparam[opt=2] int opts.max_retries retries after a failed attempt, 0 to 10; a call can
 -- override it with its own `max_retries`
 -- @tparam[opt=60] number opts.max_retry_wait the longest wait a server may ask for
@@ -65,7 +66,9 @@ local M = {
 -- @tparam[opt] function opts.on_request `function(info)` told of every attempt: `method`,
 -- `url`, `attempt`, `seconds`, `status`, `cf_ray`, `error` (the kind), `message`, `retry_in`,
 -- `waited` (seconds spent waiting for the rate-limit budget), `ratelimit` (what is known of it);
--- the token and a body's secrets are scrubbed from its strings
+-- the token and a body's secrets are scrubbed from its strings. It runs inside `client:poll`
+-- (and the blocking calls); an error it raises comes out of that poll or call once every
+-- operation that finished in it has settled
 -- @treturn[1] realtimekit.client.Client the client
 -- @return[2] nil
 -- @treturn[2] realtimekit.errors.Error an `invalid_argument` error (or `network` when libcurl

@@ -61,7 +61,8 @@ local function launch(client, op, now)
   if not id then
     -- The transport could not even start it (out of memory): as final as any transport failure.
     if client._pacer then client._pacer:observe(nil, nil, now) end
-    op.state, op.err = "failed", errors.transport(kind, message, name, req)
+    op.state, op.err = "failed", errors.transport(kind, message, name, req,
+      client:_redactor(req))
     op.err.attempts = op.attempts
     return
   end
@@ -92,15 +93,18 @@ local function too_long(client, op, wait)
   return err
 end
 
--- Settles an attempt's outcome: done, failed, or waiting for another attempt.
+-- Settles an attempt's outcome: done, failed, or waiting for another attempt. The on_request
+-- hook, told of the attempt first, may cancel the operation: then it stays cancelled.
 local function settle(client, op, decoded, headers, body, status)
   local req = op.req
   if op.started then
     req.waited = op.waited
     req.ratelimit = client._pacer and client._pacer:info(monotonic())
   end
+  op.state = "settling"
   if decoded then
     if op.started then client:_report(req, op.attempts, op.started, status, headers) end
+    if op.state == "cancelled" then return end
     local value, err = op.finish(client, req, decoded, headers, body, status)
     if value == nil then
       op.state, op.err = "failed", err
@@ -112,6 +116,7 @@ local function settle(client, op, decoded, headers, body, status)
   local err = headers
   local wait = client:_retry_wait(req, err, op.attempts)
   if op.started then client:_report(req, op.attempts, op.started, nil, nil, err, wait) end
+  if op.state == "cancelled" then return end
   if not wait then
     op.state, op.err = "failed", err
     return
@@ -218,6 +223,13 @@ function M.poll(client, timeout, stop)
     end
   end
   advance(client, e, monotonic())
+  -- An error the on_request hook raised comes out here, once every finished operation has
+  -- settled: the engine is as consistent as if the hook had returned.
+  local hook_error = client._hook_error
+  if hook_error ~= nil then
+    client._hook_error = nil
+    error(hook_error, 0)
+  end
   return e.nrunning + #e.queue + M.count(e.waiting)
 end
 
@@ -259,8 +271,8 @@ function M.wait(op)
   end
   if op.state == "done" then return op.value end
   if op.state == "cancelled" then
-    return nil, errors.new("invalid_argument", "the operation was cancelled",
-      { method = op.req.method, path = op.req.path })
+    return nil, errors.redact(errors.new("invalid_argument", "the operation was cancelled",
+      { method = op.req.method, path = op.req.path }), client:_redactor(op.req))
   end
   return nil, op.err
 end
@@ -314,7 +326,9 @@ function Op:cancel()
     if self.client._pacer then self.client._pacer:observe(nil, nil, monotonic()) end
   elseif self.state == "waiting" then
     e.waiting[self] = nil
-  elseif self.state ~= "queued" then
+  elseif self.state ~= "queued" and self.state ~= "settling" then
+    -- (settling: its attempt has ended and its transfer is released; the on_request hook,
+    -- told of that attempt, cancels it before it is done, failed or waiting.)
     return
   end
   -- A queued one stays in the queue and is skipped there.

@@ -6,8 +6,7 @@ local errors = require "realtimekit.errors"
 local schema = require "realtimekit.schema"
 local types = require "realtimekit.types"
 
-local type, pairs, ipairs, select, tostring, getmetatable = type, pairs, ipairs, select, tostring,
-  getmetatable
+local type, pairs, ipairs, select, getmetatable = type, pairs, ipairs, select, getmetatable
 local concat, sort = table.concat, table.sort
 local format, gsub, byte, find = string.format, string.gsub, string.byte, string.find
 
@@ -22,6 +21,7 @@ function M.escape(s)
   return (gsub(s, "[^A-Za-z0-9%-%._~]", pct))
 end
 local escape = M.escape
+local describe = compat.describe
 
 -- Parameters every call takes besides the endpoint's own: they fill the path, in this order.
 local PATH_PARAMS = { { "account_id", types.account_id }, { "app_id", types.app_id } }
@@ -33,7 +33,7 @@ M.MAX_TIMEOUT = 2147483
 local function seconds(v)
   if type(v) ~= "number" or v ~= v or v <= 0 or v > M.MAX_TIMEOUT then
     return nil, "expected a number of seconds greater than 0 (at most " .. M.MAX_TIMEOUT
-      .. "), got " .. (type(v) == "number" and tostring(v) or "a " .. type(v))
+      .. "), got " .. describe(v)
   end
   return v
 end
@@ -100,9 +100,10 @@ function M.query_pairs(t)
   end
   local names = {}
   for k in pairs(t) do
-    if type(k) ~= "string" or k == "" then
-      return nil, nil, "names must be non-empty strings, got " ..
-        (type(k) == "string" and "an empty one" or "a " .. type(k))
+    if type(k) ~= "string" or k == "" or find(k, "\0", 1, true) then
+      return nil, nil, "names must be non-empty strings without NUL, got " ..
+        (type(k) == "string" and (k == "" and "an empty one" or "one with a NUL")
+          or "a " .. type(k))
     end
     names[#names + 1] = k
   end
@@ -132,7 +133,7 @@ end
 local CALL_OPTIONS = {
   max_retries = function(v)
     if type(v) ~= "number" or v ~= v or v % 1 ~= 0 or v < 0 or v > 10 then
-      return nil, "expected a whole number from 0 to 10, got " .. tostring(v)
+      return nil, "expected a whole number from 0 to 10, got " .. describe(v)
     end
     return v
   end,
@@ -209,10 +210,7 @@ function M.split(row, ...)
 end
 
 -- A params key as an error names it, without calling anything of the key's own.
-local function key_name(k)
-  if type(k) == "number" or type(k) == "boolean" then return tostring(k) end
-  return "a " .. type(k)
-end
+local key_name = describe
 
 --- The most headers one request may carry besides the client's own (the C core's limit).
 M.MAX_HEADERS = 32
@@ -331,15 +329,8 @@ function M.accepted(row, extra)
   return concat(names, "; and ")
 end
 
---- Checks a call and builds its request.
--- @param client the client (base_url, account_id, app_id defaults)
--- @param row a compiled endpoint row
--- @tparam table args positional arguments, in the row's order
--- @param params the call's params table or nil
--- @tparam[opt] table extra names of further params the caller handles itself (ignored here)
--- @return `{method, url, path, row, max_retries, body, secrets, options}` or nil and an
--- `invalid_argument` error
-function M.build(client, row, args, params, extra)
+-- Checks a call and builds its request (M.build, before redaction).
+local function build(client, row, args, params, extra)
   if params == nil then
     params = EMPTY
   elseif type(params) ~= "table" then
@@ -452,6 +443,21 @@ function M.build(client, row, args, params, extra)
            max_retries = opts.max_retries, body = body, secrets = secrets, options = options }
 end
 
+--- Checks a call and builds its request.
+-- @param client the client (base_url, account_id, app_id defaults)
+-- @param row a compiled endpoint row
+-- @tparam table args positional arguments, in the row's order
+-- @param params the call's params table or nil
+-- @tparam[opt] table extra names of further params the caller handles itself (ignored here)
+-- @return `{method, url, path, row, max_retries, body, secrets, options}` or nil and an
+-- `invalid_argument` error, redacted as every error is (its message may quote a value, which
+-- may be the token passed by mistake)
+function M.build(client, row, args, params, extra)
+  local req, err = build(client, row, args, params, extra)
+  if not req then return nil, errors.redact(err, client._redact) end
+  return req
+end
+
 local METHODS = { GET = true, POST = true, PUT = true, PATCH = true, DELETE = true }
 local RAW_OPTIONS = { query = true, body = true, headers = true, timeout = true,
                       max_retries = true, account_id = true, app_id = true }
@@ -470,10 +476,8 @@ local function escape_path(p)
   return (gsub(p, "[^A-Za-z0-9%-%._~!$&'()*+,;=:@/%%]", pct))
 end
 
---- Checks a `client:request(method, path, opts)` and builds its request: any endpoint below
--- the base URL, with `{account_id}` and `{app_id}` filled in.
--- @return the request, or nil and an `invalid_argument` error
-function M.raw(client, method, path, opts)
+-- Checks a client:request (M.raw, before redaction).
+local function raw(client, method, path, opts)
   if type(method) ~= "string" or not METHODS[method:upper()] then
     return nil, errors.invalid("method", "expected GET, POST, PUT, PATCH or DELETE, got " ..
       (type(method) == "string" and format("%q", method:sub(1, 20)) or "a " .. type(method)))
@@ -589,6 +593,15 @@ function M.raw(client, method, path, opts)
   if #q > 0 then url = url .. "?" .. concat(q, "&") end
   return { method = method, url = url, path = client.base_path .. path, row = M.RAW_ROW,
            max_retries = max_retries, body = body, options = options }
+end
+
+--- Checks a `client:request(method, path, opts)` and builds its request: any endpoint below
+-- the base URL, with `{account_id}` and `{app_id}` filled in.
+-- @return the request, or nil and an `invalid_argument` error (redacted, as `build`'s)
+function M.raw(client, method, path, opts)
+  local req, err = raw(client, method, path, opts)
+  if not req then return nil, errors.redact(err, client._redact) end
+  return req
 end
 
 return M

@@ -15,6 +15,9 @@
 -- - `item_keys`: the API may also declare `data` as one item with `paging` inside it (the
 --   livestream list does). A `data` object with any of these keys is then a page of that one
 --   item; the list forms above are read too.
+-- - `data_array`: an object endpoint whose `data` the API declares an array (livestream
+--   analytics by day); every other object endpoint's `data` is an object, and a non-empty
+--   JSON array there is a problem (JSON's `[]` and `{}` decode alike, and pass either way).
 -- - `data_optional`: the API declares `data` optional. A body with no `data` and nothing else
 --   but `success` (and, for a list, `paging` that puts no item on the page) is then an empty
 --   table (an empty page); without it, a missing `data` is a problem.
@@ -110,7 +113,15 @@ function M.object(row, raw)
     return nil, "the response has no data (the body is " .. describe(raw) .. ")"
   end
   if type(data) ~= "table" then
-    return nil, "the response's data is a " .. kind(data) .. ", not an object"
+    return nil, "the response's data is a " .. kind(data) .. (row.data_array and ", not a list"
+      or ", not an object")
+  end
+  local k = kind(data)
+  if row.data_array and k == "object" then
+    return nil, "the response's data is " .. describe(data) .. ", not a list"
+  end
+  if not row.data_array and k == "list" then
+    return nil, "the response's data is " .. describe(data) .. ", not an object"
   end
   return data
 end

@@ -5,8 +5,7 @@
 local compat = require "realtimekit.compat"
 local types = require "realtimekit.types"
 
-local type, pairs, tostring, setmetatable, getmetatable = type, pairs, tostring, setmetatable,
-  getmetatable
+local type, pairs, setmetatable, getmetatable = type, pairs, setmetatable, getmetatable
 local concat, sort = table.concat, table.sort
 local format, gsub, byte, find = string.format, string.gsub, string.byte, string.find
 local intstr = compat.intstr
@@ -25,10 +24,10 @@ function M.array_of(t)
   return setmetatable(t or {}, ARRAY_MT)
 end
 
+-- A value as a problem names it, without calling anything of its own (compat.describe).
 local function got(v)
-  if type(v) == "string" then return "a string" end
   if v == M.null then return "null" end
-  return type(v) == "number" and tostring(v) or ("a " .. type(v))
+  return compat.describe(v)
 end
 
 -- JSON string literal; valid UTF-8 is checked before.
@@ -41,7 +40,7 @@ local function quote(s)
 end
 M.quote = quote
 
-local number_text = types.number_text
+local number_text = compat.number_text
 
 -- Schema constructors. Each returns a table with check(v, path) -> nil | path, problem and
 -- encode(v) -> JSON text, after a successful check.
@@ -154,10 +153,23 @@ function M.partial(s)
   return s
 end
 
+-- A key as a path shows it: a string as it is (one that is not valid UTF-8 text, or holds a
+-- control character, with those bytes escaped), a number as its text, anything else by its
+-- type: never anything of the key's own (a __tostring may raise).
+local function key_text(key)
+  if type(key) == "string" then
+    if find(key, "%c") or not types.is_utf8(key) then
+      return (gsub(key, "[%c\128-\255]", function(c) return format("\\x%02X", byte(c)) end))
+    end
+    return key
+  end
+  return compat.describe(key)
+end
+
 local function join(path, key)
-  if path == "" then return key end
-  if type(key) == "number" then return path .. "[" .. key .. "]" end
-  return path .. "." .. key
+  if path == "" then return key_text(key) end
+  if type(key) == "number" then return path .. "[" .. compat.show_number(key) .. "]" end
+  return path .. "." .. key_text(key)
 end
 
 -- A key of a free-form table (a map's, an open object's): text a JSON string can hold.
@@ -236,8 +248,8 @@ function Schema:check(v, path)
     end
     if (self.min and v < self.min) or (self.max and v > self.max) then
       return path, problem_with(self, v, "expected " .. (kind == "integer" and "a whole number"
-        or "a number") .. " from " .. tostring(self.min or "-inf") .. " to "
-        .. tostring(self.max or "inf"))
+        or "a number") .. " from " .. (self.min and number_text(self.min) or "-inf") .. " to "
+        .. (self.max and number_text(self.max) or "inf"))
     end
     return nil
   elseif kind == "boolean" then
@@ -266,10 +278,10 @@ function Schema:check(v, path)
     for k, x in pairs(v) do
       if type(k) ~= "string" or not self.by_name[k] then
         if not self.open then
-          return join(path, tostring(k)), "unknown field (this takes " .. self.names .. ")"
+          return join(path, k), "unknown field (this takes " .. self.names .. ")"
         end
         local problem = bad_key(k)
-        if problem then return join(path, tostring(k)), problem end
+        if problem then return join(path, k), problem end
         local p, why = M.check_any(x, join(path, k), 0)
         if p then return p, why end
       end
@@ -291,7 +303,7 @@ function Schema:check(v, path)
     end
     for k, x in pairs(v) do
       local problem = bad_key(k)
-      if problem then return join(path, tostring(k)), problem end
+      if problem then return join(path, k), problem end
       local p, why = self.values:check(x, join(path, k))
       if p then return p, why end
     end
@@ -301,7 +313,7 @@ function Schema:check(v, path)
   elseif kind == "any" then
     return M.check_any(v, path, 0)
   end
-  error("unknown schema kind " .. tostring(kind))
+  error("unknown schema kind " .. compat.describe(kind))
 end
 
 -- How deep a free-form value may nest: far beyond any JSON the API takes, and a guard against a
@@ -325,16 +337,27 @@ function M.check_any(v, path, depth)
     return nil
   end
   if tv ~= "table" then return path, "cannot be sent as JSON: " .. got(v) end
+  -- A JSON array (keys 1 to n, or marked with realtimekit.array) or a JSON object (string
+  -- keys): a table with both, or with other numbers as keys, would lose some when sent.
+  local n, strings, numbers = #v, 0, 0
   for k, x in pairs(v) do
     if type(k) == "string" then
       local problem = bad_key(k)
       if problem then return join(path, k), problem end
-    elseif type(k) ~= "number" then
-      return path, "keys must be strings or array indexes"
+      strings = strings + 1
+    elseif type(k) == "number" and k >= 1 and k <= n and k % 1 == 0 then
+      numbers = numbers + 1
+    else
+      return path, "keys must be strings (an object) or 1 to n (an array), got "
+        .. got(k) .. " key"
     end
     local p, problem = M.check_any(x, join(path, k), depth + 1)
     if p then return p, problem end
   end
+  if strings > 0 and (numbers > 0 or getmetatable(v) == ARRAY_MT) then
+    return path, "holds both array items and object fields"
+  end
+  if numbers ~= n then return path, "is an array with holes (nil between items)" end
   return nil
 end
 
@@ -351,14 +374,10 @@ local function encode_any(v)
     return "[" .. concat(parts, ",") .. "]"
   end
   local keys = {}
-  for k in pairs(v) do keys[#keys + 1] = tostring(k) end
+  for k in pairs(v) do keys[#keys + 1] = k end -- strings only, as check_any made sure
   sort(keys)
   local parts = {}
-  for i = 1, #keys do
-    local x = v[keys[i]]
-    if x == nil then x = v[tonumber(keys[i])] end
-    parts[i] = quote(keys[i]) .. ":" .. encode_any(x)
-  end
+  for i = 1, #keys do parts[i] = quote(keys[i]) .. ":" .. encode_any(v[keys[i]]) end
   return "{" .. concat(parts, ",") .. "}"
 end
 

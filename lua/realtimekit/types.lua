@@ -3,34 +3,27 @@
 -- @module realtimekit.types
 local compat = require "realtimekit.compat"
 
-local type, tostring, tonumber, pairs = type, tostring, tonumber, pairs
+local type, tonumber, pairs = type, tonumber, pairs
 local byte, find, format, rep = string.byte, string.find, string.format, string.rep
 local math_floor = math.floor
-local is_whole, intstr = compat.is_whole, compat.intstr
+local is_whole = compat.is_whole
 
 local M = {}
 
 local MAX_WHOLE = 2147483647
 
-local function got(v)
-  if type(v) == "string" then return "a string" end
-  return type(v) == "number" and format("%s", tostring(v)) or ("a " .. type(v))
-end
+-- A value as a problem names it: never its text (it may be a secret passed by mistake), and
+-- nothing of its own (compat.describe).
+local got = compat.describe
 
 local function finite(v)
   return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge
 end
 
---- A finite number as JSON and a query string write it: a whole number as an integer (never
--- "2.0" or "2e+15"), any other with the fewest digits that read back as the same number.
-function M.number_text(v)
-  if is_whole(v) and v >= -9007199254740992 and v <= 9007199254740992 then return intstr(v) end
-  for digits = 15, 17 do
-    local s = format("%." .. digits .. "g", v)
-    if tonumber(s) == v then return s end
-  end
-  return format("%.17g", v)
-end
+--- A finite number as JSON and a query string write it (`compat.number_text`): a whole number
+-- as an integer, any other with the fewest digits that read back as the same number, and a "."
+-- whatever the host's locale.
+M.number_text = compat.number_text
 local number_text = M.number_text
 
 --- Whether s is valid UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
@@ -214,8 +207,14 @@ local function parse_datetime(v)
     end
     offset = (sign == "-" and -1 or 1) * (zh * 3600 + zm * 60)
   end
-  return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset
-    + (frac ~= "" and tonumber("0" .. frac) or 0)
+  -- The fraction's digits as a whole number over a power of ten: tonumber("0.5") depends on the
+  -- host's decimal point on Lua 5.1.
+  local fraction = 0
+  if frac ~= "" then
+    local digits = frac:sub(2, 16)
+    fraction = tonumber(digits) / 10 ^ #digits
+  end
+  return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset + fraction
 end
 
 --- An ISO 8601 date-time with an offset (2026-05-01T09:30:00Z, …+02:00, fractions allowed),
@@ -338,6 +337,26 @@ function M.enum_csv(values)
     end
     return table.concat(list, ",")
   end
+end
+
+--- A `ca_file` option: the path of a readable file that holds a PEM certificate (what libcurl
+-- and nginx take as a CA bundle). A directory, an empty file or one without a certificate is
+-- refused here, before any request, rather than as a TLS error at the first one.
+function M.ca_file(v)
+  if type(v) ~= "string" then return nil, "expected a path, got " .. got(v) end
+  if find(v, "\0", 1, true) then return nil, "contains a NUL byte" end
+  local f, ferr = io.open(v, "rb")
+  if not f then return nil, "cannot be read: " .. (type(ferr) == "string" and ferr or "?") end
+  -- A bundle larger than this holds more than any CA store does.
+  local text, rerr = f:read(16 * 1024 * 1024)
+  f:close()
+  if not text then
+    return nil, "cannot be read: " .. (type(rerr) == "string" and rerr or "it is empty")
+  end
+  if not find(text, "-----BEGIN [%u ]*CERTIFICATE-----") then
+    return nil, "is not a PEM certificate bundle (no -----BEGIN CERTIFICATE-----)"
+  end
+  return v
 end
 
 return M

@@ -27,6 +27,7 @@
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 local json = require "realtimekit.json"
+local types = require "realtimekit.types"
 local wait = require "realtimekit.wait"
 
 local type, pairs, ipairs, tostring, setmetatable, pcall =
@@ -222,11 +223,8 @@ function M.receiver(opts)
   if type(opts) ~= "table" then
     return nil, errors.invalid("options", "expected a table, got a " .. type(opts))
   end
-  for k in pairs(opts) do
-    if not OPTIONS[k] then
-      return nil, errors.invalid(tostring(k), "unknown option for webhook.receiver")
-    end
-  end
+  local bad = errors.check_options(opts, OPTIONS, "webhook.receiver")
+  if bad then return nil, bad end
   local self = setmetatable({
     _ttl = M.DEFAULT_TTL, _timeout = M.DEFAULT_TIMEOUT, _max_body = M.DEFAULT_MAX_BODY,
     _dedupe_ttl = M.DEFAULT_DEDUPE_TTL, _key_time = 0, _quiet_until = 0,
@@ -250,12 +248,8 @@ function M.receiver(opts)
     self._url = url
   end
   if opts.ca_file ~= nil then
-    if type(opts.ca_file) ~= "string" then
-      return nil, errors.invalid("ca_file", "expected a path, got a " .. type(opts.ca_file))
-    end
-    local f, ferr = io.open(opts.ca_file, "rb")
-    if not f then return nil, errors.invalid("ca_file", "cannot be read: " .. tostring(ferr)) end
-    f:close()
+    local ok, problem = types.ca_file(opts.ca_file)
+    if not ok then return nil, errors.invalid("ca_file", problem) end
     self._ca_file = opts.ca_file
   end
   for _, name in ipairs { "ttl", "timeout", "dedupe_ttl" } do
@@ -331,7 +325,7 @@ local function download(self)
     end
     if not finished and monotonic() > deadline then
       http:cancel(id)
-      return failure("no answer within " .. self._timeout .. " seconds")
+      return failure("no answer within " .. errors.text(self._timeout) .. " seconds")
     end
   end
   local body, status, headers, code = http:result(id)

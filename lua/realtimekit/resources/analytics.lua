@@ -22,6 +22,7 @@ return {
     sdk = { ts = "livestreams.getLivestreamAnalyticsDaywise",
             go = "Livestreams.GetLivestreamAnalyticsDaywise" },
     data_optional = true,
+    data_array = true, -- the SDK: `data?: Array<…Data>`, one entry per day
   },
   daywise = {
     http = "GET",

@@ -48,6 +48,21 @@ function M.list()
   reply { items = #page.data, total = page.paging.total_count, ms = ms_since(t0) }
 end
 
+-- One call whose error (queued by the spec) echoes the token: answers with every string the
+-- error and the on_request hook were given.
+function M.echo()
+  local reports = {}
+  local c = client { transport = transport_arg(ngx.req.get_uri_args()), max_retries = 0,
+                     on_request = function(info) reports[#reports + 1] = info end }
+  local _, err = c.meetings:list { per_page = 5 }
+  local list = {}
+  for i, e in ipairs(err.errors or {}) do list[i] = { code = e.code, message = e.message } end
+  local r = reports[1] or {}
+  reply { kind = err.kind, message = err.message, code = err.code, errors = list,
+          body = err.body, cf_ray = err.cf_ray, path = err.path, text = tostring(err),
+          report = { url = r.url, cf_ray = r.cf_ray, message = r.message } }
+end
+
 -- A walk driven by op/walk polling, yielding between polls.
 function M.poll()
   local c = client { transport = transport_arg(ngx.req.get_uri_args()) }
