@@ -177,7 +177,9 @@ function M.start_timer_walk()
         ngx.update_time()
         local t0 = ngx.now()
         local ok, err = pcall(function()
-          for m in c.meetings:each { per_page = per_page, concurrency = 1 } do ids[#ids + 1] = m.id end
+          for m in c.meetings:each { per_page = per_page, concurrency = 1 } do
+            ids[#ids + 1] = m.id
+          end
         end)
         dict:set("walk_result", cjson.encode {
           phase = ngx.get_phase(), ids = ids, ms = ms_since(t0),
