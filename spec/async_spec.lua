@@ -32,9 +32,11 @@ describe("client.async", function()
       end
     end
     assert.is_true(n > 60)
-    -- recordings:start and livestreams:start are the API's own calls, both ways.
-    assert.is_nil(rawget(c.meetings, "start"))
-    assert.is_nil(c.meetings.start)
+    -- recordings:start and livestreams:start are the API's own calls, both ways; no resource
+    -- has a start of the library's own any more.
+    assert.has_error(function() return c.meetings.start end,
+      "client.meetings has no method 'start'")
+    assert.is_function(c.recordings.start)
     assert.is_function(c.async.recordings.start)
   end)
 

@@ -162,10 +162,42 @@ describe("realtimekit", function()
         "use client.meetings:list(...), with a colon")
     end)
 
-    it("raises after close", function()
+    it("raises after close, naming the call and where it was made", function()
       local c = helper.client()
       c:close()
-      assert.has_error(function() c.meetings:list() end)
+      for _, call in ipairs {
+        function() c.meetings:list() end,
+        function() for _ in c.meetings:each() do end end,
+        function() c.async.meetings:get("x") end,
+        function() c:request("GET", "/x") end,
+        function() c:poll(0) end,
+      } do
+        local err = helper.raised(call)
+        assert.is_string(err)
+        assert.matches("^spec/client_spec%.lua:%d+: realtimekit: .+ on a closed client$", err)
+      end
+    end)
+
+    it("names a misspelt method or resource, and the one it was probably meant to be",
+      function()
+      local c = helper.client()
+      local err = helper.raised(function() c.meetings:lsit() end)
+      assert.matches("^spec/client_spec%.lua:%d+: client%.meetings has no method 'lsit' "
+        .. "%(did you mean 'list'%?%)$", err)
+      err = helper.raised(function() return c.meeting end)
+      assert.matches("the client has no resource or method 'meeting' %(did you mean "
+        .. "'meetings'%?%)$", err)
+      err = helper.raised(function() return c.async.sesions end)
+      assert.matches("client%.async has no resource or method 'sesions' %(did you mean "
+        .. "'sessions'%?%)$", err)
+      err = helper.raised(function() c.async.sessions:eahc() end)
+      assert.matches("client%.async%.sessions has no method 'eahc' %(did you mean 'each'%?%)$",
+        err)
+      err = helper.raised(function() c.sessions:frobnicate() end)
+      assert.matches("client%.sessions has no method 'frobnicate'$", err)
+      -- The client's own fields read as nil when unset, without an error.
+      local bare = assert(require("realtimekit").new { api_token = "t", base_url = c.base_url })
+      assert.is_nil(bare.ca_file)
     end)
   end)
 end)

@@ -112,7 +112,7 @@ describe("client.meetings", function()
       assert.equal("api", err.kind)
       assert.equal(401, err.status)
       assert.equal(10000, err.code)
-      assert.equal("Authentication error (code 10000)", err.message)
+      assert.equal("Authentication error", err.message)
       assert.is_string(err.cf_ray)
       assert.matches("^realtimekit api error %(HTTP 401, code 10000%): Authentication error",
         tostring(err))

@@ -52,8 +52,38 @@ M.BACKOFF_BASE, M.BACKOFF_CAP = 0.5, 8
 -- print(client, client:user_agent())
 -- client:close()
 local Client = {}
-Client.__index = Client
 M.Client = Client
+
+-- The client's own fields that may be nil (an unset account, say): reading them is no mistake.
+local FIELDS = { base_url = true, base_path = true, account_id = true, app_id = true,
+                 timeout = true, connect_timeout = true, ca_file = true, max_retries = true,
+                 max_retry_wait = true, max_body = true, transport = true, block_in_nginx = true,
+                 async = true }
+local CLIENT_NAMES = { "request", "poll", "close", "user_agent", "async" }
+for i = 1, #M.RESOURCES do CLIENT_NAMES[#CLIENT_NAMES + 1] = M.RESOURCES[i] end
+
+local function describe_key(k)
+  if type(k) == "string" then return k end
+  if type(k) == "number" or type(k) == "boolean" then return tostring(k) end
+  return "a " .. type(k)
+end
+
+-- A misspelt resource or method is a mistake in the program: raised where it was made, with
+-- the name it was probably meant to be, rather than a call of nil further on.
+function Client.__index(_, k)
+  local v = Client[k]
+  if v ~= nil then return v end
+  if type(k) ~= "string" or k:sub(1, 1) == "_" or FIELDS[k] then return nil end
+  error(("the client has no resource or method '%s'%s"):format(describe_key(k),
+    errors.suggest(k, CLIENT_NAMES)), 2)
+end
+
+-- A call on a closed client: raised where the call was made.
+function M.check_open(client, what, level)
+  if rawget(client, "_closed") then
+    error("realtimekit: " .. what .. " on a closed client", level + 1)
+  end
+end
 
 --- The User-Agent the client sends with the C core (the `user_agent` option is appended).
 -- @local
@@ -77,8 +107,16 @@ end
 local function raw_value(_, _, decoded) return decoded end
 
 local Async = {}
-Async.__index = Async
 M.Async = Async
+function Async.__index(_, k)
+  local v = Async[k]
+  if v ~= nil then return v end
+  if k == "client" then return nil end
+  local names = { "request" }
+  for i = 1, #M.RESOURCES do names[#names + 1] = M.RESOURCES[i] end
+  error(("client.async has no resource or method '%s'%s"):format(describe_key(k),
+    errors.suggest(k, names)), 2)
+end
 
 --- `client:request` without blocking: the same arguments, and an operation back.
 -- @string method
@@ -91,6 +129,7 @@ function Async:request(method, path, opts)
   if getmetatable(self) ~= Async then
     error("use client.async:request(...), with a colon", 2)
   end
+  M.check_open(self.client, "client.async:request()", 2)
   local req, err = request.raw(self.client, method, path, opts)
   if not req then return nil, err end
   return ops.start(self.client, req, raw_value)
@@ -386,6 +425,7 @@ end
 
 --- Closes the client's connection; later calls raise. Garbage collection does the same.
 function Client:close()
+  self._closed = true
   self._http:close()
 end
 
@@ -404,6 +444,7 @@ function Client:poll(timeout)
   if timeout ~= nil and (type(timeout) ~= "number" or timeout ~= timeout or timeout < 0) then
     error("client:poll(timeout): timeout must be a number of seconds >= 0", 2)
   end
+  M.check_open(self, "client:poll()", 2)
   local refused = timeout and timeout > 0 and wait.refusal(self)
   if refused then error("client:poll(timeout): " .. refused.message, 2) end
   return ops.poll(self, timeout)
@@ -554,6 +595,7 @@ end
 -- print(#body.data, body.paging.total_count)
 function Client:request(method, path, opts)
   if getmetatable(self) ~= Client then error("use client:request(...), with a colon", 2) end
+  M.check_open(self, "client:request()", 2)
   local req, err = request.raw(self, method, path, opts)
   if not req then return nil, err end
   return ops.call(self, req, raw_value)

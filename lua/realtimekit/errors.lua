@@ -60,10 +60,12 @@ local MIN_PREFIX = M.MIN_PREFIX
 -- @field transport_code (`network`, `timeout`, `tls`) why the transfer failed, such as
 -- `COULDNT_CONNECT` or `OPERATION_TIMEDOUT`
 -- @field cf_ray the response's `cf-ray` header, to quote to Cloudflare's support
+-- @field hint (401, 403) what to check first: the token, and its Realtime permission
 -- @field body the first 512 bytes of the response body
 -- @field method the request's HTTP method
 -- @field path the request's path
--- @field page_no (a walk that stopped because a page did not advance) the page it asked for
+-- @field page_no (a walk that stopped because its pages do not fit together) the page it asked
+-- for
 -- @usage
 -- local meeting, err = client.meetings:get(id)
 -- if not meeting then
@@ -92,7 +94,21 @@ function Error:__tostring()
   end
   local cf_ray = M.text(self.cf_ray)
   if cf_ray then line = line .. " cf-ray " .. cf_ray end
+  local hint = M.text(self.hint)
+  if hint then line = line .. " (" .. hint .. ")" end
   return (line:gsub("%c+", " "))
+end
+
+-- `"failed: " .. err` reads as `"failed: " .. tostring(err)`; anything that cannot be
+-- concatenated stays an error, as Lua's own.
+local function concat_part(v)
+  if M.is(v) then return tostring(v) end
+  local tv = type(v)
+  if tv == "string" or tv == "number" then return v end
+  error("attempt to concatenate a " .. tv .. " value", 3)
+end
+function Error.__concat(a, b)
+  return concat_part(a) .. concat_part(b)
 end
 
 --- A string as it is, a number as text (whatever the host's locale); anything else nil. Never
@@ -228,6 +244,45 @@ function M.redact(e, redact)
   return e
 end
 
+-- The edit distance between two short strings (insertions, deletions, substitutions, and
+-- swaps of two neighbours), or a number above `max` once it is sure to exceed it.
+local function distance(a, b, max)
+  local la, lb = #a, #b
+  if math.abs(la - lb) > max then return max + 1 end
+  local prev2, prev = {}, {}
+  for j = 0, lb do prev[j] = j end
+  for i = 1, la do
+    local cur = { [0] = i }
+    local best = i
+    for j = 1, lb do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      local d = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      if i > 1 and j > 1 and a:byte(i) == b:byte(j - 1) and a:byte(i - 1) == b:byte(j) then
+        d = math.min(d, prev2[j - 2] + 1)
+      end
+      cur[j] = d
+      if d < best then best = d end
+    end
+    if best > max then return max + 1 end
+    prev2, prev = prev, cur
+  end
+  return prev[lb]
+end
+
+--- " (did you mean 'x'?)" for the candidate closest to `name`, when one is close enough, else
+-- "".
+-- @local
+function M.suggest(name, candidates)
+  if type(name) ~= "string" then return "" end
+  local max = #name <= 4 and 1 or 2
+  local best, best_d
+  for i = 1, #candidates do
+    local d = distance(name:lower(), candidates[i]:lower(), max)
+    if d <= max and (not best_d or d < best_d) then best, best_d = candidates[i], d end
+  end
+  return best and (" (did you mean '" .. best .. "'?)") or ""
+end
+
 --- An invalid_argument error naming the parameter.
 -- @local
 function M.invalid(param, problem)
@@ -353,6 +408,13 @@ local function code_of(v)
   return nil
 end
 
+-- What to check first when the API refuses the credentials.
+local HINTS = {
+  [401] = "check CLOUDFLARE_API_TOKEN (or api_token): the token is missing, mistyped or revoked",
+  [403] = "check that the token (CLOUDFLARE_API_TOKEN) has the Realtime or Realtime Admin "
+    .. "permission, for this account (CLOUDFLARE_ACCOUNT_ID)",
+}
+
 --- An `api` error from an HTTP response that failed: a non-2xx status, or `success: false`.
 -- Reads both error shapes: `{"errors":[{code,message}]}` and `{"error":{code,message}}`.
 -- @param status the HTTP status
@@ -380,7 +442,7 @@ function M.from_response(status, headers, body, decoded, req, redact)
         if type(e) == "table" then
           local c, m = code_of(e.code), text(e.message)
           list[#list + 1] = { code = c, message = m }
-          parts[#parts + 1] = m and (c and m .. " (code " .. text(c) .. ")" or m)
+          parts[#parts + 1] = m and (c and #many > 1 and m .. " (code " .. text(c) .. ")" or m)
         end
       end
       if #parts > 0 then message = message or concat(parts, "; ") end
@@ -400,6 +462,7 @@ function M.from_response(status, headers, body, decoded, req, redact)
   return M.redact(M.new("api", message, {
     status = status,
     code = code,
+    hint = HINTS[status],
     errors = list,
     retryable = retryable(status, headers),
     retry_after = M.retry_after(headers),

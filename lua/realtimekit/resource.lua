@@ -7,6 +7,7 @@
 -- same arguments, make the same checks, and return at once with an operation (`op:poll()`) or,
 -- for an iterator method, a walk (`walk:poll()`).
 -- @module realtimekit.resource
+local errors = require "realtimekit.errors"
 local ops = require "realtimekit.ops"
 local pager = require "realtimekit.pager"
 local request = require "realtimekit.request"
@@ -24,10 +25,26 @@ local function class(name)
   if classes[name] then return classes[name] end
   local rows = require("realtimekit.resources." .. name)
   local methods, async = {}, {}
-  local mt, async_mt = { __index = methods }, { __index = async }
+  local names = {}
+  -- A misspelt method is raised where it is called, with the name it was probably meant to
+  -- be, rather than as a call of nil.
+  local function index(list, prefix)
+    return function(_, k)
+      local m = list[k]
+      if m ~= nil then return m end
+      if k == "client" or k == "name" then return nil end
+      local key = type(k) == "string" and k or "a " .. type(k)
+      error(("%s%s has no method '%s'%s"):format(prefix, name, key, errors.suggest(k, names)), 2)
+    end
+  end
+  local mt, async_mt = { __index = index(methods, "client.") },
+    { __index = index(async, "client.async.") }
   local function check(self, method, meta, prefix)
     if getmetatable(self) ~= meta then
       error(("use %s%s:%s(...), with a colon"):format(prefix, name, method), 3)
+    end
+    if rawget(self.client, "_closed") then
+      error(("realtimekit: %s%s:%s() on a closed client"):format(prefix, name, method), 3)
     end
   end
   for method, row in pairs(rows) do
@@ -61,7 +78,10 @@ local function class(name)
       end
     end
   end
-  classes[name] = { methods = methods, mt = mt, async = async, async_mt = async_mt, rows = rows }
+  for method in pairs(methods) do names[#names + 1] = method end
+  table.sort(names)
+  classes[name] = { methods = methods, mt = mt, async = async, async_mt = async_mt, rows = rows,
+                    names = names }
   return classes[name]
 end
 
@@ -94,8 +114,7 @@ end
 -- @local
 function M.methods(name)
   local list = {}
-  for method in pairs(class(name).methods) do list[#list + 1] = method end
-  table.sort(list)
+  for i, method in ipairs(class(name).names) do list[i] = method end
   return list
 end
 
