@@ -60,6 +60,7 @@ build = {
     ["realtimekit.resource"] = "lua/realtimekit/resource.lua",
     ["realtimekit.response"] = "lua/realtimekit/response.lua",
     ["realtimekit.schema"] = "lua/realtimekit/schema.lua",
+    ["realtimekit.seam"] = "lua/realtimekit/seam.lua",
     ["realtimekit.types"] = "lua/realtimekit/types.lua",
     ["realtimekit.wait"] = "lua/realtimekit/wait.lua",
     ["realtimekit.webhook"] = "lua/realtimekit/webhook.lua",

@@ -45,10 +45,11 @@ local M = {
 -- (1 to 4294967295); a larger one is a `decode` error
 -- @tparam[opt] function opts.sleep `function(seconds)` that waits between retries (default: a
 -- blocking sleep; inside OpenResty, `ngx.sleep`, which yields)
--- @tparam[opt="curl"] string opts.transport `"curl"` (the C core over libcurl; inside
--- OpenResty it yields instead of blocking, in every phase that can) or `"ngx"` (nginx
--- subrequests through a location of nginx.conf, in rewrite, access and content handlers; see
--- `realtimekit.ngx`)
+-- @param[opt="curl"] opts.transport `"curl"` (the C core over libcurl; inside OpenResty it
+-- yields instead of blocking, in every phase that can), `"ngx"` (nginx subrequests through a
+-- location of nginx.conf, in rewrite, access and content handlers; see `realtimekit.ngx`), or
+-- for unit tests a `function(request)` that returns `status, body, headers` (see
+-- `realtimekit.seam`)
 -- @tparam[opt=false] boolean opts.block_in_nginx inside OpenResty, in a phase that cannot yield
 -- (`init_by_lua`, `set_by_lua`, filters, `log_by_lua`, `init_worker_by_lua` outside a timer),
 -- make calls anyway, blocking the worker (for tooling in `init_by_lua`); without it they return

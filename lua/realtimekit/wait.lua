@@ -45,7 +45,8 @@ end
 -- ngx transport says by itself where nginx allows it no subrequest.)
 -- @param client a client (its `block_in_nginx` and `transport` fields are read)
 function M.refusal(client)
-  if not M.in_ngx() or client.block_in_nginx or client.transport == "ngx" then return nil end
+  if not M.in_ngx() or client.block_in_nginx or client.transport == "ngx"
+    or client.transport == "custom" then return nil end
   local phase = ngx.get_phase()
   if YIELDABLE[phase] then return nil end
   return errors.new("invalid_argument", "realtimekit: a call waits for the network, which "
