@@ -51,6 +51,20 @@ describe("examples", function()
     end)
   end)
 
+  describe("make demo", function()
+    it("names the variables that are missing, then uses the fake server", function()
+      local out, ok = helper.run("scripts/demo", { CLOUDFLARE_API_TOKEN = "only-this-one" })
+      assert.is_true(ok, out)
+      assert.matches("Set: CLOUDFLARE_API_TOKEN; not set: CLOUDFLARE_ACCOUNT_ID "
+        .. "REALTIMEKIT_APP_ID. The real API needs all three.", out, 1, true)
+      assert.matches("Meetings: 300 in all", out, 1, true)
+      out, ok = helper.run("scripts/demo", {})
+      assert.is_true(ok, out)
+      assert.matches("None of CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and "
+        .. "REALTIMEKIT_APP_ID is set.", out, 1, true)
+    end)
+  end)
+
   describe("backend_flow.lua", function()
     it("creates a meeting, adds two participants with tokens, lists them, ends it", function()
       local s = helper.server()
