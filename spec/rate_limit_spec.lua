@@ -9,6 +9,13 @@ local server = require "support.server"
 local socket = require "socket"
 local cjson = require "cjson"
 
+-- The walks' windows: the numbers of the issue under Lua 5.4, a shorter run of the same shape
+-- under the other Luas (the pacer is the same Lua code under each).
+local Q, W, N = 40, 4, 137
+if helper.lua_tag ~= "5.4" then Q, W, N = 10, 1, 35 end
+-- How long the windows allow: the last requests can start when the last window opens.
+local FLOOR = (math.ceil(N / Q) - 1) * W
+
 local function walk(c, n, concurrency)
   local got, seen = 0, {}
   for m in c.meetings:each { per_page = 1, limit = n, concurrency = concurrency } do
@@ -53,24 +60,24 @@ describe("rate limits", function()
   it("paced by the headers, a concurrency-8 walk meets no 429 and takes about what the "
     .. "windows allow", function()
     local c = helper.client()
-    s:config { rate_quota = 40, rate_window = 4 }
+    s:config { rate_quota = Q, rate_window = W }
     local t0 = socket.gettime()
-    assert.equal(137, walk(c, 137, 8))
+    assert.equal(N, walk(c, N, 8))
     local took = socket.gettime() - t0
     assert.equal(0, s:throttled())
-    assert.equal(137, s:stats().requests)
+    assert.equal(N, s:stats().requests)
     -- 137 requests at 40 per 4 s: the last 17 can start at 12 s at the earliest.
-    assert.is_true(took >= 11.5 and took <= 12 * 1.35, "took " .. took)
+    assert.is_true(took >= FLOOR - 0.5 and took <= FLOOR * 1.35, "took " .. took)
   end)
 
   it("with no headers, a matching static budget does the same", function()
-    local c = helper.client { rate_limit = { limit = 40, window = 4 } }
-    s:config { rate_quota = 40, rate_window = 4, rate_headers = false }
+    local c = helper.client { rate_limit = { limit = Q, window = W } }
+    s:config { rate_quota = Q, rate_window = W, rate_headers = false }
     local t0 = socket.gettime()
-    assert.equal(137, walk(c, 137, 8))
+    assert.equal(N, walk(c, N, 8))
     local took = socket.gettime() - t0
     assert.equal(0, s:throttled())
-    assert.is_true(took >= 11.5 and took <= 12 * 1.35, "took " .. took)
+    assert.is_true(took >= FLOOR - 0.5 and took <= FLOOR * 1.35, "took " .. took)
   end)
 
   it("pauses the whole client after a 429: one of four concurrent calls meets it, no more",
@@ -221,7 +228,7 @@ local core_built = io.open(ROOT .. "/build/luajit/realtimekit/core.so", "rb")
 if core_built then core_built:close() end
 local describe_nginx = core_built and describe or pending
 
-describe_nginx("rate limits in OpenResty", function()
+describe_nginx("rate limits in OpenResty #nginx", function()
   local function run(shared)
     local s = helper.server()
     s:config { rate_quota = 20, rate_window = 2, rate_headers = false }

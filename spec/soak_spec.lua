@@ -61,7 +61,8 @@ local FAULTS = {
   { fault = { status = 500, body = V4_500 }, outcomes = { api = true } },
   { fault = { status = 503, body = RTK_503, headers = { ["Retry-After"] = "1" } },
     outcomes = { api = true } },
-  { fault = { status = 429, body = V4_429, headers = { ["Retry-After"] = "2" } },
+  -- (A 429 pauses the whole client for its wait: a short one, so the soak stays short.)
+  { fault = { status = 429, body = V4_429, headers = { ["retry-after-ms"] = "5" } },
     outcomes = { api = true } },
   { fault = { status = 400, body = RTK_400 }, outcomes = { api = true } },
   { fault = { status = 502, body = HTML, headers = HTML_HEADERS }, outcomes = { api = true } },
