@@ -274,11 +274,9 @@ end
 
 --- A receiver, made by `receiver`: it holds the key and the de-duplication store. One
 -- receiver serves any number of deliveries; inside OpenResty make one per worker (at module
--- level), so its key is fetched once per worker and not per request.
+-- level), so its key is fetched once per worker and not per request. `receiver.fetches` counts
+-- the times it has fetched its key (successfully or not).
 -- @type Receiver
-
---- How many times the receiver has fetched its key (successfully or not).
--- @field fetches
 
 -- The value of a request header by lower-case name, whatever the case of the table's keys.
 local function header(headers, name)
