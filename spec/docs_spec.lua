@@ -48,6 +48,37 @@ describe("make docs", function()
     assert.is_truthy(contents:find(">client.analytics </a>", 1, true))
   end)
 
+  it("says what every method returns, field by field, as the SDK declares it", function()
+    local client = require "realtimekit.client"
+    local resource = require "realtimekit.resource"
+    local results = dofile("docs/results.lua")
+    local topic = html["topics/methods.md.html"]
+    -- Each method's section: from its heading to the next one.
+    local sections, heads = {}, {}
+    for at, head in topic:gmatch("()<h3><code>client%.([%w_]+:[%w_]+)%(") do
+      heads[#heads + 1] = { at, head }
+    end
+    for i, h in ipairs(heads) do
+      local stop = heads[i + 1] and heads[i + 1][1] or #topic
+      sections[h[2]] = topic:sub(h[1], stop - 1)
+    end
+    for _, name in ipairs(client.RESOURCES) do
+      for method in pairs(resource.rows(name)) do
+        local id = name .. ":" .. method
+        local section = sections[id]
+        assert.is_truthy(section, id)
+        assert.is_truthy(section:find("<code>" .. results[id].sdk .. "</code>", 1, true), id)
+      end
+    end
+    assert.is_truthy(sections["sessions:list"]:find(
+      "<li><code>minutes_consumed</code> (always): number. number of minutes consumed", 1, true))
+    assert.is_truthy(sections["sessions:list"]:find("<li><code>page.paging</code>", 1, true))
+    assert.is_truthy(sections["meetings:get"]:find(
+      "<li><code>recording_config.audio_config.codec</code>: one of <code>MP3</code>", 1, true))
+    assert.is_truthy(sections["active_session:get"]:find("<li><code>associated_id</code>", 1,
+      true))
+  end)
+
   it("has no bullet that only names a field", function()
     for _, page in ipairs(PAGES) do
       assert.is_nil(html[page]:match('<li><span class="parameter">[^<]*</span>%s*</li>'), page)
