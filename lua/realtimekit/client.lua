@@ -31,6 +31,9 @@ local OPTIONS = {
   transport = true, ngx_location = true, decoder = true, on_request = true, headers = true,
   user_agent = true, rate_limit = true, block_in_nginx = true,
 }
+--- The options `realtimekit.new` takes, as a set (scripts/luals-types describes each).
+-- @local
+M.OPTIONS = OPTIONS
 
 --- Retries after a failed attempt, unless a client or a call says otherwise.
 M.DEFAULT_MAX_RETRIES = 2

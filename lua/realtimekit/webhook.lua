@@ -167,6 +167,9 @@ M.Receiver = Receiver
 
 local OPTIONS = { public_key = true, key_url = true, ttl = true, dedupe = true, dedupe_ttl = true,
                   max_body = true, timeout = true, ca_file = true }
+--- The options `receiver` takes, as a set (scripts/luals-types describes each).
+-- @local
+M.OPTIONS = OPTIONS
 
 local function seconds(name, v)
   if type(v) ~= "number" or v ~= v or v <= 0 or v > 2147483 then
