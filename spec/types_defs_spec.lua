@@ -143,6 +143,21 @@ describe("types/ (LuaLS definitions)", function()
     end
   end)
 
+  it("is installed with the rock, in the rock's folder", function()
+    local path, env = "realtimekit-scm-1.rockspec", {}
+    local setfenv = rawget(_G, "setfenv")
+    local chunk
+    if setfenv then
+      chunk = setfenv(assert(loadfile(path)), env)
+    else
+      chunk = assert(load(read(path), "=" .. path, "t", env))
+    end
+    chunk()
+    local dirs = set_of(env.build.copy_directories or {})
+    assert.is_true(dirs.types)
+    assert.is_true(dirs.docs)
+  end)
+
   it("is valid Lua and a meta file for each module", function()
     for _, path in ipairs(FILES) do
       assert.is_function(loadfile(path))
