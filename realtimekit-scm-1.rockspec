@@ -39,6 +39,9 @@ external_dependencies = {
 
 build = {
   type = "builtin",
+  -- Into the rock's folder (`luarocks show --rock-dir realtimekit`): the LuaLS definitions for
+  -- editors (types/), and the reference's sources and data (docs/; `make docs` builds the HTML).
+  copy_directories = { "docs", "types" },
   modules = {
     ["realtimekit.core"] = {
       sources = { "csrc/rtk_buf.c", "csrc/rtk_client.c", "csrc/rtk_json.c", "csrc/rtk_lua.c",

@@ -32,6 +32,9 @@ local OPTIONS = {
   transport = true, ngx_location = true, decoder = true, on_request = true, headers = true,
   user_agent = true, rate_limit = true, block_in_nginx = true,
 }
+--- The options `realtimekit.new` takes, as a set (scripts/luals-types describes each).
+-- @local
+M.OPTIONS = OPTIONS
 
 --- Retries after a failed attempt, unless a client or a call says otherwise.
 M.DEFAULT_MAX_RETRIES = 2
@@ -46,6 +49,13 @@ M.BACKOFF_BASE, M.BACKOFF_CAP = 0.5, 8
 --- A client, made by `realtimekit.new`. Its resource objects are fields named after the API's
 -- resources (`client.meetings`, `client.sessions`, …); their methods are listed in the
 -- @{methods.md|Resource methods} topic.
+--
+-- Its fields, to read (never to set):
+--
+-- - `base_url`: the API's URL, without a trailing slash;
+-- - `account_id`, `app_id`: the account and app every call uses unless it names others, or nil;
+-- - `transport`: `"curl"` or `"ngx"`;
+-- - `async`: the same resource objects, whose methods do not block (`Async`).
 -- @type Client
 -- @usage
 -- local client = assert(realtimekit.new { app_id = "…" })
@@ -93,20 +103,11 @@ function M.user_agent()
     core.curl_version)
 end
 
---- The client's calls that do not block: `client.async.<resource>:<method>(…)` takes the same
--- arguments as `client.<resource>:<method>(…)` and makes the same checks, then returns at once
--- with an operation (`realtimekit.ops.Op`) or, for an iterator method (`each`, `pages`,
--- `each_participant`, …), a walk (`realtimekit.pager.Walk`). Nothing here can collide with a
--- method of the API, such as `recordings:start`.
--- @type Async
--- @usage
--- local op = assert(client.async.recordings:start { meeting_id = id })
--- local walk = assert(client.async.meetings:each { per_page = 50 })
--- while client:poll(0.05) > 0 do end -- or poll each once per frame
--- print(op:poll())
 -- What client:request makes of a successful answer: the whole decoded body.
 local function raw_value(_, _, decoded) return decoded end
 
+-- client.async's class, documented (with its method) at the end of this file: LDoc puts
+-- every item after a class's doc comment into that class.
 local Async = {}
 M.Async = Async
 function Async.__index(_, k)
@@ -117,23 +118,6 @@ function Async.__index(_, k)
   for i = 1, #M.RESOURCES do names[#names + 1] = M.RESOURCES[i] end
   error(("client.async has no resource or method '%s'%s"):format(describe_key(k),
     errors.suggest(k, names)), 2)
-end
-
---- `client:request` without blocking: the same arguments, and an operation back.
--- @string method
--- @string path
--- @tparam[opt] table opts
--- @treturn[1] realtimekit.ops.Op
--- @return[2] nil
--- @treturn[2] realtimekit.errors.Error an `invalid_argument` error
-function Async:request(method, path, opts)
-  if getmetatable(self) ~= Async then
-    error("use client.async:request(...), with a colon", 2)
-  end
-  M.check_open(self.client, "client.async:request()", 2)
-  local req, err = request.raw(self.client, method, path, opts)
-  if not req then return nil, err end
-  return ops.start(self.client, req, raw_value)
 end
 
 --- A value as an error message quotes it: a string quoted (its first 40 bytes), anything else
@@ -408,18 +392,6 @@ function new_client(opts)
   return self
 end
 
---- The API's URL (`base_url` without a trailing slash).
--- @field base_url
-
---- The default account id, or nil.
--- @field account_id
-
---- The default app id, or nil.
--- @field app_id
-
---- `"curl"` or `"ngx"`.
--- @field transport
-
 --- A line naming the client, its base URL, account and app, without its token.
 -- @treturn string
 function Client:__tostring()
@@ -623,6 +595,35 @@ end
 -- @local
 function Client:_list(row, args, params)
   return self:_call(row, list_value, args, params)
+end
+
+--- The client's calls that do not block: `client.async.<resource>:<method>(…)` takes the same
+-- arguments as `client.<resource>:<method>(…)` and makes the same checks, then returns at once
+-- with an operation (`realtimekit.ops.Op`) or, for an iterator method (`each`, `pages`,
+-- `each_participant`, …), a walk (`realtimekit.pager.Walk`). Nothing here can collide with a
+-- method of the API, such as `recordings:start`.
+-- @type Async
+-- @usage
+-- local op = assert(client.async.recordings:start { meeting_id = id })
+-- local walk = assert(client.async.meetings:each { per_page = 50 })
+-- while client:poll(0.05) > 0 do end -- or poll each once per frame
+-- print(op:poll())
+
+--- `client:request` without blocking: the same arguments, and an operation back.
+-- @string method
+-- @string path
+-- @tparam[opt] table opts
+-- @treturn[1] realtimekit.ops.Op
+-- @return[2] nil
+-- @treturn[2] realtimekit.errors.Error an `invalid_argument` error
+function Async:request(method, path, opts)
+  if getmetatable(self) ~= Async then
+    error("use client.async:request(...), with a colon", 2)
+  end
+  M.check_open(self.client, "client.async:request()", 2)
+  local req, err = request.raw(self.client, method, path, opts)
+  if not req then return nil, err end
+  return ops.start(self.client, req, raw_value)
 end
 
 return M

@@ -62,6 +62,7 @@ Pager.__index = Pager
 M.Pager = Pager
 
 --- The options an iterator takes besides the endpoint's parameters and the call options.
+-- @local
 M.OPTIONS = { limit = true, concurrency = true }
 
 local newproxy = rawget(_G, "newproxy")

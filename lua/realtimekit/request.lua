@@ -462,6 +462,8 @@ local METHODS = { GET = true, POST = true, PUT = true, PATCH = true, DELETE = tr
 local RAW_OPTIONS = { query = true, body = true, headers = true, timeout = true,
                       max_retries = true, account_id = true, app_id = true }
 local RAW_OPTION_LIST = "account_id, app_id, body, headers, max_retries, query, timeout"
+--- The options `client:request` takes, as a set.
+M.RAW_OPTIONS = RAW_OPTIONS
 --- The row every `client:request` shares: its value is the whole decoded body.
 M.RAW_ROW = { id = "request", http = "*", args = {}, query = {}, accepts = {}, known = "",
               raw = true }

@@ -230,6 +230,12 @@ function M.datetime(v)
   return v
 end
 
+--- What the checks that `enum`, `enum_list` and `enum_csv` make accept, for the scripts that
+-- describe parameters (scripts/luals-types): `M.about[check]` is `{kind = "enum" | "enum_list"
+-- | "enum_csv", values = {…}}`. Its keys are weak.
+-- @local
+M.about = setmetatable({}, { __mode = "k" })
+
 --- One of the given strings, exactly.
 function M.enum(values)
   local set, list = {}, {}
@@ -238,10 +244,12 @@ function M.enum(values)
     list[i] = values[i]
   end
   local expected = "expected one of " .. table.concat(list, ", ") .. ", got "
-  return function(v)
+  local check = function(v)
     if set[v] then return v end
     return nil, expected .. (type(v) == "string" and format("%q", v:sub(1, 40)) or got(v))
   end
+  M.about[check] = { kind = "enum", values = list }
+  return check
 end
 
 --- true or false, sent as "true"/"false".
@@ -298,7 +306,7 @@ end
 -- a single string is a list of one.
 function M.enum_list(values)
   local one = M.enum(values)
-  return function(v)
+  local check = function(v)
     if type(v) ~= "table" then v = { v } end
     local out = {}
     for i = 1, #v do
@@ -309,16 +317,21 @@ function M.enum_list(values)
     if #out == 0 then return nil, "expected at least one value" end
     return out
   end
+  M.about[check] = { kind = "enum_list", values = M.about[one].values }
+  return check
 end
 
 --- A list of values of one of the given strings, sent as one comma-separated value
 -- (filters=device_info,events): a string already written so, or an array of the values.
 function M.enum_csv(values)
-  local set = {}
-  for i = 1, #values do set[values[i]] = true end
+  local set, names = {}, {}
+  for i = 1, #values do
+    set[values[i]] = true
+    names[i] = values[i]
+  end
   local expected = "expected one or more of " .. table.concat(values, ", ")
     .. " (a comma-separated string or an array), got "
-  return function(v)
+  local check = function(v)
     local list = v
     if type(v) == "string" then
       list = {}
@@ -337,6 +350,8 @@ function M.enum_csv(values)
     end
     return table.concat(list, ",")
   end
+  M.about[check] = { kind = "enum_csv", values = names }
+  return check
 end
 
 --- A `ca_file` option: the path of a readable file that holds a PEM certificate (what libcurl

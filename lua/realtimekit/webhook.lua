@@ -167,6 +167,9 @@ M.Receiver = Receiver
 
 local OPTIONS = { public_key = true, key_url = true, ttl = true, dedupe = true, dedupe_ttl = true,
                   max_body = true, timeout = true, ca_file = true }
+--- The options `receiver` takes, as a set (scripts/luals-types describes each).
+-- @local
+M.OPTIONS = OPTIONS
 
 local function seconds(name, v)
   if type(v) ~= "number" or v ~= v or v <= 0 or v > 2147483 then
@@ -274,11 +277,9 @@ end
 
 --- A receiver, made by `receiver`: it holds the key and the de-duplication store. One
 -- receiver serves any number of deliveries; inside OpenResty make one per worker (at module
--- level), so its key is fetched once per worker and not per request.
+-- level), so its key is fetched once per worker and not per request. `receiver.fetches` counts
+-- the times it has fetched its key (successfully or not).
 -- @type Receiver
-
---- How many times the receiver has fetched its key (successfully or not).
--- @field fetches
 
 -- The value of a request header by lower-case name, whatever the case of the table's keys.
 local function header(headers, name)
