@@ -48,7 +48,7 @@ function realtimekit.array(t) end
 ---@field max_retry_wait? number the longest wait a server may ask for (Retry-After) that is obeyed, 0 to 86400 seconds; a longer one ends the retries (default 60)
 ---@field max_body? integer the largest response body accepted, in bytes (1 to 4294967295); a larger one is a `decode` error (default 64 MiB)
 ---@field sleep? fun(seconds: number) `function(seconds)` that waits between retries (default: a blocking sleep; inside OpenResty, `ngx.sleep`, which yields)
----@field transport? "curl"|"ngx" `"curl"` (the C core over libcurl; inside OpenResty it yields instead of blocking, in every phase that can) or `"ngx"` (nginx subrequests through a location of nginx.conf, in rewrite, access and content handlers; see `realtimekit.ngx`) (default "curl")
+---@field transport? "curl"|"ngx" `"curl"` (the C core over libcurl; inside OpenResty it yields instead of blocking, in every phase that can), `"ngx"` (nginx subrequests through a location of nginx.conf, in rewrite, access and content handlers; see `realtimekit.ngx`), or for unit tests a `function(request)` that returns `status, body, headers` (see `realtimekit.seam`) (default "curl")
 ---@field block_in_nginx? boolean inside OpenResty, in a phase that cannot yield (`init_by_lua`, `set_by_lua`, filters, `log_by_lua`, `init_worker_by_lua` outside a timer), make calls anyway, blocking the worker (for tooling in `init_by_lua`); without it they return an `invalid_argument` error (default false)
 ---@field ngx_location? string with `transport = "ngx"`, the nginx location that proxies to the API (default "/_realtimekit")
 ---@field decoder? "cjson"|"core" `"cjson"` (lua-cjson, then nulls dropped and integers made in C) or `"core"` (the C core's strict one-pass decoder, same values) (default "cjson")
@@ -3075,9 +3075,10 @@ function Pager:close() end
 ---@field attempts? integer how many attempts were made, retries included
 ---@field transport_code? string (`network`, `timeout`, `tls`) why the transfer failed, such as `COULDNT_CONNECT` or `OPERATION_TIMEDOUT`
 ---@field cf_ray? string the response's `cf-ray` header, to quote to Cloudflare's support
+---@field hint? string (401, 403) what to check first: the token, and its Realtime permission
 ---@field body? string the first 512 bytes of the response body
 ---@field method? string the request's HTTP method
 ---@field path? string the request's path
----@field page_no? integer (a walk that stopped because a page did not advance) the page it asked for
+---@field page_no? integer (a walk that stopped because its pages do not fit together) the page it asked for
 
 return realtimekit

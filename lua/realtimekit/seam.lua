@@ -1,7 +1,7 @@
---- A transport of the program's own, for unit tests without any server: `realtimekit.new {
--- transport = function(request) … return status, body, headers end }`. Everything above the
--- transport is the library's own code (checks, URLs, bodies, retries, pacing, decoding,
--- errors), so a test sees what a real answer would give.
+--- A transport of the program's own, for unit tests without any server.
+-- `realtimekit.new { transport = function(request) … return status, body, headers end }`:
+-- everything above the transport is the library's own code (checks, URLs, bodies, retries,
+-- pacing, decoding, errors), so a test sees what a real answer would give.
 --
 -- The function gets one table per attempt: `method`, `url` (the whole URL, query included),
 -- `path` (below the host), `query` (the text after `?`, or ""), `headers` (`name = value`: the
