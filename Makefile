@@ -233,5 +233,13 @@ bench-openresty:
 	@$(MAKE) --no-print-directory LUAS="5.4 luajit" build
 	@bench/run openresty
 
+# Only the frame-loop section of BENCHMARKS.md (bench/frame_budget.lua): the longest poll of a
+# 60 fps loop while 8 pages arrive together, with and without poll_budget.
+.PHONY: bench-frame
+bench-frame:
+	@scripts/ensure-deps frame
+	@$(MAKE) --no-print-directory LUAS="5.4 luajit" build
+	@bench/run frame
+
 clean:
 	rm -rf build realtimekit
