@@ -6,3 +6,5 @@ exclude_files = { "build" }
 files["spec/support/openresty"] = { std = "ngx_lua" }
 files["examples/openresty"] = { std = "ngx_lua" }
 files["bench/openresty_handler.lua"] = { std = "ngx_lua" }
+-- LÖVE's callbacks are fields set on its global table.
+files["examples/love"] = { globals = { "love" } }
