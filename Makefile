@@ -217,6 +217,14 @@ demo:
 	@$(MAKE) --no-print-directory LUAS=5.4 build
 	@scripts/demo
 
+# The LÖVE dashboard (examples/love): installs LÖVE when missing, builds the core for LuaJIT
+# (the Lua LÖVE embeds) and runs it (scripts/love-demo), against the API or the fake server.
+.PHONY: love-demo
+love-demo:
+	@scripts/ensure-deps love
+	@$(MAKE) --no-print-directory LUAS=luajit build
+	@scripts/love-demo
+
 # The benchmark of issue 4 (bench/README.md): installs what it needs, prints a markdown table
 # per setting and writes BENCHMARKS.md. Not a test: nothing here asserts a timing.
 .PHONY: bench
