@@ -230,6 +230,14 @@ demo:
 	@$(MAKE) --no-print-directory LUAS=5.4 build
 	@scripts/demo
 
+# The LÖVE dashboard (examples/love): installs LÖVE when missing, builds the core for LuaJIT
+# (the Lua LÖVE embeds) and runs it (scripts/love-demo), against the API or the fake server.
+.PHONY: love-demo
+love-demo:
+	@scripts/ensure-deps love
+	@$(MAKE) --no-print-directory LUAS=luajit build
+	@scripts/love-demo
+
 # The benchmark of issue 4 (bench/README.md): installs what it needs, prints a markdown table
 # per setting and writes BENCHMARKS.md. Not a test: nothing here asserts a timing.
 .PHONY: bench
@@ -245,6 +253,14 @@ bench-openresty:
 	@scripts/ensure-deps openresty
 	@$(MAKE) --no-print-directory LUAS="5.4 luajit" build
 	@bench/run openresty
+
+# Only the frame-loop section of BENCHMARKS.md (bench/frame_budget.lua): the longest poll of a
+# 60 fps loop while 8 pages arrive together, with and without poll_budget.
+.PHONY: bench-frame
+bench-frame:
+	@scripts/ensure-deps frame
+	@$(MAKE) --no-print-directory LUAS="5.4 luajit" build
+	@bench/run frame
 
 clean:
 	rm -rf build realtimekit

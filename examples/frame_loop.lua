@@ -10,6 +10,9 @@ local ca_file = os.getenv("REALTIMEKIT_CA_FILE")
 local client = assert(realtimekit.new {
   app_id = os.getenv("REALTIMEKIT_APP_ID"),
   ca_file = ca_file ~= "" and ca_file or nil,
+  -- Each poll decodes at most one finished page: pages that arrive together are spread over
+  -- frames instead of making one long frame (README, "Game engines").
+  poll_budget = { max_results = 1 },
 })
 
 local FRAME = 1 / 60 -- seconds per frame
@@ -22,7 +25,7 @@ local started = core.monotonic()
 while true do
   local frame_start = core.monotonic()
 
-  -- 1. Network: whatever arrived since the last frame, never waiting for more.
+  -- 1. Network: what arrived since the last frame (a page at most), never waiting for more.
   local state, items = walk:poll()
   if state == "failed" then
     -- items is the error; polling again would ask for the failed page again.

@@ -30,7 +30,7 @@ local OPTIONS = {
   timeout = true, connect_timeout = true, ca_file = true,
   max_retries = true, max_retry_wait = true, max_body = true, sleep = true,
   transport = true, ngx_location = true, decoder = true, on_request = true, headers = true,
-  user_agent = true, rate_limit = true, block_in_nginx = true,
+  user_agent = true, rate_limit = true, block_in_nginx = true, poll_budget = true,
 }
 --- The options `realtimekit.new` takes, as a set (scripts/luals-types describes each).
 -- @local
@@ -301,6 +301,8 @@ function new_client(opts)
   end
   local budget, bproblem = pacer.check(opts.rate_limit)
   if bproblem then return nil, errors.invalid("rate_limit", bproblem) end
+  local poll_budget, pbproblem = ops.check_budget(opts.poll_budget)
+  if pbproblem then return nil, errors.invalid("poll_budget", pbproblem) end
   if opts.block_in_nginx ~= nil and type(opts.block_in_nginx) ~= "boolean" then
     return nil, errors.invalid("block_in_nginx", "expected a boolean, got a "
       .. type(opts.block_in_nginx))
@@ -373,6 +375,7 @@ function new_client(opts)
     _http = http,
     _headers = headers,
     _pacer = pacer.new(budget),
+    _poll_budget = poll_budget,
   }, Client)
   -- Closures that find the token, not the token: it is in none of the client's fields.
   self._finder = token_finder(transport == "curl" and http, token)
@@ -412,7 +415,11 @@ function Client:close()
 end
 
 --- Drives the client's operations (`client.async…`): starts the retries that are due, does
--- the I/O that is ready, waiting up to `timeout` seconds (default 0: not at all) for some.
+-- the I/O that is ready, waiting up to `timeout` seconds (default 0: not at all) for some, and
+-- settles the calls that finished (decodes and checks their answers): all of them, or with the
+-- client's `poll_budget` as many as it allows, oldest first, leaving the others, in order, to
+-- the next poll (which then does not wait). `op:poll()` and `walk:poll()` drive the client the
+-- same way; a blocking wait (`op:wait()`, a blocking call) settles everything.
 -- Inside OpenResty the wait yields; in an nginx phase that cannot yield, a `timeout` above 0
 -- raises (unless the client has `block_in_nginx`), since it would block the worker.
 -- @tparam[opt=0] number timeout the longest wait, in seconds (>= 0)

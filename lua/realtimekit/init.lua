@@ -62,6 +62,12 @@ local M = {
 -- requests in any S seconds; default 250 per 10 s), `false` for none, and `shared = "<dict>"`
 -- to keep it (and the API headers' budget and a 429's pause) in a `lua_shared_dict` that every
 -- nginx worker shares; the API's `Ratelimit` headers are obeyed either way
+-- @param[opt] opts.poll_budget for frame loops: the most work one `client:poll` (or
+-- `op:poll`, `walk:poll`) does settling finished calls, whose answers it decodes and checks,
+-- the costly part: `{ max_results = N }` (at most N calls settled per poll), `{ ms = T }` (no
+-- further call settled once T milliseconds went into settling), or both; at least one is
+-- settled per poll, the rest wait in order for the next. A blocking wait is not capped.
+-- Default: none (every finished call is settled at once)
 -- @tparam[opt] table opts.headers `name = value` sent with every request (not `Authorization`)
 -- @tparam[opt] string opts.user_agent appended to realtimekit's User-Agent
 -- @tparam[opt] function opts.on_request `function(info)` told of every attempt: `method`,

@@ -39,11 +39,13 @@ local PENDING = { queued = true, running = true, waiting = true }
 M.WAIT_SLICE = 60
 
 -- The client's table of operations under way: running ones by transfer id, those waiting for
--- their next attempt as a set, those waiting for a free transfer in order.
+-- their next attempt as a set, those waiting for a free transfer in order, and the ids of the
+-- transfers the core reported finished that are yet to be settled, in the order it reported
+-- them (the core reports each once; a poll budget may leave some for the next poll).
 local function engine(client)
   local e = client._ops
   if not e then
-    e = { running = {}, nrunning = 0, waiting = {}, queue = {} }
+    e = { running = {}, nrunning = 0, waiting = {}, queue = {}, finished = {} }
     client._ops = e
   end
   return e
@@ -91,6 +93,11 @@ local function too_long(client, op, wait)
     })
   err.attempts = op.attempts
   return err
+end
+
+-- Whether finished transfers wait to be settled.
+local function finished_left(e)
+  return e.finished[1] ~= nil
 end
 
 -- Settles an attempt's outcome: done, failed, or waiting for another attempt. The on_request
@@ -175,12 +182,71 @@ function M.advance(client, e, now)
 end
 local advance = M.advance
 
+--- Checks the `poll_budget` option of `realtimekit.new`: nil or false (none), or a table with
+-- `max_results` (a whole number from 1) and/or `ms` (milliseconds, above 0).
+-- @return the budget (a table) or nil; or nil and what is wrong with it
+-- @local
+function M.check_budget(v)
+  if v == nil or v == false then return nil end
+  if type(v) ~= "table" then
+    return nil, "expected a table { max_results = N, ms = T } or false, got a " .. type(v)
+  end
+  for k in pairs(v) do
+    if k ~= "max_results" and k ~= "ms" then
+      return nil, "unknown key " .. (type(k) == "string" and string.format("%q", k:sub(1, 40))
+        or "of type " .. type(k)) .. " (it takes max_results and ms)"
+    end
+  end
+  local max, ms = v.max_results, v.ms
+  if max == nil and ms == nil then return nil, "give max_results, ms or both" end
+  if max ~= nil and (type(max) ~= "number" or max ~= max or max % 1 ~= 0 or max < 1
+      or max > 2147483647) then
+    return nil, "max_results: expected a whole number from 1"
+  end
+  if ms ~= nil and (type(ms) ~= "number" or ms ~= ms or ms <= 0 or ms > 86400000) then
+    return nil, "ms: expected a number of milliseconds above 0"
+  end
+  return { max_results = max, ms = ms }
+end
+
+-- Settles the finished transfers of e.finished, oldest first: all of them, or, unless
+-- `unbounded`, as many as the client's poll budget allows (at least one, so that every poll
+-- moves on); the others stay, in order, for the next poll.
+local function settle_finished(client, e, unbounded)
+  local finished = e.finished
+  local budget = not unbounded and client._poll_budget
+  local max = budget and budget.max_results
+  local deadline = budget and budget.ms and monotonic() + budget.ms / 1000
+  local http, pacer = client._http, client._pacer
+  local n = 0
+  while finished[1] ~= nil do
+    if n > 0 and ((max and n >= max) or (deadline and monotonic() >= deadline)) then break end
+    local op = e.running[remove(finished, 1)]
+    -- An operation cancelled meanwhile (by a hook, say) has released its transfer already.
+    if op then
+      n = n + 1
+      e.running[op.id] = nil
+      e.nrunning = e.nrunning - 1
+      local body, status, headers, name = http:result(op.id)
+      if pacer then
+        if body ~= nil then
+          pacer:observe(headers, status, monotonic())
+        else
+          pacer:observe(nil, nil, monotonic())
+        end
+      end
+      settle(client, op, client:_classify(op.req, body, status, headers, name))
+    end
+  end
+end
+
 --- Drives every operation of the client: starts the retries that are due, does the I/O that is
--- ready, waiting up to `timeout` seconds for some, and settles what finished. A wait that
+-- ready, waiting up to `timeout` seconds for some, and settles what finished: all of it, or
+-- what the client's `poll_budget` allows, unless `unbounded` (a blocking wait). A wait that
 -- yields (OpenResty) also ends once `stop()` is true.
 -- @return how many operations are still under way
 -- @local
-function M.poll(client, timeout, stop)
+function M.poll(client, timeout, stop, unbounded)
   local e = engine(client)
   local later = e.later
   if later then
@@ -192,6 +258,8 @@ function M.poll(client, timeout, stop)
   timeout = timeout or 0
   if due and due - now < timeout then timeout = due - now end
   if e.nrunning == 0 then
+    -- Nothing runs: what is left of the finished ids belongs to cancelled operations.
+    if finished_left(e) then e.finished = {} end
     if timeout > 0 and due then
       client._sleep(timeout)
       -- The client's sleep has waited so long (a test's may only pretend to): what was due
@@ -200,27 +268,13 @@ function M.poll(client, timeout, stop)
       advance(client, e, now)
     end
   else
-    local http, pacer = client._http, client._pacer
+    -- Finished transfers left by the last poll's budget: no waiting for more.
+    if finished_left(e) then timeout = 0 end
     if timeout > M.WAIT_SLICE then timeout = M.WAIT_SLICE end
     local ids = client._drive(timeout, stop)
-    for i = 1, #ids do
-      local id = ids[i]
-      local op = e.running[id]
-      -- An operation cancelled meanwhile (by a hook, say) has released its transfer already.
-      if op then
-        e.running[id] = nil
-        e.nrunning = e.nrunning - 1
-        local body, status, headers, name = http:result(id)
-        if pacer then
-          if body ~= nil then
-            pacer:observe(headers, status, monotonic())
-          else
-            pacer:observe(nil, nil, monotonic())
-          end
-        end
-        settle(client, op, client:_classify(op.req, body, status, headers, name))
-      end
-    end
+    local finished = e.finished
+    for i = 1, #ids do finished[#finished + 1] = ids[i] end
+    settle_finished(client, e, unbounded)
   end
   advance(client, e, monotonic())
   -- An error the on_request hook raised comes out here, once every finished operation has
@@ -267,7 +321,7 @@ function M.wait(op)
   local function settled() return not PENDING[op.state] end
   while PENDING[op.state] do
     -- With nothing under way, the wait is for the next retry, however far off it is.
-    M.poll(client, e.nrunning == 0 and math.huge or M.WAIT_SLICE, settled)
+    M.poll(client, e.nrunning == 0 and math.huge or M.WAIT_SLICE, settled, true)
   end
   if op.state == "done" then return op.value end
   if op.state == "cancelled" then
