@@ -67,7 +67,7 @@ local function same_ids(kind, want, got)
   if #got ~= #want then return ("%s: %d arrived, %d expected"):format(kind, #got, #want) end
 end
 
-describe("examples/love", function()
+describe("examples/love #once", function()
   if not (installed("love") and installed("xvfb-run")) then
     pending("LÖVE and xvfb-run are not installed (scripts/ensure-deps test installs them: "
       .. "love xvfb xauth)")

@@ -178,7 +178,7 @@ local function shared_clients(port, dir)
   for i = 1, #calls do assert.same(want, cjson.decode((calls[i]:wait()))) end
 end
 
-describe_or_pending("OpenResty #nginx", function()
+describe_or_pending("OpenResty #once", function()
   local fake, ngx_server, port, data
   setup(function()
     fake = helper.server()

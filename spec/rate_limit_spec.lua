@@ -228,7 +228,7 @@ local core_built = io.open(ROOT .. "/build/luajit/realtimekit/core.so", "rb")
 if core_built then core_built:close() end
 local describe_nginx = core_built and describe or pending
 
-describe_nginx("rate limits in OpenResty #nginx", function()
+describe_nginx("rate limits in OpenResty #once", function()
   local function run(shared)
     local s = helper.server()
     s:config { rate_quota = 20, rate_window = 2, rate_headers = false }

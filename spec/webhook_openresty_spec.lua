@@ -58,7 +58,7 @@ local function wait_for(pred, limit)
   return nil
 end
 
-describe_or_pending("webhooks in OpenResty #nginx", function()
+describe_or_pending("webhooks in OpenResty #once", function()
   local fake, nginx, port, client, hook
 
   setup(function()
