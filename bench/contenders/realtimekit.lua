@@ -1,12 +1,15 @@
 -- Contender 1 and 2: realtimekit walks every page of meetings with `each`, sequentially or with
--- `concurrency = N` (the first argument; absent or 1: sequential). Touches every item: counts
--- them and sums the bytes of their titles, so no decode work can be skipped.
+-- `concurrency = N` (the first argument; absent or 1: sequential; "default": the library's
+-- own). Touches every item: counts them and sums the bytes of their titles, so no decode work
+-- can be skipped.
 -- Prints "items=<n> title_bytes=<n>"; exits 3 when this build does not know `concurrency`.
 -- Needs LUA_PATH/LUA_CPATH on lua/ and build/<lua>/, and the CLOUDFLARE_* / REALTIMEKIT_APP_ID
 -- variables that `spec/support/fake-realtimekit start` exports.
 local realtimekit = require "realtimekit"
 
-local concurrency = tonumber(arg[1] or "1")
+-- "default": the library's own concurrency (params say nothing of it).
+local default = arg[1] == "default"
+local concurrency = default and 0 or tonumber(arg[1] or "1")
 
 local client = assert(realtimekit.new {
   api_token = os.getenv("CLOUDFLARE_API_TOKEN"),
@@ -14,9 +17,13 @@ local client = assert(realtimekit.new {
   app_id = os.getenv("REALTIMEKIT_APP_ID"),
   base_url = os.getenv("CLOUDFLARE_BASE_URL"),
   decoder = os.getenv("REALTIMEKIT_DECODER"), -- nil: lua-cjson, the default
+  -- Against a server that sends no limit (settings a-d), the static budget is turned off:
+  -- those settings measure the walk, not a budget. Under the limit (e) the client's defaults
+  -- stand.
+  rate_limit = os.getenv("BENCH_STATIC_BUDGET") == "off" and false or nil,
 })
 
-local params = { per_page = 100 }
+local params = { per_page = tonumber(os.getenv("BENCH_PER_PAGE") or "100") }
 if concurrency > 1 then params.concurrency = concurrency end
 -- Sequential means one page at a time: say so to a build whose walks default to more.
 local has_pager, pager = pcall(require, "realtimekit.pager")
