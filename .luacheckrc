@@ -1,7 +1,7 @@
 std = "min"
 max_line_length = 100
 files["spec"] = { std = "+busted" }
-files["spec/support/fakeserver"] = { std = "ngx_lua" }
+files["lua/realtimekit/fake/server"] = { std = "ngx_lua" }
 exclude_files = { "build" }
 files["spec/support/openresty"] = { std = "ngx_lua" }
 files["examples/openresty"] = { std = "ngx_lua" }

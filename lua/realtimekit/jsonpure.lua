@@ -1,8 +1,9 @@
--- JSON for the fake server's request and response bodies. lua-cjson 2.1.0 (Debian's) cannot tell
--- [] from {} either way, so: a strict decoder whose arrays carry a marker metatable, and an
--- encoder that honours the marker (an empty marked table is [], an empty plain one {}), sorts
--- object keys (the same bytes on every run) and embeds precomputed JSON given as M.raw(text).
--- Pure Lua; null is cjson's null, so values from cjson.decode encode here too.
+-- JSON in pure Lua that keeps [] and {} apart, for the fake server's request and response
+-- bodies (realtimekit.fake, inside nginx). lua-cjson 2.1.0 (Debian's) cannot tell [] from {}
+-- either way, so: a strict decoder whose arrays carry a marker metatable, and an encoder that
+-- honours the marker (an empty marked table is [], an empty plain one {}), sorts object keys
+-- (the same bytes on every run) and embeds precomputed JSON given as M.raw(text). Null is
+-- cjson's null, so values from cjson.decode encode here too.
 local cjson = require "cjson"
 
 local M = {}
