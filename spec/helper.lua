@@ -94,6 +94,8 @@ end
 -- first; unlike LD_PRELOAD, that preload is not inherited by the child's own children.
 local lua_cmd = os.getenv("REALTIMEKIT_LUA")
 if lua_cmd == "" then lua_cmd = nil end
+--- The command that starts a Lua interpreter able to load the core of M.core_dir.
+M.lua_cmd = lua_cmd or M.lua_bin
 
 --- Runs a Lua chunk in a fresh interpreter of the same kind, with the project on its paths.
 function M.run_lua(code, env)
