@@ -413,7 +413,7 @@ local machine = {
   "| realtimekit's libcurl | " .. (libcurl_rtk or "?") .. " |",
   "| load average (1, 5, 15 min) | " .. load_before .. " before the run, " .. load_after
     .. " after |",
-  "| server | fake RealtimeKit (spec/support): "
+  "| server | fake RealtimeKit (realtimekit.fake): "
     .. (first_line("nginx -v 2>&1") or "nginx") .. ", 1 worker, plain HTTP on loopback |",
 }
 
