@@ -50,6 +50,7 @@ build = {
     ["realtimekit"] = "lua/realtimekit/init.lua",
     ["realtimekit.client"] = "lua/realtimekit/client.lua",
     ["realtimekit.compat"] = "lua/realtimekit/compat.lua",
+    ["realtimekit.describe"] = "lua/realtimekit/describe.lua",
     ["realtimekit.errors"] = "lua/realtimekit/errors.lua",
     ["realtimekit.fake"] = "lua/realtimekit/fake.lua",
     ["realtimekit.fake.conf"] = "lua/realtimekit/fake/conf.lua",
