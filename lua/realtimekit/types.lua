@@ -294,11 +294,20 @@ function M.id(v)
   return segment(v)
 end
 
+-- The checks made by enum_list and enum_csv, which take a list of values.
+local LISTS = setmetatable({}, { __mode = "k" })
+
+--- Whether a check takes a list of values (one made by `enum_list` or `enum_csv`): the
+-- `realtimekit` command takes those repeated or comma-separated.
+function M.takes_list(check)
+  return LISTS[check] == true
+end
+
 --- A list of values of one of the given strings, sent as the key repeated (status=A&status=B);
 -- a single string is a list of one.
 function M.enum_list(values)
   local one = M.enum(values)
-  return function(v)
+  local function check(v)
     if type(v) ~= "table" then v = { v } end
     local out = {}
     for i = 1, #v do
@@ -309,6 +318,8 @@ function M.enum_list(values)
     if #out == 0 then return nil, "expected at least one value" end
     return out
   end
+  LISTS[check] = true
+  return check
 end
 
 --- A list of values of one of the given strings, sent as one comma-separated value
@@ -318,7 +329,7 @@ function M.enum_csv(values)
   for i = 1, #values do set[values[i]] = true end
   local expected = "expected one or more of " .. table.concat(values, ", ")
     .. " (a comma-separated string or an array), got "
-  return function(v)
+  local function check(v)
     local list = v
     if type(v) == "string" then
       list = {}
@@ -337,6 +348,8 @@ function M.enum_csv(values)
     end
     return table.concat(list, ",")
   end
+  LISTS[check] = true
+  return check
 end
 
 --- A `ca_file` option: the path of a readable file that holds a PEM certificate (what libcurl
