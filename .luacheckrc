@@ -6,3 +6,4 @@ exclude_files = { "build" }
 files["spec/support/openresty"] = { std = "ngx_lua" }
 files["examples/openresty"] = { std = "ngx_lua" }
 files["bench/openresty_handler.lua"] = { std = "ngx_lua" }
+include_files = { "**/*.lua", "bin/*" }

@@ -48,6 +48,7 @@ build = {
       libdirs = { "$(CURL_LIBDIR)", "$(OPENSSL_LIBDIR)" },
     },
     ["realtimekit"] = "lua/realtimekit/init.lua",
+    ["realtimekit.cli"] = "lua/realtimekit/cli.lua",
     ["realtimekit.client"] = "lua/realtimekit/client.lua",
     ["realtimekit.compat"] = "lua/realtimekit/compat.lua",
     ["realtimekit.describe"] = "lua/realtimekit/describe.lua",
@@ -99,9 +100,11 @@ build = {
     ["realtimekit.resources.shapes"] = "lua/realtimekit/resources/shapes.lua",
     ["realtimekit.resources.webhooks"] = "lua/realtimekit/resources/webhooks.lua",
   },
-  -- The commands: realtimekit-fake runs the fake server (realtimekit.fake) for shells.
+  -- The commands: realtimekit calls the API (realtimekit.cli), realtimekit-fake runs the fake
+  -- server (realtimekit.fake) for shells.
   install = {
     bin = {
+      ["realtimekit"] = "bin/realtimekit",
       ["realtimekit-fake"] = "bin/realtimekit-fake",
     },
   },

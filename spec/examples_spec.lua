@@ -250,6 +250,26 @@ describe("examples", function()
       assert.is_nil(io.open(dir .. "/env.lua"))
     end)
 
+    it_or_pending("has the realtimekit command, which calls the API", function()
+      local s = helper.server()
+      local wrapper = assert(io.open(tree .. "/bin/realtimekit")):read("*a")
+      local bin_ver = wrapper:match("exec '[^']*lua(%d%.%d)'") or "5.1"
+      local env = env_for(s, {
+        LUA_PATH = tree_abs .. "/share/lua/" .. bin_ver .. "/?.lua;" .. tree_abs .. "/share/lua/"
+          .. bin_ver .. "/?/init.lua;;",
+        LUA_CPATH = tree_abs .. "/lib/lua/" .. bin_ver .. "/?.so;;",
+      })
+      local out, ok = helper.run("sh -c " .. helper.shell_quote("cd /tmp && exec " .. tree_abs
+        .. "/bin/realtimekit meetings list --per-page 2"), env)
+      assert.is_true(ok, out)
+      local n = 0
+      for line in out:gmatch("[^\n]+") do
+        n = n + 1
+        assert.is_string(cjson.decode(line).id)
+      end
+      assert.equal(2, n)
+    end)
+
     it_or_pending("verifies a webhook's signature with its core, linked with libcrypto", function()
       local client, s = helper.client()
       assert(client.webhooks:create { name = "rock", url = "http://127.0.0.1:1/",
