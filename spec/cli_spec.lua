@@ -243,6 +243,19 @@ describe("the realtimekit command", function()
       assert.equal(1, #s:requests())
     end)
 
+    it("obeys --timeout and --account-id", function()
+      s:fault { delay = 2 }
+      local out, err, code = run("meetings list --timeout 0.3 --max-retries 0", env_for(s))
+      assert.equal(1, code, out)
+      assert.matches("^realtimekit timeout error", err)
+      s:reset()
+      local other = ("f"):rep(32)
+      out, err, code = run("meetings list --account-id " .. other, env_for(s))
+      assert.equal(1, code, out)
+      assert.matches("^realtimekit api error %(HTTP 403", err)
+      assert.matches("/accounts/" .. other .. "/", s:requests()[1].path, 1, true)
+    end)
+
     it("reaches the server over TLS with REALTIMEKIT_CA_FILE", function()
       local out, err, code = run("meetings list --per-page 1", env_for(s, {
         CLOUDFLARE_BASE_URL = s.tls_url, REALTIMEKIT_CA_FILE = s.ca_file }))
