@@ -742,7 +742,10 @@ function M.main(argv, stdout, stderr)
   if not ok then
     local e = status
     if type(e) == "table" and e.usage then
-      stderr:write(PROGRAM, ": ", e.usage, "\n", e.hint or ("Try '" .. PROGRAM .. " --help'."),
+      -- A value quoted back may be the token, given by mistake: it is scrubbed as in errors.
+      local message, token = e.usage, os.getenv("CLOUDFLARE_API_TOKEN")
+      if token and token ~= "" then message = errors.scrub(message, token) end
+      stderr:write(PROGRAM, ": ", message, "\n", e.hint or ("Try '" .. PROGRAM .. " --help'."),
         "\n")
       return 2
     end
