@@ -275,6 +275,12 @@ describe("the realtimekit command", function()
       assert.matches("CLOUDFLARE_API_TOKEN", out, 1, true)
     end)
 
+    it("--version prints the library's version", function()
+      local out, err, code = run("--version")
+      assert.equal(0, code, err)
+      assert.equal("realtimekit " .. require("realtimekit")._VERSION .. "\n", out)
+    end)
+
     it("lists a resource's methods with their arguments", function()
       local out, err, code = run("participants --help")
       assert.equal(0, code, err)
