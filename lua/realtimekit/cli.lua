@@ -37,6 +37,7 @@ local COMMON = {
 }
 
 -- The options a walk of every page takes.
+local WALKS = { all = true, limit = true, concurrency = true }
 local WALK = {
   { "all", nil, "walk every page and print every item, one per line" },
   { "limit", "<n>", "with --all, stop after n items" },
@@ -530,9 +531,10 @@ local function params_of(name, method, row, opts)
   local body_fields, lists, arrays = nil, {}, {}
   for _, o in ipairs(opts) do
     local spec = known[o.name]
-    if not spec then
-      local also = FLAGS[o.name] and " with " .. name .. " " .. method or ""
-      usage("unknown option " .. o.spelled .. " for " .. name .. " " .. method .. also
+    if not spec and WALKS[o.name] then
+      usage(o.spelled .. ": " .. name .. " " .. method .. " has no pages to walk", hint)
+    elseif not spec then
+      usage("unknown option " .. o.spelled .. " for " .. name .. " " .. method
         .. suggestion(o.name, names, flag), hint)
     end
     local repeatable = spec.kind == "list" or spec.kind == "array" or spec.kind == "pair"
@@ -661,8 +663,6 @@ local function run(argv, stdout, stderr)
     usage("too many arguments for " .. name .. " " .. method .. " (it takes "
       .. (#row.args > 0 and arg_names(row) or "none") .. ")", hint)
   end
-  if cli.all and not row.each then usage("--all: " .. name .. " " .. method .. " has no pages",
-    hint) end
 
   local function env(k)
     local v = os.getenv(k)
