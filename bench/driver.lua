@@ -6,9 +6,9 @@
 -- Environment: what `fake-realtimekit start` exports, plus BENCH_RUNS (runs per contender
 -- without latency, default 5), BENCH_RUNS_LATENCY (default 3), BENCH_RUNS_STARTUP (default 10),
 -- BENCH_OUT (default BENCHMARKS.md).
-package.path = "spec/?.lua;" .. package.path
+package.path = "lua/?.lua;spec/?.lua;" .. package.path
 local socket = require "socket"
-local server = require "support.server"
+local server = require "realtimekit.fake"
 
 local RUNS = tonumber(os.getenv("BENCH_RUNS") or "5")
 local RUNS_LATENCY = tonumber(os.getenv("BENCH_RUNS_LATENCY") or "3")
@@ -68,7 +68,7 @@ assert(os.execute("mkdir -p " .. q(TMP)))
 
 -- Title bytes of the first n meetings, from the fake server's own data set (meeting i past the
 -- first 300 repeats meeting (i - 1) % 300 + 1), so a contender that skips an item is caught.
-local data = dofile("spec/support/fakeserver/fake/data.lua")
+local data = dofile("lua/realtimekit/fake/server/data.lua")
 local base_meetings = data.build().apps[data.APP_ID].meetings
 local function expected_title_bytes(n)
   local t = 0
@@ -413,7 +413,7 @@ local machine = {
   "| realtimekit's libcurl | " .. (libcurl_rtk or "?") .. " |",
   "| load average (1, 5, 15 min) | " .. load_before .. " before the run, " .. load_after
     .. " after |",
-  "| server | fake RealtimeKit (spec/support): "
+  "| server | fake RealtimeKit (realtimekit.fake): "
     .. (first_line("nginx -v 2>&1") or "nginx") .. ", 1 worker, plain HTTP on loopback |",
 }
 

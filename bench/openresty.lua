@@ -11,7 +11,7 @@ package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
 package.cpath = "build/5.4/?.so;" .. package.cpath
 local socket = require "socket"
 local cjson = require "cjson"
-local server = require "support.server"
+local server = require "realtimekit.fake"
 local conf = require "support.openresty.conf"
 local realtimekit = require "realtimekit"
 
@@ -43,7 +43,7 @@ local fake = assert(server.attach(assert(os.getenv("REALTIMEKIT_FAKE_DIR"),
 fake:reset()
 
 local port = server.free_ports(1)
-local nginx = server.nginx(conf.example {
+local nginx = assert(server.nginx(conf.example {
   root = ROOT, core_dir = ROOT .. "/build/luajit", port = port, fake = fake,
   lua_path = ROOT .. "/bench/?.lua;",
   server_extra = [[
@@ -51,7 +51,7 @@ local nginx = server.nginx(conf.example {
     location = /bench/wait { content_by_lua_block { require("openresty_handler").wait() } }
     location = /bench/worker { content_by_lua_block { require("openresty_handler").worker() } }
 ]],
-}, nil, conf.env(fake))
+}, nil, conf.env(fake)))
 
 local function get(path)
   local p = io.popen(("curl -s -S --max-time 600 'http://127.0.0.1:%d%s'"):format(port, path))

@@ -1,7 +1,10 @@
 /* rtk_lua.c -- the Lua binding of the C client: the module realtimekit.core. */
+#define _POSIX_C_SOURCE 200809L /* isatty */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lua.h"
 #include "lauxlib.h"
@@ -480,6 +483,14 @@ static int rtk_lua_monotonic(lua_State *L) {
   return 1;
 }
 
+/* core.isatty(fd) -> whether the file descriptor is a terminal (POSIX isatty): the realtimekit
+ * command draws its progress line on stderr only when it is one. */
+static int rtk_lua_isatty(lua_State *L) {
+  lua_Integer fd = luaL_checkinteger(L, 1);
+  lua_pushboolean(L, fd >= 0 && fd <= INT_MAX && isatty((int)fd) == 1);
+  return 1;
+}
+
 static const luaL_Reg rtk_core_funcs[] = {
   {"new", rtk_lua_new},
   {"sleep", rtk_lua_sleep},
@@ -487,6 +498,7 @@ static const luaL_Reg rtk_core_funcs[] = {
   {"check_json", rtk_json_check},
   {"normalise", rtk_lua_normalise},
   {"monotonic", rtk_lua_monotonic},
+  {"isatty", rtk_lua_isatty},
   {"verify_rsa_sha256", rtk_lua_verify_rsa_sha256},
   {NULL, NULL}
 };

@@ -369,4 +369,29 @@ describe("realtimekit.core", function()
       end)
     end
   end)
+
+  describe("isatty()", function()
+    local code = "local core = require 'realtimekit.core' print(core.isatty(0), core.isatty(1), "
+      .. "core.isatty(2), core.isatty(-1), core.isatty(1000))"
+    local setup = "package.path = 'lua/?.lua;' .. package.path; package.cpath = "
+      .. string.format("%q", helper.core_dir .. "/?.so;" .. package.cpath) .. "; "
+    local cmd = helper.lua_cmd .. " -e " .. helper.shell_quote(setup .. code)
+
+    it("is false for pipes, files and descriptors that are not open", function()
+      local out, ok = helper.run(cmd .. " </dev/null")
+      assert.is_true(ok, out)
+      assert.equal("false\tfalse\tfalse\tfalse\tfalse\n", out)
+    end)
+
+    it("is true for a terminal", function()
+      -- script(1) runs the command with a new pseudo-terminal as its stdin, stdout and stderr.
+      local out, ok = helper.run("script -qec " .. helper.shell_quote(cmd) .. " /dev/null")
+      assert.is_true(ok, out)
+      assert.matches("^true\ttrue\ttrue\tfalse\tfalse\r?\n", out)
+    end)
+
+    it("wants a number", function()
+      assert.has_error(function() core.isatty("x") end)
+    end)
+  end)
 end)

@@ -1,6 +1,13 @@
 local helper = require "helper"
 local cjson = require "cjson"
 
+local ROOT = (function()
+  local p = io.popen("pwd")
+  local d = p:read("*l")
+  p:close()
+  return d
+end)()
+
 local function env_for(s, extra)
   local env = { CLOUDFLARE_API_TOKEN = s.token, CLOUDFLARE_ACCOUNT_ID = s.account_id,
                 REALTIMEKIT_APP_ID = s.app_id, CLOUDFLARE_BASE_URL = s.url }
@@ -192,6 +199,89 @@ describe("examples", function()
       local out, ok = helper.run(helper.lua_bin .. " -e " .. helper.shell_quote(script), env_for(s))
       assert.is_true(ok, out)
       assert.matches("true\t300\t250\t120", out)
+    end)
+
+    -- A fresh interpreter with only the tree's folders before the system's, run from outside
+    -- the repository, so nothing of lua/ or spec/ can be found.
+    local tree_abs = ROOT .. "/" .. tree
+    local tree_paths = {
+      LUA_PATH = tree_abs .. "/share/lua/" .. ver .. "/?.lua;" .. tree_abs .. "/share/lua/"
+        .. ver .. "/?/init.lua;;",
+      LUA_CPATH = tree_abs .. "/lib/lua/" .. ver .. "/?.so;;",
+    }
+    tree_paths["LUA_PATH_" .. ver:gsub("%.", "_")] = tree_paths.LUA_PATH
+    tree_paths["LUA_CPATH_" .. ver:gsub("%.", "_")] = tree_paths.LUA_CPATH
+
+    it_or_pending("runs the fake server from the tree, and a client lists meetings from it",
+      function()
+      local script = [[
+        local fake = assert(require("realtimekit.fake").start {})
+        local where = package.searchpath and
+          package.searchpath("realtimekit.fake.server.api", package.path)
+        local c = assert(require("realtimekit").new {
+          base_url = fake.base_url, api_token = fake.api_token,
+          account_id = fake.account_id, app_id = fake.app_id })
+        local page = assert(c.meetings:list { per_page = 4 })
+        print(#page.data, page.paging.total_count, where or "-")
+        fake:stop()
+      ]]
+      local out, ok = helper.run("sh -c " .. helper.shell_quote("cd /tmp && exec "
+        .. helper.lua_bin .. " -e " .. helper.shell_quote(script)), tree_paths)
+      assert.is_true(ok, out)
+      local where = out:match("^4\t300\t(%S+)\n")
+      assert.is_string(where, out)
+      if where ~= "-" then
+        assert.equal(tree_abs .. "/share/lua/" .. ver .. "/realtimekit/fake/server/api.lua", where)
+      end
+    end)
+
+    it_or_pending("has the realtimekit-fake command, which starts and stops one", function()
+      -- The tree holds the rock for several Luas; bin/ has the wrapper of the last one made.
+      local wrapper = assert(io.open(tree .. "/bin/realtimekit-fake")):read("*a")
+      local bin_ver = wrapper:match("exec '[^']*lua(%d%.%d)'") or "5.1"
+      local env = {
+        LUA_PATH = tree_abs .. "/share/lua/" .. bin_ver .. "/?.lua;;",
+        LUA_CPATH = tree_abs .. "/lib/lua/" .. bin_ver .. "/?.so;;",
+      }
+      local out, ok = helper.run("sh -c " .. helper.shell_quote("cd /tmp && exec " .. tree_abs
+        .. "/bin/realtimekit-fake start"), env)
+      assert.is_true(ok, out)
+      local dir = out:match("export REALTIMEKIT_FAKE_DIR='([^']+)'")
+      local url = out:match("export CLOUDFLARE_BASE_URL='([^']+)'")
+      assert.is_string(dir, out)
+      local listed
+      listed, ok = helper.run_lua([[
+        local c = assert(require("realtimekit").new())
+        print(assert(c.meetings:list()).paging.total_count)
+      ]], env_for({ token = helper.data().TOKEN, account_id = helper.data().ACCOUNT_ID,
+                    app_id = helper.data().APP_ID, url = url }))
+      assert.is_true(ok, listed)
+      assert.equal("300\n", listed)
+      env.REALTIMEKIT_FAKE_DIR = dir
+      out, ok = helper.run("sh -c " .. helper.shell_quote("cd /tmp && exec " .. tree_abs
+        .. "/bin/realtimekit-fake stop"), env)
+      assert.is_true(ok, out)
+      assert.is_nil(io.open(dir .. "/env.lua"))
+    end)
+
+    it_or_pending("has the realtimekit command, which calls the API", function()
+      local s = helper.server()
+      local wrapper = assert(io.open(tree .. "/bin/realtimekit")):read("*a")
+      local bin_ver = wrapper:match("exec '[^']*lua(%d%.%d)'") or "5.1"
+      local env = env_for(s, {
+        LUA_PATH = tree_abs .. "/share/lua/" .. bin_ver .. "/?.lua;" .. tree_abs .. "/share/lua/"
+          .. bin_ver .. "/?/init.lua;;",
+        LUA_CPATH = tree_abs .. "/lib/lua/" .. bin_ver .. "/?.so;;",
+      })
+      local out, ok = helper.run("sh -c " .. helper.shell_quote("cd /tmp && exec " .. tree_abs
+        .. "/bin/realtimekit meetings list --per-page 2"), env)
+      assert.is_true(ok, out)
+      local n = 0
+      for line in out:gmatch("[^\n]+") do
+        n = n + 1
+        assert.is_string(cjson.decode(line).id)
+      end
+      assert.equal(2, n)
     end)
 
     it_or_pending("verifies a webhook's signature with its core, linked with libcrypto", function()

@@ -184,7 +184,7 @@ describe("the fake RealtimeKit server", function()
     local url = out:match("export CLOUDFLARE_BASE_URL='([^']+)'")
     assert.is_string(dir)
     assert.matches("^http://127%.0%.0%.1:%d+/client/v4$", url)
-    local other = assert(require("support.server").attach(dir))
+    local other = assert(require("realtimekit.fake").attach(dir))
     assert.equal(url, other.url)
     assert.same({ requests = 0, connections = 0 }, other:stats())
     out, ok = helper.run("spec/support/fake-realtimekit stop " .. helper.shell_quote(dir))
@@ -230,9 +230,8 @@ describe("the fake RealtimeKit server's resources", function()
   end
 
   it("routes the 54 operations of the API reference's section 3, and no others", function()
-    package.path = "spec/support/fakeserver/?.lua;" .. package.path
     local got = {}
-    for _, r in ipairs(require("fake.router").table()) do
+    for _, r in ipairs(require("realtimekit.fake.server.router").table()) do
       got[#got + 1] = r.method .. " " .. (r.account and "" or "{app}/") .. r.path
     end
     table.sort(got)

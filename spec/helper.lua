@@ -21,15 +21,15 @@ if f then package.cpath = M.core_dir .. "/?.so;" .. package.cpath end
 
 local running
 
---- The fake server's data set (deterministic; see spec/support/fakeserver/fake/data.lua).
+--- The fake server's data set (deterministic; see lua/realtimekit/fake/server/data.lua).
 function M.data()
-  return require "support.fakeserver.fake.data"
+  return require "realtimekit.fake.server.data"
 end
 
 --- The fake server of this run, started on first use and reset to defaults on every call.
 function M.server()
   if not running then
-    running = require("support.server").start {}
+    running = assert(require("realtimekit.fake").start {})
     local ok, busted = pcall(require, "busted")
     if ok and busted.subscribe then
       busted.subscribe({ "exit" }, function()
@@ -94,6 +94,8 @@ end
 -- first; unlike LD_PRELOAD, that preload is not inherited by the child's own children.
 local lua_cmd = os.getenv("REALTIMEKIT_LUA")
 if lua_cmd == "" then lua_cmd = nil end
+--- The command that starts a Lua interpreter able to load the core of M.core_dir.
+M.lua_cmd = lua_cmd or M.lua_bin
 
 --- Runs a Lua chunk in a fresh interpreter of the same kind, with the project on its paths.
 function M.run_lua(code, env)

@@ -3,7 +3,7 @@
 -- and the proof that no call blocks the worker: in handlers, in light threads, in timers,
 -- during retries, with next to no CPU while it waits; where nginx cannot yield, a clear error.
 local helper = require "helper"
-local server = require "support.server"
+local server = require "realtimekit.fake"
 local conf = require "support.openresty.conf"
 local socket = require "socket"
 local cjson = require "cjson"
@@ -187,7 +187,7 @@ describe_or_pending("OpenResty #once", function()
     local opts = { root = ROOT, core_dir = ROOT .. "/build/luajit", port = port, fake = fake,
                    http_extra = HTTP_EXTRA, init_worker = 'require("checks").init_worker()' }
     opts.server_extra = server_extra(opts, port)
-    ngx_server = server.nginx(conf.example(opts), nil, conf.env(fake))
+    ngx_server = assert(server.nginx(conf.example(opts), nil, conf.env(fake)))
     -- The example's background job walks the meetings once the worker starts: let it end
     -- before the specs count requests.
     local deadline = socket.gettime() + 20
@@ -532,10 +532,10 @@ http {
   uwsgi_temp_path @DIR@/tmp/uwsgi;
   scgi_temp_path @DIR@/tmp/scgi;
 ]])
-    local readme_nginx = server.nginx(text, nil, {
+    local readme_nginx = assert(server.nginx(text, nil, {
       CLOUDFLARE_API_TOKEN = fake.token, CLOUDFLARE_ACCOUNT_ID = fake.account_id,
       REALTIMEKIT_APP_ID = fake.app_id, CLOUDFLARE_BASE_URL = fake.url,
-    })
+    }))
     local out = get(own, "/meetings")
     readme_nginx:stop()
     local ids = {}

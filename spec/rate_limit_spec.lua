@@ -5,7 +5,7 @@
 local helper = require "helper"
 local pacer = require "realtimekit.pacer"
 local realtimekit = require "realtimekit"
-local server = require "support.server"
+local server = require "realtimekit.fake"
 local socket = require "socket"
 local cjson = require "cjson"
 
@@ -233,10 +233,10 @@ describe_nginx("rate limits in OpenResty #once", function()
     local s = helper.server()
     s:config { rate_quota = 20, rate_window = 2, rate_headers = false }
     local port = server.free_ports(1)
-    local ngx_server = server.nginx(NGINX, {
+    local ngx_server = assert(server.nginx(NGINX, {
       ROOT = ROOT, SHARED = shared and "yes" or "no", TOKEN = s.token, ACCOUNT = s.account_id,
       APP = s.app_id, URL = s.url, PORT = port,
-    })
+    }))
     local result
     local deadline = socket.gettime() + 30
     repeat

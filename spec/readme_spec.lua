@@ -1,5 +1,5 @@
 -- README's promises that can drift: the method table lists every method, made from the rows.
-require "helper"
+local helper = require "helper"
 local client = require "realtimekit.client"
 local resource = require "realtimekit.resource"
 
@@ -32,5 +32,24 @@ describe("README", function()
       end
     end
     assert.equal(55, n)
+  end)
+
+  it("shows a busted test against the fake server that passes as it is written", function()
+    local section = readme:match("\n## A fake RealtimeKit server for your own tests\n(.-)\n## ")
+    local code = assert(section:match("```lua\n(.-)```"))
+    local p = io.popen("mktemp -d /tmp/realtimekit-spec.XXXXXX")
+    local dir = p:read("*l")
+    p:close()
+    local f = assert(io.open(dir .. "/report_spec.lua", "w"))
+    f:write(code)
+    f:close()
+    local out, ok = helper.run(helper.lua_cmd .. " /usr/bin/busted -o TAP " .. dir
+      .. "/report_spec.lua", {
+        LUA_PATH = "lua/?.lua;lua/?/init.lua;;",
+        LUA_CPATH = helper.core_dir .. "/?.so;;",
+      })
+    os.execute("rm -rf " .. helper.shell_quote(dir))
+    assert.is_true(ok, out)
+    assert.matches("\nok 2 ", out)
   end)
 end)

@@ -1,7 +1,7 @@
 -- Receiving webhooks in a real nginx: the location and handler of examples/openresty (nginx.conf,
 -- webhook.lua) take the fake server's deliveries, which follow from API calls.
 local helper = require "helper"
-local server = require "support.server"
+local server = require "realtimekit.fake"
 local conf = require "support.openresty.conf"
 local socket = require "socket"
 local http = require "socket.http"
@@ -64,11 +64,11 @@ describe_or_pending("webhooks in OpenResty #once", function()
   setup(function()
     fake = helper.server()
     port = server.free_ports(1)
-    nginx = server.nginx(conf.example {
+    nginx = assert(server.nginx(conf.example {
       root = ROOT, core_dir = ROOT .. "/build/luajit", port = port, fake = fake,
       http_extra = HTTP_EXTRA, server_extra = SERVER_EXTRA,
       init_worker = 'require("webhook").on_event = require("webhook_checks").record',
-    }, nil, conf.env(fake))
+    }, nil, conf.env(fake)))
     -- The example's background job walks the meetings once the worker starts: let it end
     -- before the specs count requests.
     wait_for(function()

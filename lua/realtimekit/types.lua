@@ -302,11 +302,20 @@ function M.id(v)
   return segment(v)
 end
 
+-- The checks made by enum_list and enum_csv, which take a list of values.
+local LISTS = setmetatable({}, { __mode = "k" })
+
+--- Whether a check takes a list of values (one made by `enum_list` or `enum_csv`): the
+-- `realtimekit` command takes those repeated or comma-separated.
+function M.takes_list(check)
+  return LISTS[check] == true
+end
+
 --- A list of values of one of the given strings, sent as the key repeated (status=A&status=B);
 -- a single string is a list of one.
 function M.enum_list(values)
   local one = M.enum(values)
-  local check = function(v)
+  local function check(v)
     if type(v) ~= "table" then v = { v } end
     local out = {}
     for i = 1, #v do
@@ -318,6 +327,7 @@ function M.enum_list(values)
     return out
   end
   M.about[check] = { kind = "enum_list", values = M.about[one].values }
+  LISTS[check] = true
   return check
 end
 
@@ -331,7 +341,7 @@ function M.enum_csv(values)
   end
   local expected = "expected one or more of " .. table.concat(values, ", ")
     .. " (a comma-separated string or an array), got "
-  local check = function(v)
+  local function check(v)
     local list = v
     if type(v) == "string" then
       list = {}
@@ -351,6 +361,7 @@ function M.enum_csv(values)
     return table.concat(list, ",")
   end
   M.about[check] = { kind = "enum_csv", values = names }
+  LISTS[check] = true
   return check
 end
 

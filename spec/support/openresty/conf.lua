@@ -1,6 +1,6 @@
 -- Turns examples/openresty/nginx.conf, the file a user copies, into the configuration of a test
 -- nginx that talks to the fake RealtimeKit server: its paths under the test's folder (the
--- @DIR@ and @USER@ that support.server's nginx() fills in), realtimekit from this repository,
+-- @DIR@ and @USER@ that realtimekit.fake's nginx() fills in), realtimekit from this repository,
 -- the ngx transport's upstream on, pointed at the fake, and what a spec adds. Every line it
 -- changes must be in the file as written, or it raises: the example cannot drift from the specs.
 local M = {}
@@ -39,10 +39,10 @@ M.UPSTREAM = [[
 ]]
 
 --- The example's configuration for a test. opts: root (the repository), core_dir (where
--- realtimekit/core.so is), port, fake (a support.server handle), and optionally http_extra
+-- realtimekit/core.so is), port, fake (a realtimekit.fake handle), and optionally http_extra
 -- (lines for the http block), server_extra (locations for the server), init_worker (Lua run
 -- in init_worker_by_lua after the example's own) and lua_path (more `?.lua` patterns).
--- @return the configuration, for support.server's nginx()
+-- @return the configuration, for realtimekit.fake's nginx()
 function M.example(opts)
   local root = opts.root
   local text = read(root .. "/examples/openresty/nginx.conf")

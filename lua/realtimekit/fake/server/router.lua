@@ -10,11 +10,11 @@
 -- made by common.enum: { set = {...}, multi = true when the key may repeat }.
 -- Bodies: a schema (fake.schema: the body must be a JSON object that passes it), "none" (no
 -- body, or an empty one), or nothing (whatever comes is ignored: GET, DELETE).
-local data = require "fake.data"
-local json = require "fake.json"
-local schema = require "fake.schema"
-local state = require "fake.state"
-local common = require "fake.common"
+local data = require "realtimekit.fake.server.data"
+local json = require "realtimekit.jsonpure"
+local schema = require "realtimekit.fake.server.schema"
+local state = require "realtimekit.fake.server.state"
+local common = require "realtimekit.fake.server.common"
 
 local M = {}
 
@@ -45,7 +45,7 @@ end
 
 local order = 0
 for _, name in ipairs(MODULES) do
-  local mod = require("fake." .. name)
+  local mod = require("realtimekit.fake.server." .. name)
   for _, r in ipairs(mod.routes) do
     order = order + 1
     local c = compile(r, order)

@@ -2,11 +2,11 @@
 -- the request log, the faults a test queued, latency, the bearer-token check; then fake.router
 -- hands the request to its resource module (fake/<resource>.lua).
 local cjson = require "cjson"
-local data = require "fake.data"
-local state = require "fake.state"
-local common = require "fake.common"
-local router = require "fake.router"
-local events = require "fake.events"
+local data = require "realtimekit.fake.server.data"
+local state = require "realtimekit.fake.server.state"
+local common = require "realtimekit.fake.server.common"
+local router = require "realtimekit.fake.server.router"
+local events = require "realtimekit.fake.server.events"
 
 local M = {}
 

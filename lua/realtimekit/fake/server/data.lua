@@ -170,7 +170,7 @@ end
 
 -- The rest of the data set (apps' names, presets, session participants, recordings, webhooks,
 -- livestreams) is in seed.lua, next to this file; loaded by path, as this file may be loaded by
--- dofile, by require "fake.data" (nginx) or by require "support.fakeserver.fake.data" (specs).
+-- dofile as well as by require "realtimekit.fake.server.data".
 local seed = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "seed.lua")
 
 --- Builds the whole data set: { apps = { [app_id] = { app, meetings, participants, sessions,

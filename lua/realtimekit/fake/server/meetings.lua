@@ -1,10 +1,10 @@
 -- Meetings and their participants (reference §3.2, §3.3).
-local json = require "fake.json"
-local S = require "fake.schema"
-local shapes = require "fake.shapes"
-local state = require "fake.state"
-local common = require "fake.common"
-local events = require "fake.events"
+local json = require "realtimekit.jsonpure"
+local S = require "realtimekit.fake.server.schema"
+local shapes = require "realtimekit.fake.server.shapes"
+local state = require "realtimekit.fake.server.state"
+local common = require "realtimekit.fake.server.common"
+local events = require "realtimekit.fake.server.events"
 
 local M = {}
 

@@ -2,12 +2,12 @@
 -- PAUSED, resume RECORDING again, stop UPLOADED (config recording_stop_status; with its stop
 -- time, duration, size and, unless realtimekit_bucket_config.enabled was false, a download
 -- link).
-local json = require "fake.json"
-local S = require "fake.schema"
-local shapes = require "fake.shapes"
-local state = require "fake.state"
-local common = require "fake.common"
-local events = require "fake.events"
+local json = require "realtimekit.jsonpure"
+local S = require "realtimekit.fake.server.schema"
+local shapes = require "realtimekit.fake.server.shapes"
+local state = require "realtimekit.fake.server.state"
+local common = require "realtimekit.fake.server.common"
+local events = require "realtimekit.fake.server.events"
 
 local M = {}
 

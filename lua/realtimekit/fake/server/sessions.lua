@@ -1,8 +1,8 @@
 -- Sessions, who took part in them, and what they left behind: chat, transcript, summary
 -- (reference §3.5).
-local json = require "fake.json"
-local state = require "fake.state"
-local common = require "fake.common"
+local json = require "realtimekit.jsonpure"
+local state = require "realtimekit.fake.server.state"
+local common = require "realtimekit.fake.server.common"
 
 local M = {}
 

@@ -2,7 +2,7 @@
 -- server does: the first problem comes back as "<field path>: <problem>", for instance
 -- "recording_config.video_config.width: must be from 1 to 1920" or "events[0]: must be one of
 -- ...". Unknown fields are refused. With `partial` (a PATCH), nothing is required at any depth.
-local json = require "fake.json"
+local json = require "realtimekit.jsonpure"
 
 local M = {}
 

@@ -1,4 +1,7 @@
-# The fake RealtimeKit server's nginx configuration; spec/support/server.lua fills in the @NAMES@.
+-- The fake RealtimeKit server's nginx configuration, as a template whose @NAMES@
+-- realtimekit.fake fills in: @LUA_ROOT@ is the folder that holds realtimekit/ (the modules
+-- nginx loads, realtimekit.fake.server.*), @CPATH@ where lua-cjson for nginx's LuaJIT is.
+return [[
 @USER@
 worker_processes 1;
 pid @DIR@/nginx.pid;
@@ -19,7 +22,7 @@ http {
   uwsgi_temp_path @DIR@/tmp/uwsgi;
   scgi_temp_path @DIR@/tmp/scgi;
 
-  lua_package_path "@FAKE@/?.lua;/usr/share/lua/5.1/?.lua;;";
+  lua_package_path "@LUA_ROOT@/?.lua;/usr/share/lua/5.1/?.lua;;";
   lua_package_cpath "@CPATH@;;";
   lua_socket_log_errors off;
 
@@ -30,11 +33,11 @@ http {
   server_tokens off;
 
   init_by_lua_block {
-    require "fake.state"
-    require("fake.events").init("@DIR@")
+    require "realtimekit.fake.server.state"
+    require("realtimekit.fake.server.events").init("@DIR@")
   }
   init_worker_by_lua_block {
-    require("fake.owner").watch("@DIR@/nginx.pid")
+    require("realtimekit.fake.server.owner").watch("@DIR@/nginx.pid")
   }
 
   server {
@@ -44,13 +47,13 @@ http {
     ssl_certificate_key @DIR@/server.key;
 
     location /__control/ {
-      content_by_lua_block { require("fake.control").handle() }
+      content_by_lua_block { require("realtimekit.fake.server.control").handle() }
     }
     location /__control/webhooks/ {
-      content_by_lua_block { require("fake.events").control() }
+      content_by_lua_block { require("realtimekit.fake.server.events").control() }
     }
     location / {
-      content_by_lua_block { require("fake.api").handle() }
+      content_by_lua_block { require("realtimekit.fake.server.api").handle() }
     }
   }
 
@@ -60,7 +63,8 @@ http {
     ssl_certificate @DIR@/wrong.pem;
     ssl_certificate_key @DIR@/wrong.key;
     location / {
-      content_by_lua_block { require("fake.api").handle() }
+      content_by_lua_block { require("realtimekit.fake.server.api").handle() }
     }
   }
 }
+]]

@@ -1,7 +1,7 @@
 -- Body schemas more than one resource uses (reference §3.10): RecordingConfig and its parts,
 -- StorageConfig, AIConfig; and the read form of a storage config (no secrets).
-local json = require "fake.json"
-local S = require "fake.schema"
+local json = require "realtimekit.jsonpure"
+local S = require "realtimekit.fake.server.schema"
 
 local M = {}
 

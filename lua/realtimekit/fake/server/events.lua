@@ -3,15 +3,15 @@
 -- whose `events` include the event gets a JSON POST of it, signed with RSA-SHA256 over the raw
 -- body (base64 in `rtk-signature`), with `rtk-uuid` and `rtk-webhook-id`. A delivery that fails
 -- (no connection, or a status other than 2xx) is tried again with backoff. The public key is
--- served at /.well-known/webhooks.json; the key pair is made with openssl by server.lua, and
+-- served at /.well-known/webhooks.json; the key pair is made with openssl by realtimekit.fake, and
 -- /__control/webhooks/ replaces it (a key rotation) and lists the deliveries.
 --
 -- Signing uses OpenSSL's libcrypto, which nginx is linked with, through LuaJIT's FFI. Deliveries
 -- run in ngx.timer callbacks over cosockets, so they never hold up the API's answers.
 local cjson = require "cjson"
-local data = require "fake.data"
-local json = require "fake.json"
-local state = require "fake.state"
+local data = require "realtimekit.fake.server.data"
+local json = require "realtimekit.jsonpure"
+local state = require "realtimekit.fake.server.state"
 
 local M = {}
 
@@ -66,7 +66,7 @@ local function key_pair(private_pem, public_pem)
   return { private = private_pem, public = public_pem }
 end
 
---- Loads the key pair server.lua made in dir (webhook.key, webhook.pub).
+--- Loads the key pair realtimekit.fake made in dir (webhook.key, webhook.pub).
 function M.init(dir)
   initial = key_pair(read_file(dir .. "/webhook.key"), read_file(dir .. "/webhook.pub"))
   current = initial
@@ -154,7 +154,7 @@ local function meeting_item(app, id)
 end
 
 -- The body of an event: what RealtimeKit's documentation shows for meeting.started and
--- meeting.ended, and the nearest shape for the others (spec/support/README.md says which).
+-- meeting.ended, and the nearest shape for the others (docs/fake-server.md says which).
 local BUILDERS = {
   ["meeting.started"] = function(app, m)
     return { meeting = meeting_view(app, m) }

@@ -1,8 +1,9 @@
--- JSON for the fake server's request and response bodies. lua-cjson 2.1.0 (Debian's) cannot tell
--- [] from {} either way, so: a strict decoder whose arrays carry a marker metatable, and an
--- encoder that honours the marker (an empty marked table is [], an empty plain one {}), sorts
--- object keys (the same bytes on every run) and embeds precomputed JSON given as M.raw(text).
--- Pure Lua; null is cjson's null, so values from cjson.decode encode here too.
+-- JSON in pure Lua that keeps [] and {} apart, for the fake server's request and response
+-- bodies (realtimekit.fake, inside nginx). lua-cjson 2.1.0 (Debian's) cannot tell [] from {}
+-- either way, so: a strict decoder whose arrays carry a marker metatable, and an encoder that
+-- honours the marker (an empty marked table is [], an empty plain one {}), sorts object keys
+-- (the same bytes on every run) and embeds precomputed JSON given as M.raw(text). Null is
+-- cjson's null, so values from cjson.decode encode here too.
 local cjson = require "cjson"
 
 local M = {}
@@ -10,7 +11,7 @@ local M = {}
 local type, pairs, tostring, tonumber = type, pairs, tostring, tonumber
 local setmetatable, getmetatable = setmetatable, getmetatable
 local floor, huge, char = math.floor, math.huge, string.char
-local concat, sort, format = table.concat, table.sort, string.format
+local concat, sort, format, rep = table.concat, table.sort, string.format, string.rep
 
 M.null = cjson.null
 
@@ -47,7 +48,24 @@ end
 
 local encode_value
 
-local function encode_table(t, out, depth)
+-- A marked array's length: its highest index, so that holes (nulls a reader dropped) are
+-- written as null.
+local function length(t, marked)
+  if not marked then return #t end
+  local n = 0
+  for k in pairs(t) do
+    if type(k) == "number" and k > n then n = k end
+  end
+  return n
+end
+
+-- With an indent unit (pretty printing), the new line and indentation of a level; else "".
+local function newline(indent, level)
+  if not indent then return "" end
+  return "\n" .. rep(indent, level)
+end
+
+local function encode_table(t, out, depth, indent)
   if depth > 100 then error("JSON nesting too deep", 0) end
   local mt = getmetatable(t)
   if mt == RAW then
@@ -55,7 +73,7 @@ local function encode_table(t, out, depth)
     return
   end
   if mt == ARRAY or (mt == nil and t[1] ~= nil) then
-    local n = #t
+    local n = length(t, mt == ARRAY)
     if n == 0 then
       out[#out + 1] = "[]"
       return
@@ -63,9 +81,10 @@ local function encode_table(t, out, depth)
     out[#out + 1] = "["
     for i = 1, n do
       if i > 1 then out[#out + 1] = "," end
-      encode_value(t[i], out, depth + 1)
+      out[#out + 1] = newline(indent, depth + 1)
+      encode_value(t[i], out, depth + 1, indent)
     end
-    out[#out + 1] = "]"
+    out[#out + 1] = newline(indent, depth) .. "]"
     return
   end
   local keys = {}
@@ -78,16 +97,17 @@ local function encode_table(t, out, depth)
   out[#out + 1] = "{"
   for i, k in ipairs(keys) do
     if i > 1 then out[#out + 1] = "," end
+    out[#out + 1] = newline(indent, depth + 1)
     out[#out + 1] = quote(k)
-    out[#out + 1] = ":"
+    out[#out + 1] = indent and ": " or ":"
     local v = t[k]
     if v == nil then v = t[tonumber(k)] end
-    encode_value(v, out, depth + 1)
+    encode_value(v, out, depth + 1, indent)
   end
-  out[#out + 1] = "}"
+  out[#out + 1] = newline(indent, depth) .. "}"
 end
 
-function encode_value(v, out, depth)
+function encode_value(v, out, depth, indent)
   local tv = type(v)
   if tv == "string" then
     out[#out + 1] = quote(v)
@@ -98,17 +118,18 @@ function encode_value(v, out, depth)
   elseif v == nil or v == M.null then
     out[#out + 1] = "null"
   elseif tv == "table" then
-    encode_table(v, out, depth)
+    encode_table(v, out, depth, indent)
   else
     error("JSON cannot hold a " .. tv, 0)
   end
 end
 
 --- Encodes a value: nil and null as null, marked arrays and tables with [1] as arrays, other
--- tables as objects with sorted keys.
-function M.encode(v)
+-- tables as objects with sorted keys. With indent (a string such as two spaces), one member
+-- per line, indented by it.
+function M.encode(v, indent)
   local out = {}
-  encode_value(v, out, 0)
+  encode_value(v, out, 0, indent)
   return concat(out)
 end
 

@@ -1,10 +1,10 @@
 -- Livestreams and their sessions (reference §3.9). Starting a meeting's livestream makes it LIVE
 -- (the meeting's livestream if it has one, else a new one) with a new active session; stopping
 -- makes it IDLE and ends the session.
-local json = require "fake.json"
-local S = require "fake.schema"
-local state = require "fake.state"
-local common = require "fake.common"
+local json = require "realtimekit.jsonpure"
+local S = require "realtimekit.fake.server.schema"
+local state = require "realtimekit.fake.server.state"
+local common = require "realtimekit.fake.server.common"
 
 local M = {}
 

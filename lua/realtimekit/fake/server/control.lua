@@ -5,7 +5,7 @@
 --   GET  /__control/requests         the request log, oldest first
 --   GET  /__control/stats            { requests, connections }
 local cjson = require "cjson"
-local state = require "fake.state"
+local state = require "realtimekit.fake.server.state"
 
 local M = {}
 
@@ -34,7 +34,7 @@ function M.handle()
   local method = ngx.req.get_method()
   if what == "reset" and method == "POST" then
     state.reset()
-    require("fake.events").reset()
+    require("realtimekit.fake.server.events").reset()
     return reply(200, { ok = true })
   elseif what == "fault" and method == "POST" then
     local f = body()

@@ -1,9 +1,9 @@
 -- What the resource modules share: the error shapes, the success envelope, paging, times,
 -- download links and participant tokens.
 local cjson = require "cjson"
-local data = require "fake.data"
-local json = require "fake.json"
-local state = require "fake.state"
+local data = require "realtimekit.fake.server.data"
+local json = require "realtimekit.jsonpure"
+local state = require "realtimekit.fake.server.state"
 
 local M = {}
 

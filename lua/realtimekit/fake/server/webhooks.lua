@@ -1,8 +1,8 @@
 -- Webhooks (reference §3.7). The list has no paging and takes no query parameters.
-local json = require "fake.json"
-local S = require "fake.schema"
-local state = require "fake.state"
-local common = require "fake.common"
+local json = require "realtimekit.jsonpure"
+local S = require "realtimekit.fake.server.schema"
+local state = require "realtimekit.fake.server.state"
+local common = require "realtimekit.fake.server.common"
 
 local M = {}
 

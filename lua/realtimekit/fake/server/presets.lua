@@ -1,9 +1,9 @@
 -- Presets (reference §3.4): what a participant may do, how the meeting looks. Names are unique
 -- in an app, since participants name their preset.
-local json = require "fake.json"
-local S = require "fake.schema"
-local state = require "fake.state"
-local common = require "fake.common"
+local json = require "realtimekit.jsonpure"
+local S = require "realtimekit.fake.server.schema"
+local state = require "realtimekit.fake.server.state"
+local common = require "realtimekit.fake.server.common"
 
 local M = {}
 

@@ -1,9 +1,9 @@
 -- Apps (reference §3.1), at the account level: /accounts/{account_id}/realtime/kit/apps. A new
 -- app starts empty (no meetings, presets, sessions...) and serves every app-level route.
-local json = require "fake.json"
-local S = require "fake.schema"
-local state = require "fake.state"
-local common = require "fake.common"
+local json = require "realtimekit.jsonpure"
+local S = require "realtimekit.fake.server.schema"
+local state = require "realtimekit.fake.server.state"
+local common = require "realtimekit.fake.server.common"
 
 local M = {}
 

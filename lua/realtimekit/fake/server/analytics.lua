@@ -1,9 +1,9 @@
 -- Analytics (reference §3.9), computed from the app's state: livestream totals over its
 -- livestream sessions (by start time, Unix seconds), and day-wise session and recording stats
 -- (by creation day, YYYY-MM-DD; the 30 days up to the server clock's day by default).
-local json = require "fake.json"
-local state = require "fake.state"
-local common = require "fake.common"
+local json = require "realtimekit.jsonpure"
+local state = require "realtimekit.fake.server.state"
+local common = require "realtimekit.fake.server.common"
 
 local M = {}
 

@@ -1,9 +1,9 @@
 -- A meeting's active session (reference §3.8): the meeting's LIVE session, kicking people out
 -- of it and polls. All of them answer 404 for a meeting with no LIVE session.
-local json = require "fake.json"
-local S = require "fake.schema"
-local state = require "fake.state"
-local common = require "fake.common"
+local json = require "realtimekit.jsonpure"
+local S = require "realtimekit.fake.server.schema"
+local state = require "realtimekit.fake.server.state"
+local common = require "realtimekit.fake.server.common"
 
 local M = {}
 

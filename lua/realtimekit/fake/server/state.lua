@@ -1,8 +1,8 @@
 -- The fake server's mutable state, held by its single nginx worker: the data set, the queued
 -- faults, the behaviour switches, the request log and the connections seen.
 local cjson = require "cjson"
-local data = require "fake.data"
-local json = require "fake.json"
+local data = require "realtimekit.fake.server.data"
+local json = require "realtimekit.jsonpure"
 
 local M = {}
 
@@ -13,7 +13,7 @@ local DEFAULTS = {
   sessions_paging = "none",
   meetings_paging = "top",
   participants_paging = "top",
-  -- Shapes no source documents, kept for specs that need them (spec/support/README.md,
+  -- Shapes no source documents, kept for specs that need them (docs/fake-server.md,
   -- "Inferences"): the default of each is what the official SDK declares.
   livestream_list = "sdk",
   livestream_session = "object",

@@ -1,0 +1,208 @@
+-- realtimekit.fake, the fake server as a module: what start gives and takes, what it says when a
+-- program it needs is missing, and the realtimekit-fake command. (fakeserver_spec.lua checks
+-- what the server serves.) Each case runs in a child process, with the repository's lua/ on
+-- its paths, as a user's test would run it.
+local helper = require "helper"
+
+-- The absolute path of a program on this PATH.
+local function which(name)
+  local p = io.popen("command -v " .. name)
+  local path = p:read("*l")
+  p:close()
+  return path
+end
+
+-- Runs a Lua chunk as run_lua does, but through the interpreter's absolute path, so that it
+-- starts whatever PATH env gives it.
+local function run_lua(code, env)
+  local lua = os.getenv("REALTIMEKIT_LUA")
+  if not lua or lua == "" then lua = which(helper.lua_bin) end
+  local setup = "package.path = 'lua/?.lua;lua/?/init.lua;' .. package.path; " ..
+    "package.cpath = " .. string.format("%q", helper.core_dir .. "/?.so;" .. package.cpath)
+    .. "; "
+  return helper.run(lua .. " -e " .. helper.shell_quote(setup .. code), env)
+end
+
+local function temp_dir()
+  local p = io.popen("mktemp -d /tmp/realtimekit-spec.XXXXXX")
+  local dir = p:read("*l")
+  p:close()
+  return dir
+end
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+-- Whether a process is alive (and not a zombie).
+local function alive(pid)
+  local f = io.open("/proc/" .. pid .. "/stat", "r")
+  if not f then return false end
+  local stat = f:read("*a")
+  f:close()
+  return stat:match("^%d+ %b() (%a)") ~= "Z"
+end
+
+describe("realtimekit.fake", function()
+  describe("start()", function()
+    it("runs a server that a client reaches through its fields, and stop() ends it", function()
+      local out, ok = run_lua([[
+        local fake = assert(require("realtimekit.fake").start())
+        local c = assert(require("realtimekit").new {
+          base_url = fake.base_url, api_token = fake.api_token,
+          account_id = fake.account_id, app_id = fake.app_id })
+        local page = assert(c.meetings:list { per_page = 3 })
+        local tls = assert(require("realtimekit").new {
+          base_url = fake.tls_url, ca_file = fake.ca_file, api_token = fake.api_token,
+          account_id = fake.account_id, app_id = fake.small_app_id })
+        local small = assert(tls.meetings:list())
+        local pid = io.open(fake.dir .. "/nginx.pid"):read("*l")
+        print(#page.data, page.paging.total_count, #small.data, fake.base_url == fake.url,
+          fake.api_token == fake.token, #fake:requests(), pid)
+        fake:stop()
+        print(io.open(fake.dir .. "/nginx.conf") == nil, pcall(fake.stats, fake))
+      ]])
+      assert.is_true(ok, out)
+      local pid = out:match("^3\t300\t3\ttrue\ttrue\t2\t(%d+)\n")
+      assert.is_string(pid, out)
+      assert.matches("\ntrue\tfalse\t", out)
+      assert.is_false(alive(pid))
+    end)
+
+    it("keeps its files in dir, which stop() leaves, and applies latency", function()
+      local dir = temp_dir() .. "/fake"
+      local out, ok = run_lua([[
+        local fake = assert(require("realtimekit.fake").start {
+          dir = os.getenv("DIR"), latency = 0.05 })
+        print(fake.dir, fake:config({}).latency)
+        fake:stop()
+      ]], { DIR = dir })
+      assert.is_true(ok, out)
+      assert.equal(dir .. "\t0.05\n", out)
+      assert.is_true(exists(dir .. "/ca.pem"))
+      assert.is_true(exists(dir .. "/nginx.conf"))
+      os.execute("rm -rf " .. helper.shell_quote(dir:match("^(.*)/fake$")))
+    end)
+
+    it("stops by itself when the process that started it exits", function()
+      local out, ok = run_lua([[
+        local fake = assert(require("realtimekit.fake").start())
+        print(io.open(fake.dir .. "/nginx.pid"):read("*l"))
+      ]])
+      assert.is_true(ok, out)
+      local pid = assert(out:match("^(%d+)\n"), out)
+      local deadline = os.time() + 10
+      while alive(pid) and os.time() <= deadline do os.execute("sleep 0.2") end
+      assert.is_false(alive(pid))
+    end)
+
+    it("returns nil and a message for options it does not take", function()
+      local out, ok = run_lua([[
+        local fake = require "realtimekit.fake"
+        print(fake.start { port = 1 })
+        print(fake.start "x")
+      ]])
+      assert.is_true(ok, out)
+      assert.equal("nil\trealtimekit.fake.start: unknown option port (it takes dir, latency, "
+        .. "owner)\nnil\trealtimekit.fake.start: expected a table of options, got a string\n",
+        out)
+    end)
+
+    it("returns nil and what to install when nginx is missing", function()
+      local empty = temp_dir()
+      local out, ok = run_lua([[print(require("realtimekit.fake").start())]], { PATH = empty })
+      os.execute("rmdir " .. helper.shell_quote(empty))
+      assert.is_true(ok, out)
+      assert.equal("nil\trealtimekit.fake needs nginx with its Lua module: apt-get install "
+        .. "nginx libnginx-mod-http-lua lua-resty-core (no nginx on PATH)\n", out)
+    end)
+
+    it("returns nil and what to install when openssl is missing", function()
+      local bin = temp_dir()
+      for _, name in ipairs { "nginx", "mktemp", "find", "ls" } do
+        os.execute("ln -s " .. helper.shell_quote(which(name)) .. " " .. bin .. "/" .. name)
+      end
+      local out, ok = run_lua([[print(require("realtimekit.fake").start())]], { PATH = bin })
+      os.execute("rm -rf " .. helper.shell_quote(bin))
+      assert.is_true(ok, out)
+      assert.equal("nil\trealtimekit.fake needs the openssl command (for its test CA and "
+        .. "webhook keys): apt-get install openssl\n", out)
+    end)
+
+    it("returns nil and what to install when luasocket is missing", function()
+      local out, ok = run_lua([[
+        package.preload["socket"] = function() error("no luasocket here") end
+        print(require("realtimekit.fake").start())
+      ]])
+      assert.is_true(ok, out)
+      assert.equal("nil\trealtimekit.fake needs luasocket for its control calls: apt-get "
+        .. "install lua-socket, or luarocks install luasocket\n", out)
+    end)
+  end)
+
+  describe("attach()", function()
+    it("returns nil and a message for a folder without a server", function()
+      local dir = temp_dir()
+      local out, ok = run_lua([[print(require("realtimekit.fake").attach(os.getenv("DIR")))]],
+        { DIR = dir })
+      os.execute("rmdir " .. helper.shell_quote(dir))
+      assert.is_true(ok, out)
+      assert.equal("nil\tno fake server in " .. dir .. "\n", out)
+    end)
+  end)
+
+  describe("the realtimekit-fake command", function()
+    local LUA_PATH = "lua/?.lua;lua/?/init.lua;;"
+    local function command(args, env)
+      env = env or {}
+      env.LUA_PATH = LUA_PATH
+      return helper.run(helper.lua_bin .. " bin/realtimekit-fake " .. args, env)
+    end
+
+    it("starts a server for a shell's eval and stops it", function()
+      local out, ok = command("start")
+      assert.is_true(ok, out)
+      local vars = {}
+      for k, v in out:gmatch("export ([%u_]+)='([^']*)'\n") do vars[k] = v end
+      local names = {}
+      for k in pairs(vars) do names[#names + 1] = k end
+      table.sort(names)
+      assert.same({ "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_BASE_URL",
+                    "REALTIMEKIT_APP_ID", "REALTIMEKIT_CA_FILE", "REALTIMEKIT_FAKE_DIR",
+                    "REALTIMEKIT_TLS_BASE_URL", "REALTIMEKIT_WEBHOOK_KEY_URL" }, names)
+      -- It outlives the command, and a client reaches it from those variables alone.
+      local listed
+      listed, ok = run_lua([[
+        local c = assert(require("realtimekit").new {
+          base_url = os.getenv("REALTIMEKIT_TLS_BASE_URL"),
+          ca_file = os.getenv("REALTIMEKIT_CA_FILE") })
+        print(assert(c.meetings:list()).paging.total_count)
+      ]], vars)
+      assert.is_true(ok, listed)
+      assert.equal("300\n", listed)
+      out, ok = command("stop", { REALTIMEKIT_FAKE_DIR = vars.REALTIMEKIT_FAKE_DIR })
+      assert.is_true(ok, out)
+      assert.is_false(exists(vars.REALTIMEKIT_FAKE_DIR .. "/env.lua"))
+    end)
+
+    it("exits 2 with its usage for a wrong command line", function()
+      local out, ok = command("restart")
+      assert.is_false(ok)
+      assert.equal("usage: realtimekit-fake start [dir] | stop [dir]\n", out)
+      out, ok = command("stop")
+      assert.is_false(ok)
+      assert.equal("realtimekit-fake stop: give the folder or set REALTIMEKIT_FAKE_DIR\n", out)
+    end)
+
+    it("exits 1 with the reason when it cannot start one", function()
+      local empty = temp_dir()
+      local out, ok = helper.run(which(helper.lua_bin) .. " bin/realtimekit-fake start",
+        { PATH = empty, LUA_PATH = LUA_PATH })
+      os.execute("rmdir " .. helper.shell_quote(empty))
+      assert.is_false(ok)
+      assert.matches("^realtimekit.fake needs nginx with its Lua module: ", out)
+    end)
+  end)
+end)
