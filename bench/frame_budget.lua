@@ -97,9 +97,9 @@ if MODE == "measure" then
 end
 
 -- The orchestrating run, under Lua 5.4 with luasocket.
-package.path = "spec/?.lua;" .. package.path
+package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 local socket = require "socket"
-local server = require "support.server"
+local server = require "realtimekit.fake"
 
 local function log(...)
   io.stderr:write(table.concat({ ... }), "\n")

@@ -46,11 +46,11 @@ local function make_client(on_request)
     if not client then return nil, tostring(err) end
     return client, "app " .. client.app_id .. " at " .. client.base_url
   end
-  local ok, s = pcall(require("fake").start, {
+  local ok, s, why = pcall(require("fake").start, {
     latency = tonumber(env("REALTIMEKIT_FAKE_LATENCY") or "") or 0.15 })
-  if not ok then
+  if not ok or not s then
     return nil, "no credentials set, and the fake RealtimeKit server did not start: "
-      .. tostring(s)
+      .. tostring(ok and why or s)
   end
   fake_server = s
   local client, err = realtimekit.new { api_token = s.token, account_id = s.account_id,
