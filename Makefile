@@ -87,16 +87,22 @@ build/list-meetings: examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_client.c
 
 c-example: build/list-meetings
 
-# The rock as users install it, into build/rock, for each Lua (LuaJIT uses the 5.1 tree).
+# The release's rockspec (spec/packaging_spec.lua checks it agrees with the scm one).
+RELEASE_ROCKSPEC = $(firstword $(filter-out realtimekit-scm-1.rockspec,\
+  $(wildcard realtimekit-*-1.rockspec)))
+
+# The rock as users install it, with README's command, into build/rock, for each Lua (LuaJIT
+# uses the 5.1 tree): the release's rockspec, which builds from this folder as the scm one does.
 rock:
 	@mkdir -p build
 	@for v in $(filter-out luajit,$(LUAS)); do \
 	  rm -rf realtimekit; luarocks --lua-version=$$v make --tree=build/rock --deps-mode=none \
-	    CURL_INCDIR=$(CURL_INCDIR) realtimekit-scm-1.rockspec >build/rock-$$v.log 2>&1 \
+	    CURL_INCDIR=$(CURL_INCDIR) $(RELEASE_ROCKSPEC) >build/rock-$$v.log 2>&1 \
 	    || { cat build/rock-$$v.log; exit 1; }; \
 	done
 	@rm -rf realtimekit   # luarocks' builtin build leaves its objects here; they would shadow build/
 	@luarocks lint realtimekit-scm-1.rockspec
+	@luarocks lint $(RELEASE_ROCKSPEC)
 
 # `luarocks test` for Lua 5.4, on the rock that `make rock` puts in build/rock. Two things stand
 # in its way on Debian, both handled here without touching a system tree: luarocks test runs

@@ -7,11 +7,14 @@ source = {
 }
 
 description = {
-  summary = "Client for Cloudflare's RealtimeKit REST API: meetings, participants, sessions",
+  summary = "Client for Cloudflare's RealtimeKit REST API, and receiver of its webhooks",
   detailed = [[
-    A Lua module over a small C core (libcurl) for Cloudflare's RealtimeKit REST API.
-    Arguments are checked before any request, JSON nulls and floats are normalised, and
-    iterators walk every page of a list. Works with Lua 5.1 to 5.4 and LuaJIT.
+    A Lua module over a small C core (libcurl) for Cloudflare's RealtimeKit REST API: every
+    endpoint, arguments checked before any request as strictly as the official SDK says,
+    iterators that walk every page with several requests under way, retries, pacing by the
+    API's rate-limit headers, calls that never block in OpenResty or a game's frame loop, and
+    verification of RealtimeKit's signed webhooks. With a command-line client, a fake
+    RealtimeKit server for tests, and editor definitions. Lua 5.1 to 5.4, LuaJIT, OpenResty.
   ]],
   homepage = "https://github.com/realtimekit/realtimekit-lua",
   license = "MIT",

@@ -82,12 +82,19 @@ end
 ---------------------------------------------------------------------------------------------
 -- Contenders. cmd is a shell word list run through measure; env a shell prefix.
 
-local RTK54 = "LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/5.4/?.so;;' "
+-- Settings (a) to (d) walk a server that sends no rate limit: realtimekit's static budget
+-- (250 requests per 10 s by default) is turned off there, so that they measure the walk.
+-- Setting (e) keeps every client's defaults.
+local RTK54_LIMITED = "LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/5.4/?.so;;' "
+local RTK54 = RTK54_LIMITED .. "BENCH_STATIC_BUDGET=off "
 local RTKJIT = "LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/luajit/?.so;;' "
+  .. "BENCH_STATIC_BUDGET=off "
 local NODE = "NODE_PATH=bench/node/node_modules "
 local have_luajit = has("luajit") and read_file("build/luajit/realtimekit/core.so") ~= nil
 
 local walkers = {
+  { id = "rtk_default", name = "**realtimekit, the default walk (concurrency 4, Lua 5.4)**",
+    env = RTK54, cmd = "lua5.4 bench/contenders/realtimekit.lua default" },
   { id = "rtk", name = "realtimekit sequential (Lua 5.4)",
     env = RTK54, cmd = "lua5.4 bench/contenders/realtimekit.lua" },
   have_luajit and { id = "rtk_jit", name = "realtimekit sequential (LuaJIT)",
@@ -107,7 +114,7 @@ local walkers = {
 -- A nil in the list above (no LuaJIT) leaves a hole: pack it.
 do
   local packed = {}
-  for i = 1, 8 do if walkers[i] then packed[#packed + 1] = walkers[i] end end
+  for i = 1, 9 do if walkers[i] then packed[#packed + 1] = walkers[i] end end
   walkers = packed
 end
 
@@ -139,10 +146,10 @@ local function run_once(c, pages)
   os.remove(report)
   local cmd = c.cmd
   if c.curl then cmd = "curl -K " .. q(c.curl_config) end
-  local before = s:stats()
+  local before, throttled_before = s:stats(), s:throttled()
   os.execute((c.env or "") .. MEASURE .. " " .. q(report) .. " " .. cmd .. " >" .. q(out) ..
     " 2>" .. q(err))
-  local after = s:stats()
+  local after, throttled = s:stats(), s:throttled() - throttled_before
   local r = read_file(report) or ""
   local wall, user, sys, rss, status = r:match("^(%S+) (%S+) (%S+) (%d+) (%d+)")
   if not wall then return nil, "measure failed: " .. (read_file(err) or "") end
@@ -156,6 +163,7 @@ local function run_once(c, pages)
   local result = {
     wall = tonumber(wall), cpu = tonumber(user) + tonumber(sys), rss = tonumber(rss),
     requests = after.requests - before.requests, conns = after.connections - before.connections,
+    throttled = throttled,
   }
   -- Every run must have done the whole job.
   if c.curl then
@@ -180,8 +188,10 @@ local function run_once(c, pages)
         tostring(items), tostring(bytes), want_items, want_bytes)
     end
   end
-  if result.requests ~= pages then
-    return nil, ("the server saw %d requests, expected %d"):format(result.requests, pages)
+  -- A request the rate limit refused (setting (e)) is asked again: it counts once more.
+  if result.requests ~= pages + throttled then
+    return nil, ("the server saw %d requests (%d of them refused with 429), expected %d"):format(
+      result.requests, throttled, pages + throttled)
   end
   return result
 end
@@ -232,6 +242,51 @@ local function measure(setting, contenders)
     end
   end
   return results
+end
+
+---------------------------------------------------------------------------------------------
+-- (e) The rate limit: the fake server's rate-limit mode, Q requests per W seconds, with the
+-- Ratelimit headers and 429 + Retry-After beyond them; every client with its defaults.
+
+local LIMIT_Q, LIMIT_W, LIMIT_PAGES = 40, 4, 300
+local RUNS_LIMITED = tonumber(os.getenv("BENCH_RUNS_LIMITED") or "1")
+local limited = {
+  { id = "rtk_default", name = "realtimekit, the default walk (concurrency 4)",
+    env = RTK54_LIMITED, cmd = "lua5.4 bench/contenders/realtimekit.lua default" },
+  { id = "rtk_c8", name = "realtimekit, concurrency 8",
+    env = RTK54_LIMITED, cmd = "lua5.4 bench/contenders/realtimekit.lua 8" },
+  { id = "luasocket", name = "luasocket loop, waiting out each 429's Retry-After",
+    env = "", cmd = "lua5.4 bench/contenders/luasocket.lua" },
+  { id = "ts_c8", name = "TS SDK, a hand-written loop of 8 workers (its retries meet the 429s)",
+    env = NODE, cmd = "node bench/contenders/ts-sdk-concurrent.js 8" },
+}
+-- The shortest a walk can take: the last window's requests start when it opens.
+local LIMIT_FLOOR = (math.ceil(LIMIT_PAGES / LIMIT_Q) - 1) * LIMIT_W
+
+local function measure_limited()
+  local samples = {}
+  for round = 1, RUNS_LIMITED do
+    for _, c in ipairs(limited) do
+      -- A fresh window for each run: the switch starts the server's windows again.
+      s:config { meetings_total = LIMIT_PAGES * 100, latency = 0.025, rate_quota = LIMIT_Q,
+                 rate_window = LIMIT_W }
+      local r, why = run_once(c, LIMIT_PAGES)
+      if not r then error(("(e), %s: %s"):format(c.name, why), 0) end
+      samples[c.id] = samples[c.id] or {}
+      table.insert(samples[c.id], r)
+      log(("  (e) %s: %.1f s, %d 429s"):format(c.name, r.wall, r.throttled))
+    end
+    log(("  (e): round %d of %d done"):format(round, RUNS_LIMITED))
+  end
+  s:config { rate_quota = 0 }
+  local out = {}
+  for _, c in ipairs(limited) do
+    local list, walls, cpus, t = samples[c.id], {}, {}, {}
+    for i, r in ipairs(list) do walls[i], cpus[i], t[i] = r.wall, r.cpu, r.throttled end
+    out[c.id] = { wall = median(walls), cpu = median(cpus), throttled = median(t),
+                  runs = #list }
+  end
+  return out
 end
 
 ---------------------------------------------------------------------------------------------
@@ -305,6 +360,10 @@ local r_lat = measure(settings.latency, walkers)
 log("(a) no latency, 1,000 pages")
 local r_big = measure(settings.big, walkers)
 s:reset()
+log(("(e) %d pages under a limit of %d per %d s, 25 ms latency"):format(LIMIT_PAGES, LIMIT_Q,
+  LIMIT_W))
+local r_limited = measure_limited()
+s:reset()
 local elapsed = socket.gettime() - started
 local load_after = (read_file("/proc/loadavg") or ""):match("^(%S+ %S+ %S+)") or "?"
 
@@ -362,6 +421,27 @@ if not r_big.rtk_c8.na then
     r_big.rtk_c8.rss <= 1.5 * r_small.rtk_c8.rss,
     ("%s MiB vs %s MiB (%s)"):format(mib(r_big.rtk_c8.rss), mib(r_small.rtk_c8.rss),
       ratio(r_big.rtk_c8.rss, r_small.rtk_c8.rss)))
+end
+
+-- The default walk is the headline (issue 12): four pages under way by default.
+target("The default walk at most 0.8× the luasocket loop (1,000 pages)",
+  r_big.rtk_default.wall <= 0.8 * r_big.luasocket.wall,
+  ("%s ms vs %s ms (%s)"):format(ms(r_big.rtk_default.wall), ms(r_big.luasocket.wall),
+    ratio(r_big.rtk_default.wall, r_big.luasocket.wall)))
+target("The default walk at most 0.3× the luasocket loop (100 pages, 25 ms)",
+  r_lat.rtk_default.wall <= 0.3 * r_lat.luasocket.wall,
+  ("%s ms vs %s ms (%s)"):format(ms(r_lat.rtk_default.wall), ms(r_lat.luasocket.wall),
+    ratio(r_lat.rtk_default.wall, r_lat.luasocket.wall)))
+target("Peak RSS of the default walk of 1,000 pages within 1.5× of 10 pages",
+  r_big.rtk_default.rss <= 1.5 * r_small.rtk_default.rss,
+  ("%s MiB vs %s MiB (%s)"):format(mib(r_big.rtk_default.rss), mib(r_small.rtk_default.rss),
+    ratio(r_big.rtk_default.rss, r_small.rtk_default.rss)))
+for _, id in ipairs { "rtk_default", "rtk_c8" } do
+  local r = r_limited[id]
+  target(("Under the rate limit, %s meets no 429 (e)"):format(id == "rtk_default"
+    and "the default walk" or "concurrency 8"), r.throttled == 0,
+    ("%d 429s; %.1f s, %.2f× the %d s the windows allow"):format(r.throttled, r.wall,
+      r.wall / LIMIT_FLOOR, LIMIT_FLOOR))
 end
 
 target("`require \"realtimekit\"` + one request under 30 ms (Lua 5.4)",
@@ -451,10 +531,33 @@ do
   body[#body + 1] = table.concat(lines, "\n")
   body[#body + 1] = ""
 end
+do
+  body[#body + 1] = ("## (e) %d pages of 100 meetings under a rate limit of %d requests per %d s, "
+    .. "25 ms latency"):format(LIMIT_PAGES, LIMIT_Q, LIMIT_W)
+  body[#body + 1] = ""
+  body[#body + 1] = ("The fake server's rate-limit mode: fixed windows, the `Ratelimit` and "
+    .. "`Ratelimit-Policy` headers on every answer, 429 with `Retry-After` beyond the quota. "
+    .. "Every client keeps its defaults (realtimekit's static budget included). The floor is "
+    .. "what the windows allow: the last %d requests can start %d s after the first. %s"):format(
+    LIMIT_PAGES - (math.ceil(LIMIT_PAGES / LIMIT_Q) - 1) * LIMIT_Q, LIMIT_FLOOR,
+    ("Median of %d run%s."):format(RUNS_LIMITED, RUNS_LIMITED == 1 and "" or "s"))
+  body[#body + 1] = ""
+  local lines = {
+    "| contender | wall s | CPU ms | 429s met | wall ÷ floor |",
+    "|---|--:|--:|--:|--:|",
+  }
+  for _, c in ipairs(limited) do
+    local r = r_limited[c.id]
+    lines[#lines + 1] = ("| %s | %.1f | %s | %d | %.2f× |"):format(c.name, r.wall, ms(r.cpu),
+      r.throttled, r.wall / LIMIT_FLOOR)
+  end
+  body[#body + 1] = table.concat(lines, "\n")
+  body[#body + 1] = ""
+end
 for _, line in ipairs {
   "## " .. settings.startup.title, "", runs_note(settings.startup), "",
   startup_table(starters, r_start), "",
-  "## Targets of issue 4", "",
+  "## Targets of issues 4 and 12", "",
   "| target | status | numbers |", "|---|---|---|",
   table.concat(targets, "\n"), "",
   "## What limits the sequential walk, and what was tried", "",

@@ -9,7 +9,7 @@
 extern "C" {
 #endif
 
-#define RTK_VERSION "0.1.0"
+#define RTK_VERSION "0.2.0"
 
 /* Transfers one client can have under way at once (rtk_client_start). */
 #define RTK_MAX_TRANSFERS 64

@@ -26,7 +26,7 @@ end
 
 describe("realtimekit", function()
   it("has a version, the same as its C core's", function()
-    assert.equal("0.1.0", realtimekit._VERSION)
+    assert.equal("0.2.0", realtimekit._VERSION)
     assert.equal(realtimekit._VERSION, realtimekit.core_version)
     assert.matches("^%d+%.%d+", realtimekit.curl_version)
   end)

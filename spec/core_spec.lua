@@ -32,7 +32,7 @@ describe("realtimekit.core", function()
       local r = s:requests()[1]
       assert.equal("Bearer " .. s.token, r.headers.authorization)
       assert.equal("application/json", r.headers.accept)
-      local ua = "realtimekit-lua/0.1.0 (" .. core.lua_version .. "; libcurl/"
+      local ua = "realtimekit-lua/0.2.0 (" .. core.lua_version .. "; libcurl/"
         .. core.curl_version .. ")"
       assert.equal(ua, r.headers["user-agent"])
       assert.equal(ua, c:user_agent())

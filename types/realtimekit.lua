@@ -7,7 +7,7 @@
 ---`require "realtimekit"`: makes clients (`new`), and the values a request body uses.
 ---@class realtimekit
 ---@field _NAME "realtimekit"
----@field _VERSION string the version, such as "0.1.0"
+---@field _VERSION string the version, such as "0.2.0"
 ---@field core_version string the C core's version, which is `_VERSION`
 ---@field curl_version string the version of libcurl the core runs with
 ---@field null realtimekit.Null JSON null in a request body: `{ title = realtimekit.null }`

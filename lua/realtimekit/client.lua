@@ -403,7 +403,7 @@ function Client:__tostring()
 end
 
 --- The User-Agent the client sends.
--- @treturn string such as `realtimekit-lua/0.1.0 (Lua 5.4; libcurl/7.88.1)`
+-- @treturn string such as `realtimekit-lua/0.2.0 (Lua 5.4; libcurl/7.88.1)`
 function Client:user_agent()
   return self._http:user_agent()
 end

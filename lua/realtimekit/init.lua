@@ -2,7 +2,7 @@
 -- `require "realtimekit"` is the only module a program needs: `new` makes a client
 -- (`realtimekit.client`), whose resource objects have the methods listed in the
 -- @{methods.md|Resource methods} topic. `realtimekit._VERSION` is the version, such as
--- `"0.1.0"`.
+-- `"0.2.0"`.
 -- @module realtimekit
 -- @usage
 -- local realtimekit = require "realtimekit"
@@ -17,7 +17,7 @@ local schema = require "realtimekit.schema"
 
 local M = {
   _NAME = "realtimekit",
-  _VERSION = "0.1.0",
+  _VERSION = "0.2.0",
 }
 
 --- Creates a client. Every option is checked; an unknown one is an error that names it.
