@@ -127,7 +127,7 @@ describe("realtimekit", function()
     it("sends the client's User-Agent", function()
       local c, s = helper.client()
       assert(c.meetings:list())
-      assert.matches("^realtimekit%-lua/0%.1%.0 %(", s:requests()[1].headers["user-agent"])
+      assert.matches("^realtimekit%-lua/0%.2%.0 %(", s:requests()[1].headers["user-agent"])
       assert.equal(c:user_agent(), s:requests()[1].headers["user-agent"])
     end)
 
