@@ -162,10 +162,7 @@ end
 -- Asks for page `no` in pages of `per` items: a window entry, whose expected span, the
 -- positions [lo, hi), is where a server keeping to per_page puts the page.
 function Pager:_ask(no, per)
-  local p = {}
-  for k, v in pairs(self.params) do p[k] = v end
-  p.page_no, p.per_page = no, per
-  local req = assert(request.build(self.client, self.row, self.args, p)) -- checked in new
+  local req = self:_request(no, per)
   local e = { no = no, per = per, lo = (no - 1) * per, hi = no * per, req = req,
               op = ops.start(self.client, req, fetched_page) }
   local window = self.window
@@ -173,6 +170,36 @@ function Pager:_ask(no, per)
   while i > 0 and window[i].lo > e.lo do i = i - 1 end
   insert(window, i + 1, e)
   return e
+end
+
+-- The request for page `no` in pages of `per` items. The first of a page size is built and
+-- checked in full; the others differ from it only in their page_no, a whole number, so they are
+-- made from it (unless extra_query names page_no itself).
+function Pager:_request(no, per)
+  local t = self.template
+  if t and t.per == per then
+    local req = {}
+    for k, v in pairs(t.req) do req[k] = v end
+    req.url = t.prefix .. num(no) .. t.suffix
+    return req
+  end
+  local p = {}
+  for k, v in pairs(self.params) do p[k] = v end
+  p.page_no, p.per_page = no, per
+  local req = assert(request.build(self.client, self.row, self.args, p)) -- checked in new
+  local extra = p.extra_query
+  if not (type(extra) == "table" and extra.page_no ~= nil) then
+    local text = num(no)
+    local mark = "page_no=" .. text
+    local s = req.url:find("[?&]" .. mark .. "&")
+    if not s then s = req.url:find("[?&]" .. mark .. "$") end
+    if s then
+      local at = s + 1 + #"page_no="
+      self.template = { per = per, req = req, prefix = req.url:sub(1, at - 1),
+                        suffix = req.url:sub(at + #text) }
+    end
+  end
+  return req
 end
 
 -- Removes entry i of the window, cancelling its request if it is under way.

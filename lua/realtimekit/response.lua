@@ -202,7 +202,8 @@ function M.page(row, raw)
   local where = concat(row.items, ".")
   for i = 1, #items do
     -- A JSON array decodes to a table too; one with elements is told apart by its [1].
-    if type(items[i]) ~= "table" or items[i][1] ~= nil then
+    local item = items[i]
+    if type(item) ~= "table" or item[1] ~= nil then
       return nil, format("the response's %s[%d] is not an object", where, i)
     end
   end

@@ -28,6 +28,7 @@ local number_text = M.number_text
 
 --- Whether s is valid UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 function M.is_utf8(s)
+  if not find(s, "[\128-\255]") then return true end -- ASCII: most ids and text
   local i, n = 1, #s
   while i <= n do
     local c = byte(s, i)
