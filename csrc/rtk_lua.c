@@ -449,6 +449,52 @@ static int rtk_lua_normalise(lua_State *L) {
   return 1;
 }
 
+/* core.table_kind(t) -> "empty", "list" (its keys are exactly 1..#t) or "object": what a
+ * decoded JSON table is, read by the response checks once per page, so in C. */
+static int rtk_lua_table_kind(lua_State *L) {
+  size_t n, count = 0;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  n = (size_t)rtk_rawlen(L, 1);
+  lua_pushnil(L);
+  while (lua_next(L, 1) != 0) {
+    lua_pop(L, 1);
+    if (++count > n) {
+      lua_pop(L, 1);
+      break;
+    }
+  }
+  lua_pushstring(L, count == 0 ? "empty" : count == n ? "list" : "object");
+  return 1;
+}
+
+/* core.first_non_object(t) -> the first index i of 1..#t whose value is not a JSON object
+ * (a table without [1]), or nil when every one is: a page's items checked in one call. */
+static int rtk_lua_first_non_object(lua_State *L) {
+  size_t i, n;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  n = (size_t)rtk_rawlen(L, 1);
+  if (n > (size_t)INT_MAX) /* lua_rawgeti takes an int before 5.3; no page comes near */
+    n = (size_t)INT_MAX;
+  for (i = 1; i <= n; i++) {
+    int bad;
+    lua_rawgeti(L, 1, (int)i);
+    if (lua_type(L, -1) != LUA_TTABLE) {
+      bad = 1;
+    } else {
+      lua_rawgeti(L, -1, 1);
+      bad = !lua_isnil(L, -1);
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (bad) {
+      lua_pushinteger(L, (lua_Integer)i);
+      return 1;
+    }
+  }
+  lua_pushnil(L);
+  return 1;
+}
+
 /* core.sleep(seconds): blocks the calling thread; the retry policy's default wait. */
 static int rtk_lua_sleep(lua_State *L) {
   lua_Number s = luaL_checknumber(L, 1);
@@ -497,6 +543,8 @@ static const luaL_Reg rtk_core_funcs[] = {
   {"decode", rtk_json_decode},
   {"check_json", rtk_json_check},
   {"normalise", rtk_lua_normalise},
+  {"table_kind", rtk_lua_table_kind},
+  {"first_non_object", rtk_lua_first_non_object},
   {"monotonic", rtk_lua_monotonic},
   {"isatty", rtk_lua_isatty},
   {"verify_rsa_sha256", rtk_lua_verify_rsa_sha256},

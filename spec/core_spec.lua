@@ -370,6 +370,41 @@ describe("realtimekit.core", function()
     end
   end)
 
+  describe("table_kind()", function()
+    it("tells an empty table, a list and an object apart", function()
+      assert.equal("empty", core.table_kind {})
+      assert.equal("list", core.table_kind { 1 })
+      assert.equal("list", core.table_kind { {}, {}, "x" })
+      assert.equal("object", core.table_kind { a = 1 })
+      assert.equal("object", core.table_kind { 1, 2, a = 1 })
+      assert.equal("object", core.table_kind { [2] = 1 })
+      assert.equal("object", core.table_kind { [1.5] = 1 })
+      local holed = { 1, 2, 3 }
+      holed[2] = nil -- a dropped null: keys 1 and 3 are not 1..#t, whatever border # finds
+      assert.equal("object", core.table_kind(holed))
+    end)
+
+    it("wants a table", function()
+      assert.has_error(function() core.table_kind("x") end)
+    end)
+  end)
+
+  describe("first_non_object()", function()
+    it("gives the first index whose value is not an object, or nil", function()
+      assert.is_nil(core.first_non_object {})
+      assert.is_nil(core.first_non_object { {}, { a = 1 }, { b = { 1 } } })
+      assert.equal(2, core.first_non_object { {}, "x", 1 })
+      assert.equal(3, core.first_non_object { {}, { a = 1 }, { 1, 2 } })
+      assert.equal(1, core.first_non_object { false })
+      -- Only the border # finds is read, as a Lua loop over 1..#t would.
+      assert.is_nil(core.first_non_object { {}, {}, x = "not an item" })
+    end)
+
+    it("wants a table", function()
+      assert.has_error(function() core.first_non_object(nil) end)
+    end)
+  end)
+
   describe("isatty()", function()
     local code = "local core = require 'realtimekit.core' print(core.isatty(0), core.isatty(1), "
       .. "core.isatty(2), core.isatty(-1), core.isatty(1000))"

@@ -22,25 +22,22 @@
 --   but `success` (and, for a list, `paging` that puts no item on the page) is then an empty
 --   table (an empty page); without it, a missing `data` is a problem.
 -- @module realtimekit.response
-local type, pairs, ipairs, next, tostring = type, pairs, ipairs, next, tostring
+local core = require "realtimekit.core"
+
+local type, pairs, ipairs, tostring = type, pairs, ipairs, tostring
 local format, concat, sort = string.format, table.concat, table.sort
+
+local table_kind, first_non_object = core.table_kind, core.first_non_object
 
 local M = {}
 
--- Whether a table is a JSON array (an empty one counts: JSON's [] and {} decode alike).
-local function is_list(t)
-  local n, count = #t, 0
-  for _ in pairs(t) do count = count + 1 end
-  return count == n
-end
-
--- What kind of JSON value v is, in a word.
+-- What kind of JSON value v is, in a word: a table is "empty" (JSON's [] and {} decode
+-- alike), a "list" (its keys are exactly 1..#v) or an "object" (core.table_kind, in C as it
+-- runs once per page).
 local function kind(v)
   local t = type(v)
   if t ~= "table" then return t end
-  if next(v) == nil then return "empty" end
-  if is_list(v) then return "list" end
-  return "object"
+  return table_kind(v)
 end
 
 -- The most keys a description names.
@@ -199,13 +196,10 @@ end
 function M.page(row, raw)
   local items, problem = find_items(row, raw)
   if not items then return nil, problem end
-  local where = concat(row.items, ".")
-  for i = 1, #items do
-    -- A JSON array decodes to a table too; one with elements is told apart by its [1].
-    local item = items[i]
-    if type(item) ~= "table" or item[1] ~= nil then
-      return nil, format("the response's %s[%d] is not an object", where, i)
-    end
+  -- A JSON array decodes to a table too; one with elements is told apart by its [1].
+  local bad = first_non_object(items)
+  if bad then
+    return nil, format("the response's %s[%d] is not an object", concat(row.items, "."), bad)
   end
   local paging = raw.paging
   if paging == nil and type(raw.data) == "table" then paging = raw.data.paging end
