@@ -52,17 +52,27 @@ static const unsigned char rtk_json_special[256] = {
   1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
-/* Whether the 8 bytes at p are all plain (see rtk_json_special): a word at a time, with the
- * bit tricks that find a byte below a bound or equal to a value (exact, no false positives). */
+/* The special bytes (see rtk_json_special) among the 8 at p, a word at a time, each flagged
+ * by its high bit, with the bit tricks that find a byte below a bound or equal to a value:
+ * zero exactly when all 8 are plain. */
 #define RTK_JSON_ONES 0x0101010101010101ULL
 #define RTK_JSON_HIGH 0x8080808080808080ULL
-static int rtk_json_plain8(const char *p) {
+static unsigned long long rtk_json_special8(const char *p) {
   unsigned long long x, t;
   memcpy(&x, p, sizeof x);
   t = (x - RTK_JSON_ONES * 0x20) | ((x ^ (RTK_JSON_ONES * '"')) - RTK_JSON_ONES) |
       ((x ^ (RTK_JSON_ONES * '\\')) - RTK_JSON_ONES);
-  return (((t & ~x) | x) & RTK_JSON_HIGH) == 0;
+  return ((t & ~x) | x) & RTK_JSON_HIGH;
 }
+
+/* The first special byte of a word rtk_json_special8 flagged: in memory order the lowest
+ * flagged byte is exact (a borrow can only flag bytes after a real one). Where the byte order
+ * or the compiler is not known, the byte loop after the word loop finds it instead. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define RTK_JSON_FIRST8(m) ((size_t)__builtin_ctzll(m) >> 3)
+#else
+#define RTK_JSON_FIRST8(m) ((size_t)0)
+#endif
 
 /* The powers of ten that doubles hold exactly. */
 static const double rtk_json_pow10[] = {
@@ -213,8 +223,14 @@ static const char *rtk_json_string(rtk_json *j, const char *p) {
   int buffered = 0;
   for (;;) {
     unsigned char c;
-    while (j->end - p >= 8 && rtk_json_plain8(p))
+    while (j->end - p >= 8) {
+      unsigned long long m = rtk_json_special8(p);
+      if (m != 0) {
+        p += RTK_JSON_FIRST8(m);
+        break;
+      }
       p += 8;
+    }
     while (!rtk_json_special[(unsigned char)*p])
       p++;
     c = (unsigned char)*p;

@@ -362,6 +362,39 @@ describe("core.decode()", function()
       assert.equal("the JSON text is null", msg(" null "))
     end)
 
+    it("finds a string's special byte wherever it falls in the 8 bytes read at once", function()
+      -- Strings are scanned a word at a time; each kind of byte that ends the plain run is put
+      -- at every offset of strings of every length up to 24, with plain text around it.
+      local specials = {
+        { "\\n", "\n" }, { "\\u00e9", "\195\169" }, { "\195\169", "\195\169" },
+        { "\240\159\152\128", "\240\159\152\128" },
+      }
+      for len = 1, 24 do
+        for at = 0, len - 1 do
+          local head, tail = ("a"):rep(at), ("b"):rep(len - at - 1)
+          for _, sp in ipairs(specials) do
+            local text = '["' .. head .. sp[1] .. tail .. '"]'
+            local v, err = core.decode(text)
+            assert(v, text .. ": " .. tostring(err))
+            assert.equal(head .. sp[2] .. tail, v[1])
+            assert.is_true((core.check_json(text)))
+          end
+          for _, bad in ipairs { { "\1", "control character" }, { "\31", "control character" },
+            { "\192\175", "invalid UTF-8" }, { "\255", "invalid UTF-8" } } do
+            local text = '["' .. head .. bad[1] .. tail .. '"]'
+            local want = ("invalid JSON at byte %d: %s in a string"):format(3 + at, bad[2])
+            assert.equal(want, select(2, core.decode(text)))
+            assert.equal(want, select(2, core.check_json(text)))
+          end
+          -- A quote ends the string where it stands: what follows is the next token.
+          local text = '["' .. head .. '"' .. tail .. '"]'
+          local v, err = core.decode(text)
+          assert.is_nil(v, text)
+          assert.matches("at byte " .. (4 + at) .. ": expected ',' or ']'", err, 1, true)
+        end
+      end
+    end)
+
     it("raises for an argument that is not a string", function()
       assert.has.error(function() core.decode({}) end)
       assert.has.error(function() core.decode() end)
