@@ -7,6 +7,7 @@
 -- without latency, default 5), BENCH_RUNS_LATENCY (default 3), BENCH_RUNS_STARTUP (default 10),
 -- BENCH_OUT (default BENCHMARKS.md).
 package.path = "lua/?.lua;spec/?.lua;" .. package.path
+local common = require "bench.common"
 local socket = require "socket"
 local server = require "realtimekit.fake"
 
@@ -17,24 +18,7 @@ local OUT = os.getenv("BENCH_OUT") or "BENCHMARKS.md"
 local TMP = os.getenv("REALTIMEKIT_FAKE_DIR") .. "/bench"
 local MEASURE = "build/bench/measure"
 
-local function log(...)
-  io.stderr:write(table.concat({ ... }), "\n")
-  io.stderr:flush()
-end
-
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function write_file(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local log, read_file, write_file = common.log, common.read_file, common.write_file
 
 -- The first line a shell command prints, or nil.
 local function first_line(cmd)
@@ -52,16 +36,7 @@ local function has(cmd)
   return os.execute("command -v " .. cmd .. " >/dev/null 2>&1") == true
 end
 
-local function median(list)
-  local t = {}
-  for i, v in ipairs(list) do t[i] = v end
-  table.sort(t)
-  local n = #t
-  if n == 0 then return nil end
-  local mid = math.floor(n / 2)
-  if n % 2 == 1 then return t[mid + 1] end
-  return (t[mid] + t[mid + 1]) / 2
-end
+local median = common.median
 
 local s = assert(server.attach(os.getenv("REALTIMEKIT_FAKE_DIR")))
 assert(os.execute("mkdir -p " .. q(TMP)))

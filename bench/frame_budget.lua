@@ -98,31 +98,11 @@ end
 
 -- The orchestrating run, under Lua 5.4 with luasocket.
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
+local common = require "bench.common"
 local socket = require "socket"
 local server = require "realtimekit.fake"
 
-local function log(...)
-  io.stderr:write(table.concat({ ... }), "\n")
-  io.stderr:flush()
-end
-
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function median(list)
-  local t = {}
-  for i, v in ipairs(list) do t[i] = v end
-  table.sort(t)
-  local n = #t
-  local mid = math.floor(n / 2)
-  if n % 2 == 1 then return t[mid + 1] end
-  return (t[mid] + t[mid + 1]) / 2
-end
+local log, median = common.log, common.median
 
 local function max(list)
   local m = list[1]
@@ -223,15 +203,5 @@ lines[#lines + 1] = ""
 local section = table.concat(lines, "\n")
 io.write(section)
 
-local doc = read_file(OUT) or "# Benchmarks\n\n"
-local i = doc:find(HEADING, 1, true)
-if i then
-  local j = doc:find("\n## ", i + #HEADING, true)
-  doc = doc:sub(1, i - 1) .. section .. (j and doc:sub(j + 1) or "")
-else
-  doc = doc:gsub("\n*$", "\n\n") .. section
-end
-local f = assert(io.open(OUT, "wb"))
-f:write(doc)
-f:close()
+common.put_section(OUT, HEADING, section)
 log("frame: section written to ", OUT)

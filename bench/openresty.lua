@@ -9,6 +9,7 @@
 -- wrote before, or at the end. Runs under Lua 5.4 with luasocket and lua-cjson.
 package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
 package.cpath = "build/5.4/?.so;" .. package.cpath
+local common = require "bench.common"
 local socket = require "socket"
 local cjson = require "cjson"
 local server = require "realtimekit.fake"
@@ -19,17 +20,7 @@ local OUT = os.getenv("BENCH_OUT") or "BENCHMARKS.md"
 local ROUNDS = tonumber(os.getenv("BENCH_ROUNDS_OPENRESTY") or "4")
 local HEADING = "## OpenResty: the default transport's polling next to the ngx transport"
 
-local function log(...)
-  io.stderr:write(table.concat({ ... }), "\n")
-end
-
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local log, read_file = common.log, common.read_file
 
 local ROOT = (function()
   local p = io.popen("pwd")
@@ -225,15 +216,5 @@ append(lines, { "", ("This section took %.0f s."):format(socket.gettime() - star
 local section = table.concat(lines, "\n")
 io.write(section)
 
-local doc = read_file(OUT) or "# Benchmarks\n\n"
-local i = doc:find(HEADING, 1, true)
-if i then
-  local j = doc:find("\n## ", i + #HEADING, true)
-  doc = doc:sub(1, i - 1) .. section .. (j and doc:sub(j + 1) or "")
-else
-  doc = doc:gsub("\n*$", "\n\n") .. section
-end
-local f = assert(io.open(OUT, "wb"))
-f:write(doc)
-f:close()
+common.put_section(OUT, HEADING, section)
 log("openresty: section written to ", OUT)
