@@ -1,12 +1,7 @@
 local helper = require "helper"
 local cjson = require "cjson"
 
-local ROOT = (function()
-  local p = io.popen("pwd")
-  local d = p:read("*l")
-  p:close()
-  return d
-end)()
+local ROOT = helper.root
 
 local function env_for(s, extra)
   local env = { CLOUDFLARE_API_TOKEN = s.token, CLOUDFLARE_ACCOUNT_ID = s.account_id,

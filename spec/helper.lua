@@ -19,6 +19,23 @@ end
 M.core_dir = core_dir or "build/" .. M.lua_tag
 if f then package.cpath = M.core_dir .. "/?.so;" .. package.cpath end
 
+-- The project's folder, whole (busted runs from it): what nginx configurations and commands
+-- run elsewhere are given.
+M.root = (function()
+  local p = io.popen("pwd")
+  local d = p:read("*l")
+  p:close()
+  return d
+end)()
+
+-- Whether the core is built for LuaJIT, which nginx's Lua module runs: the specs that start a
+-- real nginx are pending without it.
+M.luajit_core_built = (function()
+  local core = io.open(M.root .. "/build/luajit/realtimekit/core.so", "rb")
+  if core then core:close() end
+  return core ~= nil
+end)()
+
 local running
 
 --- The fake server's data set (deterministic; see lua/realtimekit/fake/server/data.lua).

@@ -27,13 +27,6 @@ local function installed(cmd)
   return ok
 end
 
-local function cwd()
-  local p = io.popen("pwd")
-  local d = p:read("*l")
-  p:close()
-  return d
-end
-
 -- base64url (a JWT's parts), without padding; nil for anything else.
 local ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 local function base64url(s)
@@ -87,7 +80,7 @@ describe("examples/love #once", function()
     os.remove(OUT .. "/screenshot.png")
     s = helper.server()
     s:config { latency = LATENCY }
-    local root = cwd()
+    local root = helper.root
     out = helper.run("timeout 90 xvfb-run -a -s '-screen 0 1280x800x24' love examples/love", {
       HOME = root .. "/" .. OUT .. "/home", REALTIMEKIT_ROOT = root,
       REALTIMEKIT_LOVE_SCRIPT = "1", REALTIMEKIT_LOVE_REPORT = root .. "/" .. OUT .. "/report.json",

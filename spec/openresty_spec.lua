@@ -8,16 +8,9 @@ local conf = require "support.openresty.conf"
 local socket = require "socket"
 local cjson = require "cjson"
 
-local ROOT = (function()
-  local p = io.popen("pwd")
-  local d = p:read("*l")
-  p:close()
-  return d
-end)()
+local ROOT = helper.root
 
-local core_built = io.open(ROOT .. "/build/luajit/realtimekit/core.so", "rb")
-if core_built then core_built:close() end
-local describe_or_pending = core_built and describe or pending
+local describe_or_pending = helper.luajit_core_built and describe or pending
 
 local BIG = 128 * 1024 * 1024
 

@@ -168,12 +168,7 @@ describe("rate limits", function()
   end)
 end)
 
-local ROOT = (function()
-  local p = io.popen("pwd")
-  local d = p:read("*l")
-  p:close()
-  return d
-end)()
+local ROOT = helper.root
 
 -- Two workers, each walking from a timer at start, with the budget in a shared dict or not.
 local NGINX = [[
@@ -224,9 +219,7 @@ http {
 }
 ]]
 
-local core_built = io.open(ROOT .. "/build/luajit/realtimekit/core.so", "rb")
-if core_built then core_built:close() end
-local describe_nginx = core_built and describe or pending
+local describe_nginx = helper.luajit_core_built and describe or pending
 
 describe_nginx("rate limits in OpenResty #once", function()
   local function run(shared)

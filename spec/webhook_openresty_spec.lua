@@ -8,16 +8,9 @@ local http = require "socket.http"
 local ltn12 = require "ltn12"
 local cjson = require "cjson"
 
-local ROOT = (function()
-  local p = io.popen("pwd")
-  local d = p:read("*l")
-  p:close()
-  return d
-end)()
+local ROOT = helper.root
 
-local core_built = io.open(ROOT .. "/build/luajit/realtimekit/core.so", "rb")
-if core_built then core_built:close() end
-local describe_or_pending = core_built and describe or pending
+local describe_or_pending = helper.luajit_core_built and describe or pending
 
 -- What the spec adds to the example's configuration: a dict and handlers to read what the
 -- example accepted (webhook.lua's on_event, set in init_worker_by_lua), a location that keeps
