@@ -20,6 +20,17 @@ function M.rtk_error(status, message)
   return status, cjson.encode { success = false, error = { code = status, message = message } }
 end
 
+--- A path parameter's lookup: the item the app's index `by_id` (such as "preset_by_id") holds
+-- under the lower-cased id, or a 404 saying "<what> not found".
+function M.lookup(by_id, what)
+  local message = what .. " not found"
+  return function(ctx, raw)
+    local item = ctx.app[by_id][raw:lower()]
+    if not item then return nil, M.rtk_error(404, message) end
+    return item
+  end
+end
+
 --- 200 with data given as JSON text.
 function M.ok_json(text)
   return 200, '{"success":true,"data":' .. text .. '}'

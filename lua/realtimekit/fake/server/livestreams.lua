@@ -12,16 +12,8 @@ local null = json.null
 local rtk_error, ok, enum = common.rtk_error, common.ok, common.enum
 
 M.params = {
-  livestream_id = function(ctx, raw)
-    local l = ctx.app.livestream_by_id[raw:lower()]
-    if not l then return nil, rtk_error(404, "Livestream not found") end
-    return l
-  end,
-  livestream_session_id = function(ctx, raw)
-    local ls = ctx.app.livestream_session_by_id[raw:lower()]
-    if not ls then return nil, rtk_error(404, "Livestream session not found") end
-    return ls
-  end,
+  livestream_id = common.lookup("livestream_by_id", "Livestream"),
+  livestream_session_id = common.lookup("livestream_session_by_id", "Livestream session"),
 }
 
 local function of_meeting(app, meeting_id)

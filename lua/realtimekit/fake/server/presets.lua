@@ -10,11 +10,7 @@ local M = {}
 local rtk_error, ok = common.rtk_error, common.ok
 
 M.params = {
-  preset_id = function(ctx, raw)
-    local p = ctx.app.preset_by_id[raw:lower()]
-    if not p then return nil, rtk_error(404, "Preset not found") end
-    return p
-  end,
+  preset_id = common.lookup("preset_by_id", "Preset"),
 }
 
 local function obj(fields, required, o)

@@ -15,11 +15,7 @@ local null = json.null
 local rtk_error, ok, enum = common.rtk_error, common.ok, common.enum
 
 M.params = {
-  recording_id = function(ctx, raw)
-    local r = ctx.app.recording_by_id[raw:lower()]
-    if not r then return nil, rtk_error(404, "Recording not found") end
-    return r
-  end,
+  recording_id = common.lookup("recording_by_id", "Recording"),
 }
 
 -- What a recording keeps to itself: whether its files go to RealtimeKit's bucket.

@@ -10,11 +10,7 @@ local array = json.array
 local rtk_error, ok, ok_json, enum = common.rtk_error, common.ok, common.ok_json, common.enum
 
 M.params = {
-  session_id = function(ctx, raw)
-    local s = ctx.app.session_by_id[raw:lower()]
-    if not s then return nil, rtk_error(404, "Session not found") end
-    return s
-  end,
+  session_id = common.lookup("session_by_id", "Session"),
   -- A session participant by its id (the peer id), or also by its user_id when config
   -- session_participant_lookup says so.
   session_participant_id = function(ctx, raw)
@@ -28,11 +24,7 @@ M.params = {
     end
     return nil, rtk_error(404, "Participant not found")
   end,
-  peer_id = function(ctx, raw)
-    local peer = ctx.app.peer_by_id[raw:lower()]
-    if not peer then return nil, rtk_error(404, "Peer not found") end
-    return peer
-  end,
+  peer_id = common.lookup("peer_by_id", "Peer"),
 }
 
 local function list(ctx)

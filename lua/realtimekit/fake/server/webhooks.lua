@@ -6,14 +6,10 @@ local common = require "realtimekit.fake.server.common"
 
 local M = {}
 
-local rtk_error, ok = common.rtk_error, common.ok
+local ok = common.ok
 
 M.params = {
-  webhook_id = function(ctx, raw)
-    local w = ctx.app.webhook_by_id[raw:lower()]
-    if not w then return nil, rtk_error(404, "Webhook not found") end
-    return w
-  end,
+  webhook_id = common.lookup("webhook_by_id", "Webhook"),
 }
 
 M.EVENTS = { "meeting.started", "meeting.ended", "meeting.participantJoined",
