@@ -50,16 +50,6 @@ local function openssl_verifies(body, sig_b64, pem)
   return out:find("Verified OK", 1, true) ~= nil
 end
 
-local function wait_for(pred, limit)
-  local deadline = socket.gettime() + (limit or 5)
-  while socket.gettime() < deadline do
-    local v = pred()
-    if v then return v end
-    socket.sleep(0.02)
-  end
-  return nil
-end
-
 local function deliveries_to(s, webhook_id)
   local out = {}
   for _, d in ipairs(s:webhook_deliveries()) do
@@ -151,10 +141,10 @@ describe("the fake server's webhooks", function()
     assert.equal("Stand-up", event.meeting.title)
     assert.equal("LIVE", event.meeting.status)
     assert.equal(s.app_id, event.meeting.organizedBy.id)
-    local d = assert(wait_for(function()
+    local d = assert(helper.wait_for(function()
       local list = deliveries_to(s, w.id)
       return list[1] and list[1].state == "delivered" and list[1]
-    end))
+    end, 5))
     assert.equal(got.body, d.body)
     assert.equal(got.headers["rtk-signature"], d.signature)
     assert.equal(got.headers["rtk-uuid"], d.attempts[1].uuid)
@@ -231,10 +221,10 @@ describe("the fake server's webhooks", function()
     assert.are_not.equal(b.headers["rtk-uuid"], c.headers["rtk-uuid"])
     assert.is_true(b.at - a.at >= 0.15)
     assert.is_true(c.at - b.at >= 0.35)
-    local d = assert(wait_for(function()
+    local d = assert(helper.wait_for(function()
       local list = deliveries_to(s, w.id)
       return list[1] and list[1].state == "delivered" and list[1]
-    end))
+    end, 5))
     assert.same({ 500, 503, 204 }, { d.attempts[1].status, d.attempts[2].status,
                                      d.attempts[3].status })
   end)
@@ -242,7 +232,7 @@ describe("the fake server's webhooks", function()
   it("gives up after four attempts when nothing answers", function()
     local w = webhook(dead_url(), { "meeting.started" })
     call(s, "POST", "/meetings", {})
-    local d = assert(wait_for(function()
+    local d = assert(helper.wait_for(function()
       local list = deliveries_to(s, w.id)
       return list[1] and list[1].state == "failed" and list[1]
     end, 5))

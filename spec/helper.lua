@@ -122,6 +122,19 @@ function M.run_lua(code, env)
   return M.run((lua_cmd or M.lua_bin) .. " -e " .. shell_quote(setup .. code), env)
 end
 
+--- Calls pred every 20 ms until it returns a true value, which it returns, or until the
+-- seconds have passed: nil then.
+function M.wait_for(pred, seconds)
+  local socket = require "socket"
+  local deadline = socket.gettime() + seconds
+  while socket.gettime() < deadline do
+    local v = pred()
+    if v then return v end
+    socket.sleep(0.02)
+  end
+  return nil
+end
+
 --- Runs fn and returns the error it raised (or nil if it did not raise).
 function M.raised(fn, ...)
   local ok, err = pcall(fn, ...)

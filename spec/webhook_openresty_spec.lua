@@ -3,7 +3,6 @@
 local helper = require "helper"
 local server = require "realtimekit.fake"
 local conf = require "support.openresty.conf"
-local socket = require "socket"
 local http = require "socket.http"
 local ltn12 = require "ltn12"
 local cjson = require "cjson"
@@ -41,16 +40,6 @@ local function request(port, method, path, body, headers)
   return status, table.concat(chunks)
 end
 
-local function wait_for(pred, limit)
-  local deadline = socket.gettime() + (limit or 10)
-  while socket.gettime() < deadline do
-    local v = pred()
-    if v then return v end
-    socket.sleep(0.02)
-  end
-  return nil
-end
-
 describe_or_pending("webhooks in OpenResty #once", function()
   local fake, nginx, port, client, hook
 
@@ -64,10 +53,10 @@ describe_or_pending("webhooks in OpenResty #once", function()
     }, nil, conf.env(fake)))
     -- The example's background job walks the meetings once the worker starts: let it end
     -- before the specs count requests.
-    wait_for(function()
+    helper.wait_for(function()
       local _, text = request(port, "GET", "/job")
       return text ~= "" and not text:find('"pending"', 1, true)
-    end)
+    end, 10)
   end)
   teardown(function()
     if nginx then nginx:stop() end
@@ -99,14 +88,14 @@ describe_or_pending("webhooks in OpenResty #once", function()
 
   -- Waits until the n deliveries to our webhook have ended; returns them.
   local function settled(n)
-    return assert(wait_for(function()
+    return assert(helper.wait_for(function()
       local list = ours()
       if #list < n then return nil end
       for _, d in ipairs(list) do
         if d.state == "pending" then return nil end
       end
       return list
-    end), "the deliveries did not end")
+    end, 10), "the deliveries did not end")
   end
 
   local function key_fetches()
