@@ -173,6 +173,22 @@ end
 
 describe_or_pending("OpenResty #once", function()
   local fake, ngx_server, port, data
+
+  -- Two calls and a walk in light threads of one request (/t/threads, with the transport its
+  -- query names), against a server taking 0.3 s an answer: they run at once.
+  local function parallel_threads(path)
+    fake:config { latency = 0.3 }
+    local body = json(port, path)
+    local meetings = data.build().apps[data.APP_ID].meetings
+    assert.equal(meetings[1].id, body.a.first)
+    assert.equal(meetings[11].id, body.b.first)
+    assert.equal(300, body.walk.items)
+    -- Two calls and a walk of 1 + 2 + 2 + 1 pages of 0.3 s: about 1.2 s together; one after
+    -- the other, 2.4 s.
+    assert.is_true(body.a.ms < 550 and body.b.ms < 550, cjson.encode(body))
+    assert.is_true(body.ms < 1900, cjson.encode(body))
+  end
+
   setup(function()
     fake = helper.server()
     data = helper.data()
@@ -183,12 +199,7 @@ describe_or_pending("OpenResty #once", function()
     ngx_server = assert(server.nginx(conf.example(opts), nil, conf.env(fake)))
     -- The example's background job walks the meetings once the worker starts: let it end
     -- before the specs count requests.
-    local deadline = socket.gettime() + 20
-    repeat
-      local job = json(port, "/job")
-      if not job.pending then break end
-      socket.sleep(0.02)
-    until socket.gettime() > deadline
+    helper.wait_for(function() return not json(port, "/job").pending end, 20)
   end)
   teardown(function()
     if ngx_server then ngx_server:stop() end
@@ -252,16 +263,7 @@ describe_or_pending("OpenResty #once", function()
 
     it("lets light threads of one request block on calls of one client, in parallel",
       function()
-        fake:config { latency = 0.3 }
-        local body = json(port, "/t/threads")
-        local meetings = data.build().apps[data.APP_ID].meetings
-        assert.equal(meetings[1].id, body.a.first)
-        assert.equal(meetings[11].id, body.b.first)
-        assert.equal(300, body.walk.items)
-        -- Two calls and a walk of 1 + 2 + 2 + 1 pages of 0.3 s: about 1.2 s together; one
-        -- after the other, 2.4 s.
-        assert.is_true(body.a.ms < 550 and body.b.ms < 550, cjson.encode(body))
-        assert.is_true(body.ms < 1900, cjson.encode(body))
+        parallel_threads("/t/threads")
       end)
 
     it("drives calls and walks by polling", function()
@@ -373,14 +375,7 @@ describe_or_pending("OpenResty #once", function()
 
     it("lets light threads of one request block on calls of one client, in parallel",
       function()
-        fake:config { latency = 0.3 }
-        local body = json(port, "/t/threads?transport=ngx")
-        local meetings = data.build().apps[data.APP_ID].meetings
-        assert.equal(meetings[1].id, body.a.first)
-        assert.equal(meetings[11].id, body.b.first)
-        assert.equal(300, body.walk.items)
-        assert.is_true(body.a.ms < 550 and body.b.ms < 550, cjson.encode(body))
-        assert.is_true(body.ms < 1900, cjson.encode(body))
+        parallel_threads("/t/threads?transport=ngx")
       end)
 
     it("serves clients kept by the worker to requests one after the other and at once",
