@@ -18,12 +18,7 @@ local function temp_file(text)
   return path
 end
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("*a")
-  f:close()
-  return text
-end
+local read = helper.read
 
 -- The environment that points the command at the fake server (over plain HTTP).
 local function env_for(s, extra)

@@ -2,12 +2,7 @@
 -- they must not.
 local helper = require "helper"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read = helper.read
 
 local PAGES = { "index.html", "topics/methods.md.html" }
 for _, m in ipairs { "realtimekit", "realtimekit.client", "realtimekit.errors",

@@ -30,11 +30,7 @@ local function call(s, method, path, body)
   return status, ok and decoded or text
 end
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = helper.write
 
 -- Whether openssl finds sig_b64 to be the RSA-SHA256 signature of body by the PEM key.
 local function openssl_verifies(body, sig_b64, pem)

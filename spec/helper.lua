@@ -122,6 +122,21 @@ function M.run_lua(code, env)
   return M.run((lua_cmd or M.lua_bin) .. " -e " .. shell_quote(setup .. code), env)
 end
 
+--- The whole file at path; raises when it cannot be read.
+function M.read(path)
+  local file = assert(io.open(path, "rb"))
+  local s = file:read("*a")
+  file:close()
+  return s
+end
+
+--- Writes text to the file at path, in place of what it held; raises when it cannot.
+function M.write(path, text)
+  local file = assert(io.open(path, "wb"))
+  file:write(text)
+  file:close()
+end
+
 --- Calls pred every 20 ms until it returns a true value, which it returns, or until the
 -- seconds have passed: nil then.
 function M.wait_for(pred, seconds)

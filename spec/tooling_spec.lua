@@ -1,11 +1,7 @@
 -- The project's own tooling: the line make spec and make test end with.
 local helper = require "helper"
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = helper.write
 
 describe("scripts/test-summary", function()
   local dir

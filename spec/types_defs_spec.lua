@@ -12,12 +12,7 @@ local webhook = require "realtimekit.webhook"
 
 local FILES = { "types/realtimekit.lua", "types/realtimekit/webhook.lua" }
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read = helper.read
 
 local function camel(name)
   return (name:gsub("^%l", string.upper):gsub("_(%l)", string.upper))

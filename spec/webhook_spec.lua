@@ -12,18 +12,9 @@ local function sh(cmd)
   return out
 end
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read = helper.read
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = helper.write
 
 -- Test keys, made once: two RSA pairs and an EC one.
 local dir = os.tmpname()
