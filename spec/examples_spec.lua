@@ -78,8 +78,8 @@ describe("examples", function()
       assert.is_string(tokens.Alice)
       assert.is_string(tokens.Bob)
       assert.not_equal(tokens.Alice, tokens.Bob)
-      assert.matches("Alice +alice@example.com +group_call_host", out)
-      assert.matches("Bob +bob@example.com +group_call_participant", out)
+      assert.matches("Alice +user%-1001 +group_call_host", out)
+      assert.matches("Bob +user%-1002 +group_call_participant", out)
       assert.matches("is now INACTIVE", out)
       local methods = {}
       for _, r in ipairs(s:requests()) do methods[#methods + 1] = r.method end

@@ -137,7 +137,7 @@ local function participant(i, j, rand, created)
   local t = created + j * 30
   return {
     id = uuid(rand),
-    custom_participant_id = "user-" .. i .. "-" .. j .. "@example.com",
+    custom_participant_id = "user-" .. i .. "-" .. j,
     preset_name = (j == 1) and "group_call_host" or "group_call_participant",
     name = (j % 6 == 0) and M.NULL or ("Participant " .. j),
     picture = M.NULL,

@@ -121,7 +121,7 @@ return function(data, built)
         id = peer_id,
         user_id = p and p.id or uuid(),
         custom_participant_id = p and p.custom_participant_id
-          or ("guest-" .. j .. "-" .. k .. "@example.com"),
+          or ("guest-" .. j .. "-" .. k),
         display_name = name,
         preset_name = p and p.preset_name or "group_call_participant",
         duration = seconds / 60,
