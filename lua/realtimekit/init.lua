@@ -36,7 +36,8 @@ local M = {
 -- @tparam[opt=60] number opts.timeout seconds one attempt may take in all
 -- @tparam[opt=10] number opts.connect_timeout seconds to connect
 -- @tparam[opt] string opts.ca_file a PEM bundle to verify TLS with (default: the system's);
--- a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`)
+-- a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`), read only where it
+-- is used: over an https:// `base_url` with the default transport
 -- @tparam[opt=2] int opts.max_retries retries after a failed attempt, 0 to 10; a call can
 -- override it with its own `max_retries`
 -- @tparam[opt=60] number opts.max_retry_wait the longest wait a server may ask for
