@@ -142,6 +142,63 @@ describe("realtimekit.fake", function()
     end)
   end)
 
+  describe("start() under nginx's own user #once", function()
+    local describe_nginx = helper.luajit_core_built and describe or pending
+
+    it("keeps ca.pem readable by other users, its private keys not", function()
+      local s = helper.server()
+      local out, ok = helper.run("stat -c '%a %n' " .. helper.shell_quote(s.dir) .. " "
+        .. helper.shell_quote(s.ca_file) .. " " .. helper.shell_quote(s.dir .. "/ca.key") .. " "
+        .. helper.shell_quote(s.dir .. "/webhook.key"))
+      assert.is_true(ok, out)
+      local modes = {}
+      for mode in out:gmatch("(%d+) [^\n]+\n") do modes[#modes + 1] = mode end
+      assert.same({ "711", "644", "600", "600" }, modes)
+    end)
+
+    describe_nginx("README's OpenResty example", function()
+      it("runs against the fake from the variables realtimekit-fake exports, its workers "
+        .. "nobody's", function()
+        local server = require "realtimekit.fake"
+        local conf = require "support.openresty.conf"
+        local cjson = require "cjson"
+        local s = helper.server()
+        local env = {}
+        for k, v in s:exports():gmatch("export ([%u_]+)='([^']*)'\n") do env[k] = v end
+        local port = server.free_ports(1)
+        -- No user line: started as root (as the README's `nginx -p . -c nginx.conf` is, on a
+        -- server), nginx runs its workers as nobody.
+        local nginx = assert(server.nginx(conf.example {
+          root = helper.root, core_dir = helper.root .. "/build/luajit", port = port, fake = s,
+        }, { USER = "" }, env))
+        finally(function() nginx:stop() end)
+        local function get(path, method)
+          local out = helper.run("curl -s -S --max-time 30 -o - -w ' %{http_code}' -X "
+            .. (method or "GET") .. " 'http://127.0.0.1:" .. port .. path .. "'")
+          return out:match("^(.-) (%d+)$")
+        end
+        local body, status = get("/meetings")
+        assert.equal("200", status, body)
+        assert.equal(300, cjson.decode(body).meetings)
+        -- A webhook delivery, verified with the key fetched over TLS, trusting the fake's CA.
+        local c = helper.client()
+        local hook = assert(c.webhooks:create { name = "nobody", events = { "meeting.started" },
+          url = "http://127.0.0.1:" .. port .. "/webhooks/realtimekit" })
+        assert(c.meetings:create { title = "as nobody" })
+        local d = assert(helper.wait_for(function()
+          for _, x in ipairs(s:webhook_deliveries()) do
+            if x.webhook_id == hook.id and x.state ~= "pending" then return x end
+          end
+        end, 10))
+        assert.equal("delivered", d.state)
+        assert.equal(204, d.attempts[#d.attempts].status)
+        local ps = helper.run("ps -o user= --ppid $(cat " .. nginx.dir .. "/nginx.pid)")
+        local root = helper.run("id -u") == "0\n"
+        if root then assert.equal("nobody\n", ps) end
+      end)
+    end)
+  end)
+
   describe("attach()", function()
     it("returns nil and a message for a folder without a server", function()
       local dir = temp_dir()

@@ -228,18 +228,22 @@ local function sweep()
   end
 end
 
--- A new temporary folder for an nginx, with its tmp/ inside; or nil and a message.
+-- A new temporary folder for an nginx, with its tmp/ inside; or nil and a message. Others may
+-- go through it (0711), though not list it: an nginx started as root runs its workers as
+-- nobody, who must read the CA certificate (ca.pem; the private keys are the owner's only) and
+-- use the temporary paths under tmp/.
 local function temp_dir()
   local ok, out = exec("mktemp -d /tmp/realtimekit-fake.XXXXXX")
   if not ok then return nil, "realtimekit.fake: mktemp failed: " .. out end
   local dir = out:match("[^\n]+")
-  ok, out = exec("mkdir -p " .. shell_quote(dir .. "/tmp"))
+  ok, out = exec("chmod 711 " .. shell_quote(dir) .. " && mkdir -p " .. shell_quote(dir .. "/tmp"))
   if not ok then return nil, "realtimekit.fake: " .. out end
   return dir
 end
 
--- The user line of an nginx.conf: workers of a root master run as nobody, who cannot read the
--- private temporary folder.
+-- The user line of an nginx.conf: workers of a root master would run as nobody, who cannot
+-- read what the owner keeps private (the fake's webhook keys, files a test writes); run them as
+-- root. (An nginx of your own started without it, as README's example is, runs as nobody.)
 local function user_line()
   return exec("test \"$(id -u)\" = 0") and "user root root;" or ""
 end
