@@ -223,6 +223,10 @@ describe("the fake server's webhooks", function()
     end, 5))
     assert.same({ 500, 503, 204 }, { d.attempts[1].status, d.attempts[2].status,
                                      d.attempts[3].status })
+    -- Whole numbers as integers under every Lua (lua-cjson decodes floats under 5.3 and 5.4).
+    assert.same({ "500", "503", "204" }, { tostring(d.attempts[1].status),
+      tostring(d.attempts[2].status), tostring(d.attempts[3].status) })
+    assert.equal("100", tostring(s:config({}).max_per_page))
   end)
 
   it("gives up after four attempts when nothing answers", function()

@@ -398,9 +398,14 @@ function Server:control(method, what, value)
   return cjson.decode(text)
 end
 
+-- A decoded control answer as plain Lua: no cjson.null, and whole numbers as integers where
+-- Lua has them (lua-cjson decodes every number as a float under Lua 5.3 and 5.4, which would
+-- print a status as 204.0).
+local tointeger = rawget(math, "tointeger")
 local function plain(v)
   local null = require("cjson").null
   if v == null then return nil end
+  if type(v) == "number" then return tointeger and tointeger(v) or v end
   if type(v) ~= "table" then return v end
   local out = {}
   for k, x in pairs(v) do out[k] = plain(x) end
