@@ -86,6 +86,36 @@ describe("realtimekit.fake", function()
       os.execute("rm -rf " .. helper.shell_quote(dir:match("^(.*)/fake$")))
     end)
 
+    it("dates its data back from when it starts, so that the last 30 days hold it, or from "
+      .. "now", function()
+      local out, ok = run_lua([[
+        local realtimekit = require "realtimekit"
+        local data = require "realtimekit.fake.server.data"
+        local function client(fake)
+          return assert(realtimekit.new { base_url = fake.base_url, api_token = fake.api_token,
+            account_id = fake.account_id, app_id = fake.app_id, rate_limit = false })
+        end
+        local before = os.time()
+        local fake = assert(require("realtimekit.fake").start())
+        local after = os.time()
+        local c = client(fake)
+        local month = { start_time = after - 30 * 86400, end_time = after, per_page = 100 }
+        print(fake.now >= before - 60 and fake.now <= after,
+          assert(c.meetings:list(month)).paging.total_count, #assert(c.sessions:list(month)).data)
+        fake:stop()
+        fake = assert(require("realtimekit.fake").start { now = "2030-01-01T00:00:00Z" })
+        c = client(fake)
+        local first = assert(c.meetings:list { per_page = 1 }).data[1]
+        local want = data.build(fake.now).apps[data.APP_ID].meetings[1]
+        local made = assert(c.meetings:create { title = "now" })
+        print(fake.now, first.created_at, first.id == want.id, want.created_at, made.created_at)
+        fake:stop()
+      ]])
+      assert.is_true(ok, out)
+      assert.equal("true\t300\t100\n1893456000\t2029-12-04T01:00:00.000Z\ttrue\t"
+        .. "2029-12-04T01:00:00.000Z\t2030-01-01T00:00:00.000Z\n", out)
+    end)
+
     it("stops by itself when the process that started it exits", function()
       local out, ok = run_lua([[
         local fake = assert(require("realtimekit.fake").start())
@@ -106,8 +136,12 @@ describe("realtimekit.fake", function()
       ]])
       assert.is_true(ok, out)
       assert.equal("nil\trealtimekit.fake.start: unknown option port (it takes dir, latency, "
-        .. "owner)\nnil\trealtimekit.fake.start: expected a table of options, got a string\n",
-        out)
+        .. "owner, now)\nnil\trealtimekit.fake.start: expected a table of options, got a "
+        .. "string\n", out)
+      out, ok = run_lua([[print(require("realtimekit.fake").start { now = "yesterday" })]])
+      assert.is_true(ok, out)
+      assert.equal("nil\trealtimekit.fake.start: now must be whole Unix seconds or an ISO 8601 "
+        .. "date-time, got yesterday\n", out)
     end)
 
     it("returns nil and what to install when nginx is missing", function()

@@ -877,11 +877,11 @@ describe("the fake RealtimeKit server's resources", function()
       end
       assert.same({ count = #big.livestream_sessions, total_ingest_seconds = ingest,
                     total_viewer_seconds = viewers }, body.data)
-      local feb = data.FEB_2026
+      local feb = data.times().sessions -- 2026-02-15
       _, body = call(s, "GET", app .. "/analytics/livestreams/daywise?start_time=" .. feb
         .. "&end_time=" .. (feb + 4 * 86400))
       assert.equal(3, #body.data)
-      assert.same({ date = "2026-02-02", count = 1, total_ingest_seconds = 1800,
+      assert.same({ date = "2026-02-16", count = 1, total_ingest_seconds = 1800,
                     total_viewer_seconds = 1800 * 6 }, body.data[1])
       assert.equal(400, (call(s, "GET", app .. "/analytics/livestreams/overall?start_time="
         .. "2026-02-01T00:00:00Z")))
@@ -897,10 +897,10 @@ describe("the fake RealtimeKit server's resources", function()
       assert.equal(#big.sessions, body.data.session_stats.sessions_count)
       assert.equal(minutes, body.data.session_stats.sessions_minutes_consumed)
       assert.equal(10, body.data.recording_stats.recording_count)
-      _, body = call(s, "GET", app .. "/analytics/daywise?start_date=2026-02-02"
-        .. "&end_date=2026-02-02")
+      _, body = call(s, "GET", app .. "/analytics/daywise?start_date=2026-02-16"
+        .. "&end_date=2026-02-16")
       assert.equal(1, #body.data.session_stats.day_stats)
-      assert.equal("2026-02-02", body.data.session_stats.day_stats[1].day)
+      assert.equal("2026-02-16", body.data.session_stats.day_stats[1].day)
       _, body = call(s, "GET", app .. "/analytics/daywise?start_date=2025-01-01"
         .. "&end_date=2025-01-02")
       assert.equal(0, body.data.session_stats.sessions_count)

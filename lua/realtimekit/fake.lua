@@ -204,8 +204,9 @@ end
 -- `tls_url` (HTTPS, with a certificate for localhost signed by the CA in `ca_file`),
 -- `wrong_host_tls_url` (the same CA, a certificate for another host name), `small_app_id` (a
 -- second app with almost no data), `webhook_key_url` (where the webhook signing key is
--- served, over TLS), `control_url`, `port`, `tls_port` and `dir` (its folder: nginx's
--- configuration, logs and keys).
+-- served, over TLS), `control_url`, `port`, `tls_port`, `dir` (its folder: nginx's
+-- configuration, logs and keys) and `now` (the Unix time its data is dated back from, where
+-- its clock starts at every reset).
 --
 -- The methods that drive it raise an error when it does not answer.
 -- @type Server
@@ -282,11 +283,13 @@ local function start(opts)
   local template = dofile(root .. "/realtimekit/fake/conf.lua")
   local data = dofile(root .. "/realtimekit/fake/server/data.lua")
   local owner = opts.owner or own_pid()
+  local now = opts.now or (os.time() - os.time() % 60)
   local started, last
   for _ = 1, 5 do
     local port, tls_port, wrong_tls_port = free_ports(3)
     local conf = template:gsub("@([%u_]+)@", {
       USER = user_line(), DIR = dir, LUA_ROOT = root, CPATH = (luajit_cpath(root)),
+      NOW = string.format("%d", now),
       PORT = tostring(port), TLS_PORT = tostring(tls_port),
       WRONG_TLS_PORT = tostring(wrong_tls_port),
     })
@@ -315,7 +318,7 @@ local function start(opts)
     -- Where the webhook public key is served, as RealtimeKit serves it (over TLS: the CA above).
     webhook_key_url = "https://localhost:" .. started.tls_port .. "/.well-known/webhooks.json",
     token = data.TOKEN, api_token = data.TOKEN, account_id = data.ACCOUNT_ID,
-    app_id = data.APP_ID, small_app_id = data.SMALL_APP_ID,
+    app_id = data.APP_ID, small_app_id = data.SMALL_APP_ID, now = now,
   }, Server)
   -- Wait until the worker answers.
   local deadline = lib.socket.gettime() + 10
@@ -339,6 +342,11 @@ end
 -- @tparam[opt] number opts.latency seconds every API answer waits (as `config { latency }`)
 -- @tparam[opt] int opts.owner the process id whose exit stops the server (default: this
 -- process); 0 for none, so that it runs until stopped
+-- @param[opt] opts.now the moment its data set is dated back from and its clock starts at
+-- (the handle's `now`): Unix seconds or an ISO 8601 date-time; by default the time it starts
+-- at, to the minute, so that its meetings and sessions are of the last 30 days. A fixed one
+-- keeps a test's dates the same on every run (`realtimekit.fake.server.data`'s `build(now)`
+-- gives the data with the same dates)
 -- @treturn[1] Server the server
 -- @return[2] nil
 -- @treturn[2] string what went wrong, such as a program it needs that is not installed
@@ -348,10 +356,26 @@ function M.start(opts)
   end
   opts = opts or {}
   for k in pairs(opts) do
-    if k ~= "dir" and k ~= "latency" and k ~= "owner" then
+    if k ~= "dir" and k ~= "latency" and k ~= "owner" and k ~= "now" then
       return nil, "realtimekit.fake.start: unknown option " .. tostring(k)
-        .. " (it takes dir, latency, owner)"
+        .. " (it takes dir, latency, owner, now)"
     end
+  end
+  local now = opts.now
+  if now ~= nil then
+    if type(now) == "string" then
+      local root = lua_root()
+      local data = root and dofile(root .. "/realtimekit/fake/server/data.lua")
+      now = data and data.parse_time(now)
+    end
+    if type(now) ~= "number" or now ~= now or now % 1 ~= 0 or now < 0 or now >= 2 ^ 40 then
+      return nil, "realtimekit.fake.start: now must be whole Unix seconds or an ISO 8601 "
+        .. "date-time, got " .. tostring(opts.now)
+    end
+    local copy = {}
+    for k, v in pairs(opts) do copy[k] = v end
+    copy.now = now
+    opts = copy
   end
   return start(opts)
 end
@@ -507,6 +531,7 @@ function Server:describe()
                  "account_id", "app_id", "small_app_id", "webhook_key_url" }
   local parts = {}
   for _, k in ipairs(keys) do parts[#parts + 1] = string.format("%s = %q", k, self[k]) end
+  if self.now then parts[#parts + 1] = string.format("now = %d", self.now) end
   parts[#parts + 1] = "made_dir = " .. tostring(self.made_dir == true)
   return "{ " .. table.concat(parts, ", ") .. " }"
 end

@@ -163,13 +163,17 @@ function M.load_app(app)
   return a
 end
 
--- data.build() is deterministic and nothing here changes what it returns (the state is made of
--- copies), so it is built once per process.
+--- The moment the data set is dated back from, and the clock starts at on every reset
+-- (data.build's `now`): set by start.
+M.now = data.SPEC_NOW
+
+-- data.build(now) is deterministic and nothing here changes what it returns (the state is made
+-- of copies), so it is built once per process.
 local built
 
--- The apps as data.build() has them.
+-- The apps as data.build(M.now) has them.
 local function load_apps()
-  built = built or data.build()
+  built = built or data.build(M.now)
   M.apps = {}
   M.app_order = {}
   for app_id, app in pairs(built.apps) do
@@ -183,7 +187,7 @@ function M.reset()
   M.config = {}
   for k, v in pairs(DEFAULTS) do M.config[k] = v end
   load_apps()
-  M.clock = data.CLOCK_START
+  M.clock = M.now
   M.rand = data.generator(20260301)
   M.issued = 0
   M.faults = {}
@@ -327,6 +331,12 @@ function M.next_ray()
   return string.format("%016x-LHR", 0x7f3a000000000 + M.ray)
 end
 
-M.reset()
+--- Starts the server's state (nginx's init_by_lua, once): its data set dated back from `now`,
+-- Unix seconds (default data.SPEC_NOW).
+function M.start(now)
+  M.now = now or data.SPEC_NOW
+  built = nil
+  M.reset()
+end
 
 return M
