@@ -278,13 +278,95 @@ describe("realtimekit.fake", function()
       assert.is_false(exists(vars.REALTIMEKIT_FAKE_DIR .. "/env.lua"))
     end)
 
+    it("drives the server it started: latency, faults, switches, deliveries, the webhook key, "
+      .. "the request log, reset", function()
+      local out, ok = command("start --now 2026-03-01T00:00:00Z")
+      assert.is_true(ok, out)
+      local env = {}
+      for k, v in out:gmatch("export ([%u_]+)='([^']*)'\n") do env[k] = v end
+      local dir = env.REALTIMEKIT_FAKE_DIR
+      finally(function() command("stop " .. helper.shell_quote(dir)) end)
+      local function run(args)
+        local text, success = command(args, { REALTIMEKIT_FAKE_DIR = dir })
+        assert.is_true(success, args .. ": " .. text)
+        return text
+      end
+      local function json(args) return require("cjson").decode(run(args)) end
+      local attached = assert(require("realtimekit.fake").attach(dir))
+      assert.equal("", run("latency 0.05"))
+      assert.equal(0.05, attached:config({}).latency)
+      assert.equal("", run("fault --status 503 --header 'Retry-After: 7' --match page_no=2 "
+        .. "--times 2"))
+      assert.equal("", run([[fault '{"drop":true,"match":"presets"}']]))
+      assert.equal(40, json([[config '{"rate_quota":40}']]).rate_quota)
+      assert.equal(40, json("config").rate_quota)
+      -- An API call: the first fault answers it, the data set's webhook gets a delivery.
+      local listed
+      listed, ok = run_lua([[
+        local c = assert(require("realtimekit").new { max_retries = 0, rate_limit = false })
+        local _, err = c.meetings:list { page_no = 2 }
+        assert(c.meetings:create { title = "from a shell" })
+        print(err.status, err.retry_after)
+      ]], env)
+      assert.is_true(ok, listed)
+      assert.equal("503\t7\n", listed)
+      local requests = json("requests")
+      assert.equal(2, #requests)
+      assert.equal("page_no=2", requests[1].query)
+      local stats = json("stats")
+      assert.equal(2, stats.requests)
+      assert.equal(0, stats.throttled)
+      local deliveries = json("deliveries")
+      assert.equal(1, #deliveries)
+      assert.equal("meeting.started", deliveries[1].event)
+      assert.matches('"status":', run("deliveries"))
+      assert.not_matches('"status":%d+%.0', run("deliveries"))
+      local first = attached:webhook_public_key()
+      local key = run("rotate-key")
+      assert.matches("^%-%-%-%-%-BEGIN PUBLIC KEY%-%-%-%-%-\n", key)
+      assert.are_not.equal(first, key)
+      assert.equal(key, attached:webhook_public_key())
+      assert.equal("", run("reset"))
+      assert.equal(0, attached:config({}).latency)
+      assert.equal(first, attached:webhook_public_key())
+      assert.same({}, json("requests"))
+      out, ok = command("stats --dir " .. helper.shell_quote(dir))
+      assert.is_true(ok, out)
+      assert.equal(0, require("cjson").decode(out).requests)
+    end)
+
+    it("says what each command does", function()
+      local out, ok = command("help")
+      assert.is_true(ok, out)
+      for _, name in ipairs { "start", "stop", "reset", "latency", "fault", "config",
+                              "deliveries", "rotate-key", "requests", "stats" } do
+        assert.matches("\n  " .. name:gsub("%-", "%%-") .. " ", out)
+        local text, success = command("help " .. name)
+        assert.is_true(success, text)
+        assert.matches("^usage: realtimekit%-fake " .. name:gsub("%-", "%%-"), text)
+        local again = command(name .. " --help")
+        assert.equal(text, again)
+      end
+    end)
+
     it("exits 2 with its usage for a wrong command line", function()
       local out, ok = command("restart")
       assert.is_false(ok)
-      assert.equal("usage: realtimekit-fake start [dir] | stop [dir]\n", out)
+      assert.matches("^realtimekit%-fake: no command restart\n\nusage: realtimekit%-fake ", out)
+      out, ok = command("")
+      assert.is_false(ok)
+      assert.matches("^usage: realtimekit%-fake ", out)
       out, ok = command("stop")
       assert.is_false(ok)
-      assert.equal("realtimekit-fake stop: give the folder or set REALTIMEKIT_FAKE_DIR\n", out)
+      assert.equal("realtimekit-fake stop: give --dir DIR or set REALTIMEKIT_FAKE_DIR "
+        .. "(realtimekit-fake start exports it)\n", out)
+      for _, args in ipairs { "latency", "latency -1", "latency soon", "fault",
+                              "fault --status 42", "fault --frobnicate", "fault '{not json'",
+                              "config a b", "start --now yesterday" } do
+        out, ok = command(args, { REALTIMEKIT_FAKE_DIR = "/nonexistent" })
+        assert.is_false(ok, args)
+        assert.is_truthy(out ~= "", args)
+      end
     end)
 
     it("exits 1 with the reason when it cannot start one", function()

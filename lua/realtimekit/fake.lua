@@ -397,13 +397,12 @@ function M.attach(dir)
   return setmetatable(t, Server)
 end
 
---- A control call: method and path below control_url, with value as its JSON body.
+--- A control call: method and path below control_url, with `body` (JSON text) as its body;
+-- the answer's JSON text. Raises when the server does not answer 200.
 -- @local
-function Server:control(method, what, value)
+function Server:control_text(method, what, body)
   local lib = assert(socket())
-  local cjson = require "cjson"
   local chunks = {}
-  local body = value and cjson.encode(value) or nil
   local ok, code = lib.http.request {
     url = self.control_url .. "/" .. what,
     method = method,
@@ -419,7 +418,14 @@ function Server:control(method, what, value)
   if code ~= 200 then
     error("realtimekit.fake: control " .. what .. " answered " .. code .. ": " .. text, 2)
   end
-  return cjson.decode(text)
+  return text
+end
+
+--- A control call: method and path below control_url, with value as its JSON body.
+-- @local
+function Server:control(method, what, value)
+  local cjson = require "cjson"
+  return cjson.decode(self:control_text(method, what, value and cjson.encode(value) or nil))
 end
 
 -- A decoded control answer as plain Lua: no cjson.null, and whole numbers as integers where
