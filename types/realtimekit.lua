@@ -43,7 +43,7 @@ function realtimekit.array(t) end
 ---@field base_url? string the API's URL, http or https, without query, fragment or control character (default: env `CLOUDFLARE_BASE_URL`, else `https://api.cloudflare.com/client/v4`)
 ---@field timeout? number seconds one attempt may take in all (default 60)
 ---@field connect_timeout? number seconds to connect (default 10)
----@field ca_file? string a PEM bundle to verify TLS with (default: the system's); a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`)
+---@field ca_file? string a PEM bundle to verify TLS with (default: the system's); a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`), read only where it is used: over an https:// `base_url` with the default transport
 ---@field max_retries? integer retries after a failed attempt, 0 to 10; a call can override it with its own `max_retries` (default 2)
 ---@field max_retry_wait? number the longest wait a server may ask for (Retry-After) that is obeyed, 0 to 86400 seconds; a longer one ends the retries (default 60)
 ---@field max_body? integer the largest response body accepted, in bytes (1 to 4294967295); a larger one is a `decode` error (default 64 MiB)
