@@ -12,7 +12,8 @@
 ---@field DEFAULT_TIMEOUT number seconds a key fetch may take
 ---@field DEFAULT_DEDUPE_TTL number seconds a delivery is remembered
 ---@field DEFAULT_DEDUPE_SIZE integer deliveries the in-process store remembers at most
----@field REFETCH_HOLDOFF number seconds without a key fetch after one that failed or brought back the same key
+---@field REFETCH_INTERVAL number seconds at least between the starts of two key fetches (across workers with a shared dict)
+---@field REFETCH_WAIT number seconds at most a failed signature of a real one's shape waits for the next fetch allowed
 local webhook = {}
 
 ---Checks that `signature` is RealtimeKit's signature of `body` by `public_key`.
