@@ -177,6 +177,38 @@ describe("the fake RealtimeKit server", function()
     assert.equal("closed", err)
   end)
 
+  it("holds a request until released, and a reset releases it too", function()
+    s:fault { hold = true, match = "per_page=2", times = 2 }
+    local dir = assert(io.popen("mktemp -d /tmp/realtimekit-spec.XXXXXX")):read("*l")
+    finally(function() os.execute("rm -rf " .. helper.shell_quote(dir)) end)
+    local function start(name)
+      os.execute(("(curl -s -H 'authorization: Bearer %s' '%s%s/meetings?per_page=2' > %s/%s; "
+        .. "touch %s/%s.done) &"):format(s.token, s.url, app, dir, name, dir, name))
+    end
+    local function done(name)
+      local f = io.open(dir .. "/" .. name .. ".done")
+      if f then f:close() end
+      return f ~= nil
+    end
+    start("a")
+    start("b")
+    assert.is_truthy(helper.wait_for(function() return s:held() == 2 end, 10))
+    -- Held: nothing is answered, whatever the time, until the release.
+    local other = get(s, app .. "/meetings?per_page=1")
+    assert.equal(200, other)
+    assert.is_false(done("a") or done("b"))
+    assert.equal(2, s:release())
+    assert.is_truthy(helper.wait_for(function() return done("a") and done("b") end, 10))
+    assert.equal(2, #cjson.decode(helper.read(dir .. "/a")).data)
+    assert.equal(0, s:held())
+    s:fault { hold = true }
+    start("c")
+    assert.is_truthy(helper.wait_for(function() return s:held() == 1 end, 10))
+    s:reset()
+    assert.is_truthy(helper.wait_for(function() return done("c") end, 10))
+    assert.equal(0, s:held())
+  end)
+
   it("is attachable from another process through fake-realtimekit's folder", function()
     local out, ok = helper.run("spec/support/fake-realtimekit start")
     assert.is_true(ok, out)

@@ -447,9 +447,23 @@ function Server:reset() self:control("POST", "reset") end
 
 --- Queues one fault for the next API request whose "path?query" contains `f.match` (any
 -- request when it has none): `{ status = 503 }`, `{ delay = 2 }`, `{ drop = true }`,
--- `{ truncate = true }`, with `body`, `headers` and `times` (docs/fake-server.md).
+-- `{ truncate = true }`, `{ hold = true }` (until `release`), with `body`, `headers` and `times`
+-- (docs/fake-server.md).
 -- @tparam table f the fault
 function Server:fault(f) self:control("POST", "fault", f) end
+
+--- How many requests a `hold` fault holds now: a test sees what a client has under way, and
+-- that it does not wait for an answer (the server gives none until `release`).
+-- @treturn int
+function Server:held()
+  return math.floor(self:control("GET", "stats").held or 0)
+end
+
+--- Lets every request held go on (a `hold` fault; a reset does too).
+-- @treturn int how many were held
+function Server:release()
+  return math.floor(self:control("POST", "release").released)
+end
 
 --- Merges behaviour switches (`latency`, `max_per_page`, `rate_quota`, … in
 -- docs/fake-server.md) into its configuration.

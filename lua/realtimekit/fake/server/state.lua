@@ -184,6 +184,7 @@ local function load_apps()
 end
 
 function M.reset()
+  if M.held > 0 then M.release() end
   M.config = {}
   for k, v in pairs(DEFAULTS) do M.config[k] = v end
   load_apps()
@@ -302,6 +303,28 @@ function M.scale_meetings(n)
     list[i] = e
     app.meeting_by_id[e.id] = e
   end
+end
+
+-- Requests held by a `hold` fault: how many now, and the release they wait for (a release or a
+-- reset moves it on, and every request held then goes on).
+M.held, M.release_count = 0, 0
+--- The longest a request is held (seconds), released or not.
+M.HOLD_LIMIT = 60
+
+--- Holds the request (a `hold` fault) until the next release, or HOLD_LIMIT seconds.
+function M.hold()
+  local release = M.release_count
+  M.held = M.held + 1
+  local deadline = ngx.now() + M.HOLD_LIMIT
+  while M.release_count == release and ngx.now() < deadline do ngx.sleep(0.005) end
+  M.held = M.held - 1
+end
+
+--- Lets every request held go on.
+function M.release()
+  local n = M.held
+  M.release_count = M.release_count + 1
+  return n
 end
 
 --- Takes the first queued fault that matches "path?query", using up one of its times.
