@@ -90,19 +90,19 @@ describe("request bodies", function()
     assert.is_nil(err.body:find(key, 1, true))
   end)
 
-  it("keep secrets that are not text out of API errors too", function()
-    local c, s = helper.client { max_retries = 0 }
-    s:fault { status = 400, body = '{"success":false,"error":{"code":400,'
-      .. '"message":"access keys 987654321 and tok-in-a-list are not valid"}}' }
-    local _, err = c.recordings:start { meeting_id = U, storage_config = {
-      type = "aws", access_key = 987654321, region = "r" } }
-    assert.equal("access keys [REDACTED] and tok-in-a-list are not valid", err.message)
-    s:fault { status = 400, body = '{"success":false,"error":{"code":400,'
-      .. '"message":"access keys 987654321 and tok-in-a-list are not valid"}}' }
-    _, err = c.recordings:start { meeting_id = U, storage_config = {
-      type = "aws", access_key = { "tok-in-a-list" }, region = "r" } }
-    assert.equal("access keys 987654321 and [REDACTED] are not valid", err.message)
-  end)
+  it("refuse secrets that are not text before anything is sent, without showing them",
+    function()
+      local c, s = helper.client { max_retries = 0 }
+      for _, key in ipairs { 987654321, { "tok-in-a-list" } } do
+        local _, err = c.recordings:start { meeting_id = U, storage_config = {
+          type = "aws", access_key = key, region = "r" } }
+        assert.equal("invalid_argument", err.kind)
+        assert.equal("storage_config.access_key", err.param)
+        assert.is_nil(tostring(err):find("987654321", 1, true))
+        assert.is_nil(tostring(err):find("tok-in-a-list", 1, true))
+      end
+      assert.equal(0, s:stats().requests)
+    end)
 end)
 
 describe("realtimekit.schema", function()
@@ -177,6 +177,12 @@ describe("realtimekit.schema", function()
     assert.equal("key: required; it fits none of the 2 forms it may take: kind x; "
       .. "kind y with key", problem(u, { kind = "y" }))
     assert.matches("^: expected a table of fields", problem(u, "x"))
+  end)
+
+  it("gives every text and number of a free-form secret value, for scrubbing", function()
+    local secret = S.object { { "key", S.any { secret = true } } }
+    assert.same({ "987654321", "tok-in-a-list" },
+      secret:secrets { key = { 987654321, { "tok-in-a-list", "abc" } } })
   end)
 
   it("refuses a free-form table that holds itself instead of recursing forever", function()

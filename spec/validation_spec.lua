@@ -172,6 +172,75 @@ describe("validation of every endpoint", function()
     assert.same({}, missing)
   end)
 
+  it("checks the type of every nested body field as the SDK types it, at every depth", function()
+    local c, s = helper.client()
+    local unpack = rawget(table, "unpack") or rawget(_G, "unpack")
+    local nested = {
+      { "meetings:create", { { recording_config = { storage_config = { type = "aws",
+        access_key = 123, region = "eu-west-1" } } } },
+        "recording_config.storage_config.access_key" },
+      { "meetings:replace", { U, { recording_config = { storage_config = { access_key = "k",
+        region = { "eu-west-1" } } } } }, "recording_config.storage_config.region" },
+      { "meetings:update", { U, { recording_config = { storage_config = { type = "azure",
+        access_key = true, region = "r" } } } }, "recording_config.storage_config.access_key" },
+      { "recordings:start", { { meeting_id = U, storage_config = { type = "digitalocean",
+        access_key = 12345, region = "nyc3" } } }, "storage_config.access_key" },
+      { "recordings:start", { { meeting_id = U, storage_config = { access_key = "k",
+        region = 7 } } }, "storage_config.region" },
+      { "recordings:start", { { meeting_id = U, storage_config = { type = "sftp",
+        password = "pw", port = "22" } } }, "storage_config.port" },
+      { "meetings:create", { { recording_config = { video_config = { watermark = {
+        size = { height = "64" } } } } } }, "recording_config.video_config.watermark.size.height" },
+      { "meetings:create", { { ai_config = { summarization = { word_limit = "250" } } } },
+        "ai_config.summarization.word_limit" },
+      { "livestreams:start", { U, { video_config = { height = "720" } } }, "video_config.height" },
+      { "recordings:start_track", { { meeting_id = U, layers = { main = {
+        file_name_prefix = 7 } } } }, "layers.main.file_name_prefix" },
+      { "presets:update", { U, { permissions = { media = { audio = { can_produce = true } } } } },
+        "permissions.media.audio.can_produce" },
+      { "presets:update", { U, { permissions = { plugins = { config = { wb = {
+        handles_view_only = "yes" } } } } } }, "permissions.plugins.config.wb.handles_view_only" },
+      { "presets:update", { U, { ui = { design_tokens = { colors = { brand = {
+        ["500"] = 0x2160FD } } } } } }, "ui.design_tokens.colors.brand.500" },
+    }
+    for i, case in ipairs(nested) do
+      local resource, method = case[1]:match("^([%w_]+):([%w_]+)$")
+      local obj = c[resource]
+      local v, err = obj[method](obj, unpack(case[2], 1, 4))
+      local label = "case " .. i .. " " .. case[1]
+      assert.is_nil(v, label)
+      assert.equal("invalid_argument", err.kind, label)
+      assert.equal(case[3], err.param, label)
+    end
+    assert.equal(0, s:stats().requests)
+  end)
+
+  it("has a type from the SDK for every body field of every endpoint, none taking any value",
+    function()
+      local client_mod = require "realtimekit.client"
+      local resource_mod = require "realtimekit.resource"
+      local untyped = {}
+      local function walk(sch, path)
+        if sch.kind == "any" then untyped[#untyped + 1] = path end
+        if sch.kind == "object" then
+          for _, f in ipairs(sch.fields) do walk(f[2], path .. "." .. f[1]) end
+        elseif sch.kind == "any_of" then
+          for i, variant in ipairs(sch.variants) do walk(variant, path .. "<form " .. i .. ">") end
+        elseif sch.kind == "array" then
+          walk(sch.items, path .. "[i]")
+        elseif sch.kind == "map" then
+          walk(sch.values, path .. ".<key>")
+        end
+      end
+      for _, name in ipairs(client_mod.RESOURCES) do
+        for method, row in pairs(resource_mod.rows(name)) do
+          if row.body then walk(row.body, name .. ":" .. method) end
+        end
+      end
+      table.sort(untyped)
+      assert.same({}, untyped)
+    end)
+
   it("never shows a secret of a body in an error", function()
     local c = helper.client()
     local secret = "s3cr3t-VALUE-123456"

@@ -331,13 +331,13 @@ function Meetings:create(params) end
 ---@class realtimekit.meetings.create.Params.recording_config.storage_config
 ---@field type? "gcs"|"aws"|"azure"|"digitalocean"|"sftp"
 ---@field bucket? string
----@field region? any
+---@field region? string
 ---@field path? string
 ---@field host? string
 ---@field port? number
 ---@field username? string
 ---@field auth_method? "KEY"|"PASSWORD"
----@field access_key? any secret: never shown in an error
+---@field access_key? string secret: never shown in an error
 ---@field secret? string secret: never shown in an error
 ---@field password? string secret: never shown in an error
 ---@field private_key? string secret: never shown in an error

@@ -41,6 +41,10 @@ M.video_config = S.object {
 -- Where recordings go: the SDK's union of four forms, which share their fields and differ in
 -- what they require. A storage config is valid when any one form takes it. The access keys,
 -- passwords and private keys are write-only secrets: they are never shown in an error.
+-- The second form (UnionMember1) types its required `access_key` and `region` `unknown`: the
+-- generator's rendering of a list of required names whose types the schema gives elsewhere.
+-- Every form that types them, the other three, says `string`, as the API docs do; so they are
+-- strings here in every form.
 local STORAGE_TYPES = { "aws", "azure", "digitalocean", "gcs", "sftp" }
 
 local function storage_form(label, over)
@@ -62,8 +66,8 @@ M.storage_config = S.any_of({
   storage_form("type gcs or none", { type = opt("type", str { enum = { "gcs" } }) }),
   storage_form("type aws, azure, digitalocean or none, with access_key and region", {
     type = opt("type", str { enum = { "aws", "azure", "digitalocean" } }),
-    access_key = req("access_key", S.any { secret = true }),
-    region = req("region", S.any()),
+    access_key = req("access_key", str { secret = true }),
+    region = req("region", str()),
   }),
   storage_form("auth_method KEY or none, with private_key", {
     auth_method = opt("auth_method", str { enum = { "KEY" } }),
