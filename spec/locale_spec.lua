@@ -50,7 +50,7 @@ for _, decoder in ipairs { "cjson", "core" } do
   say(decoder .. ".tostring", err and tostring(err))
   local ok, page = pcall(c.sessions.list, c.sessions, { start_time = "2026-01-01T00:00:00.5Z" })
   say(decoder .. ".sessions", ok and (page and "page" or "nil") or ("raised " .. tostring(page)))
-  local _, e = c.meetings:list { per_page = -1.5 }
+  local _, e = c.meetings:list { per_page = -1.5, strict = true }
   say(decoder .. ".arg", e and e.message)
 end
 say("number_text", compat.number_text(12.5) .. " " .. compat.number_text(0.1) .. " "

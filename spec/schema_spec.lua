@@ -106,27 +106,53 @@ describe("request bodies", function()
 end)
 
 describe("realtimekit.schema", function()
-  local function problem(s, v)
-    local at, why = s:check(v, "")
+  local function problem(s, v, strict)
+    local at, why = s:check(v, "", strict)
     return at and (at .. ": " .. why) or nil
   end
 
-  it("puts no limit on a string's length unless one is given", function()
-    assert.is_nil(problem(S.string(), string.rep("x", 100000)))
-    assert.equal(": expected at most 3 bytes, got 4", problem(S.string { max = 3 }, "abcd"))
-    assert.equal(": is not valid UTF-8 text without NUL", problem(S.string(), "a\0"))
-  end)
+  it("puts no limit on a string's length unless one is given, and checks it when strict",
+    function()
+      assert.is_nil(problem(S.string(), string.rep("x", 100000), true))
+      assert.equal(": expected at most 3 bytes, got 4",
+        problem(S.string { max = 3 }, "abcd", true))
+      assert.is_nil(problem(S.string { max = 3 }, "abcd"))
+      assert.equal(": is not valid UTF-8 text without NUL", problem(S.string(), "a\0"))
+    end)
 
-  it("checks the uri format as RFC 3986 has it: a scheme, a colon, no spaces", function()
-    local uri = S.string { format = "uri" }
-    for _, v in ipairs { "https://example.com/a.png", "rtmps://x:443/app/key", "srt://h:9000",
-                         "mailto:a@example.com", "data:image/png;base64,AAAA", "urn:x:y" } do
-      assert.is_nil(problem(uri, v), v)
-    end
-    for _, v in ipairs { "example.com/a.png", "/a.png", "", "https://a b", "1http://x",
-                         "https://x\n" } do
-      assert.matches("expected a URI", problem(uri, v), 1, true)
-    end
+  it("checks the uri format when strict as RFC 3986 has it: a scheme, a colon, no spaces",
+    function()
+      local uri = S.string { format = "uri" }
+      for _, v in ipairs { "https://example.com/a.png", "rtmps://x:443/app/key", "srt://h:9000",
+                           "mailto:a@example.com", "data:image/png;base64,AAAA", "urn:x:y" } do
+        assert.is_nil(problem(uri, v, true), v)
+      end
+      for _, v in ipairs { "example.com/a.png", "/a.png", "", "https://a b", "1http://x",
+                           "https://x\n" } do
+        assert.matches("expected a URI", problem(uri, v, true), 1, true)
+        assert.is_nil(problem(uri, v), v)
+      end
+      assert.matches("expected a UUID", problem(S.string { format = "uuid" }, "x", true), 1, true)
+    end)
+
+  it("checks ranges only when strict, at every depth, and words a one-sided one", function()
+    local s = S.object { { "list", S.array(S.object {
+      { "n", S.number { min = 1 } }, { "m", S.integer { max = 9 } },
+      { "r", S.number { min = 60, max = 600 } } }, { min = 1 }) } }
+    assert.is_nil(problem(s, { list = { { n = 0, m = 10, r = 0 } } }))
+    assert.is_nil(problem(s, { list = {} }))
+    assert.equal("list[1].n: expected a number at least 1, got 0",
+      problem(s, { list = { { n = 0 } } }, true))
+    assert.equal("list[1].m: expected a whole number at most 9, got 10",
+      problem(s, { list = { { m = 10 } } }, true))
+    assert.equal("list[1].r: expected a number from 60 to 600, got 0",
+      problem(s, { list = { { r = 0 } } }, true))
+    assert.equal("list: expected 1 to any number of elements, got 0",
+      problem(s, { list = {} }, true))
+    -- In a union too.
+    local u = S.any_of { S.object({ { "n", S.number { min = 1 } } }, { label = "one" }) }
+    assert.is_nil(problem(u, { n = 0 }))
+    assert.matches("^n: expected a number at least 1, got 0", problem(u, { n = 0 }, true))
   end)
 
   it("takes other keys of an open object, with any JSON value, after its own fields", function()
