@@ -183,6 +183,28 @@ describe("validation of every endpoint", function()
     assert.same({}, missing)
   end)
 
+  it("says which name an unknown parameter or field was probably meant to be", function()
+    local c, s = helper.client()
+    for _, case in ipairs {
+      { function() return c.meetings:list { pageno = 1 } end, "pageno", "page_no" },
+      { function() return c.meetings:create { titel = "x" } end, "titel", "title" },
+      { function() return c.recordings:list { strikt = true } end, "strikt", "strict" },
+      { function() return c.meetings:each { limt = 1 } end, "limt", "limit" },
+      { function() return c.meetings:create { recording_config = { max_second = 60 } } end,
+        "recording_config.max_second", "max_seconds" },
+      { function() return c.presets:update(U, { config = { media = { vidoe = {} } } }) end,
+        "config.media.vidoe", "video" },
+    } do
+      local ok, v, err = pcall(case[1])
+      if not ok then err = v end -- an iterator raises it
+      assert.equal(case[2], err.param)
+      assert.matches("(did you mean '" .. case[3] .. "'?)", err.message, 1, true)
+    end
+    local _, err = c.meetings:list { colour = "red" }
+    assert.is_nil(err.message:find("did you mean", 1, true))
+    assert.equal(0, s:stats().requests)
+  end)
+
   it("checks the type of every nested body field as the SDK types it, at every depth", function()
     local c, s = helper.client()
     local unpack = rawget(table, "unpack") or rawget(_G, "unpack")

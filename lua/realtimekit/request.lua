@@ -333,6 +333,20 @@ function M.accepted(row, extra)
   return concat(names, "; and ")
 end
 
+-- Every name a row's params table accepts, as a list, for an unknown parameter's "did you
+-- mean".
+local function candidates(row, extra)
+  local names = {}
+  for i = 1, #row.query do names[#names + 1] = row.query[i][1] end
+  if row.body then
+    for i = 1, #row.body.fields do names[#names + 1] = row.body.fields[i][1] end
+  end
+  for i = 1, #M.CALL_OPTION_NAMES do names[#names + 1] = M.CALL_OPTION_NAMES[i] end
+  for k in pairs(extra or EMPTY) do names[#names + 1] = k end
+  sort(names)
+  return names
+end
+
 -- Checks a call and builds its request (M.build, before redaction).
 local function build(client, row, args, params, extra)
   if params == nil then
@@ -347,8 +361,9 @@ local function build(client, row, args, params, extra)
     end
     if not row.accepts[k] and not IS_PATH_PARAM[k] and not CALL_OPTIONS[k]
       and not (extra and extra[k]) and not (row.body and row.body.by_name[k]) then
-      return nil, errors.invalid(k, "unknown parameter for " .. row.id .. " (it takes "
-        .. M.accepted(row, extra) .. ")")
+      return nil, errors.invalid(k, "unknown parameter for " .. row.id
+        .. errors.suggest(k, candidates(row, extra)) .. " (it takes " .. M.accepted(row, extra)
+        .. ")")
     end
   end
   local opts, oerr = call_options(params)

@@ -9,6 +9,7 @@
 -- (`check(v, path, true)`).
 -- @module realtimekit.schema
 local compat = require "realtimekit.compat"
+local errors = require "realtimekit.errors"
 local types = require "realtimekit.types"
 
 local type, pairs, setmetatable, getmetatable = type, pairs, setmetatable, getmetatable
@@ -104,6 +105,7 @@ function M.object(fields, opts)
     names[i] = fields[i][1]
   end
   s.names = concat(names, ", ")
+  s.name_list = names
   return s
 end
 --- An object with free keys (strings) and values of one schema.
@@ -292,7 +294,8 @@ function Schema:check(v, path, strict)
     for k, x in pairs(v) do
       if type(k) ~= "string" or not self.by_name[k] then
         if not self.open then
-          return join(path, k), "unknown field (this takes " .. self.names .. ")"
+          return join(path, k), "unknown field" .. errors.suggest(k, self.name_list)
+            .. " (this takes " .. self.names .. ")"
         end
         local problem = bad_key(k)
         if problem then return join(path, k), problem end
