@@ -299,6 +299,7 @@ describe("strict", function()
       { function() return c.meetings:list { status = "LIVE" } end, "status" },
       { function() return c.recordings:list { status = { "DONE" } } end, "status" },
       { function() return c.recordings:list { status = { x = "UPLOADED" } } end, "status" },
+      { function() return c.recordings:list { status = realtimekit.null } end, "status" },
       { function() return c.analytics:daywise { start_date = true } end, "start_date" },
       { function() return c.meetings:create { session_keep_alive_time_in_secs = "60" } end,
         "session_keep_alive_time_in_secs" },

@@ -408,6 +408,8 @@ local function build(client, row, args, params, extra)
   for i = 1, #row.query do
     local qname, check = row.query[i][1], row.query[i][2]
     local v = params[qname]
+    -- No query parameter of the SDK's types takes null.
+    if v == schema.null then return nil, errors.invalid(qname, "cannot be null") end
     if v ~= nil then
       local s, problem = check(v, strict)
       if not s then return nil, errors.invalid(qname, problem) end
