@@ -157,14 +157,17 @@ for _, decoder in ipairs { "cjson", "core" } do
       _, err = op:wait()
       assert.equal("the operation was cancelled", err.message)
       assert_hidden(t, err, "cancelled")
-      _, err = c.meetings:get(t) -- a UUID: refused, quoting the value
+      _, err = c.meetings:get(t) -- the docs' UUID, checked only when strict: sent
+      assert.equal("api", err.kind)
+      assert_hidden(t, err, tostring(err))
+      _, err = c.meetings:get(t, { strict = true }) -- refused, quoting the value
       assert.equal("invalid_argument", err.kind)
       assert_hidden(t, err, tostring(err))
       -- Refused before sending, quoting the value cut to 40 bytes.
       for _, call in ipairs {
         function() return c.meetings:list { status = t } end,
-        function() return c.meetings:list { account_id = t } end,
-        function() return c.sessions:list { start_time = t } end,
+        function() return c.meetings:list { account_id = t, strict = true } end,
+        function() return c.sessions:list { start_time = t, strict = true } end,
         function() return c.meetings:list { [t] = 1 } end,
         function() return c:request("GET", "/{" .. t .. "}") end,
         function() return c:request("GET", "/x", { query = { [t] = { {} } } }) end,
@@ -194,7 +197,8 @@ describe("redaction in new()", function()
 
   it("keeps the token out of any other option quoted back", function()
     for _, opts in ipairs {
-      { decoder = T }, { transport = T }, { account_id = T }, { app_id = T .. "/x" },
+      { decoder = T }, { transport = T }, { account_id = T, strict = true },
+      { account_id = T .. "/x" }, { app_id = T .. "/x" },
       { [T] = true }, { ca_file = "/nonexistent/" .. T }, { user_agent = T .. "\n" },
     } do
       opts.api_token = T

@@ -38,13 +38,14 @@ function realtimekit.array(t) end
 ---environment).
 ---@class realtimekit.Options
 ---@field api_token? string the API token, sent as `Authorization: Bearer …` and never shown (default: env `CLOUDFLARE_API_TOKEN`; required one way or the other)
----@field account_id? string the Cloudflare account id, 1 to 32 characters of `[0-9A-Za-z]` (default: env `CLOUDFLARE_ACCOUNT_ID`); a call can name another
+---@field account_id? string the Cloudflare account id, one path segment; with `strict`, at most 32 characters (default: env `CLOUDFLARE_ACCOUNT_ID`); a call can name another
 ---@field app_id? string the RealtimeKit app every call uses unless it names another (default: env `REALTIMEKIT_APP_ID`)
 ---@field base_url? string the API's URL, http or https, without query, fragment or control character (default: env `CLOUDFLARE_BASE_URL`, else `https://api.cloudflare.com/client/v4`)
 ---@field timeout? number seconds one attempt may take in all (default 60)
 ---@field connect_timeout? number seconds to connect (default 10)
 ---@field ca_file? string a PEM bundle to verify TLS with (default: the system's); a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`)
 ---@field max_retries? integer retries after a failed attempt, 0 to 10; a call can override it with its own `max_retries` (default 2)
+---@field strict? boolean also refuse, before sending, what the API docs' prose asks for and no official SDK checks: formats (a meeting id a UUID, date-times with a UTC offset, dates as YYYY-MM-DD, URIs) and ranges (minimums, maximums, non-empty lists). Without it a call is refused only for what the SDK's types refuse, and the rest is sent for the API to judge. A call can override it with its own `strict = true` or `false` (default false)
 ---@field max_retry_wait? number the longest wait a server may ask for (Retry-After) that is obeyed, 0 to 86400 seconds; a longer one ends the retries (default 60)
 ---@field max_body? integer the largest response body accepted, in bytes (1 to 4294967295); a larger one is a `decode` error (default 64 MiB)
 ---@field sleep? fun(seconds: number) `function(seconds)` that waits between retries (default: a blocking sleep; inside OpenResty, `ngx.sleep`, which yields)
@@ -64,6 +65,7 @@ function realtimekit.array(t) end
 ---@field account_id? string the account every call uses unless it names another
 ---@field app_id? string the app every call uses unless it names another
 ---@field transport "curl"|"ngx"
+---@field strict boolean whether calls also refuse the docs' formats and ranges (the `strict` option)
 ---@field async realtimekit.Async the same resources, whose methods return an operation or a walk at once
 ---@field apps realtimekit.Apps
 ---@field meetings realtimekit.Meetings
@@ -109,6 +111,7 @@ function Client:user_agent() end
 ---@field max_retries? integer retries after a failed attempt, 0 to 10
 ---@field account_id? string
 ---@field app_id? string
+---@field strict? boolean over the client's `strict`: whether `account_id` must be at most 32 characters
 
 ---`client.async`: every resource's methods, with the same arguments and checks, returning
 ---at once an operation (`realtimekit.Op`) or, for an iterator, a walk (`realtimekit.Walk`).
@@ -139,6 +142,7 @@ function Async:request(method, path, opts) end
 ---@field app_id? string the app, over the client's
 ---@field max_retries? integer retries after a failed attempt, 0 to 10
 ---@field timeout? number seconds this call may take, per attempt
+---@field strict? boolean over the client's: also refuse what the API docs ask for (formats, ranges)
 ---@field extra_headers? table<string, string|realtimekit.Null> headers sent with this call (`realtimekit.null` drops one of the client's)
 ---@field extra_query? table<string, any> added to the query, unchecked
 ---@field extra_body? table<string, any> merged into the JSON body, unchecked
@@ -206,8 +210,8 @@ function Apps:pages(params) end
 
 ---The parameters of `client.apps:list`: its query, and the call options.
 ---@class realtimekit.apps.list.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
 ---@field search? string UTF-8 text
 ---@field sort_order? "ASC"|"DESC"
 
@@ -257,7 +261,7 @@ function AsyncApps:pages(params) end
 local Meetings = {}
 
 ---`POST …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.addParticipant`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params realtimekit.meetings.add_participant.Params
 ---@return realtimekit.meetings.add_participant.Result? value
 ---@return realtimekit.Error? err
@@ -268,7 +272,7 @@ function Meetings:add_participant(meeting_id, params) end
 ---@field custom_participant_id string
 ---@field preset_name string
 ---@field name? string|realtimekit.Null
----@field picture? string|realtimekit.Null uri
+---@field picture? string|realtimekit.Null with strict: uri
 
 ---What `client.meetings:add_participant` returns (the SDK's `MeetingAddParticipantResponse`).
 ---@class realtimekit.meetings.add_participant.Result
@@ -307,23 +311,23 @@ function Meetings:create(params) end
 ---@field export_file? boolean
 
 ---@class realtimekit.meetings.create.Params.recording_config.video_config.watermark.size
----@field height? number at least 1
----@field width? number at least 1
+---@field height? number with strict: at least 1
+---@field width? number with strict: at least 1
 
 ---@class realtimekit.meetings.create.Params.recording_config.video_config.watermark
----@field url? string uri
+---@field url? string with strict: uri
 ---@field position? "left top"|"right top"|"left bottom"|"right bottom"
 ---@field size? realtimekit.meetings.create.Params.recording_config.video_config.watermark.size
 
 ---@class realtimekit.meetings.create.Params.recording_config.video_config
 ---@field codec? "H264"|"VP8"|"VP9"
 ---@field export_file? boolean
----@field height? number 1 to 1920
----@field width? number 1 to 1920
+---@field height? number with strict: 1 to 1920
+---@field width? number with strict: 1 to 1920
 ---@field watermark? realtimekit.meetings.create.Params.recording_config.video_config.watermark
 
 ---@class realtimekit.meetings.create.Params.recording_config.live_streaming_config
----@field rtmp_url? string uri
+---@field rtmp_url? string with strict: uri
 
 ---@class realtimekit.meetings.create.Params.recording_config.realtimekit_bucket_config
 ---@field enabled boolean
@@ -331,13 +335,13 @@ function Meetings:create(params) end
 ---@class realtimekit.meetings.create.Params.recording_config.storage_config
 ---@field type? "gcs"|"aws"|"azure"|"digitalocean"|"sftp"
 ---@field bucket? string
----@field region? any
+---@field region? string
 ---@field path? string
 ---@field host? string
 ---@field port? number
 ---@field username? string
 ---@field auth_method? "KEY"|"PASSWORD"
----@field access_key? any secret: never shown in an error
+---@field access_key? string secret: never shown in an error
 ---@field secret? string secret: never shown in an error
 ---@field password? string secret: never shown in an error
 ---@field private_key? string secret: never shown in an error
@@ -346,7 +350,7 @@ function Meetings:create(params) end
 ---@field audio_config? realtimekit.meetings.create.Params.recording_config.audio_config
 ---@field video_config? realtimekit.meetings.create.Params.recording_config.video_config
 ---@field file_name_prefix? string
----@field max_seconds? number 60 to 86400
+---@field max_seconds? number with strict: 60 to 86400
 ---@field live_streaming_config? realtimekit.meetings.create.Params.recording_config.live_streaming_config
 ---@field realtimekit_bucket_config? realtimekit.meetings.create.Params.recording_config.realtimekit_bucket_config
 ---@field storage_config? realtimekit.meetings.create.Params.recording_config.storage_config|realtimekit.Null one of 4 forms
@@ -359,7 +363,7 @@ function Meetings:create(params) end
 ---@field persist_chat? boolean
 ---@field summarize_on_end? boolean
 ---@field transcribe_on_end? boolean
----@field session_keep_alive_time_in_secs? number 60 to 600
+---@field session_keep_alive_time_in_secs? number with strict: 60 to 600
 ---@field ai_config? realtimekit.meetings.create.Params.ai_config
 ---@field recording_config? realtimekit.meetings.create.Params.recording_config
 
@@ -441,7 +445,7 @@ function Meetings:create(params) end
 ---@field transcribe_on_end? boolean Automatically generate transcripts when the meeting ends.
 
 ---`GET …/{app_id}/meetings/{meeting_id}` (TypeScript SDK: `meetings.getMeetingByID`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.get.Params
 ---@return realtimekit.meetings.get.Result? value
 ---@return realtimekit.Error? err
@@ -480,10 +484,10 @@ function Meetings:pages(params) end
 
 ---The parameters of `client.meetings:list`: its query, and the call options.
 ---@class realtimekit.meetings.list.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
----@field start_time? string|number an ISO 8601 date-time with offset, or Unix seconds
----@field end_time? string|number an ISO 8601 date-time with offset, or Unix seconds
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
+---@field start_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
+---@field end_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
 ---@field status? "ACTIVE"|"INACTIVE"
 ---@field search? string UTF-8 text
 
@@ -512,7 +516,7 @@ function Meetings:pages(params) end
 ---@field raw table the whole decoded body
 
 ---`GET …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.getMeetingParticipants`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.participants.Params
 ---@return realtimekit.meetings.participants.Page? value
 ---@return realtimekit.Error? err
@@ -520,7 +524,7 @@ function Meetings:participants(meeting_id, params) end
 
 ---Iterates over each item of every page of `client.meetings:participants`, for a generic `for`.
 ---Raises the error object on failure. The fourth value is the pager.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.participants.IterParams
 ---@return fun(): realtimekit.meetings.participants.Item?
 ---@return nil
@@ -530,7 +534,7 @@ function Meetings:each_participant(meeting_id, params) end
 
 ---Iterates over every page of `client.meetings:participants`, for a generic `for`.
 ---Raises the error object on failure. The fourth value is the pager.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.participants.IterParams
 ---@return fun(): realtimekit.meetings.participants.Page?
 ---@return nil
@@ -540,8 +544,8 @@ function Meetings:participant_pages(meeting_id, params) end
 
 ---The parameters of `client.meetings:participants`: its query, and the call options.
 ---@class realtimekit.meetings.participants.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
 
 ---The parameters of `client.meetings:participants`'s iterators.
 ---@class realtimekit.meetings.participants.IterParams: realtimekit.meetings.participants.Params, realtimekit.IteratorOptions
@@ -563,7 +567,7 @@ function Meetings:participant_pages(meeting_id, params) end
 ---@field raw table the whole decoded body
 
 ---`PUT …/{app_id}/meetings/{meeting_id}` (TypeScript SDK: `meetings.replaceMeetingByID`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.replace.Params
 ---@return realtimekit.meetings.replace.Result? value
 ---@return realtimekit.Error? err
@@ -576,7 +580,7 @@ function Meetings:replace(meeting_id, params) end
 ---@class realtimekit.meetings.replace.Result: realtimekit.meetings.create.Result
 
 ---`PATCH …/{app_id}/meetings/{meeting_id}` (TypeScript SDK: `meetings.updateMeetingByID`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.update.Params
 ---@return realtimekit.meetings.update.Result? value
 ---@return realtimekit.Error? err
@@ -590,7 +594,7 @@ function Meetings:update(meeting_id, params) end
 ---@field persist_chat? boolean
 ---@field summarize_on_end? boolean
 ---@field transcribe_on_end? boolean
----@field session_keep_alive_time_in_secs? number 60 to 600
+---@field session_keep_alive_time_in_secs? number with strict: 60 to 600
 ---@field ai_config? realtimekit.meetings.create.Params.ai_config
 ---@field recording_config? realtimekit.meetings.create.Params.recording_config
 ---@field status? "ACTIVE"|"INACTIVE"
@@ -603,7 +607,7 @@ function Meetings:update(meeting_id, params) end
 local AsyncMeetings = {}
 
 ---`POST …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.addParticipant`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params realtimekit.meetings.add_participant.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
@@ -616,7 +620,7 @@ function AsyncMeetings:add_participant(meeting_id, params) end
 function AsyncMeetings:create(params) end
 
 ---`GET …/{app_id}/meetings/{meeting_id}` (TypeScript SDK: `meetings.getMeetingByID`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.get.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
@@ -641,35 +645,35 @@ function AsyncMeetings:each(params) end
 function AsyncMeetings:pages(params) end
 
 ---`GET …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.getMeetingParticipants`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.participants.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncMeetings:participants(meeting_id, params) end
 
 ---Walks each item of every page of `client.meetings:participants` without blocking: `walk:poll()`.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.participants.IterParams
 ---@return realtimekit.Walk? walk
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncMeetings:each_participant(meeting_id, params) end
 
 ---Walks every page of `client.meetings:participants` without blocking: `walk:poll()`.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.participants.IterParams
 ---@return realtimekit.Walk? walk
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncMeetings:participant_pages(meeting_id, params) end
 
 ---`PUT …/{app_id}/meetings/{meeting_id}` (TypeScript SDK: `meetings.replaceMeetingByID`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.replace.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncMeetings:replace(meeting_id, params) end
 
 ---`PATCH …/{app_id}/meetings/{meeting_id}` (TypeScript SDK: `meetings.updateMeetingByID`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.update.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
@@ -681,7 +685,7 @@ function AsyncMeetings:update(meeting_id, params) end
 local Participants = {}
 
 ---`POST …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.addParticipant`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params realtimekit.participants.add.Params
 ---@return realtimekit.participants.add.Result? value
 ---@return realtimekit.Error? err
@@ -694,7 +698,7 @@ function Participants:add(meeting_id, params) end
 ---@class realtimekit.participants.add.Result: realtimekit.meetings.add_participant.Result
 
 ---`DELETE …/{app_id}/meetings/{meeting_id}/participants/{participant_id}` (TypeScript SDK: `meetings.deleteMeetingParticipant`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.delete.Params
 ---@return realtimekit.participants.delete.Result? value
@@ -712,7 +716,7 @@ function Participants:delete(meeting_id, participant_id, params) end
 ---@field updated_at string Timestamp this object was updated at. The time is returned in ISO format.
 
 ---`GET …/{app_id}/meetings/{meeting_id}/participants/{participant_id}` (TypeScript SDK: `meetings.getMeetingParticipant`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.get.Params
 ---@return realtimekit.participants.get.Result? value
@@ -726,7 +730,7 @@ function Participants:get(meeting_id, participant_id, params) end
 ---@class realtimekit.participants.get.Result: realtimekit.meetings.participants.Item
 
 ---`GET …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.getMeetingParticipants`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.participants.list.Params
 ---@return realtimekit.participants.list.Page? value
 ---@return realtimekit.Error? err
@@ -734,7 +738,7 @@ function Participants:list(meeting_id, params) end
 
 ---Iterates over each item of every page of `client.participants:list`, for a generic `for`.
 ---Raises the error object on failure. The fourth value is the pager.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.participants.list.IterParams
 ---@return fun(): realtimekit.participants.list.Item?
 ---@return nil
@@ -744,7 +748,7 @@ function Participants:each(meeting_id, params) end
 
 ---Iterates over every page of `client.participants:list`, for a generic `for`.
 ---Raises the error object on failure. The fourth value is the pager.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.participants.list.IterParams
 ---@return fun(): realtimekit.participants.list.Page?
 ---@return nil
@@ -768,7 +772,7 @@ function Participants:pages(meeting_id, params) end
 ---@field raw table the whole decoded body
 
 ---`POST …/{app_id}/meetings/{meeting_id}/participants/{participant_id}/token` (TypeScript SDK: `meetings.refreshParticipantToken`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.refresh_token.Params
 ---@return realtimekit.participants.refresh_token.Result? value
@@ -783,7 +787,7 @@ function Participants:refresh_token(meeting_id, participant_id, params) end
 ---@field token string Regenerated participant's authentication token.
 
 ---`PATCH …/{app_id}/meetings/{meeting_id}/participants/{participant_id}` (TypeScript SDK: `meetings.editParticipant`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.update.Params
 ---@return realtimekit.participants.update.Result? value
@@ -793,7 +797,7 @@ function Participants:update(meeting_id, participant_id, params) end
 ---The parameters of `client.participants:update`: its query and body fields, and the call options.
 ---@class realtimekit.participants.update.Params: realtimekit.CallOptions
 ---@field name? string|realtimekit.Null
----@field picture? string|realtimekit.Null uri
+---@field picture? string|realtimekit.Null with strict: uri
 ---@field preset_name? string|realtimekit.Null
 
 ---What `client.participants:update` returns (the SDK's `MeetingEditParticipantResponse`).
@@ -804,14 +808,14 @@ function Participants:update(meeting_id, participant_id, params) end
 local AsyncParticipants = {}
 
 ---`POST …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.addParticipant`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params realtimekit.participants.add.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncParticipants:add(meeting_id, params) end
 
 ---`DELETE …/{app_id}/meetings/{meeting_id}/participants/{participant_id}` (TypeScript SDK: `meetings.deleteMeetingParticipant`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.delete.Params
 ---@return realtimekit.Op? op
@@ -819,7 +823,7 @@ function AsyncParticipants:add(meeting_id, params) end
 function AsyncParticipants:delete(meeting_id, participant_id, params) end
 
 ---`GET …/{app_id}/meetings/{meeting_id}/participants/{participant_id}` (TypeScript SDK: `meetings.getMeetingParticipant`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.get.Params
 ---@return realtimekit.Op? op
@@ -827,28 +831,28 @@ function AsyncParticipants:delete(meeting_id, participant_id, params) end
 function AsyncParticipants:get(meeting_id, participant_id, params) end
 
 ---`GET …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.getMeetingParticipants`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.participants.list.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncParticipants:list(meeting_id, params) end
 
 ---Walks each item of every page of `client.participants:list` without blocking: `walk:poll()`.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.participants.list.IterParams
 ---@return realtimekit.Walk? walk
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncParticipants:each(meeting_id, params) end
 
 ---Walks every page of `client.participants:list` without blocking: `walk:poll()`.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.participants.list.IterParams
 ---@return realtimekit.Walk? walk
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncParticipants:pages(meeting_id, params) end
 
 ---`POST …/{app_id}/meetings/{meeting_id}/participants/{participant_id}/token` (TypeScript SDK: `meetings.refreshParticipantToken`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.refresh_token.Params
 ---@return realtimekit.Op? op
@@ -856,7 +860,7 @@ function AsyncParticipants:pages(meeting_id, params) end
 function AsyncParticipants:refresh_token(meeting_id, participant_id, params) end
 
 ---`PATCH …/{app_id}/meetings/{meeting_id}/participants/{participant_id}` (TypeScript SDK: `meetings.editParticipant`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.update.Params
 ---@return realtimekit.Op? op
@@ -1207,8 +1211,8 @@ function Presets:pages(params) end
 
 ---The parameters of `client.presets:list`: its query, and the call options.
 ---@class realtimekit.presets.list.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
 ---@field search? string UTF-8 text
 
 ---The parameters of `client.presets:list`'s iterators.
@@ -1531,10 +1535,10 @@ function Sessions:pages(params) end
 
 ---The parameters of `client.sessions:list`: its query, and the call options.
 ---@class realtimekit.sessions.list.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
----@field start_time? string|number an ISO 8601 date-time with offset, or Unix seconds
----@field end_time? string|number an ISO 8601 date-time with offset, or Unix seconds
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
+---@field start_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
+---@field end_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
 ---@field status? "LIVE"|"ENDED"
 ---@field associated_id? string UTF-8 text
 ---@field participants? string UTF-8 text
@@ -1625,8 +1629,8 @@ function Sessions:participant_pages(session_id, params) end
 
 ---The parameters of `client.sessions:participants`: its query, and the call options.
 ---@class realtimekit.sessions.participants.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
 ---@field search? string UTF-8 text
 ---@field sort_by? "joinedAt"|"duration"
 ---@field sort_order? "ASC"|"DESC"
@@ -2189,10 +2193,10 @@ function Recordings:pages(params) end
 
 ---The parameters of `client.recordings:list`: its query, and the call options.
 ---@class realtimekit.recordings.list.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
----@field start_time? string|number an ISO 8601 date-time with offset, or Unix seconds
----@field end_time? string|number an ISO 8601 date-time with offset, or Unix seconds
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
+---@field start_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
+---@field end_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
 ---@field search? string UTF-8 text
 ---@field meeting_id? string UTF-8 text
 ---@field expired? boolean
@@ -2245,7 +2249,7 @@ function Recordings:start(params) end
 ---@field audio_config? realtimekit.meetings.create.Params.recording_config.audio_config
 ---@field video_config? realtimekit.meetings.create.Params.recording_config.video_config
 ---@field file_name_prefix? string
----@field max_seconds? number 60 to 86400
+---@field max_seconds? number with strict: 60 to 86400
 ---@field realtimekit_bucket_config? realtimekit.meetings.create.Params.recording_config.realtimekit_bucket_config
 ---@field storage_config? realtimekit.meetings.create.Params.recording_config.storage_config|realtimekit.Null one of 4 forms
 ---@field rtmp_out_config? realtimekit.recordings.start.Params.rtmp_out_config
@@ -2718,10 +2722,10 @@ function Livestreams:pages(params) end
 
 ---The parameters of `client.livestreams:list`: its query, and the call options.
 ---@class realtimekit.livestreams.list.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
----@field start_time? string|number an ISO 8601 date-time with offset, or Unix seconds
----@field end_time? string|number an ISO 8601 date-time with offset, or Unix seconds
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
+---@field start_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
+---@field end_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
 ---@field exclude_meetings? boolean
 ---@field sort_order? "ASC"|"DSC"
 ---@field status? "LIVE"|"IDLE"|"ERRORED"|"INVOKED"
@@ -2749,7 +2753,7 @@ function Livestreams:pages(params) end
 ---@field raw table the whole decoded body
 
 ---`GET …/{app_id}/meetings/{meeting_id}/active-livestream` (TypeScript SDK: `livestreams.getMeetingActiveLivestreams`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.livestreams.of_meeting.Params
 ---@return realtimekit.livestreams.of_meeting.Result? value
 ---@return realtimekit.Error? err
@@ -2779,8 +2783,8 @@ function Livestreams:org_analytics(params) end
 
 ---The parameters of `client.livestreams:org_analytics`: its query, and the call options.
 ---@class realtimekit.livestreams.org_analytics.Params: realtimekit.CallOptions
----@field start_date? string|number a date like 2026-05-01, or Unix seconds
----@field end_date? string|number a date like 2026-05-01, or Unix seconds
+---@field start_date? string|number a date like 2026-05-01 (checked with strict), or Unix seconds
+---@field end_date? string|number a date like 2026-05-01 (checked with strict), or Unix seconds
 
 ---@class realtimekit.livestreams.org_analytics.Result.recording_stats.day_stats
 ---@field day? string
@@ -2830,7 +2834,7 @@ function Livestreams:session(livestream_session_id, params) end
 ---@field viewer_seconds? number Specifies if the livestream was disabled.
 
 ---`POST …/{app_id}/meetings/{meeting_id}/livestreams` (TypeScript SDK: `livestreams.startLivestreamingAMeeting`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.livestreams.start.Params
 ---@return realtimekit.livestreams.start.Result? value
 ---@return realtimekit.Error? err
@@ -2854,7 +2858,7 @@ function Livestreams:start(meeting_id, params) end
 ---@field stream_key? string Unique key for accessing each livestream.
 
 ---`POST …/{app_id}/meetings/{meeting_id}/active-livestream/stop` (TypeScript SDK: `livestreams.stopLivestreamingAMeeting`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.livestreams.stop.Params
 ---@return realtimekit.livestreams.stop.Result? value
 ---@return realtimekit.Error? err
@@ -2904,7 +2908,7 @@ function AsyncLivestreams:each(params) end
 function AsyncLivestreams:pages(params) end
 
 ---`GET …/{app_id}/meetings/{meeting_id}/active-livestream` (TypeScript SDK: `livestreams.getMeetingActiveLivestreams`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.livestreams.of_meeting.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
@@ -2924,14 +2928,14 @@ function AsyncLivestreams:org_analytics(params) end
 function AsyncLivestreams:session(livestream_session_id, params) end
 
 ---`POST …/{app_id}/meetings/{meeting_id}/livestreams` (TypeScript SDK: `livestreams.startLivestreamingAMeeting`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.livestreams.start.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncLivestreams:start(meeting_id, params) end
 
 ---`POST …/{app_id}/meetings/{meeting_id}/active-livestream/stop` (TypeScript SDK: `livestreams.stopLivestreamingAMeeting`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.livestreams.stop.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error

@@ -22,7 +22,7 @@ local unpack = compat.unpack
 local M = {}
 
 -- Options that take no value.
-local FLAGS = { help = true, all = true, pretty = true, version = true }
+local FLAGS = { help = true, all = true, pretty = true, version = true, strict = true }
 
 -- The options every call takes, as help lists them: name, value, words.
 local COMMON = {
@@ -30,6 +30,7 @@ local COMMON = {
   { "app_id", "<id>", "the RealtimeKit app (default: $REALTIMEKIT_APP_ID)" },
   { "timeout", "<seconds>", "how long one attempt may take (default: 60)" },
   { "max_retries", "<n>", "retries after a failed attempt, 0 to 10 (default: 2)" },
+  { "strict", nil, "also refuse what only the API docs rule out (formats, ranges)" },
   { "extra_query", "<name=value>", "one more query parameter, sent as it is (repeatable)" },
   { "extra_header", "'<Name: value>'", "one more request header (repeatable)" },
   { "pretty", nil, "print JSON indented, over several lines" },
@@ -489,6 +490,7 @@ local function known_options(row)
     app_id = { kind = "string", where = "call" },
     timeout = { kind = "number", where = "call" },
     max_retries = { kind = "number", where = "call" },
+    strict = { kind = "flag", where = "call" },
     extra_query = { kind = "pair", where = "cli" },
     extra_header = { kind = "header", where = "cli" },
     pretty = { kind = "flag", where = "cli" },
@@ -542,7 +544,9 @@ local function params_of(name, method, row, opts)
     if seen[o.name] and not repeatable then usage(o.spelled .. " given twice", hint) end
     seen[o.name] = true
     local kind = spec.kind
-    if kind == "flag" then
+    if kind == "flag" and spec.where == "call" then
+      params[o.name] = true
+    elseif kind == "flag" then
       cli[o.name] = true
     elseif kind == "body" then
       local text = o.value

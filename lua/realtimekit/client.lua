@@ -30,7 +30,7 @@ local OPTIONS = {
   timeout = true, connect_timeout = true, ca_file = true,
   max_retries = true, max_retry_wait = true, max_body = true, sleep = true,
   transport = true, ngx_location = true, decoder = true, on_request = true, headers = true,
-  user_agent = true, rate_limit = true, block_in_nginx = true, poll_budget = true,
+  user_agent = true, rate_limit = true, block_in_nginx = true, poll_budget = true, strict = true,
 }
 --- The options `realtimekit.new` takes, as a set (scripts/luals-types describes each).
 -- @local
@@ -55,6 +55,7 @@ M.BACKOFF_BASE, M.BACKOFF_CAP = 0.5, 8
 -- - `base_url`: the API's URL, without a trailing slash;
 -- - `account_id`, `app_id`: the account and app every call uses unless it names others, or nil;
 -- - `transport`: `"curl"` or `"ngx"`;
+-- - `strict`: whether calls refuse the docs' formats and ranges too (the `strict` option);
 -- - `async`: the same resource objects, whose methods do not block (`Async`).
 -- @type Client
 -- @usage
@@ -69,7 +70,7 @@ M.Client = Client
 local FIELDS = { base_url = true, base_path = true, account_id = true, app_id = true,
                  timeout = true, connect_timeout = true, ca_file = true, max_retries = true,
                  max_retry_wait = true, max_body = true, transport = true, block_in_nginx = true,
-                 async = true }
+                 async = true, strict = true }
 local CLIENT_NAMES = { "request", "poll", "close", "user_agent", "async" }
 for i = 1, #M.RESOURCES do CLIENT_NAMES[#CLIENT_NAMES + 1] = M.RESOURCES[i] end
 
@@ -210,10 +211,16 @@ function new_client(opts)
     return nil, errors.invalid("api_token", "contains a CR, LF or NUL character")
   end
 
+  local strict = opts.strict
+  if strict ~= nil and type(strict) ~= "boolean" then
+    return nil, errors.invalid("strict", "expected true or false, got a " .. type(strict))
+  end
+  strict = strict == true
+
   local account_id = opts.account_id
   if account_id == nil then account_id = env("CLOUDFLARE_ACCOUNT_ID") end
   if account_id ~= nil then
-    local _, problem = types.account_id(account_id)
+    local _, problem = types.account_id(account_id, strict)
     if problem then return nil, errors.invalid("account_id", problem) end
   end
   local app_id = opts.app_id
@@ -369,6 +376,7 @@ function new_client(opts)
     max_body = max_body,
     transport = transport,
     block_in_nginx = opts.block_in_nginx == true,
+    strict = strict,
     _decode = decode,
     _sleep = sleep or wait.sleep,
     _on_request = opts.on_request,
@@ -573,6 +581,8 @@ end
 -- @tparam[opt] int opts.max_retries retries after a failed attempt, 0 to 10
 -- @tparam[opt] string opts.account_id
 -- @tparam[opt] string opts.app_id
+-- @tparam[opt] boolean opts.strict over the client's `strict`: whether `account_id` must be at
+-- most 32 characters
 -- @treturn[1] table the whole decoded body (`success`, `data`, `paging`, …); an empty table
 -- for a 2xx answer with an empty body
 -- @return[2] nil

@@ -26,8 +26,9 @@ local M = {
 -- @tparam[opt] table opts the options, all optional but the token
 -- @tparam[opt] string opts.api_token the API token, sent as `Authorization: Bearer …` and never
 -- shown (default: env `CLOUDFLARE_API_TOKEN`; required one way or the other)
--- @tparam[opt] string opts.account_id the Cloudflare account id, 1 to 32 characters of
--- `[0-9A-Za-z]` (default: env `CLOUDFLARE_ACCOUNT_ID`); a call can name another
+-- @tparam[opt] string opts.account_id the Cloudflare account id, one path segment; with
+-- `strict`, at most 32 characters (default: env `CLOUDFLARE_ACCOUNT_ID`); a call can name
+-- another
 -- @tparam[opt] string opts.app_id the RealtimeKit app every call uses unless it names another
 -- (default: env `REALTIMEKIT_APP_ID`)
 -- @tparam[opt] string opts.base_url the API's URL, http or https, without query, fragment or
@@ -39,6 +40,11 @@ local M = {
 -- a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`)
 -- @tparam[opt=2] int opts.max_retries retries after a failed attempt, 0 to 10; a call can
 -- override it with its own `max_retries`
+-- @tparam[opt=false] boolean opts.strict also refuse, before sending, what the API docs' prose
+-- asks for and no official SDK checks: formats (a meeting id a UUID, date-times with a UTC
+-- offset, dates as YYYY-MM-DD, URIs) and ranges (minimums, maximums, non-empty lists). Without
+-- it a call is refused only for what the SDK's types refuse, and the rest is sent for the API
+-- to judge. A call can override it with its own `strict = true` or `false`
 -- @tparam[opt=60] number opts.max_retry_wait the longest wait a server may ask for
 -- (Retry-After) that is obeyed, 0 to 86400 seconds; a longer one ends the retries
 -- @tparam[opt=64 MiB] int opts.max_body the largest response body accepted, in bytes
