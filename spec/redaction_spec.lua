@@ -222,6 +222,25 @@ describe("redaction in new()", function()
   end)
 end)
 
+describe("redaction of the client's own line", function()
+  it("keeps the token out of tostring(client) in every field it shows", function()
+    -- A token of up to 32 characters passes for an account id; any, for an app id or a part
+    -- of base_url.
+    local short, long = "Q7pX2mZk9VwR4sL8nB3cJ6hF1dG5aE0y", "tok-" .. ("Q"):rep(40)
+    for _, opts in ipairs {
+      { api_token = short, account_id = short, app_id = "app", base_url = "http://127.0.0.1:1" },
+      { api_token = long, account_id = "acc", app_id = long, base_url = "http://127.0.0.1:1" },
+      { api_token = long, account_id = "acc", app_id = "app",
+        base_url = "http://127.0.0.1:1/" .. long .. "/v4" },
+    } do
+      local line = tostring(assert(realtimekit.new(opts)))
+      assert_hidden(opts.api_token, { line }, line)
+      assert.matches("[REDACTED]", line, 1, true)
+      assert.matches("^realtimekit client %(http://127%.0%.0%.1:1", line)
+    end
+  end)
+end)
+
 describe("errors.redactor()", function()
   local redact = errors.redactor(nil, { "s3cr3t-value-1234", "abcd" })
 

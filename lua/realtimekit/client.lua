@@ -395,11 +395,13 @@ function new_client(opts)
   return self
 end
 
---- A line naming the client, its base URL, account and app, without its token.
+--- A line naming the client, its base URL, account and app, without its token: a token given
+-- by mistake as one of them (a short one passes for an account id) shows as `[REDACTED]`.
 -- @treturn string
 function Client:__tostring()
-  return format("realtimekit client (%s, account %s, app %s)", self.base_url,
-    self.account_id or "unset", self.app_id or "unset")
+  local redact = self._redact
+  return format("realtimekit client (%s, account %s, app %s)", redact(self.base_url),
+    redact(self.account_id or "unset"), redact(self.app_id or "unset"))
 end
 
 --- The User-Agent the client sends.
