@@ -118,6 +118,15 @@ describe("realtimekit.errors", function()
     end)
   end)
 
+  describe("__tostring of a walk's error", function()
+    it("names the page after the request", function()
+      local e = response(503, '{"success":false,"error":{"code":503,"message":"Busy"}}')
+      e.page_no = 3
+      assert.equal("realtimekit api error (HTTP 503): Busy "
+        .. "[GET /client/v4/accounts/x/realtime/kit/y/meetings, page 3]", tostring(e))
+    end)
+  end)
+
   describe("days_from_civil()", function()
     it("counts days from 1970-01-01", function()
       assert.equal(0, errors.days_from_civil(1970, 1, 1))

@@ -26,6 +26,8 @@ describe("realtimekit.pager", function()
     end)
     assert.equal("api", err.kind)
     assert.matches("does not advance", err.message)
+    assert.equal(2, err.page_no)
+    assert.same({ page_no = 2, per_page = 2 }, err.params)
     assert.equal(2, #seen)
     assert.equal(2, s:stats().requests)
   end)
@@ -85,6 +87,90 @@ describe("realtimekit.pager", function()
     assert.equal(101, p2.paging.start_offset)
     assert.equal(201, p3.paging.start_offset)
     assert.equal(4, s:stats().requests)
+  end)
+
+  describe("a page that fails after its retries", function()
+    -- Page 3 of the active meetings in pages of 50 fails both its attempts.
+    local PARAMS = { status = "ACTIVE", per_page = 50, page_no = 3 }
+    local active = {}
+    setup(function()
+      for _, m in ipairs(helper.data().build().apps[helper.data().APP_ID].meetings) do
+        if m.status == "ACTIVE" then active[#active + 1] = m.id end
+      end
+    end)
+
+    local function failing()
+      local c, s = helper.client { max_retries = 1 }
+      s:fault { status = 503, match = "page_no=3&", times = 2 }
+      return c, s
+    end
+
+    local function check(err)
+      assert.equal("api", err.kind)
+      assert.equal(503, err.status)
+      assert.equal(2, err.attempts)
+      assert.equal(3, err.page_no)
+      assert.same(PARAMS, err.params)
+      assert.matches("/meetings, page 3] after 2 attempts", tostring(err), 1, true)
+    end
+
+    it("says which page, with the list's parameters, out of each; a walk resumes there",
+      function()
+        local c = failing()
+        local seen = {}
+        local err = helper.raised(function()
+          for m in c.meetings:each { status = "ACTIVE", per_page = 50, timeout = 10 } do
+            seen[#seen + 1] = m.id
+          end
+        end)
+        check(err)
+        assert.equal(100, #seen)
+        for m in c.meetings:each(err.params) do seen[#seen + 1] = m.id end
+        assert.same(active, seen)
+      end)
+
+    it("says so out of pages, next_page and an async walk", function()
+      local c = failing()
+      check(helper.raised(function()
+        for _ in c.meetings:pages { status = "ACTIVE", per_page = 50 } do end
+      end))
+      c = failing()
+      local _, _, _, pager = c.meetings:pages { status = "ACTIVE", per_page = 50 }
+      assert(pager:next_page())
+      assert(pager:next_page())
+      local page, err = pager:next_page()
+      assert.is_nil(page)
+      check(err)
+      pager:close()
+      c = failing()
+      local walk = assert(c.async.meetings:each { status = "ACTIVE", per_page = 50 })
+      local items, state, v = 0, "pending"
+      while state == "pending" do
+        state, v = walk:poll()
+        if state ~= "failed" then items = items + #v end
+        c:poll(0.01)
+      end
+      assert.equal("failed", state)
+      check(v)
+      assert.equal(100, items)
+      walk:cancel()
+    end)
+
+    it("names the page in the server's page size when the walk took it", function()
+      local c, s = helper.client { max_retries = 0 }
+      s:config { max_per_page = 40 }
+      s:fault { status = 503, match = "page_no=3&per_page=40" }
+      local seen = {}
+      local err = helper.raised(function()
+        for m in c.meetings:each { per_page = 100, concurrency = 1 } do seen[#seen + 1] = m.id end
+      end)
+      assert.equal(3, err.page_no)
+      assert.same({ page_no = 3, per_page = 40 }, err.params)
+      assert.equal(80, #seen)
+      for m in c.meetings:each(err.params) do seen[#seen + 1] = m.id end
+      assert.equal(300, #seen)
+      assert.equal(helper.data().build().apps[helper.data().APP_ID].meetings[81].id, seen[81])
+    end)
   end)
 
   it("counts what it walked", function()

@@ -241,6 +241,20 @@ describe("redaction of the client's own line", function()
   end)
 end)
 
+describe("redaction of a walk's error", function()
+  it("keeps the token out of the list's parameters it holds", function()
+    local c, s = helper.client { max_retries = 0 }
+    s:fault { status = 503, match = "page_no=1" }
+    local err = helper.raised(function()
+      for _ in c.meetings:each { search = "title " .. s.token, status = "ACTIVE" } do end
+    end)
+    assert.equal(1, err.page_no)
+    assert.same({ search = "title [REDACTED]", status = "ACTIVE", page_no = 1, per_page = 100 },
+      err.params)
+    assert_hidden(s.token, err, "err.params")
+  end)
+end)
+
 describe("errors.redactor()", function()
   local redact = errors.redactor(nil, { "s3cr3t-value-1234", "abcd" })
 

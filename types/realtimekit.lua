@@ -3080,6 +3080,7 @@ function Pager:close() end
 ---@field body? string the first 512 bytes of the response body
 ---@field method? string the request's HTTP method
 ---@field path? string the request's path
----@field page_no? integer (a walk that stopped because its pages do not fit together) the page it asked for
+---@field page_no? integer (a walk's) the page that failed, counted from 1 in pages of `params.per_page`: a walk given `params` starts there again
+---@field params? table<string, any> (a walk's) the list's parameters for that page: its filters as the walk was given them, `per_page` and `page_no` (not the call options), redacted as every string here
 
 return realtimekit

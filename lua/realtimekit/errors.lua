@@ -64,8 +64,10 @@ local MIN_PREFIX = M.MIN_PREFIX
 -- @field body the first 512 bytes of the response body
 -- @field method the request's HTTP method
 -- @field path the request's path
--- @field page_no (a walk that stopped because its pages do not fit together) the page it asked
--- for
+-- @field page_no (a walk's) the page that failed, counted from 1 in pages of
+-- `params.per_page`: a walk given `params` starts there again
+-- @field params (a walk's) the list's parameters for that page: its filters as the walk was
+-- given them, `per_page` and `page_no` (not the call options), redacted as every string here
 -- @usage
 -- local meeting, err = client.meetings:get(id)
 -- if not meeting then
@@ -85,7 +87,8 @@ function Error:__tostring()
   if #notes > 0 then line = line .. " (" .. concat(notes, ", ") .. ")" end
   line = line .. ": " .. (M.text(self.message) or "")
   local method, path = M.text(self.method), M.text(self.path)
-  if method and path then line = line .. " [" .. method .. " " .. path .. "]" end
+  local page = type(self.page_no) == "number" and ", page " .. show_number(self.page_no) or ""
+  if method and path then line = line .. " [" .. method .. " " .. path .. page .. "]" end
   if type(self.attempts) == "number" and self.attempts > 1 then
     line = line .. " after " .. show_number(self.attempts) .. " attempts"
   end

@@ -9,6 +9,10 @@
 -- …) returns as its fourth value, and the `Walk` that `client.async.<resource>:each(…)`
 -- returns. See the @{methods.md|Resource methods} topic for the iterator options (`per_page`,
 -- `limit`, `page_no`, `concurrency`).
+--
+-- The error of a page that failed (after its retries, or because it cannot be reconciled) has
+-- `page_no`, the page, and `params`, the list's parameters for it (its filters, `per_page` and
+-- `page_no`): a walk given `params` starts again at that page.
 -- @module realtimekit.pager
 local compat = require "realtimekit.compat"
 local errors = require "realtimekit.errors"
@@ -147,12 +151,40 @@ function M.new(client, row, args, params)
   return pager
 end
 
+-- A value of the program's parameters as an error may hold it: strings redacted (a token given
+-- by mistake as a filter), a list copied likewise, anything else but numbers and booleans left
+-- out.
+local function redacted_value(v, redact)
+  local t = type(v)
+  if t == "string" then return redact(v) end
+  if t == "number" or t == "boolean" then return v end
+  if t == "table" then
+    local out = {}
+    for i = 1, #v do out[i] = redacted_value(v[i], redact) end
+    return out
+  end
+  return nil
+end
+
+-- The list's parameters for page e, which a walk given them starts from: the query parameters
+-- as the walk was given them, redacted, with e's page_no and per_page.
+function Pager:_params_of(e)
+  local redact = self.client._redact
+  local query, params, out = self.row.query, self.params, {}
+  for i = 1, #query do
+    local name = query[i][1]
+    if params[name] ~= nil then out[name] = redacted_value(params[name], redact) end
+  end
+  out.page_no, out.per_page = e.no, e.per
+  return out
+end
+
 -- Ends the walk with an `api` error about page e: what the server sent cannot be reconciled
 -- with what the walk has handed out.
 function Pager:_fail(e, problem)
   self.done = true
   self.err = errors.new("api", self.row.id .. " page " .. num(e.no) .. " " .. problem,
-    { page_no = e.no, retryable = false })
+    { page_no = e.no, params = self:_params_of(e), retryable = false })
 end
 
 function Pager:_stuck(e, why)
@@ -455,11 +487,13 @@ function Pager:_step()
     end
     self:_place(head, true)
   else
-    -- Failed after its retries: the error is handed out, and the same page asked for again on
-    -- the next call.
+    -- Failed after its retries: the error is handed out, saying which page, and the same page
+    -- asked for again on the next call.
     local op = head.op
     head.op = nil
-    self.err = op.err
+    local err = op.err
+    if errors.is(err) then err.page_no, err.params = head.no, self:_params_of(head) end
+    self.err = err
   end
   return true
 end
