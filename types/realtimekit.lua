@@ -149,6 +149,14 @@ function Async:request(method, path, opts) end
 ---@field limit? integer stop after that many items, without fetching a page beyond them
 ---@field page_no? integer the page to start from, from 1 (default 1)
 ---@field concurrency? integer pages under way at once after the first, 1 to 32 (default 4)
+---@field progress? fun(p: realtimekit.Progress) told of every page as it is handed out
+
+---What an iterator's `progress` function is told of each page it hands out.
+---@class realtimekit.Progress
+---@field pages integer the pages handed out, this one included
+---@field items integer the items handed out, this page's included
+---@field total? integer the list's total_count, as this page's paging says it
+---@field page_no integer the page number this page was asked for by
 
 ---Where a page sits in the whole list.
 ---@class realtimekit.Paging
