@@ -209,7 +209,7 @@ describe("client options", function()
 
   it("refuses bad headers and user agents", function()
     for opt, value in pairs { headers = { Authorization = "x" }, user_agent = "a\nb" } do
-      local c, err = realtimekit.new { api_token = "t", [opt] = value }
+      local c, _, err = realtimekit.new { api_token = "t", [opt] = value }
       assert.is_nil(c)
       assert.equal(opt, err.param)
     end

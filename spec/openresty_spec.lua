@@ -505,10 +505,10 @@ describe_or_pending("OpenResty #once", function()
     end)
 
     it("is refused outside nginx", function()
-      local c, err = require("realtimekit").new { api_token = "t", transport = "ngx" }
+      local c, _, err = require("realtimekit").new { api_token = "t", transport = "ngx" }
       assert.is_nil(c)
       assert.equal("transport", err.param)
-      c, err = require("realtimekit").new { api_token = "t", transport = "carrier pigeon" }
+      c, _, err = require("realtimekit").new { api_token = "t", transport = "carrier pigeon" }
       assert.is_nil(c)
       assert.equal("transport", err.param)
     end)

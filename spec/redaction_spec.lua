@@ -185,10 +185,11 @@ describe("redaction in new()", function()
   it("keeps the token out of a base_url quoted back", function()
     for _, url in ipairs { "https://" .. T .. "_/", "https://x/" .. T .. "?q", "ftp://x/" .. T,
                            "https://x/a b " .. T, "https://x/" .. T .. "\0" } do
-      local c, err = realtimekit.new { api_token = T, base_url = url }
+      local c, message, err = realtimekit.new { api_token = T, base_url = url }
       assert.is_nil(c)
       assert.equal("base_url", err.param)
       assert_hidden(T, err, url)
+      assert_hidden(T, { message }, url)
     end
   end)
 
@@ -198,16 +199,17 @@ describe("redaction in new()", function()
       { [T] = true }, { ca_file = "/nonexistent/" .. T }, { user_agent = T .. "\n" },
     } do
       opts.api_token = T
-      local c, err = realtimekit.new(opts)
+      local c, message, err = realtimekit.new(opts)
       assert.is_nil(c)
       assert_hidden(T, err, tostring(err))
+      assert_hidden(T, { message }, message)
     end
   end)
 
   it("takes the token from the environment for that", function()
     local out = helper.run_lua([[
-      local _, err = require("realtimekit").new { base_url = "ftp://x/" .. os.getenv("T") }
-      print(tostring(err))
+      local _, message = require("realtimekit").new { base_url = "ftp://x/" .. os.getenv("T") }
+      print(message)
     ]], { CLOUDFLARE_API_TOKEN = T, T = T })
     assert.matches("base_url", out)
     assert.is_nil(out:find(T:sub(1, 8), 1, true), out)

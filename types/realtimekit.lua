@@ -17,8 +17,19 @@ local realtimekit = {}
 ---Nothing is sent: the first request opens the connection.
 ---@param opts? realtimekit.Options
 ---@return realtimekit.Client? client
+---@return string? message the error's one line, so that `assert(realtimekit.new {…})`
+---prints it on every Lua and inside nginx
 ---@return realtimekit.Error? err an `invalid_argument` error (or `network`)
 function realtimekit.new(opts) end
+
+---`assert` for realtimekit's calls: returns its arguments when `v` is neither nil nor
+---false, else raises the error: the object into a `pcall` or `xpcall` of the running
+---coroutine, its one-line message elsewhere (nginx and Lua 5.1 print only strings).
+---@generic T
+---@param v T?
+---@param err? any the call's second result: the error when `v` is nil
+---@return T
+function realtimekit.assert(v, err, ...) end
 
 ---Whether a value is a realtimekit error object.
 ---@param v any
@@ -3071,7 +3082,8 @@ function Pager:close() end
 ---@alias realtimekit.ErrorKind "invalid_argument"|"api"|"decode"|"network"|"timeout"|"tls"|"invalid_signature"|"duplicate"|"too_large"
 
 ---An error object: what a failing call returns as its second value, and what an iterator
----raises. `tostring(err)` says it in one line.
+---raises into a `pcall` around it (where nothing catches it, its message).
+---`tostring(err)` says it in one line.
 ---@class realtimekit.Error
 ---@field kind realtimekit.ErrorKind `"invalid_argument"`, `"api"`, `"decode"`, `"network"`, `"timeout"` or `"tls"`; from `realtimekit.webhook` also `"invalid_signature"`, `"duplicate"` or `"too_large"`
 ---@field message string what went wrong, in one line

@@ -679,8 +679,8 @@ local function run(argv, stdout, stderr)
     end
   end
   local realtimekit = require "realtimekit"
-  local c, err = realtimekit.new { ca_file = env("REALTIMEKIT_CA_FILE"),
-                                   user_agent = PROGRAM .. "-cli" }
+  local c, _, err = realtimekit.new { ca_file = env("REALTIMEKIT_CA_FILE"),
+                                      user_agent = PROGRAM .. "-cli" }
   if not c then return nil, err, hint end
   c._decode = M.decode
 

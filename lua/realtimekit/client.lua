@@ -173,7 +173,7 @@ local new_client
 
 --- Creates a client. See `realtimekit.new`. Its errors go through the redaction every error
 -- does, with the token given (an argument echo, such as a base_url that holds it, never shows
--- it).
+-- it), and come as `nil, message, err`: the message first, so that `assert` prints it.
 -- @local
 function M.new(opts)
   local client, err = new_client(opts)
@@ -183,7 +183,7 @@ function M.new(opts)
   if type(token) == "string" and token ~= "" then
     errors.redact(err, errors.redactor(token_finder(nil, token)))
   end
-  return nil, err
+  return nil, tostring(err), err
 end
 
 function new_client(opts)

@@ -12,7 +12,9 @@
 --
 -- The error of a page that failed (after its retries, or because it cannot be reconciled) has
 -- `page_no`, the page, and `params`, the list's parameters for it (its filters, `per_page` and
--- `page_no`): a walk given `params` starts again at that page.
+-- `page_no`): a walk given `params` starts again at that page. An iterator raises it as
+-- realtimekit raises every error (`realtimekit.errors`): the object into a `pcall` around the
+-- walk, its message where nothing catches it.
 -- @module realtimekit.pager
 local compat = require "realtimekit.compat"
 local errors = require "realtimekit.errors"
@@ -20,8 +22,8 @@ local ops = require "realtimekit.ops"
 local request = require "realtimekit.request"
 local types = require "realtimekit.types"
 
-local type, pairs, setmetatable, getmetatable, error, rawget, tostring =
-  type, pairs, setmetatable, getmetatable, error, rawget, tostring
+local type, pairs, setmetatable, getmetatable, rawget, tostring =
+  type, pairs, setmetatable, getmetatable, rawget, tostring
 local floor, huge = math.floor, math.huge
 local remove, insert = table.remove, table.insert
 local num = compat.number_text
@@ -597,17 +599,19 @@ function Pager:close()
 end
 Pager.__close = Pager.close
 
---- Iterator over the pages, for a generic for; raises the error object on failure.
+--- Iterator over the pages, for a generic for; raises the error on failure (`errors.raise`:
+-- the object into a pcall, else its message, at the line of the for).
 -- @local
 function M.pages(pager)
   return function()
     local page, err = pager:next_page()
-    if err then error(err) end
+    if err then errors.raise(err, 2) end
     return page
   end, nil, nil, pager
 end
 
---- Iterator over the items of every page, for a generic for; raises the error object on failure.
+--- Iterator over the items of every page, for a generic for; raises the error on failure, as
+-- `pages` does.
 -- @local
 function M.each(pager)
   local items, i, n = nil, 0, 0
@@ -618,7 +622,7 @@ function M.each(pager)
         return items[i]
       end
       local page, err = pager:next_page()
-      if err then error(err) end
+      if err then errors.raise(err, 2) end
       if not page then return nil end
       items, i, n = page.data, 0, #page.data
     end
