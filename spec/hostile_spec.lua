@@ -213,7 +213,7 @@ describe("hostile input, round two", function()
   it("refuses a base_url with a NUL or another control character", function()
     for _, url in ipairs { "http://127.0.0.1:1/v4\0/evil", "http://127.0.0.1:1/\0",
                            "http://127.0.0.1:1/v4\127", "http://127.0.0.1:1/v\1" } do
-      local c, err = realtimekit.new { api_token = "tok-1234", base_url = url }
+      local c, _, err = realtimekit.new { api_token = "tok-1234", base_url = url }
       assert.is_nil(c, url)
       assert.equal("base_url", err.param)
       assert.is_nil(tostring(err):find("%z"))
@@ -227,10 +227,10 @@ describe("hostile input, round two", function()
     assert(os.execute("mkdir " .. dir .. " && : > " .. dir .. "/empty && "
       .. "printf 'not a certificate' > " .. dir .. "/text"))
     for _, path in ipairs { dir, dir .. "/empty", dir .. "/text", "/dev/null" } do
-      local c, err = realtimekit.new { api_token = "tok-1234", ca_file = path }
+      local c, _, err = realtimekit.new { api_token = "tok-1234", ca_file = path }
       assert.is_nil(c, path)
       assert.equal("ca_file", err.param, path)
-      local r, rerr = webhook.receiver { ca_file = path }
+      local r, _, rerr = webhook.receiver { ca_file = path }
       assert.is_nil(r, path)
       assert.equal("ca_file", rerr.param, path)
     end
@@ -374,9 +374,13 @@ describe("hostile input, round two", function()
         function() return c.meetings:get(weird) end,
       }
       for i, f in ipairs(attempts) do
-        local ok, v, err = pcall(f)
+        local ok, v, err, err3 = pcall(f)
         assert.is_true(ok, "case " .. i .. " raised: " .. (type(v) == "string" and v or "?"))
         assert.is_nil(v, "case " .. i)
+        if err3 ~= nil then -- new and receivers: nil, message, err
+          assert.equal(tostring(err3), err, "case " .. i)
+          err = err3
+        end
         assert.equal("invalid_argument", err.kind, "case " .. i)
         assert.is_string(tostring(err))
       end

@@ -20,18 +20,17 @@ local HTTP_EXTRA = [[
   init_by_lua_block { require("checks").init() }
 ]]
 
-local function server_extra(opts, port)
+local function server_extra(opts)
   local slow = conf.location(opts, "/_realtimekit_slow",
     { { "proxy_read_timeout 60s;", "proxy_read_timeout 1s;" } })
   local dead = conf.location(opts, "/_realtimekit_dead", {
     { "proxy_pass https://realtimekit_api$realtimekit_path;",
       "proxy_pass https://127.0.0.1:1$realtimekit_path;" } })
-  local function big(kind)
-    return conf.location(opts, "/_realtimekit_big_" .. kind, {
-      { "proxy_pass https://realtimekit_api$realtimekit_path;",
-        ("proxy_pass http://127.0.0.1:%d/t/big-%s;"):format(port, kind) } })
-  end
-  return slow .. dead .. big("chunked") .. big("length") .. ([[
+  -- The location without the two filter lines that hold max_body.
+  local unfiltered = conf.location(opts, "/_realtimekit_unfiltered", {
+    { 'header_filter_by_lua_block { require("realtimekit.ngx").header_filter() }', "" },
+    { 'body_filter_by_lua_block { require("realtimekit.ngx").body_filter() }', "" } })
+  return slow .. dead .. unfiltered .. ([[
     location = /t/list { content_by_lua_block { require("checks").list() } }
     location = /t/poll { content_by_lua_block { require("checks").poll() } }
     location = /t/threads { content_by_lua_block { require("checks").threads() } }
@@ -67,9 +66,7 @@ local function server_extra(opts, port)
       return 200 "ok\n";
       log_by_lua_block { require("checks").in_log() }
     }
-    location = /t/big-chunked { content_by_lua_block { require("checks").big(%d) } }
-    location = /t/big-length { content_by_lua_block { require("checks").big(%d, true) } }
-]]):format(BIG, BIG)
+]])
 end
 
 local function get(port, path, max_time)
@@ -195,7 +192,7 @@ describe_or_pending("OpenResty #once", function()
     port = server.free_ports(1)
     local opts = { root = ROOT, core_dir = ROOT .. "/build/luajit", port = port, fake = fake,
                    http_extra = HTTP_EXTRA, init_worker = 'require("checks").init_worker()' }
-    opts.server_extra = server_extra(opts, port)
+    opts.server_extra = server_extra(opts)
     ngx_server = assert(server.nginx(conf.example(opts), nil, conf.env(fake)))
     -- The example's background job walks the meetings once the worker starts: let it end
     -- before the specs count requests.
@@ -449,23 +446,48 @@ describe_or_pending("OpenResty #once", function()
       assert.equal("network", body.error.kind)
     end)
 
-    describe("holds max_body while the answer arrives", function()
-      for _, kind in ipairs { "length", "chunked" } do
-        it("with " .. (kind == "length" and "a Content-Length" or "no Content-Length"),
-          function()
+    describe("holds max_body while the API's answer arrives, through the example's location",
+      function()
+        for _, chunked in ipairs { false, true } do
+          it(chunked and "with no Content-Length" or "with a Content-Length", function()
             local before = json(port, "/t/worker").hwm_kb
-            local body = json(port, "/t/list?transport=ngx&retries=0&max_body=1000000"
-              .. "&location=/_realtimekit_big_" .. kind, 60)
+            -- The fake server answers 128 MiB, each 64 KiB sent once the one before has gone.
+            fake:fault { size = BIG, chunked = chunked }
+            local body = json(port, "/t/list?transport=ngx&retries=0&max_body=1048576", 60)
             local after = json(port, "/t/worker").hwm_kb
             assert.equal("decode", body.error.kind)
             assert.equal("RESPONSE_TOO_LARGE", body.error.transport_code)
-            assert.matches("larger than the limit of 1000000 bytes", body.error.message)
-            -- A 128 MiB answer: the worker's peak memory grows by far less, and stays far
-            -- below it (so the other case cannot hide behind a peak this one made).
-            assert.is_true(after - before < 32 * 1024 and after < 96 * 1024,
+            assert.matches("larger than the limit of 1048576 bytes", body.error.message)
+            -- The worker's peak memory grows by far less than the answer (without the
+            -- location's filters, by about three times it), and stays far below it, so the
+            -- other case cannot hide behind a peak this one made.
+            assert.is_true(after - before < 64 * 1024 and after < 96 * 1024,
               ("the worker's peak grew from %d KiB to %d KiB"):format(before, after))
           end)
+        end
+      end)
+
+    it("says once in nginx's error log that a location lacks the filters, and works", function()
+      local log = ngx_server.dir .. "/error.log"
+      local function warnings()
+        local n = 0
+        for line in helper.read(log):gmatch("[^\n]+") do
+          if line:find("[warn]", 1, true) and line:find("realtimekit: nginx location "
+            .. "/_realtimekit_unfiltered lacks the ngx transport's filters", 1, true) then
+            n = n + 1
+          end
+        end
+        return n
       end
+      assert.equal(0, warnings())
+      for _ = 1, 2 do
+        local body = json(port, "/t/list?transport=ngx&location=/_realtimekit_unfiltered")
+        assert.equal(5, body.items)
+      end
+      assert.equal(1, warnings())
+      -- The example's own location has them: nothing said of it.
+      assert.equal(5, json(port, "/t/list?transport=ngx").items)
+      assert.is_nil(helper.read(log):find("location /_realtimekit lacks", 1, true))
     end)
 
     it("says clearly where subrequests are not allowed", function()
@@ -483,10 +505,10 @@ describe_or_pending("OpenResty #once", function()
     end)
 
     it("is refused outside nginx", function()
-      local c, err = require("realtimekit").new { api_token = "t", transport = "ngx" }
+      local c, _, err = require("realtimekit").new { api_token = "t", transport = "ngx" }
       assert.is_nil(c)
       assert.equal("transport", err.param)
-      c, err = require("realtimekit").new { api_token = "t", transport = "carrier pigeon" }
+      c, _, err = require("realtimekit").new { api_token = "t", transport = "carrier pigeon" }
       assert.is_nil(c)
       assert.equal("transport", err.param)
     end)

@@ -161,7 +161,7 @@ describe("rate limits", function()
     for _, v in ipairs { 5, { limit = 0, window = 1 }, { limit = 10 }, { limit = 1.5, window = 1 },
                          { limit = 10, window = -1 }, { limit = 10, window = 1, colour = 1 },
                          { limit = 10, window = 1, shared = "rtk" } } do
-      local c, err = realtimekit.new { api_token = "t", rate_limit = v }
+      local c, _, err = realtimekit.new { api_token = "t", rate_limit = v }
       assert.is_nil(c)
       assert.equal("rate_limit", err.param)
     end

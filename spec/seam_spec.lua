@@ -155,7 +155,7 @@ describe("a transport table", function()
   end)
 
   it("is refused when it lacks one of them", function()
-    local c, err = realtimekit.new { api_token = "t", transport = { start = print } }
+    local c, _, err = realtimekit.new { api_token = "t", transport = { start = print } }
     assert.is_nil(c)
     assert.equal("transport", err.param)
   end)

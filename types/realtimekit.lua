@@ -17,8 +17,19 @@ local realtimekit = {}
 ---Nothing is sent: the first request opens the connection.
 ---@param opts? realtimekit.Options
 ---@return realtimekit.Client? client
+---@return string? message the error's one line, so that `assert(realtimekit.new {…})`
+---prints it on every Lua and inside nginx
 ---@return realtimekit.Error? err an `invalid_argument` error (or `network`)
 function realtimekit.new(opts) end
+
+---`assert` for realtimekit's calls: returns its arguments when `v` is neither nil nor
+---false, else raises the error: the object into a `pcall` or `xpcall` of the running
+---coroutine, its one-line message elsewhere (nginx and Lua 5.1 print only strings).
+---@generic T
+---@param v T?
+---@param err? any the call's second result: the error when `v` is nil
+---@return T
+function realtimekit.assert(v, err, ...) end
 
 ---Whether a value is a realtimekit error object.
 ---@param v any
@@ -153,6 +164,14 @@ function Async:request(method, path, opts) end
 ---@field limit? integer stop after that many items, without fetching a page beyond them
 ---@field page_no? integer the page to start from, from 1 (default 1)
 ---@field concurrency? integer pages under way at once after the first, 1 to 32 (default 4)
+---@field progress? fun(p: realtimekit.Progress) told of every page as it is handed out
+
+---What an iterator's `progress` function is told of each page it hands out.
+---@class realtimekit.Progress
+---@field pages integer the pages handed out, this one included
+---@field items integer the items handed out, this page's included
+---@field total? integer the list's total_count, as this page's paging says it
+---@field page_no integer the page number this page was asked for by
 
 ---Where a page sits in the whole list.
 ---@class realtimekit.Paging
@@ -3067,7 +3086,8 @@ function Pager:close() end
 ---@alias realtimekit.ErrorKind "invalid_argument"|"api"|"decode"|"network"|"timeout"|"tls"|"invalid_signature"|"duplicate"|"too_large"
 
 ---An error object: what a failing call returns as its second value, and what an iterator
----raises. `tostring(err)` says it in one line.
+---raises into a `pcall` around it (where nothing catches it, its message).
+---`tostring(err)` says it in one line.
 ---@class realtimekit.Error
 ---@field kind realtimekit.ErrorKind `"invalid_argument"`, `"api"`, `"decode"`, `"network"`, `"timeout"` or `"tls"`; from `realtimekit.webhook` also `"invalid_signature"`, `"duplicate"` or `"too_large"`
 ---@field message string what went wrong, in one line
@@ -3084,6 +3104,7 @@ function Pager:close() end
 ---@field body? string the first 512 bytes of the response body
 ---@field method? string the request's HTTP method
 ---@field path? string the request's path
----@field page_no? integer (a walk that stopped because its pages do not fit together) the page it asked for
+---@field page_no? integer (a walk's) the page that failed, counted from 1 in pages of `params.per_page`: a walk given `params` starts there again
+---@field params? table<string, any> (a walk's) the list's parameters for that page: its filters as the walk was given them, `per_page` and `page_no` (not the call options), redacted as every string here
 
 return realtimekit

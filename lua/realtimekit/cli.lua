@@ -683,8 +683,8 @@ local function run(argv, stdout, stderr)
     end
   end
   local realtimekit = require "realtimekit"
-  local c, err = realtimekit.new { ca_file = env("REALTIMEKIT_CA_FILE"),
-                                   user_agent = PROGRAM .. "-cli" }
+  local c, _, err = realtimekit.new { ca_file = env("REALTIMEKIT_CA_FILE"),
+                                      user_agent = PROGRAM .. "-cli" }
   if not c then return nil, err, hint end
   c._decode = M.decode
 
@@ -709,18 +709,18 @@ local function run(argv, stdout, stderr)
   end
 
   local line = progress(stderr)
-  local items, pages, pager = 0, 0, nil
+  -- The walk tells of each page as it hands it out.
+  params.progress = function(p)
+    line.show(format("%s %s: %d%s items, %d page%s", name, method, p.items,
+      type(p.total) == "number" and " of " .. compat.number_text(p.total) or "", p.pages,
+      p.pages == 1 and "" or "s"))
+  end
+  local pager
   local ok, failure = pcall(function()
     local iter, state, init
     iter, state, init, pager = object[row.pages](object, unpack(args, 1, n + 1))
     for page in iter, state, init do
-      pages = pages + 1
       for i = 1, #page.data do emit(page.data[i]) end
-      items = items + #page.data
-      local total = page.paging and page.paging.total_count
-      line.show(format("%s %s: %d%s items, %d page%s", name, method, items,
-        type(total) == "number" and " of " .. compat.number_text(total) or "", pages,
-        pages == 1 and "" or "s"))
     end
   end)
   line.clear()

@@ -174,7 +174,7 @@ local new_client
 
 --- Creates a client. See `realtimekit.new`. Its errors go through the redaction every error
 -- does, with the token given (an argument echo, such as a base_url that holds it, never shows
--- it).
+-- it), and come as `nil, message, err`: the message first, so that `assert` prints it.
 -- @local
 function M.new(opts)
   local client, err = new_client(opts)
@@ -184,7 +184,7 @@ function M.new(opts)
   if type(token) == "string" and token ~= "" then
     errors.redact(err, errors.redactor(token_finder(nil, token)))
   end
-  return nil, err
+  return nil, tostring(err), err
 end
 
 function new_client(opts)
@@ -403,11 +403,13 @@ function new_client(opts)
   return self
 end
 
---- A line naming the client, its base URL, account and app, without its token.
+--- A line naming the client, its base URL, account and app, without its token: a token given
+-- by mistake as one of them (a short one passes for an account id) shows as `[REDACTED]`.
 -- @treturn string
 function Client:__tostring()
-  return format("realtimekit client (%s, account %s, app %s)", self.base_url,
-    self.account_id or "unset", self.app_id or "unset")
+  local redact = self._redact
+  return format("realtimekit client (%s, account %s, app %s)", redact(self.base_url),
+    redact(self.account_id or "unset"), redact(self.app_id or "unset"))
 end
 
 --- The User-Agent the client sends.

@@ -1,4 +1,14 @@
 --- The error object every failing call returns (or an iterator raises).
+--
+-- How an error reaches a program: a call returns `nil, err`, the object. `realtimekit.new` and
+-- `webhook.receiver`, whose errors are mistakes of configuration, return `nil, message, err`:
+-- the message first, a string, so that `assert(realtimekit.new { … })` prints it on every Lua
+-- and inside nginx. What realtimekit raises (an iterator's failed page, `each`'s bad
+-- arguments, `realtimekit.assert`) is the object where a `pcall` or `xpcall` of the running
+-- coroutine will catch it, and its one-line message, a string, anywhere else: nginx's error log,
+-- Lua 5.1's interpreter and C hosts show only strings (nginx logs any other value as "unknown
+-- reason"). See `raise`.
+--
 -- Fields: `kind` (`invalid_argument`, `api`, `decode`, `network`, `timeout`, `tls`; and for
 -- webhooks `invalid_signature`, `duplicate`, `too_large`: see `realtimekit.webhook`), `message`,
 -- and where known `param`, `status`, `code`, `errors`, `retryable`, `retry_after`, `cf_ray`,
@@ -14,8 +24,8 @@
 -- @module realtimekit.errors
 local compat = require "realtimekit.compat"
 
-local setmetatable, getmetatable, tonumber, type, pairs, ipairs =
-  setmetatable, getmetatable, tonumber, type, pairs, ipairs
+local setmetatable, getmetatable, tonumber, type, pairs, ipairs, error, tostring =
+  setmetatable, getmetatable, tonumber, type, pairs, ipairs, error, tostring
 local concat, sort = table.concat, table.sort
 local byte, find, sub = string.byte, string.find, string.sub
 local show_number = compat.show_number
@@ -64,8 +74,10 @@ local MIN_PREFIX = M.MIN_PREFIX
 -- @field body the first 512 bytes of the response body
 -- @field method the request's HTTP method
 -- @field path the request's path
--- @field page_no (a walk that stopped because its pages do not fit together) the page it asked
--- for
+-- @field page_no (a walk's) the page that failed, counted from 1 in pages of
+-- `params.per_page`: a walk given `params` starts there again
+-- @field params (a walk's) the list's parameters for that page: its filters as the walk was
+-- given them, `per_page` and `page_no` (not the call options), redacted as every string here
 -- @usage
 -- local meeting, err = client.meetings:get(id)
 -- if not meeting then
@@ -85,7 +97,8 @@ function Error:__tostring()
   if #notes > 0 then line = line .. " (" .. concat(notes, ", ") .. ")" end
   line = line .. ": " .. (M.text(self.message) or "")
   local method, path = M.text(self.method), M.text(self.path)
-  if method and path then line = line .. " [" .. method .. " " .. path .. "]" end
+  local page = type(self.page_no) == "number" and ", page " .. show_number(self.page_no) or ""
+  if method and path then line = line .. " [" .. method .. " " .. path .. page .. "]" end
   if type(self.attempts) == "number" and self.attempts > 1 then
     line = line .. " after " .. show_number(self.attempts) .. " attempts"
   end
@@ -125,6 +138,61 @@ end
 -- @treturn boolean
 function M.is(v)
   return type(v) == "table" and getmetatable(v) == Error
+end
+
+-- The protected calls that catch an error: Lua's own, as loaded, and as they are now.
+local lua_pcall, lua_xpcall = pcall, xpcall
+local getinfo = type(debug) == "table" and debug.getinfo
+
+--- Whether an error raised by the function that calls this one will be caught by a `pcall` or
+-- `xpcall` of the running coroutine: whether one of them is on its stack. (A protected call in
+-- another coroutine, one that resumed this, is out of sight: the error escapes this
+-- coroutine's stack first.) False where the debug library is missing.
+-- @local
+function M.caught()
+  if not getinfo then return false end
+  local g = _G
+  local now_pcall, now_xpcall = g.pcall, g.xpcall
+  local level = 3
+  while true do
+    local info = getinfo(level, "f")
+    if not info then return false end
+    local f = info.func
+    if f == lua_pcall or f == lua_xpcall or f == now_pcall or f == now_xpcall then
+      return true
+    end
+    level = level + 1
+  end
+end
+
+--- Raises `err` as realtimekit raises every error: an error object as it is where a `pcall` or
+-- `xpcall` of the running coroutine will catch it (so that the program reads its fields), and
+-- as its one-line message, a string that starts with the position of the code at `level`
+-- (as `error` counts), anywhere else: there nothing but a string is shown (nginx logs a table
+-- as "unknown reason", Lua 5.1's interpreter as "error object is not a string"). Any other
+-- value is raised as `error(err, level)` would.
+-- @param err the error
+-- @int[opt=1] level where the error is said to be, as for `error`
+-- @local
+function M.raise(err, level)
+  level = (level or 1) + 1
+  if M.is(err) then
+    if M.caught() then error(err, 0) end
+    error(tostring(err), level)
+  end
+  error(err, level)
+end
+
+--- `assert` for realtimekit's calls (`realtimekit.assert`): returns its arguments when `v` is
+-- neither nil nor false; otherwise raises its second argument with `raise` (an error object as
+-- realtimekit raises every error; a string, with the caller's position; nothing, "assertion
+-- failed!").
+-- @local
+function M.assert(v, ...)
+  if v then return v, ... end
+  local err = ...
+  if err == nil then err = "assertion failed!" end
+  M.raise(err, 2) -- not a tail call, which would take this function's place on the stack
 end
 
 --- A new error of the given kind; fields are copied in.

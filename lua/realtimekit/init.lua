@@ -84,18 +84,38 @@ local M = {
 -- operation that finished in it has settled
 -- @treturn[1] realtimekit.client.Client the client
 -- @return[2] nil
--- @treturn[2] realtimekit.errors.Error an `invalid_argument` error (or `network` when libcurl
+-- @treturn[2] string the error's one-line message, `tostring(err)`: a string, so that
+-- `assert(realtimekit.new { … })` prints it on every Lua and inside nginx
+-- @treturn[2] realtimekit.errors.Error the error: `invalid_argument` (or `network` when libcurl
 -- cannot make a handle)
 -- @usage
--- local client, err = realtimekit.new {
+-- local client = assert(realtimekit.new {
 --   app_id = "6f1a0d3c-5d7e-4b8a-9c2d-1e3f4a5b6c7d", -- token and account from the environment
 --   timeout = 30,
 --   max_retries = 4,
--- }
--- if not client then error(tostring(err)) end
+-- })
+-- -- or, to look at the error:
+-- local client, message, err = realtimekit.new { timeout = 0 }
+-- if not client then print(err.kind, err.param, message) end
 M.new = client.new
 
---- Whether a value is a realtimekit error object.
+--- `assert` for realtimekit's calls, which return `nil, err` with an error object: Lua's own
+-- `assert` cannot print one on Lua 5.1 (it takes only a string) nor inside nginx (which logs a
+-- table as "unknown reason"). Returns all its arguments when `v` is neither nil nor false;
+-- otherwise raises the error as an iterator does: the object where a `pcall` or `xpcall` of the
+-- running coroutine will catch it, else its one-line message, a string, with the caller's
+-- position. (A string error is raised with the position; none, as "assertion failed!".)
+-- @function assert
+-- @param v the call's first result
+-- @param ... the rest: the error object when `v` is nil
+-- @return v and the rest
+-- @usage
+-- local meeting = realtimekit.assert(client.meetings:create { title = "Standup" })
+M.assert = errors.assert
+
+--- Whether a value is a realtimekit error object. An iterator raises the object into a
+-- `pcall` around it (and its message, a string, where nothing catches it: see
+-- `realtimekit.errors`).
 -- @function is_error
 -- @param v any value
 -- @treturn boolean
@@ -103,7 +123,7 @@ M.new = client.new
 -- local ok, err = pcall(function()
 --   for m in client.meetings:each() do print(m.id) end
 -- end)
--- if not ok and realtimekit.is_error(err) then print(err.kind, err.message) end
+-- if not ok and realtimekit.is_error(err) then print(err.kind, err.page_no, err) end
 M.is_error = errors.is
 
 --- JSON null in a request body: `client.meetings:create { title = realtimekit.null }`.

@@ -76,6 +76,7 @@ function M.body_filter()
   local ctx = ngx.ctx
   local max = ctx.realtimekit_max_body
   if not max then return end
+  ctx.realtimekit_counted = true
   local chunk = ngx.arg[1]
   if chunk and chunk ~= "" then
     local n = (ctx.realtimekit_bytes or 0) + #chunk
@@ -85,6 +86,22 @@ function M.body_filter()
       ngx.arg[1] = ""
     end
   end
+end
+
+-- The locations found without the filters, each told of once per worker in nginx's error log.
+local unfiltered = {}
+
+-- Tells nginx's error log, once per worker, that `location` lacks the filters: nothing there
+-- holds max_body while an answer arrives (lua-nginx-module keeps a subrequest's whole answer in
+-- memory, and it is copied twice on its way to Lua: a 128 MiB answer grows the worker by about
+-- 384 MiB). The call works all the same; its answer is checked once nginx holds it.
+local function warn_unfiltered(location)
+  if unfiltered[location] then return end
+  unfiltered[location] = true
+  ngx.log(ngx.WARN, "realtimekit: nginx location ", location, " lacks the ngx transport's "
+    .. "filters (header_filter_by_lua_block { require(\"realtimekit.ngx\").header_filter() } "
+    .. "and body_filter_by_lua_block { require(\"realtimekit.ngx\").body_filter() }, README's "
+    .. "OpenResty guide): without them nginx holds every answer whole, whatever max_body says")
 end
 
 local function too_large(max_body)
@@ -139,6 +156,9 @@ function M.new(token, location, user_agent, max_body)
       return nil, "network", "the API's answer was cut short", "PARTIAL_FILE"
     end
     -- A location without the filters of README's guide: the limit applies once nginx holds it.
+    if not ctx.realtimekit_seen or (rbody ~= "" and not ctx.realtimekit_counted) then
+      warn_unfiltered(location)
+    end
     if #rbody > max_body then return too_large(max_body) end
     local headers = {}
     for k, v in pairs(res.header) do

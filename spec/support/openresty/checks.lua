@@ -235,20 +235,4 @@ function M.worker()
   reply { pid = ngx.worker.pid(), hwm_kb = tonumber(status:match("VmHWM:%s*(%d+)")) }
 end
 
---- An answer of `n` bytes in 64 KiB pieces, each sent before the next is made: with
--- Content-Length when `length` is set, else chunked.
-function M.big(n, length)
-  if length then ngx.header["Content-Length"] = n end
-  local piece = string.rep("x", 65536)
-  local sent = 0
-  while sent < n do
-    local k = n - sent < #piece and n - sent or #piece
-    -- Stops once the reader has gone, as nginx refuses more output then.
-    if not ngx.print(k == #piece and piece or piece:sub(1, k)) or not ngx.flush(true) then
-      return
-    end
-    sent = sent + k
-  end
-end
-
 return M

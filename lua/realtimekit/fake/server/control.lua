@@ -27,7 +27,7 @@ end
 
 local FAULT_KEYS = { match = "string", status = "number", body = "string", headers = "table",
                      delay = "number", drop = "boolean", truncate = "boolean", close = "boolean",
-                     times = "number" }
+                     times = "number", size = "number", chunked = "boolean" }
 
 function M.handle()
   local what = ngx.var.uri:match("^/__control/(%w+)$")
