@@ -276,9 +276,9 @@ describe("strict", function()
     local c = assert(new { account_id = LONG_ACCOUNT })
     assert.is_false(c.strict)
     assert.is_true(assert(new { strict = true }).strict)
-    local _, err = new { account_id = LONG_ACCOUNT, strict = true }
+    local _, _, err = new { account_id = LONG_ACCOUNT, strict = true }
     assert.equal("account_id", err.param)
-    _, err = new { strict = "yes" }
+    _, _, err = new { strict = "yes" }
     assert.equal("strict", err.param)
     _, err = assert(new {}).meetings:list { strict = 1 }
     assert.equal("strict", err.param)
