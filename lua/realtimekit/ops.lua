@@ -9,9 +9,13 @@ local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 local hostwait = require "realtimekit.wait"
 
+local compat = require "realtimekit.compat"
+
 local setmetatable, pairs = setmetatable, pairs
 local remove = table.remove
+local format = string.format
 local monotonic = core.monotonic
+local show_number = compat.show_number
 
 local M = {}
 
@@ -62,7 +66,7 @@ local function launch(client, op, now)
   local id, kind, message, name = client._http:start(req.method, req.url, req.body, req.options)
   if not id then
     -- The transport could not even start it (out of memory): as final as any transport failure.
-    if client._pacer then client._pacer:observe(nil, nil, now) end
+    if client._pacer then client._pacer:observe(nil, nil, now, req.budgets) end
     op.state, op.err = "failed", errors.transport(kind, message, name, req,
       client:_redactor(req))
     op.err.attempts = op.attempts
@@ -84,15 +88,17 @@ local function enqueue(e, op, now, front)
   end
 end
 
--- The error of a call the rate limit holds back longer than the client waits for a server.
-local function too_long(client, op, wait)
-  local err = errors.new("api", string.format("the API's rate limit allows no request for "
-    .. "%.0f s, longer than max_retry_wait (%g s)", wait, client.max_retry_wait), {
+-- The error of a call the rate limit holds back longer than the client waits for a server:
+-- shaped as the API's 429 would be, nothing sent (`why` says which budget holds it back).
+local function too_long(client, op, wait, why)
+  local err = errors.new("api", format("the rate limit allows no request for %.0f s (%s), "
+    .. "longer than max_retry_wait (%s s)", wait, why or "the rate limit",
+    show_number(client.max_retry_wait)), {
       status = 429, retryable = true, retry_after = wait,
       method = op.req.method, path = op.req.path,
     })
   err.attempts = op.attempts
-  return err
+  return errors.redact(err, client:_redactor(op.req))
 end
 
 -- Whether finished transfers wait to be settled.
@@ -106,7 +112,7 @@ local function settle(client, op, decoded, headers, body, status)
   local req = op.req
   if op.started then
     req.waited = op.waited
-    req.ratelimit = client._pacer and client._pacer:info(monotonic())
+    req.ratelimit = client._pacer and client._pacer:info(monotonic(), req.budgets)
   end
   op.state = "settling"
   if decoded then
@@ -145,8 +151,10 @@ function M.start(client, req, finish)
 end
 
 -- Moves the operations whose retry is due to the queue, and sends what the queue holds while
--- a transfer is free and the pacer allows; returns the time something is next due (a retry, or
--- the pacer's next opening), or nil.
+-- a transfer is free and the pacer allows: in order, except that a request the rate limit
+-- holds back lets those behind it go that count against other budgets (a recording route's
+-- wait holds back no other). Returns the time something is next due (a retry, or the pacer's
+-- next opening), or nil.
 function M.advance(client, e, now)
   local due
   for op in pairs(e.waiting) do
@@ -158,22 +166,34 @@ function M.advance(client, e, now)
     end
   end
   local queue, pacer = e.queue, client._pacer
-  while #queue > 0 and e.nrunning < M.MAX_RUNNING do
-    local op = queue[1]
+  -- The budget lists found held back in this pass: a request of the same list waits too.
+  local held
+  local i = 1
+  while queue[i] ~= nil and e.nrunning < M.MAX_RUNNING do
+    local op = queue[i]
+    local budgets = op.req.budgets
     if op.state ~= "queued" then
-      remove(queue, 1) -- cancelled while it waited
+      remove(queue, i) -- cancelled while it waited
+    elseif held and held[budgets] then
+      i = i + 1
     else
-      local wait = pacer and pacer:admit(now) or 0
+      local wait, why = 0, nil
+      if pacer then wait, why = pacer:admit(now, budgets) end
       if wait > 0 then
         if wait > client.max_retry_wait then
-          remove(queue, 1)
-          op.state, op.err = "failed", too_long(client, op, wait)
+          remove(queue, i)
+          op.state, op.err = "failed", too_long(client, op, wait, why)
         else
           if not due or now + wait < due then due = now + wait end
-          break
+          -- Every request counts against the token's budgets: when they hold one back, they
+          -- hold back all.
+          if budgets == nil or #budgets <= 1 then break end
+          held = held or {}
+          held[budgets] = true
+          i = i + 1
         end
       else
-        remove(queue, 1)
+        remove(queue, i)
         launch(client, op, now)
       end
     end
@@ -230,9 +250,9 @@ local function settle_finished(client, e, unbounded)
       local body, status, headers, name = http:result(op.id)
       if pacer then
         if body ~= nil then
-          pacer:observe(headers, status, monotonic())
+          pacer:observe(headers, status, monotonic(), op.req.budgets)
         else
-          pacer:observe(nil, nil, monotonic())
+          pacer:observe(nil, nil, monotonic(), op.req.budgets)
         end
       end
       settle(client, op, client:_classify(op.req, body, status, headers, name))
@@ -377,7 +397,9 @@ function Op:cancel()
     e.running[self.id] = nil
     e.nrunning = e.nrunning - 1
     self.client._http:cancel(self.id)
-    if self.client._pacer then self.client._pacer:observe(nil, nil, monotonic()) end
+    if self.client._pacer then
+      self.client._pacer:observe(nil, nil, monotonic(), self.req.budgets)
+    end
   elseif self.state == "waiting" then
     e.waiting[self] = nil
   elseif self.state ~= "queued" and self.state ~= "settling" then

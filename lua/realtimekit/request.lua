@@ -3,6 +3,7 @@
 -- @module realtimekit.request
 local compat = require "realtimekit.compat"
 local errors = require "realtimekit.errors"
+local pacer = require "realtimekit.pacer"
 local schema = require "realtimekit.schema"
 local types = require "realtimekit.types"
 
@@ -168,10 +169,16 @@ local MISSING = {
   app_id = "required: pass app_id to realtimekit.new or to this call, or set REALTIMEKIT_APP_ID",
 }
 
---- Prepares an endpoint row once: its path split into literals and parameter names, and the
--- set of parameter names it accepts.
+--- Prepares an endpoint row once: its path split into literals and parameter names, the set
+-- of parameter names it accepts, and the rate-limit budgets it counts against (`budgets`, a
+-- list of names that starts with "token"; the token's alone when the row names none).
 function M.compile(resource, name, row)
   row.id = resource .. ":" .. name
+  if row.budgets == nil then
+    row.budgets = pacer.TOKEN
+  else
+    row.budgets = assert(pacer.budgets(row.budgets))
+  end
   row.args = row.args or {}
   row.query = row.query or {}
   row.accepts = {}
@@ -440,7 +447,8 @@ local function build(client, row, args, params, extra)
   local url = client.base_url .. path
   if #q > 0 then url = url .. "?" .. concat(q, "&") end
   return { method = row.http, url = url, path = client.base_path .. path, row = row,
-           max_retries = opts.max_retries, body = body, secrets = secrets, options = options }
+           max_retries = opts.max_retries, body = body, secrets = secrets, options = options,
+           budgets = row.budgets }
 end
 
 --- Checks a call and builds its request.
@@ -449,7 +457,8 @@ end
 -- @tparam table args positional arguments, in the row's order
 -- @param params the call's params table or nil
 -- @tparam[opt] table extra names of further params the caller handles itself (ignored here)
--- @return `{method, url, path, row, max_retries, body, secrets, options}` or nil and an
+-- @return `{method, url, path, row, max_retries, body, secrets, options, budgets}` or nil
+-- and an
 -- `invalid_argument` error, redacted as every error is (its message may quote a value, which
 -- may be the token passed by mistake)
 function M.build(client, row, args, params, extra)
@@ -594,11 +603,14 @@ local function raw(client, method, path, opts)
   local url = client.base_url .. path
   if #q > 0 then url = url .. "?" .. concat(q, "&") end
   return { method = method, url = url, path = client.base_path .. path, row = M.RAW_ROW,
-           max_retries = max_retries, body = body, options = options }
+           max_retries = max_retries, body = body, options = options,
+           budgets = pacer.budgets_of_path(path) }
 end
 
 --- Checks a `client:request(method, path, opts)` and builds its request: any endpoint below
--- the base URL, with `{account_id}` and `{app_id}` filled in.
+-- the base URL, with `{account_id}` and `{app_id}` filled in. A path under an app's
+-- `/recordings` counts against the recordings budget as the recording rows do
+-- (`pacer.budgets_of_path`).
 -- @return the request, or nil and an `invalid_argument` error (redacted, as `build`'s)
 function M.raw(client, method, path, opts)
   local req, err = raw(client, method, path, opts)
