@@ -65,10 +65,11 @@ local function launch(client, op, now)
   op.waited = (op.waited or 0) + (now - op.queued_at)
   local id, kind, message, name = client._http:start(req.method, req.url, req.body, req.options)
   if not id then
-    -- The transport could not even start it (out of memory): as final as any transport failure.
+    -- The transport could not even start it (out of memory): as final as any transport
+    -- failure, but nothing was sent.
     if client._pacer then client._pacer:observe(nil, nil, now, req.budgets) end
     op.state, op.err = "failed", errors.transport(kind, message, name, req,
-      client:_redactor(req))
+      client:_redactor(req), true)
     op.err.attempts = op.attempts
     return
   end
