@@ -452,6 +452,7 @@ describe_or_pending("OpenResty #once", function()
           { "a dropped connection", { drop = true }, "network", "" },
           { "nginx's upstream timeout", { delay = 3 }, "timeout",
             "&location=/_realtimekit_slow" },
+          { "the call's deadline", { delay = 5 }, "timeout", "&deadline=1" },
         } do
           it(method .. ": after " .. case[1] .. ", sent once, outcome unknown", function()
             fake:fault(case[2])
@@ -461,6 +462,7 @@ describe_or_pending("OpenResty #once", function()
             assert.is_false(err.retryable)
             assert.equal(1, err.attempts)
             assert.matches("outcome unknown", err.text, 1, true)
+            if case[4]:find("deadline", 1, true) then assert.equal(1, err.deadline) end
             assert.equal(1, fake:stats().requests)
           end)
         end

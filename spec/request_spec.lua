@@ -87,7 +87,7 @@ describe("realtimekit.request", function()
       assert.equal(
         "colour: unknown parameter for meetings:list (it takes end_time, page_no, per_page, "
         .. "search, start_time, status; and account_id, app_id, max_retries, timeout, "
-        .. "extra_headers, extra_query, extra_body)", err.message)
+        .. "deadline, extra_headers, extra_query, extra_body)", err.message)
       invalid("page", meetings.participants, { MEETING }, { page = 1 })
       invalid("limit", meetings.list, nil, { limit = 1 })
     end)

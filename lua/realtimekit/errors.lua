@@ -9,8 +9,8 @@
 -- 5xx are retried); `decode`, the response is not JSON, not shaped like the endpoint's, or
 -- larger than `max_body` (never retried); `network`, no complete response (retried; POST and
 -- PATCH only when nothing was sent); `timeout`, an attempt took longer than `timeout` or
--- `connect_timeout` (retried, but not POST and PATCH); `tls`, the certificate is not trusted or
--- not for the host (never retried).
+-- `connect_timeout`, or the call's `deadline` passed (retried, but not POST and PATCH); `tls`,
+-- the certificate is not trusted or not for the host (never retried).
 --
 -- A POST or PATCH whose failure came after the request may have reached the server (a timeout
 -- or a lost connection after sending, any 5xx answer) has `outcome = "unknown"` and
@@ -60,11 +60,15 @@ local MIN_PREFIX = M.MIN_PREFIX
 -- @field retryable whether trying again may help: 408, 409, 429, 5xx, network failures and
 -- timeouts (the server's `x-should-retry` header wins); never for a write whose outcome is
 -- unknown
--- @field retry_after seconds the server asked to wait (`retry-after-ms` or `retry-after`)
+-- @field retry_after seconds the server asked to wait (`retry-after-ms` or `retry-after`), or
+-- that the rate-limit budget holds the request back
 -- @field outcome `"unknown"` for a POST or PATCH that may have taken effect: it timed out or
 -- lost its connection after the request left, or the server answered with a 5xx; absent
 -- otherwise (nothing was sent, or the server refused the request)
--- @field attempts how many attempts were made, retries included
+-- @field attempts how many attempts were made, retries included (0 for a call whose deadline
+-- passed before its first attempt)
+-- @field deadline (`timeout`) the call's deadline in seconds, when that is what ended it
+-- @field cause (`timeout`, with `deadline`) the error of the last attempt, when one failed
 -- @field transport_code (`network`, `timeout`, `tls`) why the transfer failed, such as
 -- `COULDNT_CONNECT` or `OPERATION_TIMEDOUT`
 -- @field cf_ray the response's `cf-ray` header, to quote to Cloudflare's support
@@ -334,6 +338,12 @@ local NOT_SENT = { COULDNT_CONNECT = true, COULDNT_RESOLVE_HOST = true,
 
 -- The methods that create or change something, and are not safe to send twice.
 local WRITES = { POST = true, PATCH = true }
+
+--- Whether a request of this method is a write that must not be sent twice (POST, PATCH).
+-- @local
+function M.is_write(method)
+  return WRITES[method] == true
+end
 
 --- Marks the error of a failed write (POST, PATCH) whose outcome is unknown: a `network` or
 -- `timeout` failure not proven to have come before anything was sent, or a 5xx answer. It may

@@ -139,6 +139,7 @@ local CALL_OPTIONS = {
     return v
   end,
   timeout = seconds,
+  deadline = seconds,
   extra_headers = function(v) return M.headers(v, "extra_headers") end,
   extra_query = function(v)
     local pairs_, at, problem = M.query_pairs(v)
@@ -160,8 +161,8 @@ local CALL_OPTIONS = {
 }
 M.CALL_OPTIONS = CALL_OPTIONS
 --- The names of the options every call takes, in the order errors list them.
-M.CALL_OPTION_NAMES = { "account_id", "app_id", "max_retries", "timeout", "extra_headers",
-  "extra_query", "extra_body" }
+M.CALL_OPTION_NAMES = { "account_id", "app_id", "max_retries", "timeout", "deadline",
+  "extra_headers", "extra_query", "extra_body" }
 
 local MISSING = {
   account_id = "required: pass account_id to realtimekit.new or to this call, "
@@ -448,7 +449,7 @@ local function build(client, row, args, params, extra)
   if #q > 0 then url = url .. "?" .. concat(q, "&") end
   return { method = row.http, url = url, path = client.base_path .. path, row = row,
            max_retries = opts.max_retries, body = body, secrets = secrets, options = options,
-           budgets = row.budgets }
+           budgets = row.budgets, deadline = opts.deadline }
 end
 
 --- Checks a call and builds its request.
@@ -457,8 +458,8 @@ end
 -- @tparam table args positional arguments, in the row's order
 -- @param params the call's params table or nil
 -- @tparam[opt] table extra names of further params the caller handles itself (ignored here)
--- @return `{method, url, path, row, max_retries, body, secrets, options, budgets}` or nil
--- and an
+-- @return `{method, url, path, row, max_retries, body, secrets, options, budgets, deadline}`
+-- or nil and an
 -- `invalid_argument` error, redacted as every error is (its message may quote a value, which
 -- may be the token passed by mistake)
 function M.build(client, row, args, params, extra)
@@ -469,8 +470,8 @@ end
 
 local METHODS = { GET = true, POST = true, PUT = true, PATCH = true, DELETE = true }
 local RAW_OPTIONS = { query = true, body = true, headers = true, timeout = true,
-                      max_retries = true, account_id = true, app_id = true }
-local RAW_OPTION_LIST = "account_id, app_id, body, headers, max_retries, query, timeout"
+                      deadline = true, max_retries = true, account_id = true, app_id = true }
+local RAW_OPTION_LIST = "account_id, app_id, body, deadline, headers, max_retries, query, timeout"
 --- The options `client:request` takes, as a set.
 M.RAW_OPTIONS = RAW_OPTIONS
 --- The row every `client:request` shares: its value is the whole decoded body.
@@ -591,6 +592,10 @@ local function raw(client, method, path, opts)
     local _, why = seconds(timeout)
     if why then return nil, errors.invalid("timeout", why) end
   end
+  if opts.deadline ~= nil then
+    local _, why = seconds(opts.deadline)
+    if why then return nil, errors.invalid("deadline", why) end
+  end
   local extra_headers
   if opts.headers ~= nil then
     local why
@@ -604,7 +609,7 @@ local function raw(client, method, path, opts)
   if #q > 0 then url = url .. "?" .. concat(q, "&") end
   return { method = method, url = url, path = client.base_path .. path, row = M.RAW_ROW,
            max_retries = max_retries, body = body, options = options,
-           budgets = pacer.budgets_of_path(path) }
+           budgets = pacer.budgets_of_path(path), deadline = opts.deadline }
 end
 
 --- Checks a `client:request(method, path, opts)` and builds its request: any endpoint below
