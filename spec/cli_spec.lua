@@ -251,6 +251,21 @@ describe("the realtimekit command", function()
       assert.matches("/accounts/" .. other .. "/", s:requests()[1].path, 1, true)
     end)
 
+    it("obeys --deadline, for a call and for a whole walk", function()
+      s:fault { delay = 30 }
+      local out, err, code = run("meetings list --deadline 1", env_for(s))
+      assert.equal(1, code, out)
+      assert.matches("^realtimekit timeout error: the call's deadline of 1 s", err)
+      assert.equal(1, #s:requests())
+      s:reset()
+      s:config { latency = 1 }
+      out, err, code = run("meetings list --all --per-page 10 --concurrency 1 --deadline 1.5",
+        env_for(s))
+      assert.equal(1, code, out)
+      assert.matches("realtimekit timeout error: the walk's deadline of 1.5 s", err, 1, true)
+      assert.is_true(#lines(out) < 300)
+    end)
+
     it("reaches the server over TLS with REALTIMEKIT_CA_FILE", function()
       local out, err, code = run("meetings list --per-page 1", env_for(s, {
         CLOUDFLARE_BASE_URL = s.tls_url, REALTIMEKIT_CA_FILE = s.ca_file }))

@@ -32,6 +32,7 @@ local function server_extra(opts)
     { 'body_filter_by_lua_block { require("realtimekit.ngx").body_filter() }', "" } })
   return slow .. dead .. unfiltered .. ([[
     location = /t/list { content_by_lua_block { require("checks").list() } }
+    location = /t/write { content_by_lua_block { require("checks").write() } }
     location = /t/poll { content_by_lua_block { require("checks").poll() } }
     location = /t/threads { content_by_lua_block { require("checks").threads() } }
     location = /t/phase { content_by_lua_block { require("checks").phase() } }
@@ -421,8 +422,56 @@ describe_or_pending("OpenResty #once", function()
     it("turns an unreachable API into a network error, after retries", function()
       local body = json(port, "/t/list?transport=ngx&location=/_realtimekit_dead&retries=1")
       assert.equal("network", body.error.kind)
-      assert.equal("NGX_UPSTREAM_FAILED", body.error.transport_code)
+      assert.equal("NGX_COULDNT_CONNECT", body.error.transport_code)
       assert.equal(2, body.error.attempts)
+    end)
+
+    describe("tells a write nginx never sent from one whose outcome is unknown", function()
+      for _, method in ipairs { "POST", "PATCH" } do
+        local function write(query)
+          local id = data.build().apps[data.APP_ID].meetings[1].id
+          return json(port, "/t/write?transport=ngx&method=" .. method .. "&id=" .. id
+            .. "&" .. query).error
+        end
+
+        it(method .. ": an unreachable API, retried, no outcome", function()
+          local err = write("location=/_realtimekit_dead&retries=1")
+          assert.equal("network", err.kind)
+          assert.equal("NGX_COULDNT_CONNECT", err.transport_code)
+          assert.is_true(err.retryable)
+          assert.is_nil(err.outcome)
+          assert.equal(2, err.attempts)
+        end)
+
+        for _, case in ipairs {
+          { "a 503", { status = 503, headers = { ["Retry-After"] = "1" } }, "api", "" },
+          { "a 500", { status = 500 }, "api", "" },
+          { "a dropped connection", { drop = true }, "network", "" },
+          { "nginx's upstream timeout", { delay = 3 }, "timeout",
+            "&location=/_realtimekit_slow" },
+          { "the call's deadline", { delay = 5 }, "timeout", "&deadline=1" },
+        } do
+          it(method .. ": after " .. case[1] .. ", sent once, outcome unknown", function()
+            fake:fault(case[2])
+            local err = write("retries=2" .. case[4])
+            assert.equal(case[3], err.kind)
+            assert.equal("unknown", err.outcome)
+            assert.is_false(err.retryable)
+            assert.equal(1, err.attempts)
+            assert.matches("outcome unknown", err.text, 1, true)
+            if case[4]:find("deadline", 1, true) then assert.equal(1, err.deadline) end
+            assert.equal(1, fake:stats().requests)
+          end)
+        end
+
+        it(method .. ": after a 429, retried", function()
+          fake:fault { status = 429, headers = { ["retry-after-ms"] = "50" } }
+          local body = json(port, "/t/write?transport=ngx&method=" .. method .. "&id="
+            .. data.build().apps[data.APP_ID].meetings[1].id)
+          assert.is_string(body.id, tostring(body.error and body.error.text))
+          assert.equal(2, fake:stats().requests)
+        end)
+      end
     end)
 
     it("says which location is missing, at once, without retries", function()

@@ -86,8 +86,8 @@ describe("realtimekit.request", function()
       local err = invalid("colour", meetings.list, nil, { colour = "red" })
       assert.equal(
         "colour: unknown parameter for meetings:list (it takes end_time, page_no, per_page, "
-        .. "search, start_time, status; and account_id, app_id, max_retries, timeout, strict, "
-        .. "extra_headers, extra_query, extra_body)", err.message)
+        .. "search, start_time, status; and account_id, app_id, max_retries, timeout, "
+        .. "deadline, strict, extra_headers, extra_query, extra_body)", err.message)
       invalid("page", meetings.participants, { MEETING }, { page = 1 })
       invalid("limit", meetings.list, nil, { limit = 1 })
     end)

@@ -54,17 +54,18 @@ function realtimekit.array(t) end
 ---@field base_url? string the API's URL, http or https, without query, fragment or control character (default: env `CLOUDFLARE_BASE_URL`, else `https://api.cloudflare.com/client/v4`)
 ---@field timeout? number seconds one attempt may take in all (default 60)
 ---@field connect_timeout? number seconds to connect (default 10)
+---@field deadline? number seconds every call may take in all: its attempts, the waits between them (backoff, Retry-After) and its wait for the rate-limit budget; past it the call fails with a `timeout` error (a walk's pages each get it; a call or an iterator can give its own). Default: none, so a call takes as long as its attempts and retries do
 ---@field ca_file? string a PEM bundle to verify TLS with (default: the system's); a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`)
 ---@field max_retries? integer retries after a failed attempt, 0 to 10; a call can override it with its own `max_retries` (default 2)
 ---@field strict? boolean also refuse, before sending, what the API docs' prose asks for and no official SDK checks: formats (a meeting id a UUID, date-times with a UTC offset, dates as YYYY-MM-DD, URIs) and ranges (minimums, maximums, non-empty lists). Without it a call is refused only for what the SDK's types refuse, and the rest is sent for the API to judge. A call can override it with its own `strict = true` or `false` (default false)
----@field max_retry_wait? number the longest wait a server may ask for (Retry-After) that is obeyed, 0 to 86400 seconds; a longer one ends the retries (default 60)
+---@field max_retry_wait? number the longest wait a server may ask for (Retry-After), or the rate-limit budget may impose, that is obeyed, 0 to 86400 seconds; a longer one ends the call with its error (`retry_after` says how long) (default 60)
 ---@field max_body? integer the largest response body accepted, in bytes (1 to 4294967295); a larger one is a `decode` error (default 64 MiB)
 ---@field sleep? fun(seconds: number) `function(seconds)` that waits between retries (default: a blocking sleep; inside OpenResty, `ngx.sleep`, which yields)
 ---@field transport? "curl"|"ngx"|table|fun(request: table): integer?, string?, table? `"curl"` (the C core over libcurl; inside OpenResty it yields instead of blocking, in every phase that can), `"ngx"` (nginx subrequests through a location of nginx.conf, in rewrite, access and content handlers; see `realtimekit.ngx`), or for unit tests a `function(request)` that returns `status, body, headers` (see `realtimekit.seam`) (default "curl")
 ---@field block_in_nginx? boolean inside OpenResty, in a phase that cannot yield (`init_by_lua`, `set_by_lua`, filters, `log_by_lua`, `init_worker_by_lua` outside a timer), make calls anyway, blocking the worker (for tooling in `init_by_lua`); without it they return an `invalid_argument` error (default false)
 ---@field ngx_location? string with `transport = "ngx"`, the nginx location that proxies to the API (default "/_realtimekit")
 ---@field decoder? "cjson"|"core" `"cjson"` (lua-cjson, then nulls dropped and integers made in C) or `"core"` (the C core's strict one-pass decoder, same values) (default "cjson")
----@field rate_limit? table|false the static budget: `{ limit = N, window = S }` (at most N requests in any S seconds; default 250 per 10 s), `false` for none, and `shared = "<dict>"` to keep it (and the API headers' budget and a 429's pause) in a `lua_shared_dict` that every nginx worker shares; the API's `Ratelimit` headers are obeyed either way
+---@field rate_limit? table|false the static budgets, at most N requests in any S seconds: `{ limit = N, window = S }` the token's, which every request counts against (default 1200 per 300 s, Cloudflare's limit per token), `recordings = { limit = N, window = S }` the recording routes' (default 1000 per 50 s), or `recordings = false`; `rate_limit = false` for none; and `shared = "<dict>"` to keep them (and the API headers' budgets and a 429's pause) in a `lua_shared_dict` that every nginx worker shares. The API's `Ratelimit` headers are obeyed either way. A request the budget would hold back longer than `max_retry_wait` fails at once with a 429-shaped `api` error
 ---@field poll_budget? table for frame loops: the most work one `client:poll` (or `op:poll`, `walk:poll`) does settling finished calls, whose answers it decodes and checks, the costly part: `{ max_results = N }` (at most N calls settled per poll), `{ ms = T }` (no further call settled once T milliseconds went into settling), or both; at least one is settled per poll, the rest wait in order for the next. A blocking wait is not capped. Default: none (every finished call is settled at once)
 ---@field headers? table<string, string> `name = value` sent with every request (not `Authorization`)
 ---@field user_agent? string appended to realtimekit's User-Agent
@@ -119,6 +120,7 @@ function Client:user_agent() end
 ---@field body? table|string a table, sent as JSON (`realtimekit.array` and `realtimekit.null` as in any body), or a string, sent as it is
 ---@field headers? table<string, string> `name = value`, sent with this request (not `Authorization`, `Host`, `Content-Length`, `Transfer-Encoding`, `Connection`, `Expect`)
 ---@field timeout? number seconds this request may take, per attempt
+---@field deadline? number seconds the whole call may take, its attempts and the waits between them included (over the client's `deadline`)
 ---@field max_retries? integer retries after a failed attempt, 0 to 10
 ---@field account_id? string
 ---@field app_id? string
@@ -153,6 +155,7 @@ function Async:request(method, path, opts) end
 ---@field app_id? string the app, over the client's
 ---@field max_retries? integer retries after a failed attempt, 0 to 10
 ---@field timeout? number seconds this call may take, per attempt
+---@field deadline? number seconds the whole call may take, its attempts and the waits between them included (over the client's `deadline`)
 ---@field strict? boolean over the client's: also refuse what the API docs ask for (formats, ranges)
 ---@field extra_headers? table<string, string|realtimekit.Null> headers sent with this call (`realtimekit.null` drops one of the client's)
 ---@field extra_query? table<string, any> added to the query, unchecked
@@ -165,6 +168,7 @@ function Async:request(method, path, opts) end
 ---@field page_no? integer the page to start from, from 1 (default 1)
 ---@field concurrency? integer pages under way at once after the first, 1 to 32 (default 4)
 ---@field progress? fun(p: realtimekit.Progress) told of every page as it is handed out
+---@field deadline? number seconds the whole walk may take, every page included (each page also keeps the client's `deadline`)
 
 ---What an iterator's `progress` function is told of each page it hands out.
 ---@class realtimekit.Progress
@@ -3095,9 +3099,12 @@ function Pager:close() end
 ---@field status? integer the HTTP status, when a response arrived
 ---@field code? integer|string the API's error code, when it gave one
 ---@field errors? { code: integer|string, message: string }[] the API's list of errors, each `{code = …, message = …}`
----@field retryable? boolean whether trying again may help: 408, 409, 429, 5xx, network failures and timeouts (the server's `x-should-retry` header wins)
----@field retry_after? number seconds the server asked to wait (`retry-after-ms` or `retry-after`)
----@field attempts? integer how many attempts were made, retries included
+---@field retryable? boolean whether trying again may help: 408, 409, 429, 5xx, network failures and timeouts (the server's `x-should-retry` header wins); never for a write whose outcome is unknown
+---@field retry_after? number seconds the server asked to wait (`retry-after-ms` or `retry-after`), or that the rate-limit budget holds the request back
+---@field outcome? "unknown" `"unknown"` for a POST or PATCH that may have taken effect: it timed out or lost its connection after the request left, or the server answered with a 5xx; absent otherwise (nothing was sent, or the server refused the request)
+---@field attempts? integer how many attempts were made, retries included (0 for a call whose deadline passed before its first attempt)
+---@field deadline? number (`timeout`) the call's deadline in seconds, when that is what ended it
+---@field cause? realtimekit.Error (`timeout`, with `deadline`) the error of the last attempt, when one failed
 ---@field transport_code? string (`network`, `timeout`, `tls`) why the transfer failed, such as `COULDNT_CONNECT` or `OPERATION_TIMEDOUT`
 ---@field cf_ray? string the response's `cf-ray` header, to quote to Cloudflare's support
 ---@field hint? string (401, 403) what to check first: the token, and its Realtime permission

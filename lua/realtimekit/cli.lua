@@ -29,6 +29,8 @@ local COMMON = {
   { "account_id", "<id>", "the Cloudflare account (default: $CLOUDFLARE_ACCOUNT_ID)" },
   { "app_id", "<id>", "the RealtimeKit app (default: $REALTIMEKIT_APP_ID)" },
   { "timeout", "<seconds>", "how long one attempt may take (default: 60)" },
+  { "deadline", "<seconds>", "how long the call may take in all, retries and their waits "
+    .. "included (a walk: all its pages)" },
   { "max_retries", "<n>", "retries after a failed attempt, 0 to 10 (default: 2)" },
   { "strict", nil, "also refuse what only the API docs rule out (formats, ranges)" },
   { "extra_query", "<name=value>", "one more query parameter, sent as it is (repeatable)" },
@@ -489,6 +491,7 @@ local function known_options(row)
     account_id = { kind = "string", where = "call" },
     app_id = { kind = "string", where = "call" },
     timeout = { kind = "number", where = "call" },
+    deadline = { kind = "number", where = "call" },
     max_retries = { kind = "number", where = "call" },
     strict = { kind = "flag", where = "call" },
     extra_query = { kind = "pair", where = "cli" },

@@ -27,7 +27,7 @@ M.RESOURCES = { "apps", "meetings", "participants", "presets", "sessions", "reco
 
 local OPTIONS = {
   api_token = true, account_id = true, app_id = true, base_url = true,
-  timeout = true, connect_timeout = true, ca_file = true,
+  timeout = true, connect_timeout = true, deadline = true, ca_file = true,
   max_retries = true, max_retry_wait = true, max_body = true, sleep = true,
   transport = true, ngx_location = true, decoder = true, on_request = true, headers = true,
   user_agent = true, rate_limit = true, block_in_nginx = true, poll_budget = true, strict = true,
@@ -68,7 +68,8 @@ M.Client = Client
 
 -- The client's own fields that may be nil (an unset account, say): reading them is no mistake.
 local FIELDS = { base_url = true, base_path = true, account_id = true, app_id = true,
-                 timeout = true, connect_timeout = true, ca_file = true, max_retries = true,
+                 timeout = true, connect_timeout = true, deadline = true, ca_file = true,
+                 max_retries = true,
                  max_retry_wait = true, max_body = true, transport = true, block_in_nginx = true,
                  async = true, strict = true }
 local CLIENT_NAMES = { "request", "poll", "close", "user_agent", "async" }
@@ -268,6 +269,12 @@ function new_client(opts)
     if not v then return nil, err end
     connect_timeout = v
   end
+  local deadline
+  if opts.deadline ~= nil then
+    local v, err = seconds("deadline", opts.deadline)
+    if not v then return nil, err end
+    deadline = v
+  end
   if opts.ca_file ~= nil then
     local ok, problem = types.ca_file(opts.ca_file)
     if not ok then return nil, errors.invalid("ca_file", problem) end
@@ -370,6 +377,7 @@ function new_client(opts)
     app_id = app_id,
     timeout = timeout,
     connect_timeout = connect_timeout,
+    deadline = deadline,
     ca_file = opts.ca_file,
     max_retries = max_retries,
     max_retry_wait = max_retry_wait,
@@ -580,6 +588,8 @@ end
 -- @tparam[opt] table opts.headers `name = value`, sent with this request (not
 -- `Authorization`, `Host`, `Content-Length`, `Transfer-Encoding`, `Connection`, `Expect`)
 -- @tparam[opt] number opts.timeout seconds this request may take, per attempt
+-- @tparam[opt] number opts.deadline seconds the whole call may take, its attempts and the
+-- waits between them included (over the client's `deadline`)
 -- @tparam[opt] int opts.max_retries retries after a failed attempt, 0 to 10
 -- @tparam[opt] string opts.account_id
 -- @tparam[opt] string opts.app_id

@@ -36,6 +36,10 @@ local M = {
 -- `https://api.cloudflare.com/client/v4`)
 -- @tparam[opt=60] number opts.timeout seconds one attempt may take in all
 -- @tparam[opt=10] number opts.connect_timeout seconds to connect
+-- @tparam[opt] number opts.deadline seconds every call may take in all: its attempts, the
+-- waits between them (backoff, Retry-After) and its wait for the rate-limit budget; past it
+-- the call fails with a `timeout` error (a walk's pages each get it; a call or an iterator can
+-- give its own). Default: none, so a call takes as long as its attempts and retries do
 -- @tparam[opt] string opts.ca_file a PEM bundle to verify TLS with (default: the system's);
 -- a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`)
 -- @tparam[opt=2] int opts.max_retries retries after a failed attempt, 0 to 10; a call can
@@ -46,7 +50,8 @@ local M = {
 -- it a call is refused only for what the SDK's types refuse, and the rest is sent for the API
 -- to judge. A call can override it with its own `strict = true` or `false`
 -- @tparam[opt=60] number opts.max_retry_wait the longest wait a server may ask for
--- (Retry-After) that is obeyed, 0 to 86400 seconds; a longer one ends the retries
+-- (Retry-After), or the rate-limit budget may impose, that is obeyed, 0 to 86400 seconds; a
+-- longer one ends the call with its error (`retry_after` says how long)
 -- @tparam[opt=64 MiB] int opts.max_body the largest response body accepted, in bytes
 -- (1 to 4294967295); a larger one is a `decode` error
 -- @tparam[opt] function opts.sleep `function(seconds)` that waits between retries (default: a
@@ -64,10 +69,14 @@ local M = {
 -- location that proxies to the API
 -- @tparam[opt="cjson"] string opts.decoder `"cjson"` (lua-cjson, then nulls dropped and
 -- integers made in C) or `"core"` (the C core's strict one-pass decoder, same values)
--- @param[opt] opts.rate_limit the static budget: `{ limit = N, window = S }` (at most N
--- requests in any S seconds; default 250 per 10 s), `false` for none, and `shared = "<dict>"`
--- to keep it (and the API headers' budget and a 429's pause) in a `lua_shared_dict` that every
--- nginx worker shares; the API's `Ratelimit` headers are obeyed either way
+-- @param[opt] opts.rate_limit the static budgets, at most N requests in any S seconds: `{ limit
+-- = N, window = S }` the token's, which every request counts against (default 1200 per 300 s,
+-- Cloudflare's limit per token), `recordings = { limit = N, window = S }` the recording
+-- routes' (default 1000 per 50 s), or `recordings = false`; `rate_limit = false` for none; and
+-- `shared = "<dict>"` to keep them (and the API headers' budgets and a 429's pause) in a
+-- `lua_shared_dict` that every nginx worker shares. The API's `Ratelimit` headers are obeyed
+-- either way. A request the budget would hold back longer than `max_retry_wait` fails at once
+-- with a 429-shaped `api` error
 -- @param[opt] opts.poll_budget for frame loops: the most work one `client:poll` (or
 -- `op:poll`, `walk:poll`) does settling finished calls, whose answers it decodes and checks,
 -- the costly part: `{ max_results = N }` (at most N calls settled per poll), `{ ms = T }` (no

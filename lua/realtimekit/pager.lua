@@ -17,6 +17,7 @@
 -- walk, its message where nothing catches it.
 -- @module realtimekit.pager
 local compat = require "realtimekit.compat"
+local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 local ops = require "realtimekit.ops"
 local request = require "realtimekit.request"
@@ -96,7 +97,9 @@ end
 --- A pager over one list endpoint. Every argument is checked here, before any request.
 -- Besides the endpoint's parameters it takes `limit` (stop after that many items),
 -- `concurrency` (pages under way at once, default 4), `page_no` (the page to start from:
--- here a whole number from 1) and `progress` (a function told of every page handed out).
+-- here a whole number from 1), `progress` (a function told of every page handed out) and
+-- `deadline` (seconds the whole walk may take from now, every page's attempts and waits
+-- included; each page keeps the client's own `deadline` too).
 -- @return the pager, or nil and an `invalid_argument` error
 -- @local
 function M.new(client, row, args, params)
@@ -105,10 +108,14 @@ function M.new(client, row, args, params)
   end
   local p = {}
   for k, v in pairs(params or {}) do p[k] = v end
-  local limit, concurrency, progress = p.limit, p.concurrency, p.progress
-  p.limit, p.concurrency, p.progress = nil, nil, nil
+  local limit, concurrency, progress, deadline = p.limit, p.concurrency, p.progress, p.deadline
+  p.limit, p.concurrency, p.progress, p.deadline = nil, nil, nil, nil
   if progress ~= nil and type(progress) ~= "function" then
     return nil, errors.invalid("progress", "expected a function(p), got a " .. type(progress))
+  end
+  if deadline ~= nil then
+    local _, problem = request.seconds(deadline)
+    if problem then return nil, errors.invalid("deadline", problem) end
   end
   if limit ~= nil and not non_negative(limit) then
     local _, problem = non_negative(limit)
@@ -142,6 +149,7 @@ function M.new(client, row, args, params)
     limit = limit, concurrency = concurrency, fetched = 0, pages = 0, done = limit == 0,
     progress = progress,
     out_pages = 0, out_items = 0, -- the pages and items handed out to the program
+    deadline = deadline, deadline_at = deadline and core.monotonic() + deadline,
     per = p.per_page, -- the page size asked for: per_page, or the server's once it shows one
     c = (p.page_no - 1) * p.per_page, -- the cursor: the position (from 0) of the next item
     window = window, -- the pages asked for and not yet placed, by expected position
@@ -204,7 +212,7 @@ end
 function Pager:_ask(no, per)
   local req = self:_request(no, per)
   local e = { no = no, per = per, lo = (no - 1) * per, hi = no * per, req = req,
-              op = ops.start(self.client, req, fetched_page) }
+              op = ops.start(self.client, req, fetched_page, self.deadline_at, self.deadline) }
   local window = self.window
   local i = #window
   while i > 0 and window[i].lo > e.lo do i = i - 1 end
@@ -281,7 +289,9 @@ function Pager:_fill()
   end
   for i = 1, #window do
     local e = window[i]
-    if not e.op then e.op = ops.start(self.client, e.req, fetched_page) end -- failed: ask again
+    if not e.op then -- failed: ask again
+      e.op = ops.start(self.client, e.req, fetched_page, self.deadline_at, self.deadline)
+    end
   end
   if not self.mode then return end
   local per, bound = self.per, self.total or huge

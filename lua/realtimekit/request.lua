@@ -3,6 +3,7 @@
 -- @module realtimekit.request
 local compat = require "realtimekit.compat"
 local errors = require "realtimekit.errors"
+local pacer = require "realtimekit.pacer"
 local schema = require "realtimekit.schema"
 local types = require "realtimekit.types"
 
@@ -142,6 +143,7 @@ local CALL_OPTIONS = {
     if type(v) ~= "boolean" then return nil, "expected true or false, got " .. describe(v) end
     return v
   end,
+  deadline = seconds,
   extra_headers = function(v) return M.headers(v, "extra_headers") end,
   extra_query = function(v)
     local pairs_, at, problem = M.query_pairs(v)
@@ -163,7 +165,7 @@ local CALL_OPTIONS = {
 }
 M.CALL_OPTIONS = CALL_OPTIONS
 --- The names of the options every call takes, in the order errors list them.
-M.CALL_OPTION_NAMES = { "account_id", "app_id", "max_retries", "timeout", "strict",
+M.CALL_OPTION_NAMES = { "account_id", "app_id", "max_retries", "timeout", "deadline", "strict",
   "extra_headers", "extra_query", "extra_body" }
 
 local MISSING = {
@@ -172,10 +174,16 @@ local MISSING = {
   app_id = "required: pass app_id to realtimekit.new or to this call, or set REALTIMEKIT_APP_ID",
 }
 
---- Prepares an endpoint row once: its path split into literals and parameter names, and the
--- set of parameter names it accepts.
+--- Prepares an endpoint row once: its path split into literals and parameter names, the set
+-- of parameter names it accepts, and the rate-limit budgets it counts against (`budgets`, a
+-- list of names that starts with "token"; the token's alone when the row names none).
 function M.compile(resource, name, row)
   row.id = resource .. ":" .. name
+  if row.budgets == nil then
+    row.budgets = pacer.TOKEN
+  else
+    row.budgets = assert(pacer.budgets(row.budgets))
+  end
   row.args = row.args or {}
   row.query = row.query or {}
   row.accepts = {}
@@ -464,7 +472,8 @@ local function build(client, row, args, params, extra)
   local url = client.base_url .. path
   if #q > 0 then url = url .. "?" .. concat(q, "&") end
   return { method = row.http, url = url, path = client.base_path .. path, row = row,
-           max_retries = opts.max_retries, body = body, secrets = secrets, options = options }
+           max_retries = opts.max_retries, body = body, secrets = secrets, options = options,
+           budgets = row.budgets, deadline = opts.deadline }
 end
 
 --- Checks a call and builds its request.
@@ -473,7 +482,8 @@ end
 -- @tparam table args positional arguments, in the row's order
 -- @param params the call's params table or nil
 -- @tparam[opt] table extra names of further params the caller handles itself (ignored here)
--- @return `{method, url, path, row, max_retries, body, secrets, options}` or nil and an
+-- @return `{method, url, path, row, max_retries, body, secrets, options, budgets, deadline}`
+-- or nil and an
 -- `invalid_argument` error, redacted as every error is (its message may quote a value, which
 -- may be the token passed by mistake)
 function M.build(client, row, args, params, extra)
@@ -484,8 +494,10 @@ end
 
 local METHODS = { GET = true, POST = true, PUT = true, PATCH = true, DELETE = true }
 local RAW_OPTIONS = { query = true, body = true, headers = true, timeout = true,
-                      max_retries = true, account_id = true, app_id = true, strict = true }
-local RAW_OPTION_LIST = "account_id, app_id, body, headers, max_retries, query, strict, timeout"
+                      deadline = true, max_retries = true, account_id = true, app_id = true,
+                      strict = true }
+local RAW_OPTION_LIST = "account_id, app_id, body, deadline, headers, max_retries, query, strict, "
+  .. "timeout"
 --- The options `client:request` takes, as a set.
 M.RAW_OPTIONS = RAW_OPTIONS
 --- The row every `client:request` shares: its value is the whole decoded body.
@@ -613,6 +625,10 @@ local function raw(client, method, path, opts)
     local _, why = seconds(timeout)
     if why then return nil, errors.invalid("timeout", why) end
   end
+  if opts.deadline ~= nil then
+    local _, why = seconds(opts.deadline)
+    if why then return nil, errors.invalid("deadline", why) end
+  end
   local extra_headers
   if opts.headers ~= nil then
     local why
@@ -625,11 +641,14 @@ local function raw(client, method, path, opts)
   local url = client.base_url .. path
   if #q > 0 then url = url .. "?" .. concat(q, "&") end
   return { method = method, url = url, path = client.base_path .. path, row = M.RAW_ROW,
-           max_retries = max_retries, body = body, options = options }
+           max_retries = max_retries, body = body, options = options,
+           budgets = pacer.budgets_of_path(path), deadline = opts.deadline }
 end
 
 --- Checks a `client:request(method, path, opts)` and builds its request: any endpoint below
--- the base URL, with `{account_id}` and `{app_id}` filled in.
+-- the base URL, with `{account_id}` and `{app_id}` filled in. A path under an app's
+-- `/recordings` counts against the recordings budget as the recording rows do
+-- (`pacer.budgets_of_path`).
 -- @return the request, or nil and an `invalid_argument` error (redacted, as `build`'s)
 function M.raw(client, method, path, opts)
   local req, err = raw(client, method, path, opts)

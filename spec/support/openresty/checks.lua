@@ -27,7 +27,8 @@ end
 local function err_fields(err)
   return { kind = err.kind, status = err.status, attempts = err.attempts,
            message = err.message, transport_code = err.transport_code, param = err.param,
-           phase = err.phase, text = tostring(err) }
+           phase = err.phase, outcome = err.outcome, retryable = err.retryable,
+           deadline = err.deadline, text = tostring(err) }
 end
 
 local function ms_since(t0)
@@ -46,6 +47,22 @@ function M.list()
   local page, err = c.meetings:list { per_page = 5 }
   if not page then return reply { error = err_fields(err), ms = ms_since(t0) } end
   reply { items = #page.data, total = page.paging.total_count, ms = ms_since(t0) }
+end
+
+-- One write: meetings:create (POST), or with method=PATCH meetings:update of the meeting `id`,
+-- with the given options; answers with the error, or the id of what it wrote.
+function M.write()
+  local args = ngx.req.get_uri_args()
+  local c = client { transport = transport_arg(args), ngx_location = args.location,
+                     max_retries = tonumber(args.retries), deadline = tonumber(args.deadline) }
+  local v, err
+  if args.method == "PATCH" then
+    v, err = c.meetings:update(args.id, { title = "Standup" })
+  else
+    v, err = c.meetings:create { title = "Standup" }
+  end
+  if not v then return reply { error = err_fields(err) } end
+  reply { id = v.id }
 end
 
 -- One call whose error (queued by the spec) echoes the token: answers with every string the
