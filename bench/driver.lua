@@ -57,9 +57,10 @@ end
 ---------------------------------------------------------------------------------------------
 -- Contenders. cmd is a shell word list run through measure; env a shell prefix.
 
--- Settings (a) to (d) walk a server that sends no rate limit: realtimekit's static budget
--- (250 requests per 10 s by default) is turned off there, so that they measure the walk.
--- Setting (e) keeps every client's defaults.
+-- Settings (a) to (d) walk a server that sends no rate limit: realtimekit's static budgets
+-- (by default 1,200 requests per 5 minutes for the token) are turned off there, so that they
+-- measure the walk. Setting (e) keeps every client's defaults: its 300 requests stay within
+-- the token's budget, so there the server's headers and 429s are what the clients meet.
 local RTK54_LIMITED = "LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/5.4/?.so;;' "
 local RTK54 = RTK54_LIMITED .. "BENCH_STATIC_BUDGET=off "
 local RTKJIT = "LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/luajit/?.so;;' "

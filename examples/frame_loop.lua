@@ -17,8 +17,9 @@ local client = assert(realtimekit.new {
 
 local FRAME = 1 / 60 -- seconds per frame
 
--- Four pages in flight at a time; nothing is sent until the first poll.
-local walk = assert(client.async.meetings:each { per_page = 100, concurrency = 4 })
+-- Four pages in flight at a time; nothing is sent until the first poll. (realtimekit.assert:
+-- assert for calls, whose error is an object, which Lua 5.1's own assert cannot print.)
+local walk = realtimekit.assert(client.async.meetings:each { per_page = 100, concurrency = 4 })
 
 local frames, meetings, active = 0, 0, 0
 local started = core.monotonic()

@@ -42,14 +42,13 @@ else
   opts = { key_url = env("REALTIMEKIT_WEBHOOK_KEY_URL"), ca_file = env("REALTIMEKIT_CA_FILE") }
   source = opts.key_url or webhook.KEY_URL
 end
-local receiver, err = webhook.receiver(opts)
+local receiver, message = webhook.receiver(opts)
 if not receiver then
-  io.stderr:write("cannot use the key: ", err.message, "\n")
+  io.stderr:write("cannot use the key: ", message, "\n")
   os.exit(1)
 end
 
-local event
-event, err = receiver:verify(body, { ["rtk-signature"] = signature })
+local event, err = receiver:verify(body, { ["rtk-signature"] = signature })
 if not event then
   if err.kind == "decode" then
     -- Signed by the key, but not an event.

@@ -4,8 +4,9 @@ local realtimekit = require "realtimekit"
 local ACC = "023e105f4ecef8ad9ca31a8372d0c353"
 
 local function invalid(param, opts)
-  local client, err = realtimekit.new(opts)
+  local client, message, err = realtimekit.new(opts)
   assert.is_nil(client)
+  assert.equal(tostring(err), message)
   assert.equal("invalid_argument", err.kind)
   assert.equal(param, err.param)
   return err
@@ -34,7 +35,7 @@ describe("realtimekit", function()
   describe("new()", function()
     it("needs a token", function()
       local out = helper.run_lua([[
-        local err = select(2, require("realtimekit").new { account_id = "abc" })
+        local err = select(3, require("realtimekit").new { account_id = "abc" })
         print(err.kind, err.param, err.message)
       ]])
       assert.matches("invalid_argument\tapi_token\tapi_token: required: pass api_token or set "
@@ -77,7 +78,9 @@ describe("realtimekit", function()
 
     it("checks account_id, app_id, base_url, timeouts and ca_file", function()
       invalid("account_id", { api_token = "t", account_id = "not/an/account" })
-      invalid("account_id", { api_token = "t", account_id = string.rep("a", 33) })
+      invalid("account_id", { api_token = "t", account_id = string.rep("a", 33), strict = true })
+      assert(realtimekit.new { api_token = "t", account_id = string.rep("a", 33) })
+      invalid("strict", { api_token = "t", strict = 1 })
       invalid("app_id", { api_token = "t", app_id = "" })
       invalid("app_id", { api_token = "t", app_id = "a/b" })
       invalid("base_url", { api_token = "t", base_url = "api.cloudflare.com" })

@@ -1,4 +1,4 @@
-require "helper"
+local helper = require "helper"
 local errors = require "realtimekit.errors"
 local json = require "realtimekit.json"
 
@@ -118,11 +118,154 @@ describe("realtimekit.errors", function()
     end)
   end)
 
+  describe("__tostring of a walk's error", function()
+    it("names the page after the request", function()
+      local e = response(503, '{"success":false,"error":{"code":503,"message":"Busy"}}')
+      e.page_no = 3
+      assert.equal("realtimekit api error (HTTP 503): Busy "
+        .. "[GET /client/v4/accounts/x/realtime/kit/y/meetings, page 3]", tostring(e))
+    end)
+  end)
+
+  describe("raise()", function()
+    local e = errors.invalid("per_page", "expected a whole number")
+
+    it("raises the object into a pcall of the running coroutine", function()
+      local ok, err = pcall(function() errors.raise(e) end)
+      assert.is_false(ok)
+      assert.equal(e, err)
+      ok, err = xpcall(function() errors.raise(e) end, function(x) return x end)
+      assert.is_false(ok)
+      assert.equal(e, err)
+      -- However deep the pcall is.
+      local function deep(n) if n == 0 then errors.raise(e) end deep(n - 1) end
+      ok, err = pcall(deep, 50)
+      assert.is_false(ok)
+      assert.equal(e, err)
+    end)
+
+    it("raises the message, with the position of the level asked, where no pcall of the "
+      .. "running coroutine catches it", function()
+      local co = coroutine.create(function() errors.raise(e, 1) end)
+      local ok, err = coroutine.resume(co)
+      assert.is_false(ok)
+      assert.is_string(err)
+      assert.matches("^spec/errors_spec%.lua:%d+: realtimekit invalid_argument error: per_page: "
+        .. "expected a whole number$", err)
+      -- A pcall that resumed the coroutine is in another one: the message escapes it.
+      ok, err = pcall(coroutine.wrap(function() errors.raise(e) end))
+      assert.is_false(ok)
+      assert.is_string(err)
+    end)
+
+    it("raises anything else as error does", function()
+      local co = coroutine.create(function() errors.raise("plain", 1) end)
+      local _, err = coroutine.resume(co)
+      assert.matches("^spec/errors_spec%.lua:%d+: plain$", err)
+      local t = {}
+      assert.equal(t, select(2, pcall(errors.raise, t)))
+    end)
+  end)
+
+  describe("realtimekit.assert()", function()
+    local realtimekit = require "realtimekit"
+
+    it("returns all its arguments when the first is a value", function()
+      assert.same({ 1, 2, nil, 4 }, { realtimekit.assert(1, 2, nil, 4) })
+      assert.same({ 0, false }, { realtimekit.assert(0, false) })
+    end)
+
+    it("raises the error object into a pcall, its message elsewhere", function()
+      local e = errors.new("api", "Busy", { status = 503 })
+      local ok, err = pcall(function() realtimekit.assert(nil, e) end)
+      assert.is_false(ok)
+      assert.equal(e, err)
+      local co = coroutine.create(function() realtimekit.assert(nil, e) end)
+      ok, err = coroutine.resume(co)
+      assert.is_false(ok)
+      assert.matches("^spec/errors_spec%.lua:%d+: realtimekit api error %(HTTP 503%): Busy$", err)
+    end)
+
+    it("raises a string with the caller's position, and nothing as \"assertion failed!\"",
+      function()
+        local co = coroutine.create(function() realtimekit.assert(nil, "no such file") end)
+        local _, err = coroutine.resume(co)
+        assert.matches("^spec/errors_spec%.lua:%d+: no such file$", err)
+        co = coroutine.create(function() realtimekit.assert(false) end)
+        _, err = coroutine.resume(co)
+        assert.matches("^spec/errors_spec%.lua:%d+: assertion failed!$", err)
+      end)
+  end)
+
   describe("days_from_civil()", function()
     it("counts days from 1970-01-01", function()
       assert.equal(0, errors.days_from_civil(1970, 1, 1))
       assert.equal(20454, errors.days_from_civil(2026, 1, 1))
       assert.equal(19782, errors.days_from_civil(2024, 2, 29))
     end)
+  end)
+end)
+
+-- What a user sees when an error escapes a script run by a standalone interpreter of the kind
+-- running these specs (lua5.1, luajit, lua5.4, …): the message, whichever idiom of README's
+-- raised it. Lua 5.1's interpreter shows "(error object is not a string)" for a table, and its
+-- assert takes only a string.
+describe("an error that escapes a script", function()
+  local s
+
+  setup(function() s = helper.server() end)
+  before_each(function() s:reset() end)
+
+  local function env()
+    return { CLOUDFLARE_API_TOKEN = s.token, CLOUDFLARE_ACCOUNT_ID = s.account_id,
+             REALTIMEKIT_APP_ID = s.app_id, CLOUDFLARE_BASE_URL = s.url }
+  end
+
+  local function escaped(code, want)
+    local out, ok = helper.run_lua(code, env())
+    assert.is_false(ok, out)
+    assert.matches(want, out, 1, true)
+    assert.is_nil(out:find("error object is not a string", 1, true), out)
+    assert.is_nil(out:find("bad argument #2 to 'assert'", 1, true), out)
+    return out
+  end
+
+  it("from assert(realtimekit.new { … }) prints the message", function()
+    escaped([[local c = assert(require("realtimekit").new { account_id = "not/an/account" })]],
+      "realtimekit invalid_argument error: account_id: ")
+  end)
+
+  it("from a walk in a for prints the message, the page and the line of the for", function()
+    s:fault { status = 503, match = "page_no=2" }
+    local out = escaped([[
+      local client = assert(require("realtimekit").new { max_retries = 0 })
+      for m in client.meetings:each { per_page = 100 } do end
+    ]], "realtimekit api error (HTTP 503): Service Unavailable [GET ")
+    assert.matches("/meetings, page 2]", out, 1, true)
+    -- The chunk's first line is on the same line as run_lua's own setup: the for is line 2.
+    assert.matches("%(command line%):2: realtimekit api error", out)
+  end)
+
+  it("from realtimekit.assert around a call prints the message", function()
+    escaped([[
+      local realtimekit = require "realtimekit"
+      local client = assert(realtimekit.new {})
+      realtimekit.assert(client.meetings:get("00000000-0000-4000-8000-000000000000"))
+    ]], "realtimekit api error (HTTP 404")
+  end)
+
+  it("is the error object inside a pcall around the walk", function()
+    s:fault { status = 503, match = "page_no=2" }
+    local out, ok = helper.run_lua([[
+      local realtimekit = require "realtimekit"
+      local client = assert(realtimekit.new { max_retries = 0 })
+      local ok, err = pcall(function()
+        for m in client.meetings:each { per_page = 100 } do end
+      end)
+      print(ok, realtimekit.is_error(err), err.kind, err.status, err.page_no, err.params.page_no,
+        err.params.per_page)
+    ]], env())
+    assert.is_true(ok, out)
+    assert.equal("false\ttrue\tapi\t503\t2\t2\t100\n", out)
   end)
 end)

@@ -189,7 +189,7 @@ describe("per-call options", function()
     local ok, e = pcall(c.meetings.each, c.meetings, { pages = 1 })
     assert.is_false(ok)
     assert.equal("pages", e.param)
-    assert.matches("extra_body, concurrency, limit)", e.message, 1, true)
+    assert.matches("extra_body, concurrency, limit, progress)", e.message, 1, true)
     assert.matches("extra_query", e.message, 1, true)
     assert.equal(0, s:stats().requests)
   end)
@@ -209,7 +209,7 @@ describe("client options", function()
 
   it("refuses bad headers and user agents", function()
     for opt, value in pairs { headers = { Authorization = "x" }, user_agent = "a\nb" } do
-      local c, err = realtimekit.new { api_token = "t", [opt] = value }
+      local c, _, err = realtimekit.new { api_token = "t", [opt] = value }
       assert.is_nil(c)
       assert.equal(opt, err.param)
     end

@@ -287,7 +287,7 @@ describe("realtimekit.json", function()
     opts.decoder = "core"
     assert.equal(json.decode_core, assert(realtimekit.new(opts))._decode)
     opts.decoder = "fast"
-    local c, err = realtimekit.new(opts)
+    local c, _, err = realtimekit.new(opts)
     assert.is_nil(c)
     assert.equal("decoder", err.param)
   end)

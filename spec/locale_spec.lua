@@ -50,11 +50,12 @@ for _, decoder in ipairs { "cjson", "core" } do
   say(decoder .. ".tostring", err and tostring(err))
   local ok, page = pcall(c.sessions.list, c.sessions, { start_time = "2026-01-01T00:00:00.5Z" })
   say(decoder .. ".sessions", ok and (page and "page" or "nil") or ("raised " .. tostring(page)))
-  local _, e = c.meetings:list { per_page = -1.5 }
+  local _, e = c.meetings:list { per_page = -1.5, strict = true }
   say(decoder .. ".arg", e and e.message)
 end
 say("number_text", compat.number_text(12.5) .. " " .. compat.number_text(0.1) .. " "
-  .. compat.number_text(-0.0) .. " " .. compat.number_text(1e300))
+  .. compat.number_text(-0.0) .. " " .. compat.number_text(1e20) .. " "
+  .. compat.number_text(2 ^ 63) .. " " .. compat.number_text(-2.5e-7))
 ]]
 
 describe("under a locale with a comma decimal point", function()
@@ -90,7 +91,8 @@ describe("under a locale with a comma decimal point", function()
         assert.equal("page", line("sessions"), out)
         assert.equal("per_page: expected a number >= 0, got -1.5", line("arg"), out)
       end
-      assert.matches("number_text=12.5 0.1 0 1e+300", out, 1, true)
+      assert.matches("number_text=12.5 0.1 0 100000000000000000000 9223372036854775808 -2.5e-07\n",
+        out, 1, true)
       local sent = {}
       for _, r in ipairs(s:requests()) do sent[#sent + 1] = r.path .. "?" .. (r.query or "") end
       assert.matches("ratio=0.25", table.concat(sent, "\n"), 1, true)

@@ -93,10 +93,24 @@ describe("client.meetings", function()
     it("refuses bad arguments before sending anything", function()
       local c, s = helper.client()
       for param, params in pairs {
-        page_no = { page_no = -1 }, per_page = { per_page = "1" }, status = { status = "active" },
-        start_time = { start_time = "2026-13-01T00:00:00Z" }, end_time = { end_time = "tomorrow" },
-        search = { search = "\255" }, colour = { colour = "red" }, app_id = { app_id = "a/b" },
-        account_id = { account_id = "x/y" },
+        page_no = { page_no = 0 / 0 }, per_page = { per_page = "1" },
+        status = { status = "active" }, start_time = { start_time = {} },
+        end_time = { end_time = "a\0" }, search = { search = "\255" }, colour = { colour = "red" },
+        app_id = { app_id = "a/b" }, account_id = { account_id = "x/y" },
+      } do
+        local page, err = c.meetings:list(params)
+        assert.is_nil(page)
+        assert.equal("invalid_argument", err.kind)
+        assert.equal(param, err.param)
+      end
+      assert.equal(0, s:stats().requests)
+    end)
+
+    it("refuses what only the docs rule out when strict, before sending anything", function()
+      local c, s = helper.client { strict = true }
+      for param, params in pairs {
+        page_no = { page_no = -1 }, start_time = { start_time = "2026-13-01T00:00:00Z" },
+        end_time = { end_time = "tomorrow" },
       } do
         local page, err = c.meetings:list(params)
         assert.is_nil(page)
@@ -167,9 +181,15 @@ describe("client.meetings", function()
       assert.is_string(err.message)
     end)
 
-    it("refuses an id that is not a UUID before sending anything", function()
-      local c, s = helper.client()
+    it("refuses an id that is not a UUID before sending anything, when strict", function()
+      local c, s = helper.client { strict = true }
       for _, id in ipairs { "../meetings", "x", meetings[1].id .. "/participants", 12, "" } do
+        local m, err = c.meetings:get(id)
+        assert.is_nil(m)
+        assert.equal("meeting_id", err.param)
+      end
+      c = helper.client()
+      for _, id in ipairs { "../meetings", meetings[1].id .. "/participants", 12, "" } do
         local m, err = c.meetings:get(id)
         assert.is_nil(m)
         assert.equal("meeting_id", err.param)

@@ -22,19 +22,19 @@ local HTTP_EXTRA = [[
   init_by_lua_block { require("checks").init() }
 ]]
 
-local function server_extra(opts, port)
+local function server_extra(opts)
   local slow = conf.location(opts, "/_realtimekit_slow",
     { { "proxy_read_timeout 60s;", "proxy_read_timeout 1s;" } })
   local dead = conf.location(opts, "/_realtimekit_dead", {
     { "proxy_pass https://realtimekit_api$realtimekit_path;",
       "proxy_pass https://127.0.0.1:1$realtimekit_path;" } })
-  local function big(kind)
-    return conf.location(opts, "/_realtimekit_big_" .. kind, {
-      { "proxy_pass https://realtimekit_api$realtimekit_path;",
-        ("proxy_pass http://127.0.0.1:%d/t/big-%s;"):format(port, kind) } })
-  end
-  return slow .. dead .. big("chunked") .. big("length") .. ([[
+  -- The location without the two filter lines that hold max_body.
+  local unfiltered = conf.location(opts, "/_realtimekit_unfiltered", {
+    { 'header_filter_by_lua_block { require("realtimekit.ngx").header_filter() }', "" },
+    { 'body_filter_by_lua_block { require("realtimekit.ngx").body_filter() }', "" } })
+  return slow .. dead .. unfiltered .. ([[
     location = /t/list { content_by_lua_block { require("checks").list() } }
+    location = /t/write { content_by_lua_block { require("checks").write() } }
     location = /t/poll { content_by_lua_block { require("checks").poll() } }
     location = /t/threads { content_by_lua_block { require("checks").threads() } }
     location = /t/phase { content_by_lua_block { require("checks").phase() } }
@@ -69,9 +69,7 @@ local function server_extra(opts, port)
       return 200 "ok\n";
       log_by_lua_block { require("checks").in_log() }
     }
-    location = /t/big-chunked { content_by_lua_block { require("checks").big(%d) } }
-    location = /t/big-length { content_by_lua_block { require("checks").big(%d, true) } }
-]]):format(BIG, BIG)
+]])
 end
 
 local function get(port, path, max_time)
@@ -170,7 +168,7 @@ describe_or_pending("OpenResty #once", function()
     port = server.free_ports(1)
     local opts = { root = ROOT, core_dir = ROOT .. "/build/luajit", port = port, fake = fake,
                    http_extra = HTTP_EXTRA, init_worker = 'require("checks").init_worker()' }
-    opts.server_extra = server_extra(opts, port)
+    opts.server_extra = server_extra(opts)
     ngx_server = assert(server.nginx(conf.example(opts), nil, conf.env(fake)))
     -- The example's background job walks the meetings once the worker starts: let it end
     -- before the specs count requests.
@@ -408,8 +406,56 @@ describe_or_pending("OpenResty #once", function()
     it("turns an unreachable API into a network error, after retries", function()
       local body = json(port, "/t/list?transport=ngx&location=/_realtimekit_dead&retries=1")
       assert.equal("network", body.error.kind)
-      assert.equal("NGX_UPSTREAM_FAILED", body.error.transport_code)
+      assert.equal("NGX_COULDNT_CONNECT", body.error.transport_code)
       assert.equal(2, body.error.attempts)
+    end)
+
+    describe("tells a write nginx never sent from one whose outcome is unknown", function()
+      for _, method in ipairs { "POST", "PATCH" } do
+        local function write(query)
+          local id = data.build().apps[data.APP_ID].meetings[1].id
+          return json(port, "/t/write?transport=ngx&method=" .. method .. "&id=" .. id
+            .. "&" .. query).error
+        end
+
+        it(method .. ": an unreachable API, retried, no outcome", function()
+          local err = write("location=/_realtimekit_dead&retries=1")
+          assert.equal("network", err.kind)
+          assert.equal("NGX_COULDNT_CONNECT", err.transport_code)
+          assert.is_true(err.retryable)
+          assert.is_nil(err.outcome)
+          assert.equal(2, err.attempts)
+        end)
+
+        for _, case in ipairs {
+          { "a 503", { status = 503, headers = { ["Retry-After"] = "1" } }, "api", "" },
+          { "a 500", { status = 500 }, "api", "" },
+          { "a dropped connection", { drop = true }, "network", "" },
+          { "nginx's upstream timeout", { delay = 3 }, "timeout",
+            "&location=/_realtimekit_slow" },
+          { "the call's deadline", { delay = 5 }, "timeout", "&deadline=1" },
+        } do
+          it(method .. ": after " .. case[1] .. ", sent once, outcome unknown", function()
+            fake:fault(case[2])
+            local err = write("retries=2" .. case[4])
+            assert.equal(case[3], err.kind)
+            assert.equal("unknown", err.outcome)
+            assert.is_false(err.retryable)
+            assert.equal(1, err.attempts)
+            assert.matches("outcome unknown", err.text, 1, true)
+            if case[4]:find("deadline", 1, true) then assert.equal(1, err.deadline) end
+            assert.equal(1, fake:stats().requests)
+          end)
+        end
+
+        it(method .. ": after a 429, retried", function()
+          fake:fault { status = 429, headers = { ["retry-after-ms"] = "50" } }
+          local body = json(port, "/t/write?transport=ngx&method=" .. method .. "&id="
+            .. data.build().apps[data.APP_ID].meetings[1].id)
+          assert.is_string(body.id, tostring(body.error and body.error.text))
+          assert.equal(2, fake:stats().requests)
+        end)
+      end
     end)
 
     it("says which location is missing, at once, without retries", function()
@@ -434,23 +480,48 @@ describe_or_pending("OpenResty #once", function()
       assert.equal("network", body.error.kind)
     end)
 
-    describe("holds max_body while the answer arrives", function()
-      for _, kind in ipairs { "length", "chunked" } do
-        it("with " .. (kind == "length" and "a Content-Length" or "no Content-Length"),
-          function()
+    describe("holds max_body while the API's answer arrives, through the example's location",
+      function()
+        for _, chunked in ipairs { false, true } do
+          it(chunked and "with no Content-Length" or "with a Content-Length", function()
             local before = json(port, "/t/worker").hwm_kb
-            local body = json(port, "/t/list?transport=ngx&retries=0&max_body=1000000"
-              .. "&location=/_realtimekit_big_" .. kind, 60)
+            -- The fake server answers 128 MiB, each 64 KiB sent once the one before has gone.
+            fake:fault { size = BIG, chunked = chunked }
+            local body = json(port, "/t/list?transport=ngx&retries=0&max_body=1048576", 60)
             local after = json(port, "/t/worker").hwm_kb
             assert.equal("decode", body.error.kind)
             assert.equal("RESPONSE_TOO_LARGE", body.error.transport_code)
-            assert.matches("larger than the limit of 1000000 bytes", body.error.message)
-            -- A 128 MiB answer: the worker's peak memory grows by far less, and stays far
-            -- below it (so the other case cannot hide behind a peak this one made).
-            assert.is_true(after - before < 32 * 1024 and after < 96 * 1024,
+            assert.matches("larger than the limit of 1048576 bytes", body.error.message)
+            -- The worker's peak memory grows by far less than the answer (without the
+            -- location's filters, by about three times it), and stays far below it, so the
+            -- other case cannot hide behind a peak this one made.
+            assert.is_true(after - before < 64 * 1024 and after < 96 * 1024,
               ("the worker's peak grew from %d KiB to %d KiB"):format(before, after))
           end)
+        end
+      end)
+
+    it("says once in nginx's error log that a location lacks the filters, and works", function()
+      local log = ngx_server.dir .. "/error.log"
+      local function warnings()
+        local n = 0
+        for line in helper.read(log):gmatch("[^\n]+") do
+          if line:find("[warn]", 1, true) and line:find("realtimekit: nginx location "
+            .. "/_realtimekit_unfiltered lacks the ngx transport's filters", 1, true) then
+            n = n + 1
+          end
+        end
+        return n
       end
+      assert.equal(0, warnings())
+      for _ = 1, 2 do
+        local body = json(port, "/t/list?transport=ngx&location=/_realtimekit_unfiltered")
+        assert.equal(5, body.items)
+      end
+      assert.equal(1, warnings())
+      -- The example's own location has them: nothing said of it.
+      assert.equal(5, json(port, "/t/list?transport=ngx").items)
+      assert.is_nil(helper.read(log):find("location /_realtimekit lacks", 1, true))
     end)
 
     it("says clearly where subrequests are not allowed", function()
@@ -468,10 +539,10 @@ describe_or_pending("OpenResty #once", function()
     end)
 
     it("is refused outside nginx", function()
-      local c, err = require("realtimekit").new { api_token = "t", transport = "ngx" }
+      local c, _, err = require("realtimekit").new { api_token = "t", transport = "ngx" }
       assert.is_nil(c)
       assert.equal("transport", err.param)
-      c, err = require("realtimekit").new { api_token = "t", transport = "carrier pigeon" }
+      c, _, err = require("realtimekit").new { api_token = "t", transport = "carrier pigeon" }
       assert.is_nil(c)
       assert.equal("transport", err.param)
     end)

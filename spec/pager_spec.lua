@@ -26,6 +26,8 @@ describe("realtimekit.pager", function()
     end)
     assert.equal("api", err.kind)
     assert.matches("does not advance", err.message)
+    assert.equal(2, err.page_no)
+    assert.same({ page_no = 2, per_page = 2 }, err.params)
     assert.equal(2, #seen)
     assert.equal(2, s:stats().requests)
   end)
@@ -85,6 +87,190 @@ describe("realtimekit.pager", function()
     assert.equal(101, p2.paging.start_offset)
     assert.equal(201, p3.paging.start_offset)
     assert.equal(4, s:stats().requests)
+  end)
+
+  describe("a page that fails after its retries", function()
+    -- Page 3 of the active meetings in pages of 50 fails both its attempts.
+    local PARAMS = { status = "ACTIVE", per_page = 50, page_no = 3 }
+    local active = {}
+    setup(function()
+      for _, m in ipairs(helper.data().build().apps[helper.data().APP_ID].meetings) do
+        if m.status == "ACTIVE" then active[#active + 1] = m.id end
+      end
+    end)
+
+    local function failing()
+      local c, s = helper.client { max_retries = 1 }
+      s:fault { status = 503, match = "page_no=3&", times = 2 }
+      return c, s
+    end
+
+    local function check(err)
+      assert.equal("api", err.kind)
+      assert.equal(503, err.status)
+      assert.equal(2, err.attempts)
+      assert.equal(3, err.page_no)
+      assert.same(PARAMS, err.params)
+      assert.matches("/meetings, page 3] after 2 attempts", tostring(err), 1, true)
+    end
+
+    it("says which page, with the list's parameters, out of each; a walk resumes there",
+      function()
+        local c = failing()
+        local seen = {}
+        local err = helper.raised(function()
+          for m in c.meetings:each { status = "ACTIVE", per_page = 50, timeout = 10 } do
+            seen[#seen + 1] = m.id
+          end
+        end)
+        check(err)
+        assert.equal(100, #seen)
+        for m in c.meetings:each(err.params) do seen[#seen + 1] = m.id end
+        assert.same(active, seen)
+      end)
+
+    it("says so out of pages, next_page and an async walk", function()
+      local c = failing()
+      check(helper.raised(function()
+        for _ in c.meetings:pages { status = "ACTIVE", per_page = 50 } do end
+      end))
+      c = failing()
+      local _, _, _, pager = c.meetings:pages { status = "ACTIVE", per_page = 50 }
+      assert(pager:next_page())
+      assert(pager:next_page())
+      local page, err = pager:next_page()
+      assert.is_nil(page)
+      check(err)
+      pager:close()
+      c = failing()
+      local walk = assert(c.async.meetings:each { status = "ACTIVE", per_page = 50 })
+      local items, state, v = 0, "pending"
+      while state == "pending" do
+        state, v = walk:poll()
+        if state ~= "failed" then items = items + #v end
+        c:poll(0.01)
+      end
+      assert.equal("failed", state)
+      check(v)
+      assert.equal(100, items)
+      walk:cancel()
+    end)
+
+    it("names the page in the server's page size when the walk took it", function()
+      local c, s = helper.client { max_retries = 0 }
+      s:config { max_per_page = 40 }
+      s:fault { status = 503, match = "page_no=3&per_page=40" }
+      local seen = {}
+      local err = helper.raised(function()
+        for m in c.meetings:each { per_page = 100, concurrency = 1 } do seen[#seen + 1] = m.id end
+      end)
+      assert.equal(3, err.page_no)
+      assert.same({ page_no = 3, per_page = 40 }, err.params)
+      assert.equal(80, #seen)
+      for m in c.meetings:each(err.params) do seen[#seen + 1] = m.id end
+      assert.equal(300, #seen)
+      assert.equal(helper.data().build().apps[helper.data().APP_ID].meetings[81].id, seen[81])
+    end)
+  end)
+
+  describe("progress", function()
+    local meetings
+    setup(function() meetings = helper.data().build().apps[helper.data().APP_ID].meetings end)
+
+    -- A progress function that keeps a copy of every report.
+    local function recorder()
+      local calls = {}
+      return calls, function(p)
+        calls[#calls + 1] = { pages = p.pages, items = p.items, total = p.total,
+                              page_no = p.page_no }
+      end
+    end
+
+    it("is told of every page each hands out: pages, items, the total and the page", function()
+      local c = helper.client()
+      local calls, progress = recorder()
+      local n = 0
+      for _ in c.meetings:each { per_page = 100, progress = progress } do
+        n = n + 1
+        -- Told before the page's items are handed out.
+        assert.equal(math.ceil(n / 100), #calls)
+      end
+      assert.equal(#meetings, n)
+      assert.same({ { pages = 1, items = 100, total = 300, page_no = 1 },
+                    { pages = 2, items = 200, total = 300, page_no = 2 },
+                    { pages = 3, items = 300, total = 300, page_no = 3 } }, calls)
+    end)
+
+    it("counts the items handed out, up to the limit, from the page started at", function()
+      local c = helper.client()
+      local calls, progress = recorder()
+      for _ in c.meetings:pages { per_page = 40, page_no = 4, limit = 50, progress = progress } do
+      end
+      assert.same({ { pages = 1, items = 40, total = 300, page_no = 4 },
+                    { pages = 2, items = 50, total = 300, page_no = 5 } }, calls)
+    end)
+
+    it("has no total for a list without paging", function()
+      local c, s = helper.client()
+      s:config { sessions_paging = "none" }
+      local calls, progress = recorder()
+      for _ in c.sessions:each { per_page = 50, progress = progress } do end
+      assert.same({ { pages = 1, items = 50, page_no = 1 }, { pages = 2, items = 100, page_no = 2 },
+                    { pages = 3, items = 120, page_no = 3 } }, calls)
+    end)
+
+    it("is told of the pages an async walk hands out", function()
+      local c = helper.client()
+      local calls, progress = recorder()
+      local walk = assert(c.async.meetings:each { per_page = 100, progress = progress })
+      local items, state, v = 0, "pending"
+      while state == "pending" do
+        state, v = walk:poll()
+        items = items + #v
+        assert.equal(items, calls[#calls] and calls[#calls].items or 0)
+        c:poll(0.01)
+      end
+      assert.equal("done", state)
+      assert.equal(3, #calls)
+      assert.same({ pages = 3, items = 300, total = 300, page_no = 3 }, calls[3])
+    end)
+
+    it("raises out of the walk, which hands the same page out next, told of it again",
+      function()
+        local c = helper.client()
+        local calls, record = recorder()
+        local fail = true
+        local function progress(p)
+          record(p)
+          if p.pages == 2 and fail then
+            fail = false
+            error({ stop = true })
+          end
+        end
+        local _, _, _, pager = c.meetings:pages { per_page = 100, progress = progress }
+        assert.equal(1, pager:next_page().paging.start_offset)
+        local ok, err = pcall(pager.next_page, pager)
+        assert.is_false(ok)
+        assert.same({ stop = true }, err)
+        assert.equal(101, pager:next_page().paging.start_offset)
+        assert.equal(201, pager:next_page().paging.start_offset)
+        assert.is_nil(pager:next_page())
+        assert.same({ 1, 2, 2, 3 }, { calls[1].pages, calls[2].pages, calls[3].pages,
+                                      calls[4].pages })
+        assert.same(calls[2], calls[3])
+        assert.equal(300, calls[4].items)
+      end)
+
+    it("must be a function", function()
+      local c, s = helper.client()
+      local err = helper.raised(function() c.meetings:each { progress = true } end)
+      assert.equal("invalid_argument", err.kind)
+      assert.equal("progress", err.param)
+      local walk, aerr = c.async.meetings:each { progress = "yes" }
+      assert.is_nil(walk)
+      assert.equal("progress", aerr.param)
+      assert.equal(0, s:stats().requests)
+    end)
   end)
 
   it("counts what it walked", function()

@@ -97,7 +97,7 @@ describe("poll_budget", function()
         { max_results = 0 / 0 }, { ms = 0 }, { ms = -1 }, { ms = 0 / 0 }, { ms = "5" },
         { max_result = 1 }, { [1] = 1 }, 3, "fast", true,
       } do
-        local c, err = new(bad)
+        local c, _, err = new(bad)
         assert.is_nil(c)
         assert.equal("invalid_argument", err.kind)
         assert.equal("poll_budget", err.param)

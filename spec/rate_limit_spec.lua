@@ -142,26 +142,162 @@ describe("rate limits", function()
     assert.equal(0, s:throttled())
   end)
 
-  it("holds 250 requests per 10 s by default, and none with rate_limit = false", function()
+  -- A client with the default budgets (helper.client turns them off) whose waits are
+  -- recorded instead of slept.
+  local function default_client(opts)
     local slept = {}
-    -- helper.client turns the static budget off: this client has the default.
-    local c = assert(realtimekit.new { api_token = s.token, account_id = s.account_id,
-      app_id = s.app_id, base_url = s.url, sleep = function(t) slept[#slept + 1] = t end })
-    local first = socket.gettime()
-    for _ = 1, 250 do assert(c.meetings:list { per_page = 1 }) end
-    assert.same({}, slept)
-    local before = socket.gettime()
-    assert(c.meetings:list { per_page = 1 })
-    -- The 251st waited until 10 s after the first (its own reading of the clock can come a
-    -- little after `before`), and never longer than the window with the pacer's slack.
-    assert.equal(1, #slept)
-    assert.is_true(slept[1] > 0 and slept[1] <= 10 * (1 + pacer.SLACK_FACTOR) + pacer.SLACK,
-      tostring(slept[1]))
-    assert.is_true(before + slept[1] >= first + 10 - 0.5, tostring(slept[1]))
-    slept = {}
-    c = helper.client { sleep = function(t) slept[#slept + 1] = t end }
-    for _ = 1, 251 do assert(c.meetings:list { per_page = 1 }) end
-    assert.same({}, slept)
+    local o = { api_token = s.token, account_id = s.account_id, app_id = s.app_id,
+                base_url = s.url, sleep = function(t) slept[#slept + 1] = t end }
+    for k, v in pairs(opts or {}) do o[k] = v end
+    return assert(realtimekit.new(o)), slept
+  end
+
+  -- The 429-shaped error of a request the budget held back beyond max_retry_wait.
+  local function held_back(err, what)
+    assert.equal("api", err.kind)
+    assert.equal(429, err.status)
+    assert.is_true(err.retryable)
+    assert.is_nil(err.outcome)
+    assert.equal(0, err.attempts)
+    assert.matches(what, err.message, 1, true)
+  end
+
+  describe("by default", function()
+    it("holds the token's 1,200 requests per 5 minutes: the 1,201st fails at once, with the "
+      .. "wait of minutes, after exactly 1,200 were sent", function()
+      local c, slept = default_client { max_retry_wait = 5 }
+      for i = 1, 1200 do assert(c.meetings:list { per_page = 1 }, i) end
+      local v, err = c.meetings:list { per_page = 1 }
+      assert.is_nil(v)
+      held_back(err, "the token budget of 1200 requests per 300 s")
+      assert.is_true(err.retry_after > 240 and err.retry_after <= 300 * 1.01 + 0.05,
+        tostring(err.retry_after))
+      assert.matches("retry after", tostring(err))
+      assert.equal(1200, s:stats().requests)
+      assert.same({}, slept)
+    end)
+
+    it("holds the recording routes' 1,000 requests per 50 s: the 1,001st fails at once, with "
+      .. "the wait of tens of seconds, after exactly 1,000 were sent", function()
+      local c, slept = default_client { max_retry_wait = 5 }
+      for i = 1, 1000 do assert(c.recordings:list { per_page = 1 }, i) end
+      local v, err = c.recordings:list { per_page = 1 }
+      assert.is_nil(v)
+      held_back(err, "the recordings budget of 1000 requests per 50 s")
+      assert.is_true(err.retry_after > 20 and err.retry_after <= 50 * 1.01 + 0.05,
+        tostring(err.retry_after))
+      assert.equal(1000, s:stats().requests)
+      -- Other routes are not held back by it: they count against the token's budget only.
+      assert(c.meetings:list { per_page = 1 })
+      assert.equal(1001, s:stats().requests)
+      assert.same({}, slept)
+    end)
+
+    it("sends as many as asked with rate_limit = false, or recordings = false", function()
+      local c, slept = default_client { max_retry_wait = 5, rate_limit = false }
+      for i = 1, 1201 do assert(c.meetings:list { per_page = 1 }, i) end
+      assert.same({}, slept)
+      s:reset()
+      c, slept = default_client { max_retry_wait = 5, rate_limit = { recordings = false } }
+      for i = 1, 1001 do assert(c.recordings:list { per_page = 1 }, i) end
+      assert.equal(1001, s:stats().requests)
+      assert.same({}, slept)
+    end)
+  end)
+
+  describe("budgets by scope", function()
+    it("counts a recording call against the token's budget too", function()
+      local c = default_client { max_retry_wait = 5,
+                                 rate_limit = { limit = 3, window = 300 } }
+      assert(c.recordings:list { per_page = 1 })
+      assert(c.recordings:get(helper.data().build().apps[s.app_id].recordings[1].id))
+      assert(c.meetings:list { per_page = 1 })
+      local _, err = c.meetings:list { per_page = 1 }
+      held_back(err, "the token budget of 3 requests per 300 s")
+      _, err = c.recordings:list { per_page = 1 }
+      held_back(err, "the token budget of 3 requests per 300 s")
+      assert.equal(3, s:stats().requests)
+    end)
+
+    it("holds a recording route back by its own budget, and lets the others go", function()
+      local c = default_client { max_retry_wait = 5,
+                                 rate_limit = { recordings = { limit = 2, window = 50 } } }
+      assert(c.recordings:list { per_page = 1 })
+      assert(c.recordings:list { per_page = 1 })
+      local _, err = c.recordings:list { per_page = 1 }
+      held_back(err, "the recordings budget of 2 requests per 50 s")
+      assert.is_true(err.retry_after > 20 and err.retry_after <= 50 * 1.01 + 0.05)
+      for _ = 1, 5 do assert(c.meetings:list { per_page = 1 }) end
+      assert.equal(7, s:stats().requests)
+    end)
+
+    it("counts client:request under an app's /recordings as a recording route", function()
+      local c = default_client { max_retry_wait = 5,
+                                 rate_limit = { recordings = { limit = 2, window = 50 } } }
+      local recordings = "/accounts/{account_id}/realtime/kit/{app_id}/recordings"
+      assert(c:request("GET", recordings, { query = { per_page = 1 } }))
+      assert(c.recordings:list { per_page = 1 })
+      local _, err = c:request("GET", recordings, { query = { per_page = 1 } })
+      held_back(err, "the recordings budget")
+      local id = helper.data().build().apps[s.app_id].recordings[1].id
+      _, err = c:request("GET", recordings .. "/" .. id)
+      held_back(err, "the recordings budget")
+      -- A path that only starts alike is not one.
+      local _, other = c:request("GET", recordings .. "-archive")
+      assert.equal(404, other.status)
+      assert(c:request("GET", "/accounts/{account_id}/realtime/kit/{app_id}/meetings"))
+      assert.equal(4, s:stats().requests)
+    end)
+
+    it("lets an async call of another route pass one the recordings budget holds back",
+      function()
+      local c, slept = default_client { rate_limit = { recordings = { limit = 1, window = 2 } } }
+      assert(c.recordings:list { per_page = 1 })
+      local rec = assert(c.async.recordings:list { per_page = 1 })
+      local meetings = assert(c.async.meetings:list { per_page = 1 })
+      while meetings:pending() do c:poll(0.05) end
+      assert.equal("done", (meetings:poll()))
+      assert.is_true(rec:pending())
+      assert.equal(2, s:stats().requests)
+      assert(rec:wait())
+      assert.equal(3, s:stats().requests)
+      assert.equal(1, #slept)
+    end)
+
+    it("pauses recording routes only after a recording route's 429, and every route after "
+      .. "another's", function()
+      local c = default_client { max_retry_wait = 5 }
+      s:fault { status = 429, match = "/recordings", headers = { ["Retry-After"] = "30" } }
+      local _, err = c.recordings:list { per_page = 1 }
+      assert.equal(429, err.status)
+      assert.equal(1, err.attempts)
+      assert(c.meetings:list { per_page = 1 })
+      _, err = c.recordings:list { per_page = 1 }
+      held_back(err, "a 429's Retry-After")
+      assert.equal(2, s:stats().requests)
+
+      c = default_client { max_retry_wait = 5 }
+      s:reset()
+      s:fault { status = 429, match = "/meetings", headers = { ["Retry-After"] = "30" } }
+      _, err = c.meetings:list { per_page = 1 }
+      assert.equal(429, err.status)
+      _, err = c.recordings:list { per_page = 1 }
+      held_back(err, "a 429's Retry-After")
+      assert.equal(1, s:stats().requests)
+    end)
+
+    it("paces recording routes by their own answers' Ratelimit header", function()
+      local c = default_client { max_retry_wait = 5 }
+      local empty = '{"success":true,"data":[],'
+        .. '"paging":{"start_offset":0,"end_offset":0,"total_count":0}}'
+      s:fault { status = 200, match = "/recordings", body = empty,
+                headers = { Ratelimit = '"recordings";r=0;t=40' } }
+      assert(c.recordings:list())
+      assert(c.meetings:list { per_page = 1 })
+      local _, err = c.recordings:list()
+      held_back(err, "the API's Ratelimit header")
+      assert.equal(2, s:stats().requests)
+    end)
   end)
 
   it("fails at once, with the wait, when the budget is held back beyond max_retry_wait",
@@ -185,17 +321,35 @@ describe("rate limits", function()
   it("checks the option", function()
     for _, v in ipairs { 5, { limit = 0, window = 1 }, { limit = 10 }, { limit = 1.5, window = 1 },
                          { limit = 10, window = -1 }, { limit = 10, window = 1, colour = 1 },
-                         { limit = 10, window = 1, shared = "rtk" } } do
-      local c, err = realtimekit.new { api_token = "t", rate_limit = v }
+                         { limit = 10, window = 1, shared = "rtk" }, { recordings = 5 },
+                         { recordings = true }, { recordings = { limit = 10 } },
+                         { recordings = { limit = 0, window = 50 } },
+                         { recordings = { window = 1e6, limit = 5 } } } do
+      local c, _, err = realtimekit.new { api_token = "t", rate_limit = v }
       assert.is_nil(c)
       assert.equal("rate_limit", err.param)
+    end
+    local _, _, err = realtimekit.new { api_token = "t", rate_limit = { colour = 1 } }
+    assert.equal("rate_limit: unknown key colour (it takes limit, window, recordings, shared)",
+      err.message)
+    _, _, err = realtimekit.new { api_token = "t", rate_limit = { recordings = { colour = 1 } } }
+    assert.equal("rate_limit: recordings: unknown key colour (it takes limit, window)",
+      err.message)
+    _, _, err = realtimekit.new { api_token = "t", rate_limit = { recordings = { limit = 10 } } }
+    assert.equal("rate_limit: recordings: window: expected seconds greater than 0, at most 86400",
+      err.message)
+    for _, v in ipairs { {}, { limit = 10, window = 1 }, { recordings = false },
+                         { recordings = { limit = 10, window = 1 } } } do
+      assert(realtimekit.new { api_token = "t", rate_limit = v })
     end
   end)
 end)
 
 local ROOT = helper.root
 
--- Two workers, each walking from a timer at start, with the budget in a shared dict or not.
+-- Two workers, each making 60 requests from a timer at start, with the budgets in a shared dict
+-- or not: a walk of 30 meetings (the token's budget binds) or 30 recording lists (the
+-- recordings budget binds).
 local NGINX = [[
 worker_processes 2;
 pid @DIR@/nginx.pid;
@@ -219,12 +373,22 @@ http {
     ngx.timer.at(0, function()
       local realtimekit = require "realtimekit"
       local budget = { limit = 20, window = 2 }
+      if "@WHAT@" == "recordings" then
+        budget = { limit = 1000, window = 300, recordings = { limit = 20, window = 2 } }
+      end
       if "@SHARED@" == "yes" then budget.shared = "realtimekit_rate" end
       local c = assert(realtimekit.new { api_token = "@TOKEN@", account_id = "@ACCOUNT@",
         app_id = "@APP@", base_url = "@URL@", rate_limit = budget })
       local n = 0
       local ok, err = pcall(function()
-        for _ in c.meetings:each { per_page = 1, limit = 30, concurrency = 4 } do n = n + 1 end
+        if "@WHAT@" == "recordings" then
+          for _ = 1, 30 do
+            assert(c.recordings:list { per_page = 1 })
+            n = n + 1
+          end
+        else
+          for _ in c.meetings:each { per_page = 1, limit = 30, concurrency = 4 } do n = n + 1 end
+        end
       end)
       ngx.shared.results:incr("done", 1, 0)
       ngx.shared.results:incr("items", n, 0)
@@ -247,12 +411,13 @@ http {
 local describe_nginx = helper.luajit_core_built and describe or pending
 
 describe_nginx("rate limits in OpenResty #once", function()
-  local function run(shared)
+  local function run(shared, what)
     local s = helper.server()
     s:config { rate_quota = 20, rate_window = 2, rate_headers = false }
     local port = server.free_ports(1)
     local ngx_server = assert(server.nginx(NGINX, {
-      ROOT = ROOT, SHARED = shared and "yes" or "no", TOKEN = s.token, ACCOUNT = s.account_id,
+      ROOT = ROOT, SHARED = shared and "yes" or "no", WHAT = what or "meetings",
+      TOKEN = s.token, ACCOUNT = s.account_id,
       APP = s.app_id, URL = s.url, PORT = port,
     }))
     local result
@@ -278,6 +443,17 @@ describe_nginx("rate limits in OpenResty #once", function()
 
   it("two workers with a budget each do not (the shared dict is what holds them)", function()
     local result, throttled = run(false)
+    assert.equal(2, result.done)
+    assert.is_true(throttled > 0)
+  end)
+
+  it("two workers sharing a dict stay within one recordings budget together, and with a "
+    .. "recordings budget each do not", function()
+    local result, throttled = run(true, "recordings")
+    assert.equal(2, result.done)
+    assert.equal(60, result.items, tostring(result.error))
+    assert.equal(0, throttled)
+    result, throttled = run(false, "recordings")
     assert.equal(2, result.done)
     assert.is_true(throttled > 0)
   end)

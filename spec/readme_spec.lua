@@ -62,6 +62,39 @@ describe("README", function()
     end
   end)
 
+  it("reconciles a participant add whose outcome is unknown by its recipe: each added once",
+    function()
+    local code = assert(readme:match("```lua\n(local function add_once.-\nend)\n```"))
+    local recipe = assert((rawget(_G, "loadstring") or load)("local client = ...\n" .. code
+      .. "\nreturn add_once"))
+    local c, s = helper.client()
+    local meeting = helper.data().build().apps[s.app_id].meetings[3].id
+    local function count(cpid)
+      local n = 0
+      for q in c.participants:each(meeting) do
+        if q.custom_participant_id == cpid then n = n + 1 end
+      end
+      return n
+    end
+    local function posts()
+      local n = 0
+      for _, r in ipairs(s:requests()) do if r.method == "POST" then n = n + 1 end end
+      return n
+    end
+    -- The server added the participant, and its answer was cut short: found, not added again.
+    s:fault { truncate = true, match = "/participants" }
+    local p = assert(recipe(c)(meeting, { id = "u-1", display_name = "Ada" }))
+    assert.equal("u-1", p.custom_participant_id)
+    assert.equal(1, posts())
+    assert.equal(1, count("u-1"))
+    -- The connection dropped before the server acted: not found, so added.
+    s:fault { drop = true, match = "/participants" }
+    p = assert(recipe(c)(meeting, { id = "u-2", display_name = "Grace" }))
+    assert.is_string(p.token)
+    assert.equal(3, posts())
+    assert.equal(1, count("u-2"))
+  end)
+
   it("shows a busted test against the fake server that passes as it is written", function()
     local section = readme:match("\n## A fake RealtimeKit server for your own tests\n(.-)\n## ")
     local code = assert(section:match("```lua\n(.-)```"))

@@ -157,14 +157,17 @@ for _, decoder in ipairs { "cjson", "core" } do
       _, err = op:wait()
       assert.equal("the operation was cancelled", err.message)
       assert_hidden(t, err, "cancelled")
-      _, err = c.meetings:get(t) -- a UUID: refused, quoting the value
+      _, err = c.meetings:get(t) -- the docs' UUID, checked only when strict: sent
+      assert.equal("api", err.kind)
+      assert_hidden(t, err, tostring(err))
+      _, err = c.meetings:get(t, { strict = true }) -- refused, quoting the value
       assert.equal("invalid_argument", err.kind)
       assert_hidden(t, err, tostring(err))
       -- Refused before sending, quoting the value cut to 40 bytes.
       for _, call in ipairs {
         function() return c.meetings:list { status = t } end,
-        function() return c.meetings:list { account_id = t } end,
-        function() return c.sessions:list { start_time = t } end,
+        function() return c.meetings:list { account_id = t, strict = true } end,
+        function() return c.sessions:list { start_time = t, strict = true } end,
         function() return c.meetings:list { [t] = 1 } end,
         function() return c:request("GET", "/{" .. t .. "}") end,
         function() return c:request("GET", "/x", { query = { [t] = { {} } } }) end,
@@ -185,29 +188,32 @@ describe("redaction in new()", function()
   it("keeps the token out of a base_url quoted back", function()
     for _, url in ipairs { "https://" .. T .. "_/", "https://x/" .. T .. "?q", "ftp://x/" .. T,
                            "https://x/a b " .. T, "https://x/" .. T .. "\0" } do
-      local c, err = realtimekit.new { api_token = T, base_url = url }
+      local c, message, err = realtimekit.new { api_token = T, base_url = url }
       assert.is_nil(c)
       assert.equal("base_url", err.param)
       assert_hidden(T, err, url)
+      assert_hidden(T, { message }, url)
     end
   end)
 
   it("keeps the token out of any other option quoted back", function()
     for _, opts in ipairs {
-      { decoder = T }, { transport = T }, { account_id = T }, { app_id = T .. "/x" },
+      { decoder = T }, { transport = T }, { account_id = T, strict = true },
+      { account_id = T .. "/x" }, { app_id = T .. "/x" },
       { [T] = true }, { ca_file = "/nonexistent/" .. T }, { user_agent = T .. "\n" },
     } do
       opts.api_token = T
-      local c, err = realtimekit.new(opts)
+      local c, message, err = realtimekit.new(opts)
       assert.is_nil(c)
       assert_hidden(T, err, tostring(err))
+      assert_hidden(T, { message }, message)
     end
   end)
 
   it("takes the token from the environment for that", function()
     local out = helper.run_lua([[
-      local _, err = require("realtimekit").new { base_url = "ftp://x/" .. os.getenv("T") }
-      print(tostring(err))
+      local _, message = require("realtimekit").new { base_url = "ftp://x/" .. os.getenv("T") }
+      print(message)
     ]], { CLOUDFLARE_API_TOKEN = T, T = T })
     assert.matches("base_url", out)
     assert.is_nil(out:find(T:sub(1, 8), 1, true), out)
@@ -219,6 +225,39 @@ describe("redaction in new()", function()
     local _, err = c.meetings:list()
     assert.equal("network", err.kind)
     assert_hidden(T, err, tostring(err))
+  end)
+end)
+
+describe("redaction of the client's own line", function()
+  it("keeps the token out of tostring(client) in every field it shows", function()
+    -- A token of up to 32 characters passes for an account id; any, for an app id or a part
+    -- of base_url.
+    local short, long = "Q7pX2mZk9VwR4sL8nB3cJ6hF1dG5aE0y", "tok-" .. ("Q"):rep(40)
+    for _, opts in ipairs {
+      { api_token = short, account_id = short, app_id = "app", base_url = "http://127.0.0.1:1" },
+      { api_token = long, account_id = "acc", app_id = long, base_url = "http://127.0.0.1:1" },
+      { api_token = long, account_id = "acc", app_id = "app",
+        base_url = "http://127.0.0.1:1/" .. long .. "/v4" },
+    } do
+      local line = tostring(assert(realtimekit.new(opts)))
+      assert_hidden(opts.api_token, { line }, line)
+      assert.matches("[REDACTED]", line, 1, true)
+      assert.matches("^realtimekit client %(http://127%.0%.0%.1:1", line)
+    end
+  end)
+end)
+
+describe("redaction of a walk's error", function()
+  it("keeps the token out of the list's parameters it holds", function()
+    local c, s = helper.client { max_retries = 0 }
+    s:fault { status = 503, match = "page_no=1" }
+    local err = helper.raised(function()
+      for _ in c.meetings:each { search = "title " .. s.token, status = "ACTIVE" } do end
+    end)
+    assert.equal(1, err.page_no)
+    assert.same({ search = "title [REDACTED]", status = "ACTIVE", page_no = 1, per_page = 100 },
+      err.params)
+    assert_hidden(s.token, err, "err.params")
   end)
 end)
 

@@ -87,26 +87,30 @@ describe("realtimekit.request", function()
       assert.equal(
         "colour: unknown parameter for meetings:list (it takes end_time, page_no, per_page, "
         .. "search, start_time, status; and account_id, app_id, max_retries, timeout, "
-        .. "extra_headers, extra_query, extra_body)", err.message)
+        .. "deadline, strict, extra_headers, extra_query, extra_body)", err.message)
       invalid("page", meetings.participants, { MEETING }, { page = 1 })
       invalid("limit", meetings.list, nil, { limit = 1 })
     end)
 
     it("names the parameter that is wrong", function()
-      invalid("page_no", meetings.list, nil, { page_no = -1 })
+      invalid("page_no", meetings.list, nil, { page_no = -1, strict = true })
       invalid("per_page", meetings.list, nil, { per_page = 0 / 0 })
       invalid("per_page", meetings.list, nil, { per_page = "10" })
-      invalid("start_time", meetings.list, nil, { start_time = "2026-13-01T00:00:00Z" })
+      invalid("start_time", meetings.list, nil, { start_time = "2026-13-01T00:00:00Z",
+                                                  strict = true })
+      invalid("start_time", meetings.list, nil, { start_time = 1e300 })
       invalid("status", meetings.list, nil, { status = "LIVE" })
       invalid("status", sessions.list, nil, { status = "ACTIVE" })
       invalid("sort_by", sessions.list, nil, { sort_by = "created_at" })
       invalid("sort_order", sessions.list, nil, { sort_order = "asc" })
       invalid("search", meetings.list, nil, { search = "a\0b" })
       invalid("meeting_id", meetings.get, { "../../x" })
-      invalid("meeting_id", meetings.get, { MEETING .. "?x=1" })
+      invalid("meeting_id", meetings.get, { MEETING .. "?x=1" }, { strict = true })
       invalid("meeting_id", meetings.get, {})
       invalid("app_id", meetings.list, nil, { app_id = "a/b" })
-      invalid("account_id", meetings.list, nil, { account_id = string.rep("a", 33) })
+      invalid("account_id", meetings.list, nil, { account_id = string.rep("a", 33),
+                                                  strict = true })
+      invalid("strict", meetings.list, nil, { strict = "yes" })
     end)
 
     it("asks for the account and app when neither client nor call has them", function()

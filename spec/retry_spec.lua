@@ -254,11 +254,11 @@ describe("retries", function()
         assert.same({}, waits)
       end)
 
-      it(method .. ": after a 429, or a 503 with Retry-After", function()
+      it(method .. ": after a 429, with or without Retry-After", function()
         local c, s, waits = client()
         local row = row_for(method)
         for _, f in ipairs { { status = 429 },
-                             { status = 503, headers = { ["Retry-After"] = "1" } } } do
+                             { status = 429, headers = { ["Retry-After"] = "1" } } } do
           s:reset()
           s:fault(f)
           s:fault { status = 200, body = OK_OBJECT }
@@ -267,6 +267,19 @@ describe("retries", function()
           assert.equal(2, s:stats().requests)
         end
         assert.equal(2, #waits)
+      end)
+
+      it(method .. ": not after a 503 with Retry-After, whose outcome is unknown", function()
+        local c, s, waits = client()
+        s:fault { status = 503, headers = { ["Retry-After"] = "1" } }
+        s:fault { status = 200, body = OK_OBJECT }
+        local v, err = c:_object(row_for(method), {}, {})
+        assert.is_nil(v)
+        assert.equal(503, err.status)
+        assert.equal("unknown", err.outcome)
+        assert.is_false(err.retryable)
+        assert.equal(1, s:stats().requests)
+        assert.same({}, waits)
       end)
 
       it(method .. ": after a refused connection", function()
@@ -298,6 +311,110 @@ describe("retries", function()
         assert.equal(2, s:stats().requests)
       end)
     end
+  end)
+
+  describe("writes whose outcome is unknown", function()
+    local MEETING = "00000000-0000-4000-8000-000000000001"
+    local function write(c, method)
+      if method == "POST" then return c.meetings:create { title = "Standup" } end
+      return c.meetings:update(helper.data().build().apps[c.app_id].meetings[1].id,
+        { title = "Standup" })
+    end
+
+    local function refused_port()
+      local probe = assert(socket.bind("127.0.0.1", 0))
+      local _, port = probe:getsockname()
+      probe:close()
+      return port
+    end
+
+    for _, method in ipairs { "POST", "PATCH" } do
+      local after_sending = {
+        { "a timeout after the request arrived", { delay = 3 }, "timeout" },
+        { "a connection dropped after the request", { drop = true }, "network" },
+        { "a cut answer", { truncate = true }, "network" },
+        { "a 500", { status = 500 }, "api" },
+        { "a 502", { status = 502, body = "<html>bad gateway</html>" }, "api" },
+        { "a 503", { status = 503 }, "api" },
+        { "a 503 with Retry-After", { status = 503, headers = { ["Retry-After"] = "1" } }, "api" },
+        { "a 500 whose x-should-retry says true",
+          { status = 500, headers = { ["x-should-retry"] = "true" } }, "api" },
+      }
+      for _, case in ipairs(after_sending) do
+        it(method .. " after " .. case[1] .. ": not retryable, outcome unknown, sent once",
+          function()
+          local c, s, waits = client { timeout = 0.5 }
+          s:fault(case[2])
+          s:fault { status = 200, body = '{"success":true,"data":{"id":"' .. MEETING .. '"}}' }
+          local v, err = write(c, method)
+          assert.is_nil(v)
+          assert.equal(case[3], err.kind)
+          assert.equal("unknown", err.outcome)
+          assert.is_false(err.retryable)
+          assert.equal(1, err.attempts)
+          assert.matches("(outcome unknown: the write may have taken effect)", tostring(err), 1,
+            true)
+          assert.equal(1, s:stats().requests)
+          assert.equal(method, s:requests()[1].method)
+          assert.same({}, waits)
+        end)
+      end
+
+      it(method .. " refused a connection: nothing was sent, retryable, retried, no outcome",
+        function()
+        local c, _, waits = client { base_url = "http://127.0.0.1:" .. refused_port()
+          .. "/client/v4" }
+        local v, err = write(c, method)
+        assert.is_nil(v)
+        assert.equal("network", err.kind)
+        assert.equal("COULDNT_CONNECT", err.transport_code)
+        assert.is_true(err.retryable)
+        assert.is_nil(err.outcome)
+        assert.equal(3, err.attempts)
+        assert.equal(2, #waits)
+        assert.is_nil(tostring(err):find("outcome", 1, true))
+      end)
+
+      it(method .. " met a 429: refused, retryable, no outcome", function()
+        local c, s = client { max_retries = 0 }
+        s:fault { status = 429, headers = { ["Retry-After"] = "1" } }
+        local v, err = write(c, method)
+        assert.is_nil(v)
+        assert.equal(429, err.status)
+        assert.is_true(err.retryable)
+        assert.is_nil(err.outcome)
+        assert.equal(1, s:stats().requests)
+      end)
+
+      it(method .. " met a 4xx: refused, no outcome", function()
+        local c, s = client()
+        s:fault { status = 422 }
+        local _, err = write(c, method)
+        assert.equal(422, err.status)
+        assert.is_nil(err.outcome)
+        assert.equal(1, s:stats().requests)
+      end)
+    end
+
+    it("does not say so of a GET, PUT or DELETE: they are retried, and their errors retryable",
+      function()
+      local c, s = client { timeout = 0.5, max_retries = 0 }
+      local id = helper.data().build().apps[s.app_id].meetings[1].id
+      local calls = {
+        function() return c.meetings:list() end,
+        function() return c.meetings:replace(id, { title = "Standup" }) end,
+        function() return c.webhooks:delete(MEETING) end,
+      }
+      for _, call in ipairs(calls) do
+        for _, f in ipairs { { delay = 3 }, { drop = true }, { status = 503 } } do
+          s:reset()
+          s:fault(f)
+          local _, err = call()
+          assert.is_true(err.retryable)
+          assert.is_nil(err.outcome)
+        end
+      end
+    end)
   end)
 
   describe("in a walk", function()

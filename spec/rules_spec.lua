@@ -171,7 +171,7 @@ describe("arguments the API accepts", function()
       { access_key = "AKIAEXAMPLE", region = "eu-west-1" },          -- type left out
       { type = "sftp", host = "h", password = "pw" },                -- auth_method left out
       { type = "aws", private_key = "pk", bucket = "b" },            -- a key form of any type
-      { type = "azure", access_key = 12345, region = { "r" } },      -- typed unknown there
+      { type = "digitalocean", access_key = "DO00EXAMPLE", region = "nyc3", secret = "s" },
       { type = "sftp", host = "h", port = 2222.5, auth_method = "KEY", private_key = "pk" },
     } do
       local r, err = c.recordings:start { meeting_id = mid, storage_config = sc,

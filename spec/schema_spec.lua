@@ -90,43 +90,69 @@ describe("request bodies", function()
     assert.is_nil(err.body:find(key, 1, true))
   end)
 
-  it("keep secrets that are not text out of API errors too", function()
-    local c, s = helper.client { max_retries = 0 }
-    s:fault { status = 400, body = '{"success":false,"error":{"code":400,'
-      .. '"message":"access keys 987654321 and tok-in-a-list are not valid"}}' }
-    local _, err = c.recordings:start { meeting_id = U, storage_config = {
-      type = "aws", access_key = 987654321, region = "r" } }
-    assert.equal("access keys [REDACTED] and tok-in-a-list are not valid", err.message)
-    s:fault { status = 400, body = '{"success":false,"error":{"code":400,'
-      .. '"message":"access keys 987654321 and tok-in-a-list are not valid"}}' }
-    _, err = c.recordings:start { meeting_id = U, storage_config = {
-      type = "aws", access_key = { "tok-in-a-list" }, region = "r" } }
-    assert.equal("access keys 987654321 and [REDACTED] are not valid", err.message)
-  end)
+  it("refuse secrets that are not text before anything is sent, without showing them",
+    function()
+      local c, s = helper.client { max_retries = 0 }
+      for _, key in ipairs { 987654321, { "tok-in-a-list" } } do
+        local _, err = c.recordings:start { meeting_id = U, storage_config = {
+          type = "aws", access_key = key, region = "r" } }
+        assert.equal("invalid_argument", err.kind)
+        assert.equal("storage_config.access_key", err.param)
+        assert.is_nil(tostring(err):find("987654321", 1, true))
+        assert.is_nil(tostring(err):find("tok-in-a-list", 1, true))
+      end
+      assert.equal(0, s:stats().requests)
+    end)
 end)
 
 describe("realtimekit.schema", function()
-  local function problem(s, v)
-    local at, why = s:check(v, "")
+  local function problem(s, v, strict)
+    local at, why = s:check(v, "", strict)
     return at and (at .. ": " .. why) or nil
   end
 
-  it("puts no limit on a string's length unless one is given", function()
-    assert.is_nil(problem(S.string(), string.rep("x", 100000)))
-    assert.equal(": expected at most 3 bytes, got 4", problem(S.string { max = 3 }, "abcd"))
-    assert.equal(": is not valid UTF-8 text without NUL", problem(S.string(), "a\0"))
-  end)
+  it("puts no limit on a string's length unless one is given, and checks it when strict",
+    function()
+      assert.is_nil(problem(S.string(), string.rep("x", 100000), true))
+      assert.equal(": expected at most 3 bytes, got 4",
+        problem(S.string { max = 3 }, "abcd", true))
+      assert.is_nil(problem(S.string { max = 3 }, "abcd"))
+      assert.equal(": is not valid UTF-8 text without NUL", problem(S.string(), "a\0"))
+    end)
 
-  it("checks the uri format as RFC 3986 has it: a scheme, a colon, no spaces", function()
-    local uri = S.string { format = "uri" }
-    for _, v in ipairs { "https://example.com/a.png", "rtmps://x:443/app/key", "srt://h:9000",
-                         "mailto:a@example.com", "data:image/png;base64,AAAA", "urn:x:y" } do
-      assert.is_nil(problem(uri, v), v)
-    end
-    for _, v in ipairs { "example.com/a.png", "/a.png", "", "https://a b", "1http://x",
-                         "https://x\n" } do
-      assert.matches("expected a URI", problem(uri, v), 1, true)
-    end
+  it("checks the uri format when strict as RFC 3986 has it: a scheme, a colon, no spaces",
+    function()
+      local uri = S.string { format = "uri" }
+      for _, v in ipairs { "https://example.com/a.png", "rtmps://x:443/app/key", "srt://h:9000",
+                           "mailto:a@example.com", "data:image/png;base64,AAAA", "urn:x:y" } do
+        assert.is_nil(problem(uri, v, true), v)
+      end
+      for _, v in ipairs { "example.com/a.png", "/a.png", "", "https://a b", "1http://x",
+                           "https://x\n" } do
+        assert.matches("expected a URI", problem(uri, v, true), 1, true)
+        assert.is_nil(problem(uri, v), v)
+      end
+      assert.matches("expected a UUID", problem(S.string { format = "uuid" }, "x", true), 1, true)
+    end)
+
+  it("checks ranges only when strict, at every depth, and words a one-sided one", function()
+    local s = S.object { { "list", S.array(S.object {
+      { "n", S.number { min = 1 } }, { "m", S.integer { max = 9 } },
+      { "r", S.number { min = 60, max = 600 } } }, { min = 1 }) } }
+    assert.is_nil(problem(s, { list = { { n = 0, m = 10, r = 0 } } }))
+    assert.is_nil(problem(s, { list = {} }))
+    assert.equal("list[1].n: expected a number at least 1, got 0",
+      problem(s, { list = { { n = 0 } } }, true))
+    assert.equal("list[1].m: expected a whole number at most 9, got 10",
+      problem(s, { list = { { m = 10 } } }, true))
+    assert.equal("list[1].r: expected a number from 60 to 600, got 0",
+      problem(s, { list = { { r = 0 } } }, true))
+    assert.equal("list: expected 1 to any number of elements, got 0",
+      problem(s, { list = {} }, true))
+    -- In a union too.
+    local u = S.any_of { S.object({ { "n", S.number { min = 1 } } }, { label = "one" }) }
+    assert.is_nil(problem(u, { n = 0 }))
+    assert.matches("^n: expected a number at least 1, got 0", problem(u, { n = 0 }, true))
   end)
 
   it("takes other keys of an open object, with any JSON value, after its own fields", function()
@@ -177,6 +203,12 @@ describe("realtimekit.schema", function()
     assert.equal("key: required; it fits none of the 2 forms it may take: kind x; "
       .. "kind y with key", problem(u, { kind = "y" }))
     assert.matches("^: expected a table of fields", problem(u, "x"))
+  end)
+
+  it("gives every text and number of a free-form secret value, for scrubbing", function()
+    local secret = S.object { { "key", S.any { secret = true } } }
+    assert.same({ "987654321", "tok-in-a-list" },
+      secret:secrets { key = { 987654321, { "tok-in-a-list", "abc" } } })
   end)
 
   it("refuses a free-form table that holds itself instead of recursing forever", function()

@@ -100,6 +100,47 @@ describe("a transport function", function()
     end
   end)
 
+  it("leaves a write's outcome unknown after a failure it does not name, or names as after "
+    .. "sending; a named one before sending is retried", function()
+    local OBJECT = '{"success":true,"data":{"id":"m1"}}'
+    for _, case in ipairs {
+      { { nil, "socket gone" }, "network", "TRANSPORT_FUNCTION" },
+      { { nil, "reset", "RECV_ERROR" }, "network", "RECV_ERROR" },
+      { { nil, "slow", "OPERATION_TIMEDOUT" }, "timeout", "OPERATION_TIMEDOUT" },
+      { { nil, "odd", "not a name" }, "network", "TRANSPORT_FUNCTION" },
+      { { 502, "<html>bad gateway</html>" }, "api" },
+    } do
+      local calls = 0
+      local c = client(function()
+        calls = calls + 1
+        return unpack(case[1], 1, 3)
+      end)
+      local v, err = c.meetings:create { title = "Standup" }
+      assert.is_nil(v)
+      assert.equal(case[2], err.kind)
+      assert.equal(case[3], err.transport_code)
+      assert.equal("unknown", err.outcome)
+      assert.is_false(err.retryable)
+      assert.equal(1, calls)
+      -- A GET after the same failure is retried.
+      calls = 0
+      _, err = c.meetings:list()
+      assert.is_nil(err.outcome)
+      assert.is_true(err.retryable)
+      assert.equal(3, calls)
+    end
+    for _, name in ipairs { "COULDNT_CONNECT", "COULDNT_RESOLVE_HOST" } do
+      local calls = 0
+      local c = client(function()
+        calls = calls + 1
+        if calls == 1 then return nil, "refused", name end
+        return 201, OBJECT
+      end)
+      assert.equal("m1", assert(c.meetings:create { title = "Standup" }).id)
+      assert.equal(2, calls)
+    end
+  end)
+
   it("answers async operations when the client is polled", function()
     local calls = 0
     local c = client(function() calls = calls + 1 return 200, PAGE end)
@@ -155,7 +196,7 @@ describe("a transport table", function()
   end)
 
   it("is refused when it lacks one of them", function()
-    local c, err = realtimekit.new { api_token = "t", transport = { start = print } }
+    local c, _, err = realtimekit.new { api_token = "t", transport = { start = print } }
     assert.is_nil(c)
     assert.equal("transport", err.param)
   end)

@@ -57,11 +57,14 @@ describe("client.sessions", function()
                                    sort_by = { sort_by = "createdat" },
                                    sort_order = { sort_order = "desc" },
                                    associated_id = { associated_id = 5 },
-                                   start_time = { start_time = "2026-02-30T00:00:00Z" } } do
+                                   start_time = { start_time = true } } do
         local page, err = c.sessions:list(params)
         assert.is_nil(page)
         assert.equal(param, err.param)
       end
+      local page, err = c.sessions:list { start_time = "2026-02-30T00:00:00Z", strict = true }
+      assert.is_nil(page)
+      assert.equal("start_time", err.param)
       assert.equal(0, s:stats().requests)
     end)
   end)

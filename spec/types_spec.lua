@@ -10,7 +10,7 @@ describe("realtimekit.types", function()
         assert.equal("9007199254740992", types.number_text(2 ^ 53))
         assert.equal("0.1", types.number_text(0.1))
         assert.equal("1.5", types.number_text(1.5))
-        assert.equal("1e+300", types.number_text(1e300))
+        assert.equal("100000000000000000000", types.number_text(1e20))
         assert.equal(1 / 3, tonumber(types.number_text(1 / 3)))
       end)
   end)
@@ -23,9 +23,21 @@ describe("realtimekit.types", function()
       assert.equal("1.5", types.count(1.5))
       assert.equal("2147483648", types.count(2147483648))
     end)
-    it("refuses negatives, NaN, infinity and strings", function()
-      for _, v in ipairs { -1, -0.5, 0 / 0, math.huge, -math.huge, "2", true } do
+    it("takes negatives too, and refuses them only when strict (the docs' minimum)", function()
+      assert.equal("-1", types.count(-1))
+      assert.equal("-0.5", types.count(-0.5))
+      for _, v in ipairs { -1, -0.5 } do
+        local s, problem = types.count(v, true)
+        assert.is_nil(s)
+        assert.matches("expected a number >= 0", problem)
+      end
+    end)
+    it("refuses NaN, infinity and strings", function()
+      for _, v in ipairs { 0 / 0, math.huge, -math.huge, "2", true } do
         local s, problem = types.count(v)
+        assert.is_nil(s)
+        assert.matches("expected a number, got", problem)
+        s, problem = types.count(v, true)
         assert.is_nil(s)
         assert.matches("expected a number >= 0", problem)
       end
@@ -33,16 +45,23 @@ describe("realtimekit.types", function()
   end)
 
   describe("account_id()", function()
-    it("takes one path segment of 1 to 32 characters (the docs' maxLength)", function()
-      assert.equal("023e105f4ecef8ad9ca31a8372d0c353",
-        types.account_id("023e105f4ecef8ad9ca31a8372d0c353"))
-      assert.equal("a", types.account_id("a"))
-      assert.equal("abc-def", types.account_id("abc-def"))
-      assert.equal(string.rep("é", 32), types.account_id(string.rep("é", 32)))
-    end)
-    it("refuses anything else", function()
-      for _, v in ipairs { "", string.rep("a", 33), "../x", "..", "a\n", 12 } do
+    it("takes one path segment; when strict, of 1 to 32 characters (the docs' maxLength)",
+      function()
+        for _, strict in ipairs { false, true } do
+          assert.equal("023e105f4ecef8ad9ca31a8372d0c353",
+            types.account_id("023e105f4ecef8ad9ca31a8372d0c353", strict))
+          assert.equal("a", types.account_id("a", strict))
+          assert.equal("abc-def", types.account_id("abc-def", strict))
+          assert.equal(string.rep("é", 32), types.account_id(string.rep("é", 32), strict))
+        end
+        assert.equal(string.rep("a", 33), types.account_id(string.rep("a", 33)))
+        assert.matches("expected at most 32 characters",
+          select(2, types.account_id(string.rep("a", 33), true)))
+      end)
+    it("refuses anything that is not one path segment", function()
+      for _, v in ipairs { "", "../x", "..", "a\n", 12 } do
         assert.is_nil(types.account_id(v))
+        assert.is_nil(types.account_id(v, true))
       end
     end)
   end)
@@ -71,19 +90,33 @@ describe("realtimekit.types", function()
 
   describe("uuid()", function()
     it("takes UUIDs in either case", function()
-      assert.truthy(types.uuid("182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"))
-      assert.truthy(types.uuid("182BD5E5-6E1A-4FE4-A799-AA6D9A6AB26E"))
+      for _, strict in ipairs { false, true } do
+        assert.truthy(types.uuid("182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e", strict))
+        assert.truthy(types.uuid("182BD5E5-6E1A-4FE4-A799-AA6D9A6AB26E", strict))
+      end
     end)
-    it("refuses near misses and injection attempts", function()
+    it("takes any other id that stays one path segment unless strict", function()
+      for _, v in ipairs { "abcdef-ghijkl", "182bd5e56e1a4fe4a799aa6d9a6ab26e", "m",
+                           "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e?x=1" } do
+        assert.equal(v, types.uuid(v))
+      end
+    end)
+    it("refuses near misses and injection attempts when strict", function()
       for _, v in ipairs { "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26",
                            "182bd5e56e1a4fe4a799aa6d9a6ab26e",
                            "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e/../x", "../../etc/passwd",
                            "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26g",
                            "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e\n",
                            "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e?x=1", "" } do
-        local s, problem = types.uuid(v)
+        local s, problem = types.uuid(v, true)
         assert.is_nil(s)
         assert.matches("expected a UUID", problem)
+      end
+    end)
+    it("refuses what would leave the path segment, strict or not", function()
+      for _, v in ipairs { "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e/../x", "../../etc/passwd",
+                           "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e\n", "..", "", 1 } do
+        assert.is_nil(types.uuid(v))
       end
     end)
   end)
@@ -96,6 +129,16 @@ describe("realtimekit.types", function()
                            "2026-05-01 09:30:00Z", "2026-05-01T09:30:00+0200",
                            "2016-12-31T23:59:60Z" } do
         assert.equal(v, types.datetime(v))
+        assert.equal(v, types.datetime(v, true))
+      end
+    end)
+    it("takes any other text as it is unless strict (the SDK types it as a string)", function()
+      for _, v in ipairs { "2026-05-01T09:30:00", "2026-05-31", "", "yesterday",
+                           "2026-02-30T00:00:00Z" } do
+        assert.equal(v, types.datetime(v))
+      end
+      for _, v in ipairs { "a\0", "\255", {}, true } do
+        assert.is_nil(types.datetime(v))
       end
     end)
     it("writes Unix seconds as UTC ISO 8601", function()
@@ -104,15 +147,16 @@ describe("realtimekit.types", function()
       assert.equal("2026-01-01T00:00:00.500Z", types.datetime(1767225600.5))
       assert.equal("2026-01-01T00:00:01Z", types.datetime(1767225600.9999))
     end)
-    it("checks the calendar: month 13, February 30 and hour 24 are wrong", function()
-      assert.matches("month 13 does not exist", select(2, types.datetime("2026-13-01T00:00:00Z")))
-      assert.matches("day 30 does not exist", select(2, types.datetime("2026-02-30T00:00:00Z")))
-      assert.matches("day 29 does not exist", select(2, types.datetime("2023-02-29T00:00:00Z")))
-      assert.matches("day 0 does not exist", select(2, types.datetime("2026-01-00T00:00:00Z")))
-      assert.matches("month 0 does not exist", select(2, types.datetime("2026-00-10T00:00:00Z")))
-      assert.matches("time of day", select(2, types.datetime("2026-01-01T24:00:00Z")))
-      assert.matches("time of day", select(2, types.datetime("2026-01-01T10:60:00Z")))
-      assert.matches("UTC offset", select(2, types.datetime("2026-01-01T10:00:00+24:00")))
+    it("checks the calendar when strict: month 13, February 30 and hour 24 are wrong", function()
+      local function problem(v) return select(2, types.datetime(v, true)) end
+      assert.matches("month 13 does not exist", problem("2026-13-01T00:00:00Z"))
+      assert.matches("day 30 does not exist", problem("2026-02-30T00:00:00Z"))
+      assert.matches("day 29 does not exist", problem("2023-02-29T00:00:00Z"))
+      assert.matches("day 0 does not exist", problem("2026-01-00T00:00:00Z"))
+      assert.matches("month 0 does not exist", problem("2026-00-10T00:00:00Z"))
+      assert.matches("time of day", problem("2026-01-01T24:00:00Z"))
+      assert.matches("time of day", problem("2026-01-01T10:60:00Z"))
+      assert.matches("UTC offset", problem("2026-01-01T10:00:00+24:00"))
     end)
     it("writes Unix seconds before 1970 too, back to year 0", function()
       assert.equal("1969-12-31T23:59:59Z", types.datetime(-1))
@@ -120,12 +164,17 @@ describe("realtimekit.types", function()
       assert.equal("9999-12-31T23:59:59Z", types.datetime(253402300799))
       assert.equal("2000-02-29T12:00:00Z", types.datetime(951825600))
     end)
-    it("refuses other shapes, a missing offset and numbers beyond four-digit years", function()
+    it("refuses other shapes and a missing offset when strict", function()
       for _, v in ipairs { "2026-01-01", "2026-01-01T00:00:00", "2026-01-01_00:00:00Z", "yesterday",
                            "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00Zjunk",
-                           "2026-01-01T00:00:00+2", "2026-01-01T00:00:61Z",
-                           -62167219201, 253402300800, 1e12, 0 / 0, {} } do
+                           "2026-01-01T00:00:00+2", "2026-01-01T00:00:61Z", "" } do
+        assert.is_nil(types.datetime(v, true))
+      end
+    end)
+    it("refuses numbers beyond four-digit years, strict or not", function()
+      for _, v in ipairs { -62167219201, 253402300800, 1e12, 0 / 0 } do
         assert.is_nil(types.datetime(v))
+        assert.is_nil(types.datetime(v, true))
       end
     end)
   end)
@@ -151,6 +200,15 @@ describe("realtimekit.types", function()
   describe("date()", function()
     it("takes a calendar date as it is", function()
       assert.equal("2024-02-29", types.date("2024-02-29"))
+      assert.equal("2024-02-29", types.date("2024-02-29", true))
+    end)
+    it("takes any other text as it is unless strict (the SDK types it as a string)", function()
+      for _, v in ipairs { "", "2023-02-29", "01/02/2026", "2026-01-01T00:00:00Z" } do
+        assert.equal(v, types.date(v))
+      end
+      for _, v in ipairs { "a\0", "\255", {}, true } do
+        assert.is_nil(types.date(v))
+      end
     end)
     it("turns Unix seconds into their UTC date, whatever the host's time zone", function()
       assert.equal("2025-12-31", types.date(1767225599))
@@ -158,10 +216,11 @@ describe("realtimekit.types", function()
       assert.equal("2026-01-01", types.date(1767311999.9))
       assert.equal("1969-12-31", types.date(-1))
     end)
-    it("refuses dates that do not exist and other shapes", function()
-      assert.matches("day 29 does not exist", select(2, types.date("2023-02-29")))
-      for _, v in ipairs { "2026-1-01", "01/02/2026", "2026-01-01T00:00:00Z", 0 / 0, 1e15, {} } do
-        assert.is_nil(types.date(v))
+    it("refuses dates that do not exist and other shapes when strict", function()
+      assert.matches("day 29 does not exist", select(2, types.date("2023-02-29", true)))
+      for _, v in ipairs { "2026-1-01", "01/02/2026", "2026-01-01T00:00:00Z", "", 0 / 0, 1e15,
+                           {} } do
+        assert.is_nil(types.date(v, true))
       end
     end)
   end)
@@ -180,6 +239,26 @@ describe("realtimekit.types", function()
         local s, problem = filters(v)
         assert.is_nil(s)
         assert.matches("expected one or more of device_info, events, quality_stats", problem)
+      end
+    end)
+  end)
+
+  describe("enum_list()", function()
+    local status = types.enum_list { "UPLOADED", "ERRORED" }
+    it("takes one value or an array of them", function()
+      assert.same({ "UPLOADED" }, status("UPLOADED"))
+      assert.same({ "ERRORED", "UPLOADED" }, status { "ERRORED", "UPLOADED" })
+    end)
+    it("takes an empty array, which sends nothing, unless strict", function()
+      assert.same({}, status({}))
+      assert.same({ nil, "expected at least one value" }, { status({}, true) })
+    end)
+    it("refuses values outside the enum and tables that are not arrays, strict or not", function()
+      for _, strict in ipairs { false, true } do
+        assert.is_nil(status({ "UPLOADED", "DONE" }, strict))
+        assert.is_nil(status("uploaded", strict))
+        assert.is_nil(status({ x = "UPLOADED" }, strict))
+        assert.is_nil(status({ "UPLOADED", x = "ERRORED" }, strict))
       end
     end)
   end)

@@ -209,7 +209,7 @@ end)
 
 describe("realtimekit.new's block_in_nginx", function()
   it("is a boolean", function()
-    local c, err = require("realtimekit").new { api_token = "t", block_in_nginx = "yes" }
+    local c, _, err = require("realtimekit").new { api_token = "t", block_in_nginx = "yes" }
     assert.is_nil(c)
     assert.equal("block_in_nginx", err.param)
     assert.equal("block_in_nginx: expected a boolean, got a string", err.message)

@@ -159,12 +159,13 @@ describe("realtimekit.webhook", function()
         { { ca_file = "/nonexistent/ca.pem" }, "ca_file" },
       }
       for _, case in ipairs(cases) do
-        local r, err = webhook.receiver(case[1])
+        local r, message, err = webhook.receiver(case[1])
         assert.is_nil(r)
         assert.equal("invalid_argument", err.kind)
         assert.equal(case[2], err.param)
+        assert.equal(tostring(err), message)
       end
-      local r, err = webhook.receiver("x")
+      local r, _, err = webhook.receiver("x")
       assert.is_nil(r)
       assert.equal("options", err.param)
     end)

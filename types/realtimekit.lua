@@ -17,8 +17,19 @@ local realtimekit = {}
 ---Nothing is sent: the first request opens the connection.
 ---@param opts? realtimekit.Options
 ---@return realtimekit.Client? client
+---@return string? message the error's one line, so that `assert(realtimekit.new {…})`
+---prints it on every Lua and inside nginx
 ---@return realtimekit.Error? err an `invalid_argument` error (or `network`)
 function realtimekit.new(opts) end
+
+---`assert` for realtimekit's calls: returns its arguments when `v` is neither nil nor
+---false, else raises the error: the object into a `pcall` or `xpcall` of the running
+---coroutine, its one-line message elsewhere (nginx and Lua 5.1 print only strings).
+---@generic T
+---@param v T?
+---@param err? any the call's second result: the error when `v` is nil
+---@return T
+function realtimekit.assert(v, err, ...) end
 
 ---Whether a value is a realtimekit error object.
 ---@param v any
@@ -38,21 +49,23 @@ function realtimekit.array(t) end
 ---environment).
 ---@class realtimekit.Options
 ---@field api_token? string the API token, sent as `Authorization: Bearer …` and never shown (default: env `CLOUDFLARE_API_TOKEN`; required one way or the other)
----@field account_id? string the Cloudflare account id, 1 to 32 characters of `[0-9A-Za-z]` (default: env `CLOUDFLARE_ACCOUNT_ID`); a call can name another
+---@field account_id? string the Cloudflare account id, one path segment; with `strict`, at most 32 characters (default: env `CLOUDFLARE_ACCOUNT_ID`); a call can name another
 ---@field app_id? string the RealtimeKit app every call uses unless it names another (default: env `REALTIMEKIT_APP_ID`)
 ---@field base_url? string the API's URL, http or https, without query, fragment or control character (default: env `CLOUDFLARE_BASE_URL`, else `https://api.cloudflare.com/client/v4`)
 ---@field timeout? number seconds one attempt may take in all (default 60)
 ---@field connect_timeout? number seconds to connect (default 10)
+---@field deadline? number seconds every call may take in all: its attempts, the waits between them (backoff, Retry-After) and its wait for the rate-limit budget; past it the call fails with a `timeout` error (a walk's pages each get it; a call or an iterator can give its own). Default: none, so a call takes as long as its attempts and retries do
 ---@field ca_file? string a PEM bundle to verify TLS with (default: the system's); a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`), read only where it is used: over an https:// `base_url` with the default transport
 ---@field max_retries? integer retries after a failed attempt, 0 to 10; a call can override it with its own `max_retries` (default 2)
----@field max_retry_wait? number the longest wait a server may ask for (Retry-After) that is obeyed, 0 to 86400 seconds; a longer one ends the retries (default 60)
+---@field strict? boolean also refuse, before sending, what the API docs' prose asks for and no official SDK checks: formats (a meeting id a UUID, date-times with a UTC offset, dates as YYYY-MM-DD, URIs) and ranges (minimums, maximums, non-empty lists). Without it a call is refused only for what the SDK's types refuse, and the rest is sent for the API to judge. A call can override it with its own `strict = true` or `false` (default false)
+---@field max_retry_wait? number the longest wait a server may ask for (Retry-After), or the rate-limit budget may impose, that is obeyed, 0 to 86400 seconds; a longer one ends the call with its error (`retry_after` says how long) (default 60)
 ---@field max_body? integer the largest response body accepted, in bytes (1 to 4294967295); a larger one is a `decode` error (default 64 MiB)
 ---@field sleep? fun(seconds: number) `function(seconds)` that waits between retries (default: a blocking sleep; inside OpenResty, `ngx.sleep`, which yields)
 ---@field transport? "curl"|"ngx"|table|fun(request: table): integer?, string?, table? `"curl"` (the C core over libcurl; inside OpenResty it yields instead of blocking, in every phase that can), `"ngx"` (nginx subrequests through a location of nginx.conf, in rewrite, access and content handlers; see `realtimekit.ngx`), or for unit tests a `function(request)` that returns `status, body, headers` (see `realtimekit.seam`) (default "curl")
 ---@field block_in_nginx? boolean inside OpenResty, in a phase that cannot yield (`init_by_lua`, `set_by_lua`, filters, `log_by_lua`, `init_worker_by_lua` outside a timer), make calls anyway, blocking the worker (for tooling in `init_by_lua`); without it they return an `invalid_argument` error (default false)
 ---@field ngx_location? string with `transport = "ngx"`, the nginx location that proxies to the API (default "/_realtimekit")
 ---@field decoder? "cjson"|"core" `"cjson"` (lua-cjson, then nulls dropped and integers made in C) or `"core"` (the C core's strict one-pass decoder, same values) (default "cjson")
----@field rate_limit? table|false the static budget: `{ limit = N, window = S }` (at most N requests in any S seconds; default 250 per 10 s), `false` for none, and `shared = "<dict>"` to keep it (and the API headers' budget and a 429's pause) in a `lua_shared_dict` that every nginx worker shares; the API's `Ratelimit` headers are obeyed either way
+---@field rate_limit? table|false the static budgets, at most N requests in any S seconds: `{ limit = N, window = S }` the token's, which every request counts against (default 1200 per 300 s, Cloudflare's limit per token), `recordings = { limit = N, window = S }` the recording routes' (default 1000 per 50 s), or `recordings = false`; `rate_limit = false` for none; and `shared = "<dict>"` to keep them (and the API headers' budgets and a 429's pause) in a `lua_shared_dict` that every nginx worker shares. The API's `Ratelimit` headers are obeyed either way. A request the budget would hold back longer than `max_retry_wait` fails at once with a 429-shaped `api` error
 ---@field poll_budget? table for frame loops: the most work one `client:poll` (or `op:poll`, `walk:poll`) does settling finished calls, whose answers it decodes and checks, the costly part: `{ max_results = N }` (at most N calls settled per poll), `{ ms = T }` (no further call settled once T milliseconds went into settling), or both; at least one is settled per poll, the rest wait in order for the next. A blocking wait is not capped. Default: none (every finished call is settled at once)
 ---@field headers? table<string, string> `name = value` sent with every request (not `Authorization`)
 ---@field user_agent? string appended to realtimekit's User-Agent
@@ -64,6 +77,7 @@ function realtimekit.array(t) end
 ---@field account_id? string the account every call uses unless it names another
 ---@field app_id? string the app every call uses unless it names another
 ---@field transport "curl"|"ngx"
+---@field strict boolean whether calls also refuse the docs' formats and ranges (the `strict` option)
 ---@field async realtimekit.Async the same resources, whose methods return an operation or a walk at once
 ---@field apps realtimekit.Apps
 ---@field meetings realtimekit.Meetings
@@ -106,9 +120,11 @@ function Client:user_agent() end
 ---@field body? table|string a table, sent as JSON (`realtimekit.array` and `realtimekit.null` as in any body), or a string, sent as it is
 ---@field headers? table<string, string> `name = value`, sent with this request (not `Authorization`, `Host`, `Content-Length`, `Transfer-Encoding`, `Connection`, `Expect`)
 ---@field timeout? number seconds this request may take, per attempt
+---@field deadline? number seconds the whole call may take, its attempts and the waits between them included (over the client's `deadline`)
 ---@field max_retries? integer retries after a failed attempt, 0 to 10
 ---@field account_id? string
 ---@field app_id? string
+---@field strict? boolean over the client's `strict`: whether `account_id` must be at most 32 characters
 
 ---`client.async`: every resource's methods, with the same arguments and checks, returning
 ---at once an operation (`realtimekit.Op`) or, for an iterator, a walk (`realtimekit.Walk`).
@@ -139,6 +155,8 @@ function Async:request(method, path, opts) end
 ---@field app_id? string the app, over the client's
 ---@field max_retries? integer retries after a failed attempt, 0 to 10
 ---@field timeout? number seconds this call may take, per attempt
+---@field deadline? number seconds the whole call may take, its attempts and the waits between them included (over the client's `deadline`)
+---@field strict? boolean over the client's: also refuse what the API docs ask for (formats, ranges)
 ---@field extra_headers? table<string, string|realtimekit.Null> headers sent with this call (`realtimekit.null` drops one of the client's)
 ---@field extra_query? table<string, any> added to the query, unchecked
 ---@field extra_body? table<string, any> merged into the JSON body, unchecked
@@ -149,6 +167,15 @@ function Async:request(method, path, opts) end
 ---@field limit? integer stop after that many items, without fetching a page beyond them
 ---@field page_no? integer the page to start from, from 1 (default 1)
 ---@field concurrency? integer pages under way at once after the first, 1 to 32 (default 4)
+---@field progress? fun(p: realtimekit.Progress) told of every page as it is handed out
+---@field deadline? number seconds the whole walk may take, every page included (each page also keeps the client's `deadline`)
+
+---What an iterator's `progress` function is told of each page it hands out.
+---@class realtimekit.Progress
+---@field pages integer the pages handed out, this one included
+---@field items integer the items handed out, this page's included
+---@field total? integer the list's total_count, as this page's paging says it
+---@field page_no integer the page number this page was asked for by
 
 ---Where a page sits in the whole list.
 ---@class realtimekit.Paging
@@ -206,8 +233,8 @@ function Apps:pages(params) end
 
 ---The parameters of `client.apps:list`: its query, and the call options.
 ---@class realtimekit.apps.list.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
 ---@field search? string UTF-8 text
 ---@field sort_order? "ASC"|"DESC"
 
@@ -257,7 +284,7 @@ function AsyncApps:pages(params) end
 local Meetings = {}
 
 ---`POST …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.addParticipant`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params realtimekit.meetings.add_participant.Params
 ---@return realtimekit.meetings.add_participant.Result? value
 ---@return realtimekit.Error? err
@@ -268,7 +295,7 @@ function Meetings:add_participant(meeting_id, params) end
 ---@field custom_participant_id string
 ---@field preset_name string
 ---@field name? string|realtimekit.Null
----@field picture? string|realtimekit.Null uri
+---@field picture? string|realtimekit.Null with strict: uri
 
 ---What `client.meetings:add_participant` returns (the SDK's `MeetingAddParticipantResponse`).
 ---@class realtimekit.meetings.add_participant.Result
@@ -307,23 +334,23 @@ function Meetings:create(params) end
 ---@field export_file? boolean
 
 ---@class realtimekit.meetings.create.Params.recording_config.video_config.watermark.size
----@field height? number at least 1
----@field width? number at least 1
+---@field height? number with strict: at least 1
+---@field width? number with strict: at least 1
 
 ---@class realtimekit.meetings.create.Params.recording_config.video_config.watermark
----@field url? string uri
+---@field url? string with strict: uri
 ---@field position? "left top"|"right top"|"left bottom"|"right bottom"
 ---@field size? realtimekit.meetings.create.Params.recording_config.video_config.watermark.size
 
 ---@class realtimekit.meetings.create.Params.recording_config.video_config
 ---@field codec? "H264"|"VP8"|"VP9"
 ---@field export_file? boolean
----@field height? number 1 to 1920
----@field width? number 1 to 1920
+---@field height? number with strict: 1 to 1920
+---@field width? number with strict: 1 to 1920
 ---@field watermark? realtimekit.meetings.create.Params.recording_config.video_config.watermark
 
 ---@class realtimekit.meetings.create.Params.recording_config.live_streaming_config
----@field rtmp_url? string uri
+---@field rtmp_url? string with strict: uri
 
 ---@class realtimekit.meetings.create.Params.recording_config.realtimekit_bucket_config
 ---@field enabled boolean
@@ -331,13 +358,13 @@ function Meetings:create(params) end
 ---@class realtimekit.meetings.create.Params.recording_config.storage_config
 ---@field type? "gcs"|"aws"|"azure"|"digitalocean"|"sftp"
 ---@field bucket? string
----@field region? any
+---@field region? string
 ---@field path? string
 ---@field host? string
 ---@field port? number
 ---@field username? string
 ---@field auth_method? "KEY"|"PASSWORD"
----@field access_key? any secret: never shown in an error
+---@field access_key? string secret: never shown in an error
 ---@field secret? string secret: never shown in an error
 ---@field password? string secret: never shown in an error
 ---@field private_key? string secret: never shown in an error
@@ -346,7 +373,7 @@ function Meetings:create(params) end
 ---@field audio_config? realtimekit.meetings.create.Params.recording_config.audio_config
 ---@field video_config? realtimekit.meetings.create.Params.recording_config.video_config
 ---@field file_name_prefix? string
----@field max_seconds? number 60 to 86400
+---@field max_seconds? number with strict: 60 to 86400
 ---@field live_streaming_config? realtimekit.meetings.create.Params.recording_config.live_streaming_config
 ---@field realtimekit_bucket_config? realtimekit.meetings.create.Params.recording_config.realtimekit_bucket_config
 ---@field storage_config? realtimekit.meetings.create.Params.recording_config.storage_config|realtimekit.Null one of 4 forms
@@ -359,7 +386,7 @@ function Meetings:create(params) end
 ---@field persist_chat? boolean
 ---@field summarize_on_end? boolean
 ---@field transcribe_on_end? boolean
----@field session_keep_alive_time_in_secs? number 60 to 600
+---@field session_keep_alive_time_in_secs? number with strict: 60 to 600
 ---@field ai_config? realtimekit.meetings.create.Params.ai_config
 ---@field recording_config? realtimekit.meetings.create.Params.recording_config
 
@@ -441,7 +468,7 @@ function Meetings:create(params) end
 ---@field transcribe_on_end? boolean Automatically generate transcripts when the meeting ends.
 
 ---`GET …/{app_id}/meetings/{meeting_id}` (TypeScript SDK: `meetings.getMeetingByID`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.get.Params
 ---@return realtimekit.meetings.get.Result? value
 ---@return realtimekit.Error? err
@@ -480,10 +507,10 @@ function Meetings:pages(params) end
 
 ---The parameters of `client.meetings:list`: its query, and the call options.
 ---@class realtimekit.meetings.list.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
----@field start_time? string|number an ISO 8601 date-time with offset, or Unix seconds
----@field end_time? string|number an ISO 8601 date-time with offset, or Unix seconds
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
+---@field start_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
+---@field end_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
 ---@field status? "ACTIVE"|"INACTIVE"
 ---@field search? string UTF-8 text
 
@@ -512,7 +539,7 @@ function Meetings:pages(params) end
 ---@field raw table the whole decoded body
 
 ---`GET …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.getMeetingParticipants`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.participants.Params
 ---@return realtimekit.meetings.participants.Page? value
 ---@return realtimekit.Error? err
@@ -520,7 +547,7 @@ function Meetings:participants(meeting_id, params) end
 
 ---Iterates over each item of every page of `client.meetings:participants`, for a generic `for`.
 ---Raises the error object on failure. The fourth value is the pager.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.participants.IterParams
 ---@return fun(): realtimekit.meetings.participants.Item?
 ---@return nil
@@ -530,7 +557,7 @@ function Meetings:each_participant(meeting_id, params) end
 
 ---Iterates over every page of `client.meetings:participants`, for a generic `for`.
 ---Raises the error object on failure. The fourth value is the pager.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.participants.IterParams
 ---@return fun(): realtimekit.meetings.participants.Page?
 ---@return nil
@@ -540,8 +567,8 @@ function Meetings:participant_pages(meeting_id, params) end
 
 ---The parameters of `client.meetings:participants`: its query, and the call options.
 ---@class realtimekit.meetings.participants.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
 
 ---The parameters of `client.meetings:participants`'s iterators.
 ---@class realtimekit.meetings.participants.IterParams: realtimekit.meetings.participants.Params, realtimekit.IteratorOptions
@@ -563,7 +590,7 @@ function Meetings:participant_pages(meeting_id, params) end
 ---@field raw table the whole decoded body
 
 ---`PUT …/{app_id}/meetings/{meeting_id}` (TypeScript SDK: `meetings.replaceMeetingByID`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.replace.Params
 ---@return realtimekit.meetings.replace.Result? value
 ---@return realtimekit.Error? err
@@ -576,7 +603,7 @@ function Meetings:replace(meeting_id, params) end
 ---@class realtimekit.meetings.replace.Result: realtimekit.meetings.create.Result
 
 ---`PATCH …/{app_id}/meetings/{meeting_id}` (TypeScript SDK: `meetings.updateMeetingByID`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.update.Params
 ---@return realtimekit.meetings.update.Result? value
 ---@return realtimekit.Error? err
@@ -590,7 +617,7 @@ function Meetings:update(meeting_id, params) end
 ---@field persist_chat? boolean
 ---@field summarize_on_end? boolean
 ---@field transcribe_on_end? boolean
----@field session_keep_alive_time_in_secs? number 60 to 600
+---@field session_keep_alive_time_in_secs? number with strict: 60 to 600
 ---@field ai_config? realtimekit.meetings.create.Params.ai_config
 ---@field recording_config? realtimekit.meetings.create.Params.recording_config
 ---@field status? "ACTIVE"|"INACTIVE"
@@ -603,7 +630,7 @@ function Meetings:update(meeting_id, params) end
 local AsyncMeetings = {}
 
 ---`POST …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.addParticipant`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params realtimekit.meetings.add_participant.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
@@ -616,7 +643,7 @@ function AsyncMeetings:add_participant(meeting_id, params) end
 function AsyncMeetings:create(params) end
 
 ---`GET …/{app_id}/meetings/{meeting_id}` (TypeScript SDK: `meetings.getMeetingByID`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.get.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
@@ -641,35 +668,35 @@ function AsyncMeetings:each(params) end
 function AsyncMeetings:pages(params) end
 
 ---`GET …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.getMeetingParticipants`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.participants.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncMeetings:participants(meeting_id, params) end
 
 ---Walks each item of every page of `client.meetings:participants` without blocking: `walk:poll()`.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.participants.IterParams
 ---@return realtimekit.Walk? walk
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncMeetings:each_participant(meeting_id, params) end
 
 ---Walks every page of `client.meetings:participants` without blocking: `walk:poll()`.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.participants.IterParams
 ---@return realtimekit.Walk? walk
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncMeetings:participant_pages(meeting_id, params) end
 
 ---`PUT …/{app_id}/meetings/{meeting_id}` (TypeScript SDK: `meetings.replaceMeetingByID`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.replace.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncMeetings:replace(meeting_id, params) end
 
 ---`PATCH …/{app_id}/meetings/{meeting_id}` (TypeScript SDK: `meetings.updateMeetingByID`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.meetings.update.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
@@ -681,7 +708,7 @@ function AsyncMeetings:update(meeting_id, params) end
 local Participants = {}
 
 ---`POST …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.addParticipant`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params realtimekit.participants.add.Params
 ---@return realtimekit.participants.add.Result? value
 ---@return realtimekit.Error? err
@@ -694,7 +721,7 @@ function Participants:add(meeting_id, params) end
 ---@class realtimekit.participants.add.Result: realtimekit.meetings.add_participant.Result
 
 ---`DELETE …/{app_id}/meetings/{meeting_id}/participants/{participant_id}` (TypeScript SDK: `meetings.deleteMeetingParticipant`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.delete.Params
 ---@return realtimekit.participants.delete.Result? value
@@ -712,7 +739,7 @@ function Participants:delete(meeting_id, participant_id, params) end
 ---@field updated_at string Timestamp this object was updated at. The time is returned in ISO format.
 
 ---`GET …/{app_id}/meetings/{meeting_id}/participants/{participant_id}` (TypeScript SDK: `meetings.getMeetingParticipant`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.get.Params
 ---@return realtimekit.participants.get.Result? value
@@ -726,7 +753,7 @@ function Participants:get(meeting_id, participant_id, params) end
 ---@class realtimekit.participants.get.Result: realtimekit.meetings.participants.Item
 
 ---`GET …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.getMeetingParticipants`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.participants.list.Params
 ---@return realtimekit.participants.list.Page? value
 ---@return realtimekit.Error? err
@@ -734,7 +761,7 @@ function Participants:list(meeting_id, params) end
 
 ---Iterates over each item of every page of `client.participants:list`, for a generic `for`.
 ---Raises the error object on failure. The fourth value is the pager.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.participants.list.IterParams
 ---@return fun(): realtimekit.participants.list.Item?
 ---@return nil
@@ -744,7 +771,7 @@ function Participants:each(meeting_id, params) end
 
 ---Iterates over every page of `client.participants:list`, for a generic `for`.
 ---Raises the error object on failure. The fourth value is the pager.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.participants.list.IterParams
 ---@return fun(): realtimekit.participants.list.Page?
 ---@return nil
@@ -768,7 +795,7 @@ function Participants:pages(meeting_id, params) end
 ---@field raw table the whole decoded body
 
 ---`POST …/{app_id}/meetings/{meeting_id}/participants/{participant_id}/token` (TypeScript SDK: `meetings.refreshParticipantToken`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.refresh_token.Params
 ---@return realtimekit.participants.refresh_token.Result? value
@@ -783,7 +810,7 @@ function Participants:refresh_token(meeting_id, participant_id, params) end
 ---@field token string Regenerated participant's authentication token.
 
 ---`PATCH …/{app_id}/meetings/{meeting_id}/participants/{participant_id}` (TypeScript SDK: `meetings.editParticipant`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.update.Params
 ---@return realtimekit.participants.update.Result? value
@@ -793,7 +820,7 @@ function Participants:update(meeting_id, participant_id, params) end
 ---The parameters of `client.participants:update`: its query and body fields, and the call options.
 ---@class realtimekit.participants.update.Params: realtimekit.CallOptions
 ---@field name? string|realtimekit.Null
----@field picture? string|realtimekit.Null uri
+---@field picture? string|realtimekit.Null with strict: uri
 ---@field preset_name? string|realtimekit.Null
 
 ---What `client.participants:update` returns (the SDK's `MeetingEditParticipantResponse`).
@@ -804,14 +831,14 @@ function Participants:update(meeting_id, participant_id, params) end
 local AsyncParticipants = {}
 
 ---`POST …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.addParticipant`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params realtimekit.participants.add.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncParticipants:add(meeting_id, params) end
 
 ---`DELETE …/{app_id}/meetings/{meeting_id}/participants/{participant_id}` (TypeScript SDK: `meetings.deleteMeetingParticipant`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.delete.Params
 ---@return realtimekit.Op? op
@@ -819,7 +846,7 @@ function AsyncParticipants:add(meeting_id, params) end
 function AsyncParticipants:delete(meeting_id, participant_id, params) end
 
 ---`GET …/{app_id}/meetings/{meeting_id}/participants/{participant_id}` (TypeScript SDK: `meetings.getMeetingParticipant`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.get.Params
 ---@return realtimekit.Op? op
@@ -827,28 +854,28 @@ function AsyncParticipants:delete(meeting_id, participant_id, params) end
 function AsyncParticipants:get(meeting_id, participant_id, params) end
 
 ---`GET …/{app_id}/meetings/{meeting_id}/participants` (TypeScript SDK: `meetings.getMeetingParticipants`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.participants.list.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncParticipants:list(meeting_id, params) end
 
 ---Walks each item of every page of `client.participants:list` without blocking: `walk:poll()`.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.participants.list.IterParams
 ---@return realtimekit.Walk? walk
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncParticipants:each(meeting_id, params) end
 
 ---Walks every page of `client.participants:list` without blocking: `walk:poll()`.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.participants.list.IterParams
 ---@return realtimekit.Walk? walk
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncParticipants:pages(meeting_id, params) end
 
 ---`POST …/{app_id}/meetings/{meeting_id}/participants/{participant_id}/token` (TypeScript SDK: `meetings.refreshParticipantToken`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.refresh_token.Params
 ---@return realtimekit.Op? op
@@ -856,7 +883,7 @@ function AsyncParticipants:pages(meeting_id, params) end
 function AsyncParticipants:refresh_token(meeting_id, participant_id, params) end
 
 ---`PATCH …/{app_id}/meetings/{meeting_id}/participants/{participant_id}` (TypeScript SDK: `meetings.editParticipant`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param participant_id string an id
 ---@param params? realtimekit.participants.update.Params
 ---@return realtimekit.Op? op
@@ -1207,8 +1234,8 @@ function Presets:pages(params) end
 
 ---The parameters of `client.presets:list`: its query, and the call options.
 ---@class realtimekit.presets.list.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
 ---@field search? string UTF-8 text
 
 ---The parameters of `client.presets:list`'s iterators.
@@ -1531,10 +1558,10 @@ function Sessions:pages(params) end
 
 ---The parameters of `client.sessions:list`: its query, and the call options.
 ---@class realtimekit.sessions.list.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
----@field start_time? string|number an ISO 8601 date-time with offset, or Unix seconds
----@field end_time? string|number an ISO 8601 date-time with offset, or Unix seconds
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
+---@field start_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
+---@field end_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
 ---@field status? "LIVE"|"ENDED"
 ---@field associated_id? string UTF-8 text
 ---@field participants? string UTF-8 text
@@ -1625,8 +1652,8 @@ function Sessions:participant_pages(session_id, params) end
 
 ---The parameters of `client.sessions:participants`: its query, and the call options.
 ---@class realtimekit.sessions.participants.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
 ---@field search? string UTF-8 text
 ---@field sort_by? "joinedAt"|"duration"
 ---@field sort_order? "ASC"|"DESC"
@@ -2189,10 +2216,10 @@ function Recordings:pages(params) end
 
 ---The parameters of `client.recordings:list`: its query, and the call options.
 ---@class realtimekit.recordings.list.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
----@field start_time? string|number an ISO 8601 date-time with offset, or Unix seconds
----@field end_time? string|number an ISO 8601 date-time with offset, or Unix seconds
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
+---@field start_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
+---@field end_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
 ---@field search? string UTF-8 text
 ---@field meeting_id? string UTF-8 text
 ---@field expired? boolean
@@ -2245,7 +2272,7 @@ function Recordings:start(params) end
 ---@field audio_config? realtimekit.meetings.create.Params.recording_config.audio_config
 ---@field video_config? realtimekit.meetings.create.Params.recording_config.video_config
 ---@field file_name_prefix? string
----@field max_seconds? number 60 to 86400
+---@field max_seconds? number with strict: 60 to 86400
 ---@field realtimekit_bucket_config? realtimekit.meetings.create.Params.recording_config.realtimekit_bucket_config
 ---@field storage_config? realtimekit.meetings.create.Params.recording_config.storage_config|realtimekit.Null one of 4 forms
 ---@field rtmp_out_config? realtimekit.recordings.start.Params.rtmp_out_config
@@ -2718,10 +2745,10 @@ function Livestreams:pages(params) end
 
 ---The parameters of `client.livestreams:list`: its query, and the call options.
 ---@class realtimekit.livestreams.list.Params: realtimekit.CallOptions
----@field page_no? integer a number from 0
----@field per_page? integer a number from 0
----@field start_time? string|number an ISO 8601 date-time with offset, or Unix seconds
----@field end_time? string|number an ISO 8601 date-time with offset, or Unix seconds
+---@field page_no? integer a number; with strict, from 0
+---@field per_page? integer a number; with strict, from 0
+---@field start_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
+---@field end_time? string|number an ISO 8601 date-time with offset (checked with strict), or Unix seconds
 ---@field exclude_meetings? boolean
 ---@field sort_order? "ASC"|"DSC"
 ---@field status? "LIVE"|"IDLE"|"ERRORED"|"INVOKED"
@@ -2749,7 +2776,7 @@ function Livestreams:pages(params) end
 ---@field raw table the whole decoded body
 
 ---`GET …/{app_id}/meetings/{meeting_id}/active-livestream` (TypeScript SDK: `livestreams.getMeetingActiveLivestreams`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.livestreams.of_meeting.Params
 ---@return realtimekit.livestreams.of_meeting.Result? value
 ---@return realtimekit.Error? err
@@ -2779,8 +2806,8 @@ function Livestreams:org_analytics(params) end
 
 ---The parameters of `client.livestreams:org_analytics`: its query, and the call options.
 ---@class realtimekit.livestreams.org_analytics.Params: realtimekit.CallOptions
----@field start_date? string|number a date like 2026-05-01, or Unix seconds
----@field end_date? string|number a date like 2026-05-01, or Unix seconds
+---@field start_date? string|number a date like 2026-05-01 (checked with strict), or Unix seconds
+---@field end_date? string|number a date like 2026-05-01 (checked with strict), or Unix seconds
 
 ---@class realtimekit.livestreams.org_analytics.Result.recording_stats.day_stats
 ---@field day? string
@@ -2830,7 +2857,7 @@ function Livestreams:session(livestream_session_id, params) end
 ---@field viewer_seconds? number Specifies if the livestream was disabled.
 
 ---`POST …/{app_id}/meetings/{meeting_id}/livestreams` (TypeScript SDK: `livestreams.startLivestreamingAMeeting`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.livestreams.start.Params
 ---@return realtimekit.livestreams.start.Result? value
 ---@return realtimekit.Error? err
@@ -2854,7 +2881,7 @@ function Livestreams:start(meeting_id, params) end
 ---@field stream_key? string Unique key for accessing each livestream.
 
 ---`POST …/{app_id}/meetings/{meeting_id}/active-livestream/stop` (TypeScript SDK: `livestreams.stopLivestreamingAMeeting`).
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.livestreams.stop.Params
 ---@return realtimekit.livestreams.stop.Result? value
 ---@return realtimekit.Error? err
@@ -2904,7 +2931,7 @@ function AsyncLivestreams:each(params) end
 function AsyncLivestreams:pages(params) end
 
 ---`GET …/{app_id}/meetings/{meeting_id}/active-livestream` (TypeScript SDK: `livestreams.getMeetingActiveLivestreams`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.livestreams.of_meeting.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
@@ -2924,14 +2951,14 @@ function AsyncLivestreams:org_analytics(params) end
 function AsyncLivestreams:session(livestream_session_id, params) end
 
 ---`POST …/{app_id}/meetings/{meeting_id}/livestreams` (TypeScript SDK: `livestreams.startLivestreamingAMeeting`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.livestreams.start.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
 function AsyncLivestreams:start(meeting_id, params) end
 
 ---`POST …/{app_id}/meetings/{meeting_id}/active-livestream/stop` (TypeScript SDK: `livestreams.stopLivestreamingAMeeting`). Returns at once.
----@param meeting_id string a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
+---@param meeting_id string an id; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e
 ---@param params? realtimekit.livestreams.stop.Params
 ---@return realtimekit.Op? op
 ---@return realtimekit.Error? err an `invalid_argument` error
@@ -3063,7 +3090,8 @@ function Pager:close() end
 ---@alias realtimekit.ErrorKind "invalid_argument"|"api"|"decode"|"network"|"timeout"|"tls"|"invalid_signature"|"duplicate"|"too_large"
 
 ---An error object: what a failing call returns as its second value, and what an iterator
----raises. `tostring(err)` says it in one line.
+---raises into a `pcall` around it (where nothing catches it, its message).
+---`tostring(err)` says it in one line.
 ---@class realtimekit.Error
 ---@field kind realtimekit.ErrorKind `"invalid_argument"`, `"api"`, `"decode"`, `"network"`, `"timeout"` or `"tls"`; from `realtimekit.webhook` also `"invalid_signature"`, `"duplicate"` or `"too_large"`
 ---@field message string what went wrong, in one line
@@ -3071,15 +3099,19 @@ function Pager:close() end
 ---@field status? integer the HTTP status, when a response arrived
 ---@field code? integer|string the API's error code, when it gave one
 ---@field errors? { code: integer|string, message: string }[] the API's list of errors, each `{code = …, message = …}`
----@field retryable? boolean whether trying again may help: 408, 409, 429, 5xx, network failures and timeouts (the server's `x-should-retry` header wins)
----@field retry_after? number seconds the server asked to wait (`retry-after-ms` or `retry-after`)
----@field attempts? integer how many attempts were made, retries included
+---@field retryable? boolean whether trying again may help: 408, 409, 429, 5xx, network failures and timeouts (the server's `x-should-retry` header wins); never for a write whose outcome is unknown
+---@field retry_after? number seconds the server asked to wait (`retry-after-ms` or `retry-after`), or that the rate-limit budget holds the request back
+---@field outcome? "unknown" `"unknown"` for a POST or PATCH that may have taken effect: it timed out or lost its connection after the request left, or the server answered with a 5xx; absent otherwise (nothing was sent, or the server refused the request)
+---@field attempts? integer how many attempts were made, retries included (0 for a call whose deadline passed before its first attempt)
+---@field deadline? number (`timeout`) the call's deadline in seconds, when that is what ended it
+---@field cause? realtimekit.Error (`timeout`, with `deadline`) the error of the last attempt, when one failed
 ---@field transport_code? string (`network`, `timeout`, `tls`) why the transfer failed, such as `COULDNT_CONNECT` or `OPERATION_TIMEDOUT`
 ---@field cf_ray? string the response's `cf-ray` header, to quote to Cloudflare's support
 ---@field hint? string (401, 403) what to check first: the token, and its Realtime permission
 ---@field body? string the first 512 bytes of the response body
 ---@field method? string the request's HTTP method
 ---@field path? string the request's path
----@field page_no? integer (a walk that stopped because its pages do not fit together) the page it asked for
+---@field page_no? integer (a walk's) the page that failed, counted from 1 in pages of `params.per_page`: a walk given `params` starts there again
+---@field params? table<string, any> (a walk's) the list's parameters for that page: its filters as the walk was given them, `per_page` and `page_no` (not the call options), redacted as every string here
 
 return realtimekit

@@ -9,6 +9,7 @@ local M = {}
 
 -- A client for this worker. Token, account, app and the API's URL come from the environment
 -- (nginx.conf's `env` lines); REALTIMEKIT_CA_FILE names a CA bundle to trust, for a test server.
+-- Returns the client, or nil, the error's message and the error object.
 local function new_client(transport)
   local ca_file = os.getenv("REALTIMEKIT_CA_FILE")
   return realtimekit.new {
@@ -17,7 +18,8 @@ local function new_client(transport)
   }
 end
 
--- Walks every meeting; returns a summary, or nil and the error.
+-- Walks every meeting; returns a summary, or nil and the error (the object: the pcall catches
+-- what the iterator raises).
 local function summary(client, concurrency)
   local count, active, first = 0, 0, nil
   local ok, err = pcall(function()
@@ -44,7 +46,7 @@ end
 --- GET /meetings[?concurrency=N][&transport=ngx]
 function M.meetings()
   local transport = ngx.var.arg_transport == "ngx" and "ngx" or nil
-  local client, err = new_client(transport)
+  local client, _, err = new_client(transport)
   if not client then return reply(500, failure(err)) end
   local result, werr = summary(client, tonumber(ngx.var.arg_concurrency) or 4)
   if not result then return reply(502, failure(werr)) end
@@ -57,7 +59,7 @@ end
 function M.start_job()
   local ok, err = ngx.timer.at(0, function(premature)
     if premature then return end
-    local client, cerr = new_client()
+    local client, _, cerr = new_client()
     local result, werr
     if client then result, werr = summary(client, 1) end
     ngx.shared.realtimekit_job:set("result", cjson.encode(result or failure(cerr or werr)))

@@ -22,14 +22,17 @@ local unpack = compat.unpack
 local M = {}
 
 -- Options that take no value.
-local FLAGS = { help = true, all = true, pretty = true, version = true }
+local FLAGS = { help = true, all = true, pretty = true, version = true, strict = true }
 
 -- The options every call takes, as help lists them: name, value, words.
 local COMMON = {
   { "account_id", "<id>", "the Cloudflare account (default: $CLOUDFLARE_ACCOUNT_ID)" },
   { "app_id", "<id>", "the RealtimeKit app (default: $REALTIMEKIT_APP_ID)" },
   { "timeout", "<seconds>", "how long one attempt may take (default: 60)" },
+  { "deadline", "<seconds>", "how long the call may take in all, retries and their waits "
+    .. "included (a walk: all its pages)" },
   { "max_retries", "<n>", "retries after a failed attempt, 0 to 10 (default: 2)" },
+  { "strict", nil, "also refuse what only the API docs rule out (formats, ranges)" },
   { "extra_query", "<name=value>", "one more query parameter, sent as it is (repeatable)" },
   { "extra_header", "'<Name: value>'", "one more request header (repeatable)" },
   { "pretty", nil, "print JSON indented, over several lines" },
@@ -488,7 +491,9 @@ local function known_options(row)
     account_id = { kind = "string", where = "call" },
     app_id = { kind = "string", where = "call" },
     timeout = { kind = "number", where = "call" },
+    deadline = { kind = "number", where = "call" },
     max_retries = { kind = "number", where = "call" },
+    strict = { kind = "flag", where = "call" },
     extra_query = { kind = "pair", where = "cli" },
     extra_header = { kind = "header", where = "cli" },
     pretty = { kind = "flag", where = "cli" },
@@ -542,7 +547,9 @@ local function params_of(name, method, row, opts)
     if seen[o.name] and not repeatable then usage(o.spelled .. " given twice", hint) end
     seen[o.name] = true
     local kind = spec.kind
-    if kind == "flag" then
+    if kind == "flag" and spec.where == "call" then
+      params[o.name] = true
+    elseif kind == "flag" then
       cli[o.name] = true
     elseif kind == "body" then
       local text = o.value
@@ -679,8 +686,8 @@ local function run(argv, stdout, stderr)
     end
   end
   local realtimekit = require "realtimekit"
-  local c, err = realtimekit.new { ca_file = env("REALTIMEKIT_CA_FILE"),
-                                   user_agent = PROGRAM .. "-cli" }
+  local c, _, err = realtimekit.new { ca_file = env("REALTIMEKIT_CA_FILE"),
+                                      user_agent = PROGRAM .. "-cli" }
   if not c then return nil, err, hint end
   c._decode = M.decode
 
@@ -705,18 +712,18 @@ local function run(argv, stdout, stderr)
   end
 
   local line = progress(stderr)
-  local items, pages, pager = 0, 0, nil
+  -- The walk tells of each page as it hands it out.
+  params.progress = function(p)
+    line.show(format("%s %s: %d%s items, %d page%s", name, method, p.items,
+      type(p.total) == "number" and " of " .. compat.number_text(p.total) or "", p.pages,
+      p.pages == 1 and "" or "s"))
+  end
+  local pager
   local ok, failure = pcall(function()
     local iter, state, init
     iter, state, init, pager = object[row.pages](object, unpack(args, 1, n + 1))
     for page in iter, state, init do
-      pages = pages + 1
       for i = 1, #page.data do emit(page.data[i]) end
-      items = items + #page.data
-      local total = page.paging and page.paging.total_count
-      line.show(format("%s %s: %d%s items, %d page%s", name, method, items,
-        type(total) == "number" and " of " .. compat.number_text(total) or "", pages,
-        pages == 1 and "" or "s"))
     end
   end)
   line.clear()

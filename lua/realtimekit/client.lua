@@ -27,10 +27,10 @@ M.RESOURCES = { "apps", "meetings", "participants", "presets", "sessions", "reco
 
 local OPTIONS = {
   api_token = true, account_id = true, app_id = true, base_url = true,
-  timeout = true, connect_timeout = true, ca_file = true,
+  timeout = true, connect_timeout = true, deadline = true, ca_file = true,
   max_retries = true, max_retry_wait = true, max_body = true, sleep = true,
   transport = true, ngx_location = true, decoder = true, on_request = true, headers = true,
-  user_agent = true, rate_limit = true, block_in_nginx = true, poll_budget = true,
+  user_agent = true, rate_limit = true, block_in_nginx = true, poll_budget = true, strict = true,
 }
 --- The options `realtimekit.new` takes, as a set (scripts/luals-types describes each).
 -- @local
@@ -55,6 +55,7 @@ M.BACKOFF_BASE, M.BACKOFF_CAP = 0.5, 8
 -- - `base_url`: the API's URL, without a trailing slash;
 -- - `account_id`, `app_id`: the account and app every call uses unless it names others, or nil;
 -- - `transport`: `"curl"` or `"ngx"`;
+-- - `strict`: whether calls refuse the docs' formats and ranges too (the `strict` option);
 -- - `async`: the same resource objects, whose methods do not block (`Async`).
 -- @type Client
 -- @usage
@@ -67,9 +68,10 @@ M.Client = Client
 
 -- The client's own fields that may be nil (an unset account, say): reading them is no mistake.
 local FIELDS = { base_url = true, base_path = true, account_id = true, app_id = true,
-                 timeout = true, connect_timeout = true, ca_file = true, max_retries = true,
+                 timeout = true, connect_timeout = true, deadline = true, ca_file = true,
+                 max_retries = true,
                  max_retry_wait = true, max_body = true, transport = true, block_in_nginx = true,
-                 async = true }
+                 async = true, strict = true }
 local CLIENT_NAMES = { "request", "poll", "close", "user_agent", "async" }
 for i = 1, #M.RESOURCES do CLIENT_NAMES[#CLIENT_NAMES + 1] = M.RESOURCES[i] end
 
@@ -173,7 +175,7 @@ local new_client
 
 --- Creates a client. See `realtimekit.new`. Its errors go through the redaction every error
 -- does, with the token given (an argument echo, such as a base_url that holds it, never shows
--- it).
+-- it), and come as `nil, message, err`: the message first, so that `assert` prints it.
 -- @local
 function M.new(opts)
   local client, err = new_client(opts)
@@ -183,7 +185,7 @@ function M.new(opts)
   if type(token) == "string" and token ~= "" then
     errors.redact(err, errors.redactor(token_finder(nil, token)))
   end
-  return nil, err
+  return nil, tostring(err), err
 end
 
 function new_client(opts)
@@ -210,10 +212,16 @@ function new_client(opts)
     return nil, errors.invalid("api_token", "contains a CR, LF or NUL character")
   end
 
+  local strict = opts.strict
+  if strict ~= nil and type(strict) ~= "boolean" then
+    return nil, errors.invalid("strict", "expected true or false, got a " .. type(strict))
+  end
+  strict = strict == true
+
   local account_id = opts.account_id
   if account_id == nil then account_id = env("CLOUDFLARE_ACCOUNT_ID") end
   if account_id ~= nil then
-    local _, problem = types.account_id(account_id)
+    local _, problem = types.account_id(account_id, strict)
     if problem then return nil, errors.invalid("account_id", problem) end
   end
   local app_id = opts.app_id
@@ -260,6 +268,12 @@ function new_client(opts)
     local v, err = seconds("connect_timeout", opts.connect_timeout)
     if not v then return nil, err end
     connect_timeout = v
+  end
+  local deadline
+  if opts.deadline ~= nil then
+    local v, err = seconds("deadline", opts.deadline)
+    if not v then return nil, err end
+    deadline = v
   end
   if opts.ca_file ~= nil then
     -- Read only where libcurl will use it: over https:// with the default transport. Elsewhere
@@ -370,12 +384,14 @@ function new_client(opts)
     app_id = app_id,
     timeout = timeout,
     connect_timeout = connect_timeout,
+    deadline = deadline,
     ca_file = opts.ca_file,
     max_retries = max_retries,
     max_retry_wait = max_retry_wait,
     max_body = max_body,
     transport = transport,
     block_in_nginx = opts.block_in_nginx == true,
+    strict = strict,
     _decode = decode,
     _sleep = sleep or wait.sleep,
     _on_request = opts.on_request,
@@ -402,11 +418,13 @@ function new_client(opts)
   return self
 end
 
---- A line naming the client, its base URL, account and app, without its token.
+--- A line naming the client, its base URL, account and app, without its token: a token given
+-- by mistake as one of them (a short one passes for an account id) shows as `[REDACTED]`.
 -- @treturn string
 function Client:__tostring()
-  return format("realtimekit client (%s, account %s, app %s)", self.base_url,
-    self.account_id or "unset", self.app_id or "unset")
+  local redact = self._redact
+  return format("realtimekit client (%s, account %s, app %s)", redact(self.base_url),
+    redact(self.account_id or "unset"), redact(self.app_id or "unset"))
 end
 
 --- The User-Agent the client sends.
@@ -577,9 +595,13 @@ end
 -- @tparam[opt] table opts.headers `name = value`, sent with this request (not
 -- `Authorization`, `Host`, `Content-Length`, `Transfer-Encoding`, `Connection`, `Expect`)
 -- @tparam[opt] number opts.timeout seconds this request may take, per attempt
+-- @tparam[opt] number opts.deadline seconds the whole call may take, its attempts and the
+-- waits between them included (over the client's `deadline`)
 -- @tparam[opt] int opts.max_retries retries after a failed attempt, 0 to 10
 -- @tparam[opt] string opts.account_id
 -- @tparam[opt] string opts.app_id
+-- @tparam[opt] boolean opts.strict over the client's `strict`: whether `account_id` must be at
+-- most 32 characters
 -- @treturn[1] table the whole decoded body (`success`, `data`, `paging`, …); an empty table
 -- for a 2xx answer with an empty body
 -- @return[2] nil

@@ -19,7 +19,11 @@ function M.is_whole(n)
     and math_floor(n) == n
 end
 
---- A whole number written as an integer, never "2.0", "2e+15" or "-0".
+--- A whole number written as an integer, never "2.0", "2e+15" or "-0": on Lua 5.3+ a number that
+-- fits an integer (math.maxinteger and every float from -2^63 to below 2^63) as that integer's
+-- digits; any other (all of them on 5.1 and LuaJIT, and floats from 2^63 up) with %.0f, which
+-- writes the exact digits of the double (1e20 as 100000000000000000000, 2^63 as
+-- 9223372036854775808) and no decimal point, so the host's locale plays no part.
 function M.intstr(n)
   if n == 0 then return "0" end -- -0.0 too, which %.0f writes "-0"
   local i = M.tointeger and M.tointeger(n)
@@ -34,13 +38,8 @@ local function dotted(s)
   return (s:gsub("[^%d%-+eE]+", "."))
 end
 
---- A finite number as JSON and URLs write it: a whole number (up to 2^53) as an integer, any
--- other with the fewest significant digits (15 to 17) that read back as the same number, with a
--- "." as decimal point whatever the host's locale (`LC_NUMERIC`) says.
-function M.number_text(n)
-  if M.is_whole(n) and n >= -9007199254740992 and n <= 9007199254740992 then
-    return M.intstr(n)
-  end
+-- A number with the fewest significant digits (15 to 17) that read back as the same number.
+local function shortest(n)
   for digits = 15, 16 do
     local s = string_format("%." .. digits .. "g", n)
     if tonumber(s) == n then return dotted(s) end
@@ -48,12 +47,30 @@ function M.number_text(n)
   return dotted(string_format("%.17g", n))
 end
 
---- Any number as a message shows it: as `number_text`, and `nan`, `inf` or `-inf`.
+--- A finite number as JSON and URLs write it: a whole number as an integer without exponent
+-- (`intstr`), whatever its size: math.maxinteger as 9223372036854775807, never
+-- 9.2233720368547758e+18; a whole double beyond 2^63 (1e20, 1e300) as the exact digits of its
+-- value, which is what the double holds (JSON and query strings take any number of digits; a
+-- reader that parses them as a double gets the same number back). Any other number with the
+-- fewest significant digits (15 to 17) that read back as the same number. The decimal point is
+-- "." whatever the host's locale (`LC_NUMERIC`) says.
+function M.number_text(n)
+  if M.is_whole(n) then return M.intstr(n) end
+  return shortest(n)
+end
+
+-- 2^63: whole numbers up to it are shown whole in messages; larger ones, in a message, in
+-- their short form (1e+300), which says the same in fewer characters.
+local SHOW_WHOLE = 2 ^ 63
+
+--- Any number as a message shows it: as `number_text` (but a whole number beyond 2^63 in its
+-- short form, 1e+300), and `nan`, `inf` or `-inf`.
 function M.show_number(n)
   if n ~= n then return "nan" end
   if n == math.huge then return "inf" end
   if n == -math.huge then return "-inf" end
-  return M.number_text(n)
+  if M.is_whole(n) and n <= SHOW_WHOLE and n >= -SHOW_WHOLE then return M.intstr(n) end
+  return shortest(n)
 end
 
 --- Any value as a message may show it, without calling anything of its own (no `__tostring`,

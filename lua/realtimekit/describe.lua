@@ -7,27 +7,53 @@ local types = require "realtimekit.types"
 
 local M = {}
 
+local ID_WORDS = "any non-empty text, sent percent-encoded, but for `/`, `.`, `..` and control "
+  .. "characters (also percent-encoded), which would leave the path segment"
+
 -- Where the words a check says of what it refuses are too short.
 local OWN_WORDS = {
   [types.text] = "UTF-8 text without NUL, of any length",
-  [types.id] = "any non-empty text, sent percent-encoded, but for `/`, `.`, `..` and control "
-    .. "characters (also percent-encoded), which would leave the path segment",
-  [types.datetime] = "an ISO 8601 date-time with offset like 2026-05-01T09:30:00Z, or Unix "
-    .. "seconds, sent as UTC ISO 8601",
+  [types.id] = ID_WORDS,
+  [types.uuid] = ID_WORDS,
+  [types.datetime] = "text, sent as it is, or Unix seconds, sent as UTC ISO 8601",
   [types.unix_seconds] = "Unix seconds (any number), or an ISO 8601 date-time with offset, "
     .. "sent as its Unix seconds",
-  [types.date] = "a date like 2026-05-01, or Unix seconds, sent as their UTC date",
+  [types.date] = "text, sent as it is, or Unix seconds, sent as their UTC date",
 }
 
+-- What strict mode adds to a check: the API docs' format or range.
+local STRICT_WORDS = {
+  [types.count] = ">= 0",
+  [types.uuid] = "a UUID like 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e",
+  [types.datetime] = "the text an ISO 8601 date-time with offset like 2026-05-01T09:30:00Z",
+  [types.date] = "the text a date like 2026-05-01",
+}
+
+--- What strict mode adds to a parameter's check (realtimekit.types), in words, or nil.
+-- @func check
+-- @treturn ?string
+function M.strict_accepts(check)
+  if STRICT_WORDS[check] then return STRICT_WORDS[check] end
+  local about = types.about[check]
+  if about and about.kind == "enum_list" then return "at least one value" end
+  return nil
+end
+
 --- What a parameter's check (realtimekit.types) accepts, in its own words: the checks say
--- "expected …, got …" for a value they refuse, and a function is refused by every one.
+-- "expected …, got …" for a value they refuse, and a function is refused by every one; and
+-- what strict mode adds, in brackets.
 -- @func check
 -- @treturn string
 function M.accepts(check)
-  if OWN_WORDS[check] then return OWN_WORDS[check] end
-  local ok, problem = check(print)
-  if ok ~= nil or type(problem) ~= "string" then return "" end
-  return (problem:gsub("^expected ", ""):gsub(", got a function$", ""))
+  local words = OWN_WORDS[check]
+  if not words then
+    local ok, problem = check(print)
+    if ok ~= nil or type(problem) ~= "string" then return "" end
+    words = problem:gsub("^expected ", ""):gsub(", got a function$", "")
+  end
+  local strict = M.strict_accepts(check)
+  if strict then words = words .. " (with strict: " .. strict .. ")" end
+  return words
 end
 
 -- "1 to 10 bytes", "at least 1 element": unit is the plural, said for every bound but 1.
@@ -53,16 +79,18 @@ function M.words(s, quote)
   quote = quote or same
   local notes = {}
   local text
+  -- The docs' formats and ranges, which only strict mode checks.
+  local function strict(note) notes[#notes + 1] = "with strict: " .. note end
   if s.kind == "string" then
     text = "string"
     if s.enum then text = "one of `" .. table.concat(s.enum, "`, `") .. "`" end
-    if s.format then notes[#notes + 1] = s.format end
+    if s.format then strict(s.format) end
     local r = range(s, "bytes")
-    if r then notes[#notes + 1] = r end
+    if r then strict(r) end
   elseif s.kind == "integer" or s.kind == "number" then
     text = s.kind == "integer" and "whole number" or "number"
     local r = range(s)
-    if r then notes[#notes + 1] = r end
+    if r then strict(r) end
   elseif s.kind == "boolean" then
     text = "boolean"
   elseif s.kind == "array" then
@@ -73,7 +101,7 @@ function M.words(s, quote)
       if #item_notes > 0 then notes[#notes + 1] = "each " .. table.concat(item_notes, ", ") end
     end
     local r = range(s, "elements")
-    if r then notes[#notes + 1] = r end
+    if r then strict(r) end
   elseif s.kind == "object" then
     text = "object"
     if s.open then notes[#notes + 1] = "other keys take any JSON value" end

@@ -1,21 +1,35 @@
 --- The error object every failing call returns (or an iterator raises).
+--
+-- How an error reaches a program: a call returns `nil, err`, the object. `realtimekit.new` and
+-- `webhook.receiver`, whose errors are mistakes of configuration, return `nil, message, err`:
+-- the message first, a string, so that `assert(realtimekit.new { … })` prints it on every Lua
+-- and inside nginx. What realtimekit raises (an iterator's failed page, `each`'s bad
+-- arguments, `realtimekit.assert`) is the object where a `pcall` or `xpcall` of the running
+-- coroutine will catch it, and its one-line message, a string, anywhere else: nginx's error log,
+-- Lua 5.1's interpreter and C hosts show only strings (nginx logs any other value as "unknown
+-- reason"). See `raise`.
+--
 -- Fields: `kind` (`invalid_argument`, `api`, `decode`, `network`, `timeout`, `tls`; and for
 -- webhooks `invalid_signature`, `duplicate`, `too_large`: see `realtimekit.webhook`), `message`,
--- and where known `param`, `status`, `code`, `errors`, `retryable`, `retry_after`, `cf_ray`,
--- `body` (the start of the response body), `method` and `path`: see `Error`.
+-- and where known `param`, `status`, `code`, `errors`, `retryable`, `retry_after`, `outcome`,
+-- `cf_ray`, `body` (the start of the response body), `method` and `path`: see `Error`.
 --
 -- The kinds: `invalid_argument`, a parameter or option is wrong and nothing was sent (never
 -- retried); `api`, the API answered with an error status or `success: false` (408, 409, 429 and
 -- 5xx are retried); `decode`, the response is not JSON, not shaped like the endpoint's, or
 -- larger than `max_body` (never retried); `network`, no complete response (retried; POST and
 -- PATCH only when nothing was sent); `timeout`, an attempt took longer than `timeout` or
--- `connect_timeout` (retried, but not POST and PATCH); `tls`, the certificate is not trusted or
--- not for the host (never retried).
+-- `connect_timeout`, or the call's `deadline` passed (retried, but not POST and PATCH); `tls`,
+-- the certificate is not trusted or not for the host (never retried).
+--
+-- A POST or PATCH whose failure came after the request may have reached the server (a timeout
+-- or a lost connection after sending, any 5xx answer) has `outcome = "unknown"` and
+-- `retryable = false`: the write may have taken effect, and sending it again may make it twice.
 -- @module realtimekit.errors
 local compat = require "realtimekit.compat"
 
-local setmetatable, getmetatable, tonumber, type, pairs, ipairs =
-  setmetatable, getmetatable, tonumber, type, pairs, ipairs
+local setmetatable, getmetatable, tonumber, type, pairs, ipairs, error, tostring =
+  setmetatable, getmetatable, tonumber, type, pairs, ipairs, error, tostring
 local concat, sort = table.concat, table.sort
 local byte, find, sub = string.byte, string.find, string.sub
 local show_number = compat.show_number
@@ -54,9 +68,17 @@ local MIN_PREFIX = M.MIN_PREFIX
 -- @field code the API's error code, when it gave one
 -- @field errors the API's list of errors, each `{code = …, message = …}`
 -- @field retryable whether trying again may help: 408, 409, 429, 5xx, network failures and
--- timeouts (the server's `x-should-retry` header wins)
--- @field retry_after seconds the server asked to wait (`retry-after-ms` or `retry-after`)
--- @field attempts how many attempts were made, retries included
+-- timeouts (the server's `x-should-retry` header wins); never for a write whose outcome is
+-- unknown
+-- @field retry_after seconds the server asked to wait (`retry-after-ms` or `retry-after`), or
+-- that the rate-limit budget holds the request back
+-- @field outcome `"unknown"` for a POST or PATCH that may have taken effect: it timed out or
+-- lost its connection after the request left, or the server answered with a 5xx; absent
+-- otherwise (nothing was sent, or the server refused the request)
+-- @field attempts how many attempts were made, retries included (0 for a call whose deadline
+-- passed before its first attempt)
+-- @field deadline (`timeout`) the call's deadline in seconds, when that is what ended it
+-- @field cause (`timeout`, with `deadline`) the error of the last attempt, when one failed
 -- @field transport_code (`network`, `timeout`, `tls`) why the transfer failed, such as
 -- `COULDNT_CONNECT` or `OPERATION_TIMEDOUT`
 -- @field cf_ray the response's `cf-ray` header, to quote to Cloudflare's support
@@ -64,8 +86,10 @@ local MIN_PREFIX = M.MIN_PREFIX
 -- @field body the first 512 bytes of the response body
 -- @field method the request's HTTP method
 -- @field path the request's path
--- @field page_no (a walk that stopped because its pages do not fit together) the page it asked
--- for
+-- @field page_no (a walk's) the page that failed, counted from 1 in pages of
+-- `params.per_page`: a walk given `params` starts there again
+-- @field params (a walk's) the list's parameters for that page: its filters as the walk was
+-- given them, `per_page` and `page_no` (not the call options), redacted as every string here
 -- @usage
 -- local meeting, err = client.meetings:get(id)
 -- if not meeting then
@@ -85,7 +109,11 @@ function Error:__tostring()
   if #notes > 0 then line = line .. " (" .. concat(notes, ", ") .. ")" end
   line = line .. ": " .. (M.text(self.message) or "")
   local method, path = M.text(self.method), M.text(self.path)
-  if method and path then line = line .. " [" .. method .. " " .. path .. "]" end
+  local page = type(self.page_no) == "number" and ", page " .. show_number(self.page_no) or ""
+  if method and path then line = line .. " [" .. method .. " " .. path .. page .. "]" end
+  if self.outcome == "unknown" then
+    line = line .. " (outcome unknown: the write may have taken effect)"
+  end
   if type(self.attempts) == "number" and self.attempts > 1 then
     line = line .. " after " .. show_number(self.attempts) .. " attempts"
   end
@@ -125,6 +153,61 @@ end
 -- @treturn boolean
 function M.is(v)
   return type(v) == "table" and getmetatable(v) == Error
+end
+
+-- The protected calls that catch an error: Lua's own, as loaded, and as they are now.
+local lua_pcall, lua_xpcall = pcall, xpcall
+local getinfo = type(debug) == "table" and debug.getinfo
+
+--- Whether an error raised by the function that calls this one will be caught by a `pcall` or
+-- `xpcall` of the running coroutine: whether one of them is on its stack. (A protected call in
+-- another coroutine, one that resumed this, is out of sight: the error escapes this
+-- coroutine's stack first.) False where the debug library is missing.
+-- @local
+function M.caught()
+  if not getinfo then return false end
+  local g = _G
+  local now_pcall, now_xpcall = g.pcall, g.xpcall
+  local level = 3
+  while true do
+    local info = getinfo(level, "f")
+    if not info then return false end
+    local f = info.func
+    if f == lua_pcall or f == lua_xpcall or f == now_pcall or f == now_xpcall then
+      return true
+    end
+    level = level + 1
+  end
+end
+
+--- Raises `err` as realtimekit raises every error: an error object as it is where a `pcall` or
+-- `xpcall` of the running coroutine will catch it (so that the program reads its fields), and
+-- as its one-line message, a string that starts with the position of the code at `level`
+-- (as `error` counts), anywhere else: there nothing but a string is shown (nginx logs a table
+-- as "unknown reason", Lua 5.1's interpreter as "error object is not a string"). Any other
+-- value is raised as `error(err, level)` would.
+-- @param err the error
+-- @int[opt=1] level where the error is said to be, as for `error`
+-- @local
+function M.raise(err, level)
+  level = (level or 1) + 1
+  if M.is(err) then
+    if M.caught() then error(err, 0) end
+    error(tostring(err), level)
+  end
+  error(err, level)
+end
+
+--- `assert` for realtimekit's calls (`realtimekit.assert`): returns its arguments when `v` is
+-- neither nil nor false; otherwise raises its second argument with `raise` (an error object as
+-- realtimekit raises every error; a string, with the caller's position; nothing, "assertion
+-- failed!").
+-- @local
+function M.assert(v, ...)
+  if v then return v, ... end
+  local err = ...
+  if err == nil then err = "assertion failed!" end
+  M.raise(err, 2) -- not a tail call, which would take this function's place on the stack
 end
 
 --- A new error of the given kind; fields are copied in.
@@ -315,31 +398,65 @@ local TRANSPORT_KINDS = {
   too_large = "decode", nomem = "network", invalid = "invalid_argument",
 }
 
---- An error from a failed transfer (no HTTP response).
+-- Failures that prove a request never reached the server: nothing was sent (the C core's, and
+-- the ngx transport's when nginx never sent the request upstream).
+local NOT_SENT = { COULDNT_CONNECT = true, COULDNT_RESOLVE_HOST = true,
+                   COULDNT_RESOLVE_PROXY = true, NGX_COULDNT_CONNECT = true,
+                   NGX_CONNECT_TIMEOUT = true }
+
+-- The methods that create or change something, and are not safe to send twice.
+local WRITES = { POST = true, PATCH = true }
+
+--- Whether a request of this method is a write that must not be sent twice (POST, PATCH).
 -- @local
-function M.transport(kind, message, name, req, redact)
-  return M.redact(M.new(TRANSPORT_KINDS[kind] or "network", M.text(message) or M.text(kind)
+function M.is_write(method)
+  return WRITES[method] == true
+end
+
+--- Marks the error of a failed write (POST, PATCH) whose outcome is unknown: a `network` or
+-- `timeout` failure not proven to have come before anything was sent, or a 5xx answer. It may
+-- have taken effect, so it is not `retryable`, and has `outcome = "unknown"`. A TLS failure
+-- comes before the request is sent; a 4xx answer (429 included) is the server refusing it.
+-- Returns the error.
+-- @local
+function M.mark_outcome(e, method)
+  if not WRITES[method] then return e end
+  local unknown
+  if e.kind == "api" then
+    unknown = type(e.status) == "number" and e.status >= 500
+  elseif e.kind == "network" or e.kind == "timeout" then
+    unknown = not NOT_SENT[e.transport_code]
+  end
+  if unknown then e.outcome, e.retryable = "unknown", false end
+  return e
+end
+
+--- An error from a failed transfer (no HTTP response). `unsent`: the transfer is known not to
+-- have started (the transport refused to start it), so a write's outcome is not in doubt.
+-- @local
+function M.transport(kind, message, name, req, redact, unsent)
+  local e = M.redact(M.new(TRANSPORT_KINDS[kind] or "network", M.text(message) or M.text(kind)
     or "the transfer failed", {
     retryable = kind == "network" or kind == "timeout",
     transport_code = M.text(name),
     method = req and req.method, path = req and req.path,
   }), redact)
+  if unsent or not req then return e end
+  return M.mark_outcome(e, req.method)
 end
-
--- Failures that prove a request never reached the server: nothing was sent.
-local NOT_SENT = { COULDNT_CONNECT = true, COULDNT_RESOLVE_HOST = true,
-                   COULDNT_RESOLVE_PROXY = true }
 
 --- Whether a failed attempt may be sent again. GET, PUT and DELETE: when the error is
 -- retryable. POST and PATCH could create or change something twice, so only when the request
--- provably did not take effect: no connection was made, or the server refused it with 429 or
--- with 503 and a Retry-After.
+-- provably did not take effect: no connection was made, or the server refused it with 429.
+-- (A 5xx answer to one, 503 with Retry-After included, leaves its outcome unknown: see
+-- `mark_outcome`.)
 -- @local
 function M.may_retry(method, err)
   if not err.retryable then return false end
-  if method ~= "POST" and method ~= "PATCH" then return true end
+  if not WRITES[method] then return true end
+  if err.outcome == "unknown" then return false end
   if err.transport_code then return NOT_SENT[err.transport_code] == true end
-  return err.status == 429 or (err.status == 503 and err.retry_after ~= nil)
+  return err.status == 429
 end
 
 local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6,
@@ -459,7 +576,7 @@ function M.from_response(status, headers, body, decoded, req, redact)
       message = "HTTP " .. status
     end
   end
-  return M.redact(M.new("api", message, {
+  local e = M.redact(M.new("api", message, {
     status = status,
     code = code,
     hint = HINTS[status],
@@ -470,6 +587,7 @@ function M.from_response(status, headers, body, decoded, req, redact)
     body = body,
     method = req and req.method, path = req and req.path,
   }), redact)
+  return req and M.mark_outcome(e, req.method) or e
 end
 
 --- A `decode` error: the response arrived but is not what the API sends.

@@ -447,7 +447,8 @@ function Server:reset() self:control("POST", "reset") end
 
 --- Queues one fault for the next API request whose "path?query" contains `f.match` (any
 -- request when it has none): `{ status = 503 }`, `{ delay = 2 }`, `{ drop = true }`,
--- `{ truncate = true }`, `{ hold = true }` (until `release`), with `body`, `headers` and `times`
+-- `{ truncate = true }`, `{ size = n }` (the answer padded to n bytes, `chunked = true` without
+-- a Content-Length), `{ hold = true }` (until `release`), with `body`, `headers` and `times`
 -- (docs/fake-server.md).
 -- @tparam table f the fault
 function Server:fault(f) self:control("POST", "fault", f) end

@@ -54,13 +54,17 @@ function M.available()
 end
 
 --- For the location's `header_filter_by_lua_block`: marks the subrequest as having reached
--- the location, and ends one whose `Content-Length` is above the client's `max_body` before
--- any of its body is read. Does nothing for a request that is not realtimekit's.
+-- the location, notes whether nginx sent the request upstream at all, and ends one whose
+-- `Content-Length` is above the client's `max_body` before any of its body is read. Does
+-- nothing for a request that is not realtimekit's.
 function M.header_filter()
   local ctx = ngx.ctx
   local max = ctx.realtimekit_max_body
   if not max then return end
   ctx.realtimekit_seen = true
+  -- nginx sets $upstream_connect_time when it starts sending the request (the connection and
+  -- its TLS handshake made); "-" means it never did: nothing of the request left.
+  ctx.realtimekit_unsent = ngx.var.upstream_connect_time == "-"
   local length = tonumber(ngx.header["Content-Length"])
   if length and length > max then
     ctx.realtimekit_too_large = true
@@ -76,6 +80,7 @@ function M.body_filter()
   local ctx = ngx.ctx
   local max = ctx.realtimekit_max_body
   if not max then return end
+  ctx.realtimekit_counted = true
   local chunk = ngx.arg[1]
   if chunk and chunk ~= "" then
     local n = (ctx.realtimekit_bytes or 0) + #chunk
@@ -85,6 +90,22 @@ function M.body_filter()
       ngx.arg[1] = ""
     end
   end
+end
+
+-- The locations found without the filters, each told of once per worker in nginx's error log.
+local unfiltered = {}
+
+-- Tells nginx's error log, once per worker, that `location` lacks the filters: nothing there
+-- holds max_body while an answer arrives (lua-nginx-module keeps a subrequest's whole answer in
+-- memory, and it is copied twice on its way to Lua: a 128 MiB answer grows the worker by about
+-- 384 MiB). The call works all the same; its answer is checked once nginx holds it.
+local function warn_unfiltered(location)
+  if unfiltered[location] then return end
+  unfiltered[location] = true
+  ngx.log(ngx.WARN, "realtimekit: nginx location ", location, " lacks the ngx transport's "
+    .. "filters (header_filter_by_lua_block { require(\"realtimekit.ngx\").header_filter() } "
+    .. "and body_filter_by_lua_block { require(\"realtimekit.ngx\").body_filter() }, README's "
+    .. "OpenResty guide): without them nginx holds every answer whole, whatever max_body says")
 end
 
 local function too_large(max_body)
@@ -129,16 +150,28 @@ function M.new(token, location, user_agent, max_body)
     if res.truncated then
       -- nginx's own answer for an upstream it could not reach or that stopped: no body, or a
       -- cut one.
+      if rbody == "" and status == 504 and ctx.realtimekit_unsent then
+        return nil, "timeout", "nginx timed out connecting to the API: nothing was sent",
+          "NGX_CONNECT_TIMEOUT"
+      end
       if rbody == "" and status == 504 then
         return nil, "timeout", "nginx timed out waiting for the API", "NGX_UPSTREAM_TIMEOUT"
       end
+      if rbody == "" and ctx.realtimekit_unsent then
+        return nil, "network", "nginx could not connect to the API (refused, TLS handshake or "
+          .. "DNS failure; nginx's error log says which): nothing was sent",
+          "NGX_COULDNT_CONNECT"
+      end
       if rbody == "" then
-        return nil, "network", "nginx could not reach the API (connection, TLS or DNS failure; "
+        return nil, "network", "nginx lost the API's answer (connection, TLS or DNS failure; "
           .. "nginx's error log says which)", "NGX_UPSTREAM_FAILED"
       end
       return nil, "network", "the API's answer was cut short", "PARTIAL_FILE"
     end
     -- A location without the filters of README's guide: the limit applies once nginx holds it.
+    if not ctx.realtimekit_seen or (rbody ~= "" and not ctx.realtimekit_counted) then
+      warn_unfiltered(location)
+    end
     if #rbody > max_body then return too_large(max_body) end
     local headers = {}
     for k, v in pairs(res.header) do

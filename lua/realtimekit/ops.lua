@@ -9,9 +9,13 @@ local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 local hostwait = require "realtimekit.wait"
 
+local compat = require "realtimekit.compat"
+
 local setmetatable, pairs = setmetatable, pairs
 local remove = table.remove
+local format = string.format
 local monotonic = core.monotonic
+local show_number = compat.show_number
 
 local M = {}
 
@@ -39,18 +43,38 @@ local PENDING = { queued = true, running = true, waiting = true }
 M.WAIT_SLICE = 60
 
 -- The client's table of operations under way: running ones by transfer id, those waiting for
--- their next attempt as a set, those waiting for a free transfer in order, and the ids of the
+-- their next attempt as a set, those waiting for a free transfer in order, the ids of the
 -- transfers the core reported finished that are yet to be settled, in the order it reported
--- them (the core reports each once; a poll budget may leave some for the next poll).
+-- them (the core reports each once; a poll budget may leave some for the next poll), and the
+-- operations with a deadline, as a set.
 local function engine(client)
   local e = client._ops
   if not e then
-    e = { running = {}, nrunning = 0, waiting = {}, queue = {}, finished = {} }
+    e = { running = {}, nrunning = 0, waiting = {}, queue = {}, finished = {}, timed = {} }
     client._ops = e
   end
   return e
 end
 M.engine = engine
+
+-- The transport options of an attempt of op at `now`: the request's, with the timeouts cut to
+-- what is left before the call's deadline (the ngx transport's are nginx's own: there the
+-- deadline cancels the attempt instead). Marks op as cut when they are.
+local function attempt_options(client, op, now)
+  local options = op.req.options
+  op.cut = nil
+  if not op.deadline or client.transport == "ngx" then return options end
+  local left = op.deadline - now
+  local timeout = options and options.timeout or client.timeout
+  local connect = options and options.connect_timeout or client.connect_timeout
+  if left >= timeout and left >= connect then return options end
+  local out = {}
+  for k, v in pairs(options or out) do out[k] = v end
+  if left < timeout then out.timeout = left end
+  if left < connect then out.connect_timeout = left end
+  op.cut = true
+  return out
+end
 
 -- Starts an attempt of op now (the pacer has admitted it and a transfer is free).
 local function launch(client, op, now)
@@ -59,12 +83,14 @@ local function launch(client, op, now)
   op.attempts = op.attempts + 1
   op.started = client._on_request and monotonic()
   op.waited = (op.waited or 0) + (now - op.queued_at)
-  local id, kind, message, name = client._http:start(req.method, req.url, req.body, req.options)
+  local id, kind, message, name = client._http:start(req.method, req.url, req.body,
+    attempt_options(client, op, now))
   if not id then
-    -- The transport could not even start it (out of memory): as final as any transport failure.
-    if client._pacer then client._pacer:observe(nil, nil, now) end
+    -- The transport could not even start it (out of memory): as final as any transport
+    -- failure, but nothing was sent.
+    if client._pacer then client._pacer:observe(nil, nil, now, req.budgets) end
     op.state, op.err = "failed", errors.transport(kind, message, name, req,
-      client:_redactor(req))
+      client:_redactor(req), true)
     op.err.attempts = op.attempts
     return
   end
@@ -84,16 +110,63 @@ local function enqueue(e, op, now, front)
   end
 end
 
--- The error of a call the rate limit holds back longer than the client waits for a server.
-local function too_long(client, op, wait)
-  local err = errors.new("api", string.format("the API's rate limit allows no request for "
-    .. "%.0f s, longer than max_retry_wait (%g s)", wait, client.max_retry_wait), {
+-- The error of a call the rate limit holds back longer than the client waits for a server:
+-- shaped as the API's 429 would be, nothing sent (`why` says which budget holds it back).
+local function too_long(client, op, wait, why)
+  local err = errors.new("api", format("the rate limit allows no request for %.0f s (%s), "
+    .. "longer than max_retry_wait (%s s)", wait, why or "the rate limit",
+    show_number(client.max_retry_wait)), {
       status = 429, retryable = true, retry_after = wait,
       method = op.req.method, path = op.req.path,
     })
   err.attempts = op.attempts
-  return err
+  return errors.redact(err, client:_redactor(op.req))
 end
+
+-- The error of a call whose deadline has passed, or would pass before it could go on (`what`
+-- says which): a `timeout`, with the last attempt's error as its `cause`. A write cut short
+-- while its attempt was under way (`in_flight`), or whose last attempt left its outcome
+-- unknown, may have taken effect: its outcome is unknown, and it is not retryable.
+local function past_deadline(client, op, what, cause, in_flight)
+  local req = op.req
+  local unknown = (in_flight and errors.is_write(req.method))
+    or (cause and cause.outcome == "unknown")
+  local err = errors.new("timeout", format("the %s's deadline of %s s %s", op.deadline_of,
+    show_number(op.deadline_s), what), {
+      retryable = not unknown, outcome = unknown and "unknown" or nil,
+      attempts = op.attempts, deadline = op.deadline_s, cause = cause,
+      retry_after = cause and cause.retry_after,
+      method = req.method, path = req.path,
+    })
+  return errors.redact(err, client:_redactor(req))
+end
+
+-- Ends op at its deadline, wherever it is: an attempt under way is cancelled (and the
+-- on_request hook told of it), a retry waited for is not made, a queued request not sent.
+local function expire(client, e, op, now)
+  local state, what, in_flight = op.state
+  if state == "running" then
+    e.running[op.id] = nil
+    e.nrunning = e.nrunning - 1
+    client._http:cancel(op.id)
+    if client._pacer then client._pacer:observe(nil, nil, now, op.req.budgets) end
+    what, in_flight = "passed while attempt " .. op.attempts .. " was under way", true
+  else
+    -- A queued one stays in the queue and is skipped there.
+    if state == "waiting" then e.waiting[op] = nil end
+    what = op.attempts == 0 and "passed before the request could be sent"
+      or "passed before attempt " .. (op.attempts + 1)
+  end
+  local err = past_deadline(client, op, what, op.last_err, in_flight)
+  op.state, op.err = "failed", err
+  if in_flight and op.started then
+    client:_report(op.req, op.attempts, op.started, nil, nil, err)
+  end
+end
+
+-- How much earlier than the deadline an attempt whose timeout was cut to it may end with a
+-- timeout that is the deadline's (the transport's timers are not exact to the millisecond).
+local CUT_SLACK = 0.05
 
 -- Whether finished transfers wait to be settled.
 local function finished_left(e)
@@ -106,7 +179,7 @@ local function settle(client, op, decoded, headers, body, status)
   local req = op.req
   if op.started then
     req.waited = op.waited
-    req.ratelimit = client._pacer and client._pacer:info(monotonic())
+    req.ratelimit = client._pacer and client._pacer:info(monotonic(), req.budgets)
   end
   op.state = "settling"
   if decoded then
@@ -122,33 +195,73 @@ local function settle(client, op, decoded, headers, body, status)
   end
   local err = headers
   local wait = client:_retry_wait(req, err, op.attempts)
+  local late
+  if op.deadline then
+    -- The deadline is not waited past: a wait that would end beyond it fails now. An attempt
+    -- whose timeout was cut to the deadline and ran out ends the call.
+    if op.cut and err.kind == "timeout" and monotonic() + CUT_SLACK >= op.deadline then
+      wait, late = nil, past_deadline(client, op, "passed while attempt " .. op.attempts
+        .. " was under way", err, true)
+    elseif wait and monotonic() + wait >= op.deadline then
+      late = past_deadline(client, op, format("would pass before attempt %d (after a wait of "
+        .. "%s s)", op.attempts + 1, show_number(wait)), err)
+      wait = nil
+    end
+  end
   if op.started then client:_report(req, op.attempts, op.started, nil, nil, err, wait) end
   if op.state == "cancelled" then return end
   if not wait then
-    op.state, op.err = "failed", err
+    op.state, op.err = "failed", late or err
     return
   end
+  op.last_err = err
   op.state, op.due = "waiting", monotonic() + wait
   engine(client).waiting[op] = true
 end
 
 --- Starts an operation for a built request; `finish(client, req, decoded, headers, body, status)`
--- turns a successful response into the operation's value (or nil and an error).
+-- turns a successful response into the operation's value (or nil and an error). Its deadline
+-- is the request's `deadline` (else the client's) from now, or `walk_deadline` (a time on the
+-- monotonic clock, that of a walk of `walk_seconds`) if that comes first.
 -- @local
-function M.start(client, req, finish)
+function M.start(client, req, finish, walk_deadline, walk_seconds)
   local op = setmetatable({ client = client, req = req, finish = finish, attempts = 0 }, Op)
   local e = engine(client)
   local now = monotonic()
+  local seconds = req.deadline or client.deadline
+  if seconds then op.deadline, op.deadline_s, op.deadline_of = now + seconds, seconds, "call" end
+  if walk_deadline and (not op.deadline or walk_deadline < op.deadline) then
+    op.deadline, op.deadline_s, op.deadline_of = walk_deadline, walk_seconds, "walk"
+  end
+  if op.deadline then e.timed[op] = true end
   enqueue(e, op, now)
   M.advance(client, e, now)
   return op
 end
 
--- Moves the operations whose retry is due to the queue, and sends what the queue holds while
--- a transfer is free and the pacer allows; returns the time something is next due (a retry, or
--- the pacer's next opening), or nil.
+-- Ends the operations whose deadline has passed, moves those whose retry is due to the queue,
+-- and sends what the queue holds while a transfer is free and the pacer allows: in order,
+-- except that a request the rate limit holds back lets those behind it go that count against
+-- other budgets (a recording route's wait holds back no other). Returns the time something is
+-- next due (a deadline, a retry, or the pacer's next opening), or nil.
 function M.advance(client, e, now)
   local due
+  local timed, late = e.timed, nil
+  for op in pairs(timed) do
+    if not PENDING[op.state] then
+      timed[op] = nil
+    elseif now >= op.deadline then
+      timed[op] = nil
+      late = late or {}
+      late[#late + 1] = op
+    elseif not due or op.deadline < due then
+      due = op.deadline
+    end
+  end
+  -- Ended after the loop: the on_request hook, told of an attempt cut short, may start calls.
+  for i = 1, late and #late or 0 do
+    if PENDING[late[i].state] then expire(client, e, late[i], now) end
+  end
   for op in pairs(e.waiting) do
     if op.due <= now then
       e.waiting[op] = nil
@@ -158,22 +271,40 @@ function M.advance(client, e, now)
     end
   end
   local queue, pacer = e.queue, client._pacer
-  while #queue > 0 and e.nrunning < M.MAX_RUNNING do
-    local op = queue[1]
+  -- The budget lists found held back in this pass: a request of the same list waits too.
+  local held
+  local i = 1
+  while queue[i] ~= nil and e.nrunning < M.MAX_RUNNING do
+    local op = queue[i]
+    local budgets = op.req.budgets
     if op.state ~= "queued" then
-      remove(queue, 1) -- cancelled while it waited
+      remove(queue, i) -- cancelled, or past its deadline, while it waited
+    elseif held and held[budgets] then
+      i = i + 1
     else
-      local wait = pacer and pacer:admit(now) or 0
+      local wait, why = 0, nil
+      if pacer then wait, why = pacer:admit(now, budgets) end
       if wait > 0 then
         if wait > client.max_retry_wait then
-          remove(queue, 1)
-          op.state, op.err = "failed", too_long(client, op, wait)
+          remove(queue, i)
+          op.state, op.err = "failed", too_long(client, op, wait, why)
+        elseif op.deadline and now + wait >= op.deadline then
+          remove(queue, i)
+          timed[op] = nil
+          op.state, op.err = "failed", past_deadline(client, op, format("would pass before "
+            .. "the rate limit lets the request go (%s holds it back %s s)", why or "the budget",
+            show_number(wait)), op.last_err)
         else
           if not due or now + wait < due then due = now + wait end
-          break
+          -- Every request counts against the token's budgets: when they hold one back, they
+          -- hold back all.
+          if budgets == nil or #budgets <= 1 then break end
+          held = held or {}
+          held[budgets] = true
+          i = i + 1
         end
       else
-        remove(queue, 1)
+        remove(queue, i)
         launch(client, op, now)
       end
     end
@@ -230,9 +361,9 @@ local function settle_finished(client, e, unbounded)
       local body, status, headers, name = http:result(op.id)
       if pacer then
         if body ~= nil then
-          pacer:observe(headers, status, monotonic())
+          pacer:observe(headers, status, monotonic(), op.req.budgets)
         else
-          pacer:observe(nil, nil, monotonic())
+          pacer:observe(nil, nil, monotonic(), op.req.budgets)
         end
       end
       settle(client, op, client:_classify(op.req, body, status, headers, name))
@@ -377,7 +508,9 @@ function Op:cancel()
     e.running[self.id] = nil
     e.nrunning = e.nrunning - 1
     self.client._http:cancel(self.id)
-    if self.client._pacer then self.client._pacer:observe(nil, nil, monotonic()) end
+    if self.client._pacer then
+      self.client._pacer:observe(nil, nil, monotonic(), self.req.budgets)
+    end
   elseif self.state == "waiting" then
     e.waiting[self] = nil
   elseif self.state ~= "queued" and self.state ~= "settling" then

@@ -1,26 +1,81 @@
---- Rate-limit pacing: before a request is sent, the client asks its pacer whether the budget
--- allows it now, and how long to wait if not. Three things decide, and the strictest wins:
+--- Rate-limit pacing: before a request is sent, the client asks its pacer whether the budgets
+-- the request counts against allow it now, and how long to wait if not. Three things decide,
+-- and the strictest wins:
 --
+-- * static budgets, by scope: at most `limit` requests in any `window` seconds. Every request
+--   counts against the token's budget (default 1,200 per 300 s, Cloudflare's limit for a
+--   token across its whole API), a recording route's also against the recordings budget
+--   (default 1,000 per 50 s, RealtimeKit's for its recording APIs); an endpoint row names the
+--   budgets it counts against (`row.budgets`, default `M.TOKEN`);
 -- * the API's own headers, read from every response: `Ratelimit: "default";r=50;t=30` (r
 --   requests remain, the window resets in t seconds) and `Ratelimit-Policy: "burst";q=100;w=60`
 --   (q requests per w seconds), in the syntax of draft-ietf-httpapi-ratelimit-headers;
--- * a static budget, for servers that send no headers: at most `limit` requests in any
---   `window` seconds (default RealtimeKit's documented 250 per 10 s);
--- * a pause after a 429: no request of the client leaves before its Retry-After has passed.
+-- * a pause after a 429: no request that counts against its budget leaves before its
+--   Retry-After has passed.
 --
--- Inside OpenResty, `shared = "<lua_shared_dict>"` keeps the static budget, the header budget
--- and the pause in the shared dict, so every worker of the server counts against one budget.
+-- What a response's headers say, and a 429's pause, hold for the narrowest budget of its
+-- route: a recording route's answers pace the recording routes, any other route's answers
+-- every request (all of which count against the token's budget).
+--
+-- Inside OpenResty, `shared = "<lua_shared_dict>"` keeps every static budget, the headers'
+-- budgets and the pauses in the shared dict, so every worker of the server counts against
+-- one budget of each.
 -- @module realtimekit.pacer
+local compat = require "realtimekit.compat"
 local errors = require "realtimekit.errors"
 
 local type, tonumber, setmetatable, pairs = type, tonumber, setmetatable, pairs
 local floor = math.floor
 local find, sub, byte = string.find, string.sub, string.byte
+local concat = table.concat
+local show_number = compat.show_number
 
 local M = {}
 
---- RealtimeKit's documented limit: 250 requests per 10 seconds.
-M.DEFAULT = { limit = 250, window = 10 }
+--- The default static budgets: Cloudflare's 1,200 requests per 5 minutes for a token (the
+-- global API limit RealtimeKit's requests count toward; past it every call with the token is
+-- refused for 5 minutes), and RealtimeKit's 1,000 per 50 s for its recording APIs
+-- (developers.cloudflare.com/realtime/realtimekit/limits, September 2026).
+M.DEFAULTS = { token = { limit = 1200, window = 300 }, recordings = { limit = 1000, window = 50 } }
+
+-- The budgets there are.
+local KNOWN = { token = true, recordings = true }
+-- The lists of budgets in use, one table per list, by their names joined: the engine tells the
+-- requests that count against the same budgets apart by their list.
+local LISTS = {}
+
+--- The one list of budgets with these names (the token's first, then the narrower ones), or nil
+-- and a problem: what an endpoint row's `budgets` becomes.
+function M.budgets(names)
+  if type(names) ~= "table" or names[1] ~= "token" then
+    return nil, "expected a list of budget names that starts with \"token\""
+  end
+  for i = 1, #names do
+    if not KNOWN[names[i]] then return nil, "no budget named " .. tostring(names[i]) end
+  end
+  local key = concat(names, "+")
+  local list = LISTS[key]
+  if not list then
+    list = {}
+    for i = 1, #names do list[i] = names[i] end
+    LISTS[key] = list
+  end
+  return list
+end
+
+--- The budgets of a request that counts against the token's only.
+M.TOKEN = M.budgets { "token" }
+--- The budgets of a request to a recording route.
+M.RECORDINGS = M.budgets { "token", "recordings" }
+
+--- The budgets a `client:request` path (below base_url, its parameters filled in) counts
+-- against: those of a recording route for a path under an app's `/recordings`, else the
+-- token's.
+function M.budgets_of_path(path)
+  local rest = path:match("^/accounts/[^/]+/realtime/kit/[^/]+/recordings(.*)$")
+  if rest and (rest == "" or sub(rest, 1, 1) == "/") then return M.RECORDINGS end
+  return M.TOKEN
+end
 
 -- The static budget counts requests when they are sent; the server counts them when they
 -- arrive, later and unevenly. Its window is stretched by this much so the difference cannot
@@ -172,22 +227,35 @@ Local.__index = Local
 local Shared = {}
 Shared.__index = Shared
 
---- Makes a pacer. `budget` is nil (the default budget), false (no static budget) or a table
--- `{limit, window[, shared]}`, already checked.
-function M.new(budget)
-  local static
-  if budget ~= false then
-    budget = budget or M.DEFAULT
-    static = { limit = budget.limit, window = budget.window }
+-- What a wait is for, as the error of a call held back too long says it.
+local PAUSE, HEADERS = "a 429's Retry-After", "the API's Ratelimit header"
+
+-- The static budgets of a checked configuration, each with the words that name it.
+local function statics(config)
+  local out = {}
+  for name, b in pairs(config.static) do
+    out[name] = { limit = b.limit, window = b.window, log = {}, head = 1,
+                  what = "the " .. name .. " budget of " .. b.limit .. " requests per "
+                    .. show_number(b.window) .. " s" }
   end
-  if budget and budget.shared then
+  return out
+end
+
+--- Makes a pacer from a configuration `M.check` made (nil: the defaults).
+function M.new(config)
+  config = config or M.check(nil)
+  local static = statics(config)
+  if config.shared then
     local ngx = rawget(_G, "ngx")
-    return setmetatable({ static = static, dict = ngx.shared[budget.shared], inflight = 0,
-                          prefix = "realtimekit:" .. (static and (static.limit .. "/"
-                            .. static.window) or "none") .. ":" }, Shared)
+    local p = "realtimekit:"
+    for name, st in pairs(static) do
+      -- Clients with other budgets of the same name keep their own logs.
+      st.key = p .. "s:" .. name .. ":" .. st.limit .. "/" .. st.window .. ":"
+    end
+    return setmetatable({ static = static, dict = ngx.shared[config.shared], prefix = p,
+                          inflight = {} }, Shared)
   end
-  return setmetatable({ static = static, log = {}, head = 1, inflight = 0, pause_until = 0 },
-    Local)
+  return setmetatable({ static = static, scopes = {} }, Local)
 end
 
 -- The window of the static budget, stretched by the slack.
@@ -195,34 +263,65 @@ local function stretched(window)
   return window * (1 + M.SLACK_FACTOR) + M.SLACK
 end
 
---- Asks to send a request at `now`: 0 when it may go (and it is counted), else the seconds to
--- wait before asking again.
-function Local:admit(now)
-  if now < self.pause_until then return self.pause_until - now end
-  local hdr = self.hdr
-  if hdr and now >= hdr.reset_at then
-    -- The server's window has reset: a new one of `limit` requests, if the policy said, less
-    -- what is still in flight and may land in it.
-    if hdr.limit and hdr.window then
-      while hdr.reset_at <= now do hdr.reset_at = hdr.reset_at + hdr.window end
-      hdr.available = hdr.limit - self.inflight
-    else
-      self.hdr, hdr = nil, nil
+-- A scope's state (one per budget name, whether or not it has a static budget): the requests
+-- in flight that count against it, the server's budget as the headers of its routes told it,
+-- the last reading of them, and a 429's pause.
+local function scope(self, name)
+  local sc = self.scopes[name]
+  if not sc then
+    sc = { inflight = 0, pause_until = 0 }
+    self.scopes[name] = sc
+  end
+  return sc
+end
+
+--- Asks to send, at `now`, a request that counts against `budgets` (a list such as
+-- `M.RECORDINGS`; default `M.TOKEN`): 0 when it may go (and it is counted against each of
+-- them), else the seconds to wait before asking again and what the wait is for.
+function Local:admit(now, budgets)
+  budgets = budgets or M.TOKEN
+  local wait, why = 0, nil
+  for i = 1, #budgets do
+    local name = budgets[i]
+    local sc = scope(self, name)
+    if now < sc.pause_until and sc.pause_until - now > wait then
+      wait, why = sc.pause_until - now, PAUSE
+    end
+    local hdr = sc.hdr
+    if hdr and now >= hdr.reset_at then
+      -- The server's window has reset: a new one of `limit` requests, if the policy said, less
+      -- what is still in flight and may land in it.
+      if hdr.limit and hdr.window then
+        while hdr.reset_at <= now do hdr.reset_at = hdr.reset_at + hdr.window end
+        hdr.available = hdr.limit - sc.inflight
+      else
+        sc.hdr, hdr = nil, nil
+      end
+    end
+    if hdr and hdr.available <= 0 and hdr.reset_at - now > wait then
+      wait, why = hdr.reset_at - now, HEADERS
+    end
+    local st = self.static[name]
+    if st then
+      -- The ring log holds the times of the last `limit` requests; the oldest is the next to be
+      -- overwritten. The same sum decides and measures the wait: with times of 1e9 seconds
+      -- (ngx.now()), a difference compared to the window can round otherwise than the sum does.
+      local oldest = st.log[st.head]
+      local ready = oldest and oldest + stretched(st.window)
+      if ready and now < ready and ready - now > wait then wait, why = ready - now, st.what end
     end
   end
-  if hdr and hdr.available <= 0 then return hdr.reset_at - now end
-  local static = self.static
-  if static then
-    local oldest = self.log[self.head]
-    -- The same sum decides and measures the wait: with times of 1e9 seconds (ngx.now()), a
-    -- difference compared to the window can round otherwise than the sum does.
-    local ready = oldest and oldest + stretched(static.window)
-    if ready and now < ready then return ready - now end
-    self.log[self.head] = now
-    self.head = self.head % static.limit + 1
+  if wait > 0 then return wait, why end
+  for i = 1, #budgets do
+    local name = budgets[i]
+    local sc, st = self.scopes[name], self.static[name]
+    if st then
+      st.log[st.head] = now
+      st.head = st.head % st.limit + 1
+    end
+    if sc.hdr then sc.hdr.available = sc.hdr.available - 1 end
+    sc.inflight = sc.inflight + 1
   end
-  if hdr then hdr.available = hdr.available - 1 end
-  self.inflight = self.inflight + 1
   return 0
 end
 
@@ -234,57 +333,74 @@ local function same_window(known_reset, new_reset, window)
     and new_reset > known_reset - tolerance
 end
 
---- A request it admitted has ended, with these response headers and status (both nil for a
--- transfer that failed or was cancelled).
-function Local:observe(headers, status, now)
-  if self.inflight > 0 then self.inflight = self.inflight - 1 end
+--- A request it admitted for `budgets` has ended, with these response headers and status (both
+-- nil for a transfer that failed or was cancelled). What the headers say, and a 429's pause,
+-- hold for the narrowest of the budgets (the last): a recording route's answers pace the
+-- recording routes, any other route's every request.
+function Local:observe(headers, status, now, budgets)
+  budgets = budgets or M.TOKEN
+  for i = 1, #budgets do
+    local sc = scope(self, budgets[i])
+    if sc.inflight > 0 then sc.inflight = sc.inflight - 1 end
+  end
+  local sc = scope(self, budgets[#budgets])
   local info = M.read(headers)
   if info then
-    local hdr = self.hdr or {}
+    local hdr = sc.hdr or {}
     hdr.limit, hdr.window = info.limit or hdr.limit, info.window or hdr.window
     if info.remaining then
       -- Requests still in flight may count against what is left: assume they all do. Within
       -- one window what is left only shrinks, so an answer that overtook a later one cannot
       -- make it grow again.
-      local available, reset_at = info.remaining - self.inflight, now + info.reset
-      if self.hdr and now < hdr.reset_at and same_window(hdr.reset_at, reset_at, hdr.window) then
+      local available, reset_at = info.remaining - sc.inflight, now + info.reset
+      if sc.hdr and now < hdr.reset_at and same_window(hdr.reset_at, reset_at, hdr.window) then
         if available < hdr.available then hdr.available = available end
         if reset_at > hdr.reset_at then hdr.reset_at = reset_at end
       else
         hdr.available, hdr.reset_at = available, reset_at
       end
-      self.hdr = hdr
-    elseif self.hdr then
-      self.hdr = hdr
+      sc.hdr = hdr
+    elseif sc.hdr then
+      sc.hdr = hdr
     end
-    self.last = info
+    sc.last = info
   end
   if status == 429 then
     -- Without a Retry-After (nor a reset in the headers) only the request that met the 429
     -- backs off, by the retry policy.
     local wait = retry_after(headers) or (info and info.remaining and info.reset)
-    if wait and now + wait > self.pause_until then self.pause_until = now + wait end
+    if wait and now + wait > sc.pause_until then sc.pause_until = now + wait end
   end
 end
 
---- What the pacer knows of the budget: `{ remaining, reset, limit, window }`, or nil.
-function Local:info(now)
-  local hdr = self.hdr
-  if not hdr and not self.last then return nil end
-  local out = {}
+--- What the pacer knows of the server's budget for a request that counts against `budgets`
+-- (the narrowest one that a response told of): `{ remaining, reset, limit, window }`, or nil.
+function Local:info(now, budgets)
+  budgets = budgets or M.TOKEN
+  local sc
+  for i = #budgets, 1, -1 do
+    local s = self.scopes[budgets[i]]
+    if s and (s.hdr or s.last) then
+      sc = s
+      break
+    end
+  end
+  if not sc then return nil end
+  local hdr, out = sc.hdr, {}
   if hdr then
     out.remaining = hdr.available
     if out.remaining < 0 then out.remaining = 0 end
     out.reset = hdr.reset_at - now
     if out.reset < 0 then out.reset = 0 end
   end
-  local last = self.last or {}
+  local last = sc.last or {}
   out.limit, out.window = (hdr and hdr.limit) or last.limit, (hdr and hdr.window) or last.window
   return out
 end
 
 -- Shared: the same rules, over the dict. Every read-modify-write runs under a lock (a key
--- added with a short expiry, so a worker that dies holding it cannot wedge the others).
+-- added with a short expiry, so a worker that dies holding it cannot wedge the others). What a
+-- worker has in flight it counts itself.
 local function now_ngx()
   local ngx = rawget(_G, "ngx")
   ngx.update_time()
@@ -293,118 +409,178 @@ end
 
 local LOCK_TTL, LOCK_RETRY = 0.1, 0.002
 
-function Shared:admit()
-  local dict, p = self.dict, self.prefix
+function Shared:admit(_, budgets)
+  budgets = budgets or M.TOKEN
+  local dict, p, inflight = self.dict, self.prefix, self.inflight
   local now = now_ngx()
-  local pause = dict:get(p .. "pause")
-  if pause and now < pause then return pause - now end
-  if not dict:add(p .. "lock", true, LOCK_TTL) then return LOCK_RETRY end
-  local wait = 0
-  local avail, reset = dict:get(p .. "h:avail"), dict:get(p .. "h:reset")
-  if avail and reset and now >= reset then
-    local limit, window = dict:get(p .. "h:limit"), dict:get(p .. "h:window")
-    if limit and window and window > 0 then
-      while reset <= now do reset = reset + window end
-      avail = limit - self.inflight
-      dict:set(p .. "h:reset", reset)
-    else
-      avail = nil
-      dict:delete(p .. "h:avail")
-    end
+  local wait, why = 0, nil
+  for i = 1, #budgets do
+    local pause = dict:get(p .. budgets[i] .. ":pause")
+    if pause and now < pause and pause - now > wait then wait, why = pause - now, PAUSE end
   end
-  if avail and avail <= 0 then wait = reset - now end
-  local static = self.static
-  if wait == 0 and static then
-    local head = dict:get(p .. "s:head") or 1
-    local oldest = dict:get(p .. "s:" .. head)
-    local ready = oldest and oldest + stretched(static.window)
-    if ready and now < ready then
-      wait = ready - now
-    else
-      dict:set(p .. "s:" .. head, now, static.window * 2 + 1)
-      dict:set(p .. "s:head", head % static.limit + 1)
+  if wait > 0 then return wait, why end
+  if not dict:add(p .. "lock", true, LOCK_TTL) then return LOCK_RETRY, "the shared dict's lock" end
+  local avails, heads = {}, {}
+  for i = 1, #budgets do
+    local name = budgets[i]
+    local k = p .. name .. ":h:"
+    local avail, reset = dict:get(k .. "avail"), dict:get(k .. "reset")
+    if avail and reset and now >= reset then
+      local limit, window = dict:get(k .. "limit"), dict:get(k .. "window")
+      if limit and window and window > 0 then
+        while reset <= now do reset = reset + window end
+        avail = limit - (inflight[name] or 0)
+        dict:set(k .. "reset", reset)
+        dict:set(k .. "avail", avail)
+      else
+        avail = nil
+        dict:delete(k .. "avail")
+      end
+    end
+    avails[i] = avail or false
+    if avail and avail <= 0 and reset - now > wait then wait, why = reset - now, HEADERS end
+    local st = self.static[name]
+    if st then
+      local head = dict:get(st.key .. "head") or 1
+      local oldest = dict:get(st.key .. head)
+      local ready = oldest and oldest + stretched(st.window)
+      if ready and now < ready and ready - now > wait then wait, why = ready - now, st.what end
+      heads[i] = head
     end
   end
   if wait == 0 then
-    if avail then dict:set(p .. "h:avail", avail - 1) end
-    self.inflight = self.inflight + 1
+    for i = 1, #budgets do
+      local name = budgets[i]
+      local st = self.static[name]
+      if st then
+        dict:set(st.key .. heads[i], now, st.window * 2 + 1)
+        dict:set(st.key .. "head", heads[i] % st.limit + 1)
+      end
+      if avails[i] then dict:set(p .. name .. ":h:avail", avails[i] - 1) end
+      inflight[name] = (inflight[name] or 0) + 1
+    end
   end
   dict:delete(p .. "lock")
-  return wait
+  return wait, why
 end
 
-function Shared:observe(headers, status)
-  if self.inflight > 0 then self.inflight = self.inflight - 1 end
-  local dict, p = self.dict, self.prefix
+function Shared:observe(headers, status, _, budgets)
+  budgets = budgets or M.TOKEN
+  local dict, p, inflight = self.dict, self.prefix, self.inflight
+  for i = 1, #budgets do
+    local n = inflight[budgets[i]]
+    if n and n > 0 then inflight[budgets[i]] = n - 1 end
+  end
+  local name = budgets[#budgets]
+  local k = p .. name .. ":h:"
   local now = now_ngx()
   local info = M.read(headers)
   if info then
     if info.limit then
-      dict:set(p .. "h:limit", info.limit)
-      dict:set(p .. "h:window", info.window)
+      dict:set(k .. "limit", info.limit)
+      dict:set(k .. "window", info.window)
     end
     if info.remaining and dict:add(p .. "lock", true, LOCK_TTL) then
       -- As in one process, but what other workers have in flight is not known here: their own
       -- answers, and a 429's pause, make up for it.
-      local available, reset_at = info.remaining - self.inflight, now + info.reset
-      local known, avail = dict:get(p .. "h:reset"), dict:get(p .. "h:avail")
+      local available, reset_at = info.remaining - (inflight[name] or 0), now + info.reset
+      local known, avail = dict:get(k .. "reset"), dict:get(k .. "avail")
       if avail and known and now < known
-        and same_window(known, reset_at, dict:get(p .. "h:window")) then
-        if available < avail then dict:set(p .. "h:avail", available) end
-        if reset_at > known then dict:set(p .. "h:reset", reset_at) end
+        and same_window(known, reset_at, dict:get(k .. "window")) then
+        if available < avail then dict:set(k .. "avail", available) end
+        if reset_at > known then dict:set(k .. "reset", reset_at) end
       else
-        dict:set(p .. "h:avail", available)
-        dict:set(p .. "h:reset", reset_at)
+        dict:set(k .. "avail", available)
+        dict:set(k .. "reset", reset_at)
       end
       dict:delete(p .. "lock")
     end
-    self.last = info
+    self.last = self.last or {}
+    self.last[name] = info
   end
   if status == 429 then
     local wait = retry_after(headers) or (info and info.remaining and info.reset)
-    local pause = dict:get(p .. "pause")
+    local pause = dict:get(p .. name .. ":pause")
     if wait and (not pause or now + wait > pause) then
-      dict:set(p .. "pause", now + wait, wait + 1)
+      dict:set(p .. name .. ":pause", now + wait, wait + 1)
     end
   end
 end
 
-function Shared:info()
+function Shared:info(_, budgets)
+  budgets = budgets or M.TOKEN
   local dict, p = self.dict, self.prefix
   local now = now_ngx()
-  local avail, reset = dict:get(p .. "h:avail"), dict:get(p .. "h:reset")
-  local last = self.last
-  if not avail and not last then return nil end
-  local out = { limit = dict:get(p .. "h:limit"), window = dict:get(p .. "h:window") }
-  if avail and reset then
-    out.remaining = avail > 0 and avail or 0
-    out.reset = reset > now and reset - now or 0
-  end
-  return out
-end
-
---- Checks the `rate_limit` option of `realtimekit.new`; returns the budget (nil, false or a
--- table) or nil and a problem.
-function M.check(v)
-  if v == nil or v == false then return v end
-  if type(v) ~= "table" then
-    return nil, "expected false or a table { limit = n, window = seconds [, shared = name] }"
-  end
-  for k in pairs(v) do
-    if k ~= "limit" and k ~= "window" and k ~= "shared" then
-      return nil, "unknown key " .. (type(k) == "string" and k or "of type " .. type(k))
-        .. " (it takes limit, window, shared)"
+  for i = #budgets, 1, -1 do
+    local name = budgets[i]
+    local k = p .. name .. ":h:"
+    local avail, reset = dict:get(k .. "avail"), dict:get(k .. "reset")
+    local last = self.last and self.last[name]
+    if avail or last then
+      local out = { limit = dict:get(k .. "limit"), window = dict:get(k .. "window") }
+      if avail and reset then
+        out.remaining = avail > 0 and avail or 0
+        out.reset = reset > now and reset - now or 0
+      end
+      return out
     end
   end
-  local limit, window = v.limit, v.window
-  if limit == nil and window == nil then limit, window = M.DEFAULT.limit, M.DEFAULT.window end
+  return nil
+end
+
+-- One static budget of the option, `{ limit = n, window = seconds }` or both nil (the default
+-- `dflt`): the budget, or nil and a problem.
+local function check_budget(limit, window, dflt)
+  if limit == nil and window == nil then limit, window = dflt.limit, dflt.window end
   if type(limit) ~= "number" or limit % 1 ~= 0 or limit < 1 or limit > 100000 then
     return nil, "limit: expected a whole number of requests from 1 to 100000"
   end
   if type(window) ~= "number" or window ~= window or window <= 0 or window > 86400 then
     return nil, "window: expected seconds greater than 0, at most 86400"
   end
-  local out = { limit = limit, window = window }
+  return { limit = limit, window = window }
+end
+
+local function key_name(k)
+  return type(k) == "string" and k or "of type " .. type(k)
+end
+
+--- Checks the `rate_limit` option of `realtimekit.new`: nil (the default budgets), false (no
+-- static budget) or `{ limit = n, window = s, recordings = { limit = n, window = s } or false,
+-- shared = "<dict>" }`, where `limit` and `window` are the token's budget and every part may
+-- be left out (its default). Returns the configuration, `{ static = { token = {limit,
+-- window}, recordings = … }, shared = name }`, or nil and a problem.
+function M.check(v)
+  if v == false then return { static = {} } end
+  if v == nil then v = {} end
+  if type(v) ~= "table" then
+    return nil, "expected false or a table { limit = n, window = seconds, recordings = "
+      .. "{ limit = n, window = seconds } or false, shared = name }"
+  end
+  for k in pairs(v) do
+    if k ~= "limit" and k ~= "window" and k ~= "recordings" and k ~= "shared" then
+      return nil, "unknown key " .. key_name(k) .. " (it takes limit, window, recordings, shared)"
+    end
+  end
+  local static = {}
+  local token, problem = check_budget(v.limit, v.window, M.DEFAULTS.token)
+  if not token then return nil, problem end
+  static.token = token
+  local rec = v.recordings
+  if rec ~= false then
+    if rec == nil then rec = {} end
+    if type(rec) ~= "table" then
+      return nil, "recordings: expected false or a table { limit = n, window = seconds }"
+    end
+    for k in pairs(rec) do
+      if k ~= "limit" and k ~= "window" then
+        return nil, "recordings: unknown key " .. key_name(k) .. " (it takes limit, window)"
+      end
+    end
+    static.recordings, problem = check_budget(rec.limit, rec.window, M.DEFAULTS.recordings)
+    if not static.recordings then return nil, "recordings: " .. problem end
+  end
+  local out = { static = static }
   if v.shared ~= nil then
     local ngx = rawget(_G, "ngx")
     if type(v.shared) ~= "string" then
@@ -421,6 +597,5 @@ function M.check(v)
   end
   return out
 end
-
 
 return M

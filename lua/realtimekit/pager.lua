@@ -8,16 +8,23 @@
 -- A program meets two objects from here: the `Pager` that an iterator method (`each`, `pages`,
 -- …) returns as its fourth value, and the `Walk` that `client.async.<resource>:each(…)`
 -- returns. See the @{methods.md|Resource methods} topic for the iterator options (`per_page`,
--- `limit`, `page_no`, `concurrency`).
+-- `limit`, `page_no`, `concurrency`, `progress`).
+--
+-- The error of a page that failed (after its retries, or because it cannot be reconciled) has
+-- `page_no`, the page, and `params`, the list's parameters for it (its filters, `per_page` and
+-- `page_no`): a walk given `params` starts again at that page. An iterator raises it as
+-- realtimekit raises every error (`realtimekit.errors`): the object into a `pcall` around the
+-- walk, its message where nothing catches it.
 -- @module realtimekit.pager
 local compat = require "realtimekit.compat"
+local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 local ops = require "realtimekit.ops"
 local request = require "realtimekit.request"
 local types = require "realtimekit.types"
 
-local type, pairs, setmetatable, getmetatable, error, rawget, tostring =
-  type, pairs, setmetatable, getmetatable, error, rawget, tostring
+local type, pairs, setmetatable, getmetatable, rawget, tostring =
+  type, pairs, setmetatable, getmetatable, rawget, tostring
 local floor, huge = math.floor, math.huge
 local remove, insert = table.remove, table.insert
 local num = compat.number_text
@@ -63,7 +70,7 @@ M.Pager = Pager
 
 --- The options an iterator takes besides the endpoint's parameters and the call options.
 -- @local
-M.OPTIONS = { limit = true, concurrency = true }
+M.OPTIONS = { limit = true, concurrency = true, progress = true }
 
 local newproxy = rawget(_G, "newproxy")
 
@@ -89,8 +96,10 @@ end
 
 --- A pager over one list endpoint. Every argument is checked here, before any request.
 -- Besides the endpoint's parameters it takes `limit` (stop after that many items),
--- `concurrency` (pages under way at once, default 4) and `page_no` (the page to start from:
--- here a whole number from 1).
+-- `concurrency` (pages under way at once, default 4), `page_no` (the page to start from:
+-- here a whole number from 1), `progress` (a function told of every page handed out) and
+-- `deadline` (seconds the whole walk may take from now, every page's attempts and waits
+-- included; each page keeps the client's own `deadline` too).
 -- @return the pager, or nil and an `invalid_argument` error
 -- @local
 function M.new(client, row, args, params)
@@ -99,8 +108,15 @@ function M.new(client, row, args, params)
   end
   local p = {}
   for k, v in pairs(params or {}) do p[k] = v end
-  local limit, concurrency = p.limit, p.concurrency
-  p.limit, p.concurrency = nil, nil
+  local limit, concurrency, progress, deadline = p.limit, p.concurrency, p.progress, p.deadline
+  p.limit, p.concurrency, p.progress, p.deadline = nil, nil, nil, nil
+  if progress ~= nil and type(progress) ~= "function" then
+    return nil, errors.invalid("progress", "expected a function(p), got a " .. type(progress))
+  end
+  if deadline ~= nil then
+    local _, problem = request.seconds(deadline)
+    if problem then return nil, errors.invalid("deadline", problem) end
+  end
   if limit ~= nil and not non_negative(limit) then
     local _, problem = non_negative(limit)
     return nil, errors.invalid("limit", problem)
@@ -131,10 +147,14 @@ function M.new(client, row, args, params)
   local pager = setmetatable({
     client = client, row = row, args = args, params = p,
     limit = limit, concurrency = concurrency, fetched = 0, pages = 0, done = limit == 0,
+    progress = progress,
+    out_pages = 0, out_items = 0, -- the pages and items handed out to the program
+    deadline = deadline, deadline_at = deadline and core.monotonic() + deadline,
     per = p.per_page, -- the page size asked for: per_page, or the server's once it shows one
     c = (p.page_no - 1) * p.per_page, -- the cursor: the position (from 0) of the next item
     window = window, -- the pages asked for and not yet placed, by expected position
     ready = {},      -- pages placed and not yet handed out, in order
+    ready_no = {},   -- the page number each of them was asked for by
   }, Pager)
   -- A pager collected unclosed hands its requests under way to the engine, which cancels them
   -- at its next poll: a finalizer may run in the middle of a transport call, where cancelling
@@ -147,12 +167,40 @@ function M.new(client, row, args, params)
   return pager
 end
 
+-- A value of the program's parameters as an error may hold it: strings redacted (a token given
+-- by mistake as a filter), a list copied likewise, anything else but numbers and booleans left
+-- out.
+local function redacted_value(v, redact)
+  local t = type(v)
+  if t == "string" then return redact(v) end
+  if t == "number" or t == "boolean" then return v end
+  if t == "table" then
+    local out = {}
+    for i = 1, #v do out[i] = redacted_value(v[i], redact) end
+    return out
+  end
+  return nil
+end
+
+-- The list's parameters for page e, which a walk given them starts from: the query parameters
+-- as the walk was given them, redacted, with e's page_no and per_page.
+function Pager:_params_of(e)
+  local redact = self.client._redact
+  local query, params, out = self.row.query, self.params, {}
+  for i = 1, #query do
+    local name = query[i][1]
+    if params[name] ~= nil then out[name] = redacted_value(params[name], redact) end
+  end
+  out.page_no, out.per_page = e.no, e.per
+  return out
+end
+
 -- Ends the walk with an `api` error about page e: what the server sent cannot be reconciled
 -- with what the walk has handed out.
 function Pager:_fail(e, problem)
   self.done = true
   self.err = errors.new("api", self.row.id .. " page " .. num(e.no) .. " " .. problem,
-    { page_no = e.no, retryable = false })
+    { page_no = e.no, params = self:_params_of(e), retryable = false })
 end
 
 function Pager:_stuck(e, why)
@@ -164,7 +212,7 @@ end
 function Pager:_ask(no, per)
   local req = self:_request(no, per)
   local e = { no = no, per = per, lo = (no - 1) * per, hi = no * per, req = req,
-              op = ops.start(self.client, req, fetched_page) }
+              op = ops.start(self.client, req, fetched_page, self.deadline_at, self.deadline) }
   local window = self.window
   local i = #window
   while i > 0 and window[i].lo > e.lo do i = i - 1 end
@@ -241,7 +289,9 @@ function Pager:_fill()
   end
   for i = 1, #window do
     local e = window[i]
-    if not e.op then e.op = ops.start(self.client, e.req, fetched_page) end -- failed: ask again
+    if not e.op then -- failed: ask again
+      e.op = ops.start(self.client, e.req, fetched_page, self.deadline_at, self.deadline)
+    end
   end
   if not self.mode then return end
   local per, bound = self.per, self.total or huge
@@ -258,8 +308,8 @@ function Pager:_fill()
   end
 end
 
--- Hands out the items of a page from skip + 1 on, up to the limit.
-function Pager:_hand_out(page, skip)
+-- Readies the items of page e from skip + 1 on, up to the limit, to be handed out.
+function Pager:_hand_out(e, page, skip)
   local items = page.data
   local n = #items
   local stop = n
@@ -275,6 +325,7 @@ function Pager:_hand_out(page, skip)
   self.fetched = self.fetched + stop - skip
   self.pages = self.pages + 1
   self.ready[#self.ready + 1] = page
+  self.ready_no[#self.ready_no + 1] = e.no
   if self.limit and self.fetched >= self.limit then self.done = true end
 end
 
@@ -321,7 +372,7 @@ function Pager:_place_offsets(e, page, strict)
     if not strict then return "drop" end
     if total <= c then -- the end of the list
       self.done = true
-      if self.pages == 0 then self:_hand_out(page, 0) end
+      if self.pages == 0 then self:_hand_out(e, page, 0) end
       return
     end
     return self:_fail(e, "is empty at start_offset " .. num(s) .. ", yet its total_count is "
@@ -363,7 +414,7 @@ function Pager:_place_offsets(e, page, strict)
     if not strict then return "drop" end
     return self:_stuck(e, "its first item is the first item of the page before")
   end
-  self:_hand_out(page, skip)
+  self:_hand_out(e, page, skip)
   if self.done then return "used" end -- at the limit
   if not fits then
     return self:_fail(e, "has an end_offset of " .. num(last) .. ", which does not span its "
@@ -409,7 +460,7 @@ function Pager:_place_counted(e, got, strict)
     end
   end
   self.prev_body = got.body
-  if n > 0 or self.pages == 0 then self:_hand_out(page, 0) end
+  if n > 0 or self.pages == 0 then self:_hand_out(e, page, 0) end
   self.c = self.c + n
   if n < e.per then self.done = true end
   return "used"
@@ -455,13 +506,41 @@ function Pager:_step()
     end
     self:_place(head, true)
   else
-    -- Failed after its retries: the error is handed out, and the same page asked for again on
-    -- the next call.
+    -- Failed after its retries: the error is handed out, saying which page, and the same page
+    -- asked for again on the next call.
     local op = head.op
     head.op = nil
-    self.err = op.err
+    local err = op.err
+    if errors.is(err) then err.page_no, err.params = head.no, self:_params_of(head) end
+    self.err = err
   end
   return true
+end
+
+-- Hands out the first n ready pages. The progress callback is told of each first, in order;
+-- if it raises, the error goes on up and nothing is handed out: the walk is as it was, and its
+-- next call tells of the same pages again.
+function Pager:_take(n)
+  local ready, nos = self.ready, self.ready_no
+  local pages, items = self.out_pages, self.out_items
+  local progress = self.progress
+  for i = 1, n do
+    local page = ready[i]
+    pages, items = pages + 1, items + #page.data
+    if progress then
+      local paging = page.paging
+      progress { pages = pages, items = items, page_no = nos[i],
+                 total = paging and paging.total_count or nil }
+    end
+  end
+  self.out_pages, self.out_items = pages, items
+  local out = {}
+  for i = 1, n do out[i] = ready[i] end
+  for _ = 1, n do
+    remove(ready, 1)
+    remove(nos, 1)
+  end
+  return out
 end
 
 --- Moves the pages that have arrived through the checks into `ready`, in order, and asks for
@@ -486,7 +565,7 @@ end
 -- error for pages that cannot be reconciled
 function Pager:next_page()
   while true do
-    if #self.ready > 0 then return remove(self.ready, 1) end
+    if #self.ready > 0 then return self:_take(1)[1] end
     if self.err then
       local err = self.err
       self.err = nil
@@ -510,8 +589,7 @@ end
 function Pager:poll_pages()
   ops.poll(self.client, 0)
   self:_pump()
-  local out = self.ready
-  self.ready = {}
+  local out = self:_take(#self.ready)
   if #out == 0 and self.err then
     local err = self.err
     self.err = nil
@@ -527,21 +605,23 @@ end
 function Pager:close()
   self.done = true
   self:_drop_window()
-  self.ready = {}
+  self.ready, self.ready_no = {}, {}
 end
 Pager.__close = Pager.close
 
---- Iterator over the pages, for a generic for; raises the error object on failure.
+--- Iterator over the pages, for a generic for; raises the error on failure (`errors.raise`:
+-- the object into a pcall, else its message, at the line of the for).
 -- @local
 function M.pages(pager)
   return function()
     local page, err = pager:next_page()
-    if err then error(err) end
+    if err then errors.raise(err, 2) end
     return page
   end, nil, nil, pager
 end
 
---- Iterator over the items of every page, for a generic for; raises the error object on failure.
+--- Iterator over the items of every page, for a generic for; raises the error on failure, as
+-- `pages` does.
 -- @local
 function M.each(pager)
   local items, i, n = nil, 0, 0
@@ -552,7 +632,7 @@ function M.each(pager)
         return items[i]
       end
       local page, err = pager:next_page()
-      if err then error(err) end
+      if err then errors.raise(err, 2) end
       if not page then return nil end
       items, i, n = page.data, 0, #page.data
     end

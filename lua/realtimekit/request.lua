@@ -3,6 +3,7 @@
 -- @module realtimekit.request
 local compat = require "realtimekit.compat"
 local errors = require "realtimekit.errors"
+local pacer = require "realtimekit.pacer"
 local schema = require "realtimekit.schema"
 local types = require "realtimekit.types"
 
@@ -138,6 +139,11 @@ local CALL_OPTIONS = {
     return v
   end,
   timeout = seconds,
+  strict = function(v)
+    if type(v) ~= "boolean" then return nil, "expected true or false, got " .. describe(v) end
+    return v
+  end,
+  deadline = seconds,
   extra_headers = function(v) return M.headers(v, "extra_headers") end,
   extra_query = function(v)
     local pairs_, at, problem = M.query_pairs(v)
@@ -159,8 +165,8 @@ local CALL_OPTIONS = {
 }
 M.CALL_OPTIONS = CALL_OPTIONS
 --- The names of the options every call takes, in the order errors list them.
-M.CALL_OPTION_NAMES = { "account_id", "app_id", "max_retries", "timeout", "extra_headers",
-  "extra_query", "extra_body" }
+M.CALL_OPTION_NAMES = { "account_id", "app_id", "max_retries", "timeout", "deadline", "strict",
+  "extra_headers", "extra_query", "extra_body" }
 
 local MISSING = {
   account_id = "required: pass account_id to realtimekit.new or to this call, "
@@ -168,10 +174,16 @@ local MISSING = {
   app_id = "required: pass app_id to realtimekit.new or to this call, or set REALTIMEKIT_APP_ID",
 }
 
---- Prepares an endpoint row once: its path split into literals and parameter names, and the
--- set of parameter names it accepts.
+--- Prepares an endpoint row once: its path split into literals and parameter names, the set
+-- of parameter names it accepts, and the rate-limit budgets it counts against (`budgets`, a
+-- list of names that starts with "token"; the token's alone when the row names none).
 function M.compile(resource, name, row)
   row.id = resource .. ":" .. name
+  if row.budgets == nil then
+    row.budgets = pacer.TOKEN
+  else
+    row.budgets = assert(pacer.budgets(row.budgets))
+  end
   row.args = row.args or {}
   row.query = row.query or {}
   row.accepts = {}
@@ -266,7 +278,7 @@ end
 
 -- Checks a body schema's fields where `extra` (extra_body) supplies some of them unchecked:
 -- those count as present, and are not checked.
-local function check_with_extra(body_schema, fields, extra)
+local function check_with_extra(body_schema, fields, extra, strict)
   for i = 1, #body_schema.fields do
     local f = body_schema.fields[i]
     local name, v = f[1], fields[f[1]]
@@ -274,7 +286,7 @@ local function check_with_extra(body_schema, fields, extra)
       if v == nil then
         if f.required then return name, "required" end
       else
-        local at, problem = f[2]:check(v, name)
+        local at, problem = f[2]:check(v, name, strict)
         if at then return at, problem end
       end
     end
@@ -329,6 +341,20 @@ function M.accepted(row, extra)
   return concat(names, "; and ")
 end
 
+-- Every name a row's params table accepts, as a list, for an unknown parameter's "did you
+-- mean".
+local function candidates(row, extra)
+  local names = {}
+  for i = 1, #row.query do names[#names + 1] = row.query[i][1] end
+  if row.body then
+    for i = 1, #row.body.fields do names[#names + 1] = row.body.fields[i][1] end
+  end
+  for i = 1, #M.CALL_OPTION_NAMES do names[#names + 1] = M.CALL_OPTION_NAMES[i] end
+  for k in pairs(extra or EMPTY) do names[#names + 1] = k end
+  sort(names)
+  return names
+end
+
 -- Checks a call and builds its request (M.build, before redaction).
 local function build(client, row, args, params, extra)
   if params == nil then
@@ -343,12 +369,16 @@ local function build(client, row, args, params, extra)
     end
     if not row.accepts[k] and not IS_PATH_PARAM[k] and not CALL_OPTIONS[k]
       and not (extra and extra[k]) and not (row.body and row.body.by_name[k]) then
-      return nil, errors.invalid(k, "unknown parameter for " .. row.id .. " (it takes "
-        .. M.accepted(row, extra) .. ")")
+      return nil, errors.invalid(k, "unknown parameter for " .. row.id
+        .. errors.suggest(k, candidates(row, extra)) .. " (it takes " .. M.accepted(row, extra)
+        .. ")")
     end
   end
   local opts, oerr = call_options(params)
   if not opts then return nil, oerr end
+  -- The docs' formats and ranges are checked only in strict mode: the call's, or the client's.
+  local strict = opts.strict
+  if strict == nil then strict = client.strict == true end
 
   local values = {}
   for i = 1, #PATH_PARAMS do
@@ -357,7 +387,7 @@ local function build(client, row, args, params, extra)
     if v == nil then v = client[pname] end
     if v == nil and row.uses[pname] then return nil, errors.invalid(pname, MISSING[pname]) end
     if v ~= nil then
-      local s, problem = check(v)
+      local s, problem = check(v, strict)
       if not s then return nil, errors.invalid(pname, problem) end
       values[pname] = s
     end
@@ -366,7 +396,7 @@ local function build(client, row, args, params, extra)
     local pname, check = row.args[i][1], row.args[i][2]
     local v = args[i]
     if v == nil then return nil, errors.invalid(pname, "required") end
-    local s, problem = check(v)
+    local s, problem = check(v, strict)
     if not s then return nil, errors.invalid(pname, problem) end
     values[pname] = s
   end
@@ -386,8 +416,10 @@ local function build(client, row, args, params, extra)
   for i = 1, #row.query do
     local qname, check = row.query[i][1], row.query[i][2]
     local v = params[qname]
+    -- No query parameter of the SDK's types takes null.
+    if v == schema.null then return nil, errors.invalid(qname, "cannot be null") end
     if v ~= nil then
-      local s, problem = check(v)
+      local s, problem = check(v, strict)
       if not s then return nil, errors.invalid(qname, problem) end
       -- When extra_query names it too, its value is sent instead, unchecked.
       if not replaced[qname] then
@@ -420,9 +452,9 @@ local function build(client, row, args, params, extra)
     end
     local at, problem
     if extra_body then
-      at, problem = check_with_extra(row.body, fields, extra_body)
+      at, problem = check_with_extra(row.body, fields, extra_body, strict)
     else
-      at, problem = row.body:check(fields, "")
+      at, problem = row.body:check(fields, "", strict)
     end
     if at then return nil, errors.invalid(at, problem) end
     body = extra_body and encode_with_extra(row.body, fields, extra_body)
@@ -440,7 +472,8 @@ local function build(client, row, args, params, extra)
   local url = client.base_url .. path
   if #q > 0 then url = url .. "?" .. concat(q, "&") end
   return { method = row.http, url = url, path = client.base_path .. path, row = row,
-           max_retries = opts.max_retries, body = body, secrets = secrets, options = options }
+           max_retries = opts.max_retries, body = body, secrets = secrets, options = options,
+           budgets = row.budgets, deadline = opts.deadline }
 end
 
 --- Checks a call and builds its request.
@@ -449,7 +482,8 @@ end
 -- @tparam table args positional arguments, in the row's order
 -- @param params the call's params table or nil
 -- @tparam[opt] table extra names of further params the caller handles itself (ignored here)
--- @return `{method, url, path, row, max_retries, body, secrets, options}` or nil and an
+-- @return `{method, url, path, row, max_retries, body, secrets, options, budgets, deadline}`
+-- or nil and an
 -- `invalid_argument` error, redacted as every error is (its message may quote a value, which
 -- may be the token passed by mistake)
 function M.build(client, row, args, params, extra)
@@ -460,8 +494,10 @@ end
 
 local METHODS = { GET = true, POST = true, PUT = true, PATCH = true, DELETE = true }
 local RAW_OPTIONS = { query = true, body = true, headers = true, timeout = true,
-                      max_retries = true, account_id = true, app_id = true }
-local RAW_OPTION_LIST = "account_id, app_id, body, headers, max_retries, query, timeout"
+                      deadline = true, max_retries = true, account_id = true, app_id = true,
+                      strict = true }
+local RAW_OPTION_LIST = "account_id, app_id, body, deadline, headers, max_retries, query, strict, "
+  .. "timeout"
 --- The options `client:request` takes, as a set.
 M.RAW_OPTIONS = RAW_OPTIONS
 --- The row every `client:request` shares: its value is the whole decoded body.
@@ -499,6 +535,13 @@ local function raw(client, method, path, opts)
         .. RAW_OPTION_LIST .. ")")
     end
   end
+  local strict = opts.strict
+  if strict ~= nil then
+    local _, why = CALL_OPTIONS.strict(strict)
+    if why then return nil, errors.invalid("strict", why) end
+  else
+    strict = client.strict == true
+  end
   if type(path) ~= "string" or path:sub(1, 1) ~= "/" then
     return nil, errors.invalid("path", "expected a path below base_url that starts with /, got "
       .. (type(path) == "string" and "one that does not" or "a " .. type(path)))
@@ -529,7 +572,7 @@ local function raw(client, method, path, opts)
     end
     for i = 1, #PATH_PARAMS do
       if PATH_PARAMS[i][1] == name then
-        local s, why = PATH_PARAMS[i][2](v)
+        local s, why = PATH_PARAMS[i][2](v, strict)
         if not s then
           problem = errors.invalid(name, why)
           return ""
@@ -543,7 +586,7 @@ local function raw(client, method, path, opts)
     if opts[name] ~= nil then
       local s, why
       for i = 1, #PATH_PARAMS do
-        if PATH_PARAMS[i][1] == name then s, why = PATH_PARAMS[i][2](opts[name]) end
+        if PATH_PARAMS[i][1] == name then s, why = PATH_PARAMS[i][2](opts[name], strict) end
       end
       if not s then return nil, errors.invalid(name, why) end
     end
@@ -582,6 +625,10 @@ local function raw(client, method, path, opts)
     local _, why = seconds(timeout)
     if why then return nil, errors.invalid("timeout", why) end
   end
+  if opts.deadline ~= nil then
+    local _, why = seconds(opts.deadline)
+    if why then return nil, errors.invalid("deadline", why) end
+  end
   local extra_headers
   if opts.headers ~= nil then
     local why
@@ -594,11 +641,14 @@ local function raw(client, method, path, opts)
   local url = client.base_url .. path
   if #q > 0 then url = url .. "?" .. concat(q, "&") end
   return { method = method, url = url, path = client.base_path .. path, row = M.RAW_ROW,
-           max_retries = max_retries, body = body, options = options }
+           max_retries = max_retries, body = body, options = options,
+           budgets = pacer.budgets_of_path(path), deadline = opts.deadline }
 end
 
 --- Checks a `client:request(method, path, opts)` and builds its request: any endpoint below
--- the base URL, with `{account_id}` and `{app_id}` filled in.
+-- the base URL, with `{account_id}` and `{app_id}` filled in. A path under an app's
+-- `/recordings` counts against the recordings budget as the recording rows do
+-- (`pacer.budgets_of_path`).
 -- @return the request, or nil and an `invalid_argument` error (redacted, as `build`'s)
 function M.raw(client, method, path, opts)
   local req, err = raw(client, method, path, opts)

@@ -71,7 +71,7 @@ local function class(name)
         methods[iterator] = function(self, ...)
           check(self, iterator, mt, "client.")
           local p, err = pager.new(self.client, row, request.split(row, ...))
-          if not p then error(err) end
+          if not p then errors.raise(err, 2) end
           if walk_pages then return pager.pages(p) end
           return pager.each(p)
         end

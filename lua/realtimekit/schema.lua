@@ -1,8 +1,15 @@
 --- Request bodies described as data: each schema checks a Lua value (naming the field at fault)
 -- and encodes it as JSON in the schema's shape, so an empty array is sent as `[]`, an empty
 -- object as `{}`, and fields in a fixed order.
+--
+-- What a schema always checks is what the official SDK's types say: a value's type at every
+-- depth, enums, required fields, null only where nullable, no unknown field; and what JSON
+-- can carry (UTF-8 text without NUL, finite numbers). A schema's `min`, `max` and `format` are
+-- the API docs' prose, which no SDK checks: they are checked only in strict mode
+-- (`check(v, path, true)`).
 -- @module realtimekit.schema
 local compat = require "realtimekit.compat"
+local errors = require "realtimekit.errors"
 local types = require "realtimekit.types"
 
 local type, pairs, setmetatable, getmetatable = type, pairs, setmetatable, getmetatable
@@ -58,8 +65,9 @@ local function problem_with(s, v, text)
   return text .. ", got " .. got(v)
 end
 
---- A string (valid UTF-8 without NUL): optional `min`/`max` length in bytes, `enum`, `format` =
--- "uri" | "uuid". Without `max` there is no limit on its length.
+--- A string (valid UTF-8 without NUL): optional `enum`; and, checked in strict mode only,
+-- `min`/`max` length in bytes and `format` = "uri" | "uuid". Without `max` there is no limit
+-- on its length.
 function M.string(opts)
   return schema("string", opts)
 end
@@ -70,16 +78,16 @@ local FORMATS = {
     return find(v, "^[A-Za-z][A-Za-z0-9+.%-]*:") ~= nil and not find(v, "[\1-\32\127]"),
       "a URI such as https://example.com/a.png"
   end,
-  uuid = function(v) return types.uuid(v) ~= nil, "a UUID" end,
+  uuid = function(v) return types.is_uuid(v), "a UUID" end,
 }
 
---- A whole number from `min` to `max`.
+--- A whole number; from `min` to `max` in strict mode.
 function M.integer(opts) return schema("integer", opts) end
---- Any finite number from `min` to `max`.
+--- Any finite number; from `min` to `max` in strict mode.
 function M.number(opts) return schema("number", opts) end
 --- true or false.
 function M.boolean(opts) return schema("boolean", opts) end
---- An array of `items`, `min`/`max` elements.
+--- An array of `items`; of `min` to `max` elements in strict mode.
 function M.array(items, opts)
   local s = schema("array", opts)
   s.items = items
@@ -97,6 +105,7 @@ function M.object(fields, opts)
     names[i] = fields[i][1]
   end
   s.names = concat(names, ", ")
+  s.name_list = names
   return s
 end
 --- An object with free keys (strings) and values of one schema.
@@ -181,7 +190,7 @@ local function bad_key(k)
   return nil
 end
 
-local function check_union(self, v, path)
+local function check_union(self, v, path, strict)
   if type(v) ~= "table" or getmetatable(v) == ARRAY_MT then
     return path, "expected a table of fields, got " .. got(v)
   end
@@ -190,12 +199,12 @@ local function check_union(self, v, path)
   local best, best_score, tried = nil, nil, {}
   for i = 1, #self.variants do
     local variant = self.variants[i]
-    local p, problem = variant:check(v, path)
+    local p, problem = variant:check(v, path, strict)
     if not p then return nil end
     local score = 0
     for k, x in pairs(v) do
       local f = variant.by_name[k]
-      if not f or f[2]:check(x, join(path, k)) then score = score + 2 end
+      if not f or f[2]:check(x, join(path, k), strict) then score = score + 2 end
     end
     for j = 1, #variant.fields do
       if variant.fields[j].required and v[variant.fields[j][1]] == nil then score = score + 1 end
@@ -207,8 +216,16 @@ local function check_union(self, v, path)
     .. concat(tried, "; ")
 end
 
+-- A range in words: "from 60 to 600", "at least 1", "at most 1920".
+local function range_words(min, max)
+  if min and max then return "from " .. number_text(min) .. " to " .. number_text(max) end
+  if min then return "at least " .. number_text(min) end
+  return "at most " .. number_text(max)
+end
+
 --- Checks v; returns nil when it fits, else the path of the field at fault and the problem.
-function Schema:check(v, path)
+-- `strict` adds the docs' ranges and formats (`min`, `max`, `format`) at every depth.
+function Schema:check(v, path, strict)
   path = path or ""
   if v == M.null then
     if self.nullable then return nil end
@@ -220,7 +237,7 @@ function Schema:check(v, path)
     if find(v, "\0", 1, true) or not types.is_utf8(v) then
       return path, "is not valid UTF-8 text without NUL"
     end
-    if (self.min and #v < self.min) or (self.max and #v > self.max) then
+    if strict and ((self.min and #v < self.min) or (self.max and #v > self.max)) then
       local want = self.min and self.max and (self.min .. " to " .. self.max)
         or self.min and ("at least " .. self.min) or ("at most " .. self.max)
       return path, "expected " .. want .. " bytes" .. (self.secret and "" or (", got " .. #v))
@@ -232,7 +249,7 @@ function Schema:check(v, path)
       return path, problem_with(self, v, "expected one of " .. concat(self.enum, ", ")) ..
         (self.secret and "" or (" " .. format("%q", v:sub(1, 40))))
     end
-    if self.format then
+    if strict and self.format then
       local ok, what = FORMATS[self.format](v)
       if not ok then
         return path, "expected " .. what .. (self.secret and "" or (", got " .. format("%q",
@@ -246,10 +263,9 @@ function Schema:check(v, path)
       return path, problem_with(self, v, kind == "integer" and "expected a whole number"
         or "expected a finite number")
     end
-    if (self.min and v < self.min) or (self.max and v > self.max) then
+    if strict and ((self.min and v < self.min) or (self.max and v > self.max)) then
       return path, problem_with(self, v, "expected " .. (kind == "integer" and "a whole number"
-        or "a number") .. " from " .. (self.min and number_text(self.min) or "-inf") .. " to "
-        .. (self.max and number_text(self.max) or "inf"))
+        or "a number") .. " " .. range_words(self.min, self.max))
     end
     return nil
   elseif kind == "boolean" then
@@ -262,12 +278,12 @@ function Schema:check(v, path)
     if count ~= n then
       return path, "expected an array (keys 1 to n), got a table with other keys"
     end
-    if (self.min and n < self.min) or (self.max and n > self.max) then
+    if strict and ((self.min and n < self.min) or (self.max and n > self.max)) then
       return path, "expected " .. (self.min or 0) .. " to " .. (self.max or "any number of")
         .. " elements, got " .. n
     end
     for i = 1, n do
-      local p, problem = self.items:check(v[i], join(path, i))
+      local p, problem = self.items:check(v[i], join(path, i), strict)
       if p then return p, problem end
     end
     return nil
@@ -278,7 +294,8 @@ function Schema:check(v, path)
     for k, x in pairs(v) do
       if type(k) ~= "string" or not self.by_name[k] then
         if not self.open then
-          return join(path, k), "unknown field (this takes " .. self.names .. ")"
+          return join(path, k), "unknown field" .. errors.suggest(k, self.name_list)
+            .. " (this takes " .. self.names .. ")"
         end
         local problem = bad_key(k)
         if problem then return join(path, k), problem end
@@ -292,7 +309,7 @@ function Schema:check(v, path)
       if x == nil then
         if f.required then return join(path, f[1]), "required" end
       else
-        local p, problem = f[2]:check(x, join(path, f[1]))
+        local p, problem = f[2]:check(x, join(path, f[1]), strict)
         if p then return p, problem end
       end
     end
@@ -304,12 +321,12 @@ function Schema:check(v, path)
     for k, x in pairs(v) do
       local problem = bad_key(k)
       if problem then return join(path, k), problem end
-      local p, why = self.values:check(x, join(path, k))
+      local p, why = self.values:check(x, join(path, k), strict)
       if p then return p, why end
     end
     return nil
   elseif kind == "any_of" then
-    return check_union(self, v, path)
+    return check_union(self, v, path, strict)
   elseif kind == "any" then
     return M.check_any(v, path, 0)
   end

@@ -6,11 +6,16 @@
 -- The function gets one table per attempt: `method`, `url` (the whole URL, query included),
 -- `path` (below the host), `query` (the text after `?`, or ""), `headers` (`name = value`: the
 -- client's, the call's, `Accept`, `Content-Type` when there is a body, `User-Agent`; never the
--- token), `body` (the JSON text, or nil) and `timeout` (this call's, or nil). It returns the
--- status, the body (a string) and the headers (`name = value`, any case), or nil and a message
--- for a failure without a response (an error of kind `network`, retried as such). An error it
--- raises is such a failure too. It is called from `client:poll` (so an async operation is
--- still pending until then), once per attempt.
+-- token), `body` (the JSON text, or nil) and `timeout` (this attempt's: the call's, cut to what
+-- is left of its `deadline`; or nil). It returns the status, the body (a string) and the
+-- headers (`name = value`, any case), or nil and a message for a failure without a response:
+-- an error of kind `network`, retried as such, that may have come after the request was sent
+-- (a POST or PATCH is then not retried, and its outcome is unknown). A third value names the
+-- failure as the C core does: `"COULDNT_CONNECT"` or `"COULDNT_RESOLVE_HOST"` (nothing was
+-- sent: a write is retried too), `"OPERATION_TIMEDOUT"` (a `timeout` error), or any other name
+-- of capitals, digits and underscores (a `network` error). An error it raises is a failure
+-- too. It is called from `client:poll` (so an async operation is still pending until then),
+-- once per attempt.
 --
 -- A table with the C core client's methods (`start`, `poll`, `result`, `cancel`, and
 -- optionally `running`, `user_agent`, `close`) is taken as the transport itself.
@@ -66,8 +71,11 @@ local function request_of(self, r)
            body = r.body, timeout = opts.timeout }
 end
 
-local function failure(message)
-  return { nil, "network", message, "TRANSPORT_FUNCTION" }
+local function failure(message, name)
+  if type(name) ~= "string" or #name > 40 or not name:find("^[A-Z][A-Z0-9_]*$") then
+    name = "TRANSPORT_FUNCTION"
+  end
+  return { nil, name == "OPERATION_TIMEDOUT" and "timeout" or "network", message, name }
 end
 
 -- Checks what the function returned; the outcome the engine reads, as the core gives it.
@@ -77,7 +85,8 @@ local function outcome(ok, status, body, headers)
       or "a " .. type(status)))
   end
   if status == nil then
-    return failure(type(body) == "string" and body or "the transport function gave no response")
+    return failure(type(body) == "string" and body or "the transport function gave no response",
+      headers)
   end
   if type(status) ~= "number" or status % 1 ~= 0 or status < 100 or status > 599 then
     return failure("the transport function returned a status that is not one: a "

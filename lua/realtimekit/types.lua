@@ -1,5 +1,12 @@
 --- Parameter types of the endpoint descriptions: each checks a Lua value and returns the text
 -- that goes into the URL, or nil and what is wrong with it.
+--
+-- Every check is called as `check(v, strict)`. What it always refuses is what the official
+-- SDK's types refuse (a value of the wrong Lua type, one outside an enum) and what would break
+-- the request (a path id that would leave its segment, NUL, text that is not UTF-8). The API
+-- docs' prose asks for more, which no SDK checks: formats (UUIDs, date-times, dates) and ranges
+-- (minimums, maximums, lengths, non-empty lists). Those are checked only when `strict` is true
+-- (the client's `strict` option, or a call's); otherwise the value is sent for the API to judge.
 -- @module realtimekit.types
 local compat = require "realtimekit.compat"
 
@@ -62,10 +69,21 @@ function M.text(v)
   return v
 end
 
---- A number >= 0 (page_no, per_page: the docs' minimum is 0 and the SDK types them as numbers),
--- written as number_text.
-function M.count(v)
-  if not finite(v) or v < 0 then return nil, "expected a number >= 0, got " .. got(v) end
+--- Text, as `text`, where Unix seconds are taken too (a date or a date-time outside strict).
+-- @local
+function M.text_or_seconds(v)
+  if type(v) ~= "string" then return nil, "expected a string or Unix seconds, got " .. got(v) end
+  return M.text(v)
+end
+
+--- A number (page_no, per_page: the SDK types them as numbers), written as number_text; with
+-- strict, >= 0 (the docs' minimum).
+function M.count(v, strict)
+  if strict then
+    if not finite(v) or v < 0 then return nil, "expected a number >= 0, got " .. got(v) end
+  elseif not finite(v) then
+    return nil, "expected a number, got " .. got(v)
+  end
   return number_text(v)
 end
 
@@ -98,11 +116,12 @@ local function chars(s)
   return n
 end
 
---- The Cloudflare account id: one path segment of at most 32 characters (the docs' maxLength).
-function M.account_id(v)
+--- The Cloudflare account id: one path segment; with strict, of at most 32 characters (the
+-- docs' maxLength).
+function M.account_id(v, strict)
   local s, problem = segment(v)
   if not s then return nil, problem end
-  if chars(s) > 32 then
+  if strict and chars(s) > 32 then
     return nil, "expected at most 32 characters, got " .. chars(s) .. ": " .. format("%q",
       s:sub(1, 40))
   end
@@ -119,9 +138,16 @@ local H4 = rep("%x", 4)
 local UUID = "^" .. rep("%x", 8) .. "%-" .. H4 .. "%-" .. H4 .. "%-" .. H4
   .. "%-" .. rep(H4, 3) .. "$"
 
---- A UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e.
-function M.uuid(v)
-  if type(v) ~= "string" or not find(v, UUID) then
+--- Whether v is a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e (either case).
+function M.is_uuid(v)
+  return type(v) == "string" and find(v, UUID) ~= nil
+end
+
+--- An id the docs give the uuid format (a meeting's in `/meetings/{meeting_id}`): one path
+-- segment, as `id`; with strict, a UUID such as 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e.
+function M.uuid(v, strict)
+  if not strict then return segment(v) end
+  if not M.is_uuid(v) then
     return nil, "expected a UUID like 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e, got " ..
       (type(v) == "string" and format("%q", v:sub(1, 40)) or got(v))
   end
@@ -218,14 +244,16 @@ local function parse_datetime(v)
   return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset + fraction
 end
 
---- An ISO 8601 date-time with an offset (2026-05-01T09:30:00Z, …+02:00, fractions allowed),
--- or a number of Unix seconds, sent as UTC ISO 8601.
-function M.datetime(v)
+--- A date-time (the SDK types it as a string): text, sent as it is; with strict, an ISO 8601
+-- date-time with an offset (2026-05-01T09:30:00Z, …+02:00, fractions allowed), the docs'
+-- format. Or a number of Unix seconds, sent as UTC ISO 8601.
+function M.datetime(v, strict)
   if type(v) == "number" then
     if not in_range(v) then return nil, "expected " .. UNIX_RANGE .. ", got " .. got(v) end
     local date, time = utc(v)
     return date .. "T" .. time .. "Z"
   end
+  if not strict then return M.text_or_seconds(v) end
   local ok, problem = parse_datetime(v)
   if not ok then return nil, problem end
   return v
@@ -282,12 +310,14 @@ function M.unix_seconds(v)
   return number_text(t)
 end
 
---- A calendar date, YYYY-MM-DD; or a number of Unix seconds, sent as its UTC date.
-function M.date(v)
+--- A date (the SDK types it as a string): text, sent as it is; with strict, a calendar date,
+-- YYYY-MM-DD (the SDK's doc comment). Or a number of Unix seconds, sent as its UTC date.
+function M.date(v, strict)
   if type(v) == "number" then
     if not in_range(v) then return nil, "expected " .. UNIX_RANGE .. ", got " .. got(v) end
     return (utc(v))
   end
+  if not strict then return M.text_or_seconds(v) end
   if type(v) ~= "string" or not find(v, "^%d%d%d%d%-%d%d%-%d%d$") then
     return nil, "expected a date like 2026-05-01 or Unix seconds, got " ..
       (type(v) == "string" and format("%q", v:sub(1, 40)) or got(v))
@@ -313,18 +343,24 @@ function M.takes_list(check)
 end
 
 --- A list of values of one of the given strings, sent as the key repeated (status=A&status=B);
--- a single string is a list of one.
+-- a single string is a list of one. An empty list sends nothing, as the SDK's query string
+-- does; with strict, it is refused.
 function M.enum_list(values)
   local one = M.enum(values)
-  local function check(v)
+  local function check(v, strict)
     if type(v) ~= "table" then v = { v } end
+    local n = 0
+    for _ in pairs(v) do n = n + 1 end
+    if n ~= #v then
+      return nil, "expected a value or an array of values, got a table with other keys"
+    end
     local out = {}
     for i = 1, #v do
       local s, problem = one(v[i])
       if not s then return nil, problem end
       out[i] = s
     end
-    if #out == 0 then return nil, "expected at least one value" end
+    if strict and #out == 0 then return nil, "expected at least one value" end
     return out
   end
   M.about[check] = { kind = "enum_list", values = M.about[one].values }

@@ -218,6 +218,8 @@ local function store_of(dedupe)
     .. "the name of a lua_shared_dict")
 end
 
+local make_receiver
+
 --- Makes a receiver. Every option is checked; an unknown one is an error that names it.
 -- Nothing is fetched yet: the key is fetched by the first `verify` that needs it.
 -- @tparam[opt] table opts
@@ -238,10 +240,19 @@ end
 -- @tparam[opt=86400] number opts.dedupe_ttl seconds a delivery is remembered
 -- @treturn[1] Receiver the receiver
 -- @return[2] nil
--- @treturn[2] realtimekit.errors.Error an `invalid_argument` error
+-- @treturn[2] string the error's one-line message, `tostring(err)`: a string, so that
+-- `assert(webhook.receiver { … })` prints it on every Lua and inside nginx (as
+-- `realtimekit.new`'s)
+-- @treturn[2] realtimekit.errors.Error the error, `invalid_argument`
 -- @usage
 -- local receiver = assert(webhook.receiver { dedupe = true, ttl = 1800 })
 function M.receiver(opts)
+  local receiver, err = make_receiver(opts)
+  if receiver then return receiver end
+  return nil, tostring(err), err
+end
+
+function make_receiver(opts)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then
     return nil, errors.invalid("options", "expected a table, got a " .. type(opts))

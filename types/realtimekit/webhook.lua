@@ -27,6 +27,8 @@ function webhook.verify(body, signature, public_key) end
 ---Makes a receiver: it holds the key (fetched when needed) and the de-duplication store.
 ---@param opts? realtimekit.webhook.Options
 ---@return realtimekit.webhook.Receiver? receiver
+---@return string? message the error's one line, so that `assert(webhook.receiver {…})`
+---prints it on every Lua and inside nginx
 ---@return realtimekit.Error? err an `invalid_argument` error
 function webhook.receiver(opts) end
 

@@ -5,6 +5,7 @@ local shapes = require "realtimekit.resources.shapes"
 local t = require "realtimekit.types"
 
 local APP = "/accounts/{account_id}/realtime/kit/{app_id}"
+-- The docs' uuid format of the meeting id is checked only in strict mode.
 local MEETING = { { "meeting_id", t.uuid } }
 local LIVESTREAM = { { "livestream_id", t.id } }
 local num = S.number

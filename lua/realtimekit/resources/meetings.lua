@@ -10,6 +10,8 @@ local shapes = require "realtimekit.resources.shapes"
 local t = require "realtimekit.types"
 
 local APP = "/accounts/{account_id}/realtime/kit/{app_id}"
+-- The docs give the meeting id here the uuid format, which only strict mode checks (a v1
+-- meeting's id is a room name such as abcdef-ghijkl).
 local MEETING = { { "meeting_id", t.uuid } }
 local PAGE = { { "page_no", t.count }, { "per_page", t.count } }
 local str, opt = S.string, shapes.opt

@@ -6,6 +6,7 @@ local shapes = require "realtimekit.resources.shapes"
 local t = require "realtimekit.types"
 
 local ONE = "/accounts/{account_id}/realtime/kit/{app_id}/meetings/{meeting_id}/participants"
+-- The docs' uuid format of the meeting id is checked only in strict mode.
 local MEETING = { "meeting_id", t.uuid }
 local PARTICIPANT = { "participant_id", t.id }
 local str, opt = S.string, shapes.opt

@@ -10,7 +10,7 @@ local str, req, opt = S.string, shapes.req, shapes.opt
 
 local STATES = { "INVOKED", "RECORDING", "UPLOADING", "UPLOADED", "ERRORED", "PAUSED" }
 
-return {
+local rows = {
   start = {
     http = "POST",
     path = RECORDINGS,
@@ -81,3 +81,9 @@ return {
     data_optional = true,
   },
 }
+
+-- Every recording route counts against RealtimeKit's budget for its recording APIs as well as
+-- the token's (README, "Rate limits").
+for _, row in pairs(rows) do row.budgets = { "token", "recordings" } end
+
+return rows

@@ -1,7 +1,8 @@
 --- Body schemas shared by several endpoints: meetings' recording and AI settings, storage
--- targets, presets. Types, enums and required fields are the SDK's; the few ranges and formats
--- are the API docs' (README, "Arguments are checked before anything is sent", names each one's
--- source). Where no source gives a limit, there is none.
+-- targets, presets. Types, enums, nullability and required fields are the SDK's, always
+-- checked; the few ranges and formats (`min`, `max`, `format`) are the API docs' prose, checked
+-- only in strict mode (README, "Arguments are checked before anything is sent", names each
+-- one's source). Where no source gives a limit, there is none.
 -- @module realtimekit.resources.shapes
 local S = require "realtimekit.schema"
 
@@ -41,6 +42,10 @@ M.video_config = S.object {
 -- Where recordings go: the SDK's union of four forms, which share their fields and differ in
 -- what they require. A storage config is valid when any one form takes it. The access keys,
 -- passwords and private keys are write-only secrets: they are never shown in an error.
+-- The second form (UnionMember1) types its required `access_key` and `region` `unknown`: the
+-- generator's rendering of a list of required names whose types the schema gives elsewhere.
+-- Every form that types them, the other three, says `string`, as the API docs do; so they are
+-- strings here in every form.
 local STORAGE_TYPES = { "aws", "azure", "digitalocean", "gcs", "sftp" }
 
 local function storage_form(label, over)
@@ -62,8 +67,8 @@ M.storage_config = S.any_of({
   storage_form("type gcs or none", { type = opt("type", str { enum = { "gcs" } }) }),
   storage_form("type aws, azure, digitalocean or none, with access_key and region", {
     type = opt("type", str { enum = { "aws", "azure", "digitalocean" } }),
-    access_key = req("access_key", S.any { secret = true }),
-    region = req("region", S.any()),
+    access_key = req("access_key", str { secret = true }),
+    region = req("region", str()),
   }),
   storage_form("auth_method KEY or none, with private_key", {
     auth_method = opt("auth_method", str { enum = { "KEY" } }),

@@ -27,7 +27,8 @@ end
 local function err_fields(err)
   return { kind = err.kind, status = err.status, attempts = err.attempts,
            message = err.message, transport_code = err.transport_code, param = err.param,
-           phase = err.phase, text = tostring(err) }
+           phase = err.phase, outcome = err.outcome, retryable = err.retryable,
+           deadline = err.deadline, text = tostring(err) }
 end
 
 local function ms_since(t0)
@@ -61,6 +62,22 @@ function M.list()
     out.error = err_fields(err)
   end
   reply(out)
+end
+
+-- One write: meetings:create (POST), or with method=PATCH meetings:update of the meeting `id`,
+-- with the given options; answers with the error, or the id of what it wrote.
+function M.write()
+  local args = ngx.req.get_uri_args()
+  local c = client { transport = transport_arg(args), ngx_location = args.location,
+                     max_retries = tonumber(args.retries), deadline = tonumber(args.deadline) }
+  local v, err
+  if args.method == "PATCH" then
+    v, err = c.meetings:update(args.id, { title = "Standup" })
+  else
+    v, err = c.meetings:create { title = "Standup" }
+  end
+  if not v then return reply { error = err_fields(err) } end
+  reply { id = v.id }
 end
 
 -- One call whose error (queued by the spec) echoes the token: answers with every string the
@@ -248,22 +265,6 @@ function M.worker()
   local status = f:read("*a")
   f:close()
   reply { pid = ngx.worker.pid(), hwm_kb = tonumber(status:match("VmHWM:%s*(%d+)")) }
-end
-
---- An answer of `n` bytes in 64 KiB pieces, each sent before the next is made: with
--- Content-Length when `length` is set, else chunked.
-function M.big(n, length)
-  if length then ngx.header["Content-Length"] = n end
-  local piece = string.rep("x", 65536)
-  local sent = 0
-  while sent < n do
-    local k = n - sent < #piece and n - sent or #piece
-    -- Stops once the reader has gone, as nginx refuses more output then.
-    if not ngx.print(k == #piece and piece or piece:sub(1, k)) or not ngx.flush(true) then
-      return
-    end
-    sent = sent + k
-  end
 end
 
 return M

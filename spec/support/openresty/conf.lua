@@ -31,6 +31,16 @@ local function replace_all(text, from, to)
   return table.concat(out)
 end
 
+-- The lines of the ngx transport's location that name the real API's host and trust the
+-- system's CAs, made to name and trust the fake server's.
+local function to_fake(text, fake)
+  text = replace(text, "proxy_set_header Host api.cloudflare.com;",
+    "proxy_set_header Host localhost;")
+  text = replace(text, "proxy_ssl_name api.cloudflare.com;", "proxy_ssl_name localhost;")
+  return replace(text, "proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;",
+    "proxy_ssl_trusted_certificate " .. fake.ca_file .. ";")
+end
+
 M.UPSTREAM = [[
   #upstream realtimekit_api {
   #  server api.cloudflare.com:443;
@@ -63,11 +73,7 @@ function M.example(opts)
     keepalive 16;
   }
 ]]):format(fake.tls_port))
-  text = replace(text, "proxy_set_header Host api.cloudflare.com;",
-    "proxy_set_header Host localhost;")
-  text = replace(text, "proxy_ssl_name api.cloudflare.com;", "proxy_ssl_name localhost;")
-  text = replace(text, "proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;",
-    "proxy_ssl_trusted_certificate " .. fake.ca_file .. ";")
+  text = to_fake(text, fake)
   local init = 'init_worker_by_lua_block { require("handler").start_job() }'
   text = replace(text, init, init:sub(1, -2) .. (opts.init_worker or "") .. " }")
   if opts.http_extra then
@@ -80,13 +86,15 @@ function M.example(opts)
 end
 
 --- A copy of the example's `location = /_realtimekit` block, the ngx transport's, named
--- `name`, with each `{from, to}` of `changes` made in it (a different proxy_pass, say): so a
+-- `name`, talking to the fake server (opts.fake) as the example's own does once `example`
+-- made it, with each `{from, to}` of `changes` made in it (a different proxy_pass, say): so a
 -- spec tests the location as documented, pointed elsewhere.
 function M.location(opts, name, changes)
   local text = read(opts.root .. "/examples/openresty/nginx.conf")
   local block = text:match("\n(    location = /_realtimekit {\n.-\n    }\n)")
   if not block then error("examples/openresty/nginx.conf no longer has location /_realtimekit") end
   block = replace(block, "location = /_realtimekit {", "location = " .. name .. " {")
+  block = to_fake(block, opts.fake)
   for _, c in ipairs(changes or {}) do block = replace(block, c[1], c[2]) end
   return block
 end

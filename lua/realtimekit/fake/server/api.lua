@@ -28,6 +28,29 @@ local function send(status, body, headers)
   return ngx.exit(status)
 end
 
+-- Sends the answer padded with spaces (which JSON allows after a value) to `size` bytes, in
+-- 64 KiB pieces, each sent before the next is made, so the server never holds the whole of a
+-- large answer: with its Content-Length, or, with `chunked`, without one.
+local function send_large(status, body, headers, size, chunked)
+  ngx.status = status
+  ngx.header["Content-Type"] = "application/json; charset=utf-8"
+  for k, v in pairs(headers or {}) do ngx.header[k] = v end
+  if size < #body then size = #body end
+  if not chunked then ngx.header["Content-Length"] = size end
+  local piece = string.rep(" ", 65536)
+  if not ngx.print(body) then return ngx.exit(ngx.OK) end
+  local left = size - #body
+  while left > 0 do
+    local k = left < #piece and left or #piece
+    -- Stops once the reader has gone: nginx refuses more output then.
+    if not ngx.print(k == #piece and piece or piece:sub(1, k)) or not ngx.flush(true) then
+      return ngx.exit(ngx.OK)
+    end
+    left = left - k
+  end
+  return ngx.exit(ngx.OK)
+end
+
 local function default_error_body(status)
   return cjson.encode { success = false,
                         error = { code = status,
@@ -122,6 +145,9 @@ function M.handle()
       if fault.truncate or fault.close then
         return raw_then_close(fault.status, text, fault.headers, fault.truncate)
       end
+      if fault.size then
+        return send_large(fault.status, text, fault.headers, fault.size, fault.chunked)
+      end
       return send(fault.status, text, fault.headers)
     end
   end
@@ -130,6 +156,7 @@ function M.handle()
   if fault and (fault.truncate or fault.close) then
     return raw_then_close(status, answer, nil, fault.truncate)
   end
+  if fault and fault.size then return send_large(status, answer, nil, fault.size, fault.chunked) end
   return send(status, answer)
 end
 

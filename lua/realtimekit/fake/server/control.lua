@@ -28,7 +28,7 @@ end
 
 local FAULT_KEYS = { match = "string", status = "number", body = "string", headers = "table",
                      delay = "number", drop = "boolean", truncate = "boolean", close = "boolean",
-                     times = "number" }
+                     times = "number", size = "number", chunked = "boolean" }
 -- Held until POST /__control/release (or a reset), HOLD_LIMIT seconds at most.
 FAULT_KEYS.hold = "boolean"
 
