@@ -69,17 +69,25 @@ describe("rate limits", function()
     s = helper.server()
   end)
 
-  -- 137 requests at 40 per 4 s: four windows, the last 17 starting at 12 s at the earliest; a
-  -- walk that waited more than it must would spill into a fifth.
+  -- 137 requests at 40 per 4 s: the last can start at 12 s at the earliest. A walk that waited
+  -- longer than it must would leave a window short: every window but the last took its quota
+  -- but for the 8 requests the walk keeps under way, which a pacer may hold in hand. (The other
+  -- Luas' windows last 1 s, most of which the whole seconds of the Ratelimit header's `t` can
+  -- cost: there only the 429s, the count and the floor are checked.)
   local function within_the_windows(took)
     assert.equal(0, s:throttled())
     assert.equal(N, s:stats().requests)
     assert.is_true(took >= FLOOR - 0.5, "took " .. took)
-    assert.equal(math.ceil(N / Q), #per_window(s, W), table.concat(per_window(s, W), " "))
+    if W >= 4 then
+      local counts = per_window(s, W)
+      for k = 1, #counts - 1 do
+        assert.is_true(counts[k] >= Q - 8, table.concat(counts, " "))
+      end
+    end
   end
 
-  it("paced by the headers, a concurrency-8 walk meets no 429 and takes only the windows it "
-    .. "needs", function()
+  it("paced by the headers, a concurrency-8 walk meets no 429 and leaves no window short",
+    function()
     local c = helper.client()
     s:config { rate_quota = Q, rate_window = W }
     local t0 = socket.gettime()
