@@ -61,6 +61,7 @@ build = {
     ["realtimekit.describe"] = "lua/realtimekit/describe.lua",
     ["realtimekit.errors"] = "lua/realtimekit/errors.lua",
     ["realtimekit.fake"] = "lua/realtimekit/fake.lua",
+    ["realtimekit.fake.cli"] = "lua/realtimekit/fake/cli.lua",
     ["realtimekit.fake.conf"] = "lua/realtimekit/fake/conf.lua",
     ["realtimekit.fake.server.active_session"] = "lua/realtimekit/fake/server/active_session.lua",
     ["realtimekit.fake.server.analytics"] = "lua/realtimekit/fake/server/analytics.lua",

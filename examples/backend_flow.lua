@@ -28,10 +28,12 @@ local meeting = check(client.meetings:create {
 })
 print(("Meeting %s: %s"):format(meeting.id, meeting.title))
 
+-- custom_participant_id: your own stable id for the person (your user table's key), never
+-- personal data such as an email address (RealtimeKit's FAQ).
 local people = {
-  { custom_participant_id = "alice@example.com", name = "Alice",
+  { custom_participant_id = "user-1001", name = "Alice",
     preset_name = "group_call_host" },
-  { custom_participant_id = "bob@example.com", name = "Bob",
+  { custom_participant_id = "user-1002", name = "Bob",
     preset_name = "group_call_participant" },
 }
 for _, person in ipairs(people) do

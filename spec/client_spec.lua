@@ -94,6 +94,24 @@ describe("realtimekit", function()
       assert.matches("cannot be read", err.message)
     end)
 
+    it("reads ca_file only where it is used: over https:// with the default transport",
+      function()
+        local s = helper.server()
+        -- An http:// server (the fake, say) with a CA file in the configuration that this
+        -- process cannot read: the client is made, and its calls work.
+        local c = assert(realtimekit.new { api_token = s.token, account_id = s.account_id,
+          app_id = s.app_id, base_url = s.url, ca_file = "/nonexistent/ca.pem",
+          rate_limit = false })
+        assert.equal("/nonexistent/ca.pem", c.ca_file)
+        assert.equal(1, #assert(c.meetings:list { per_page = 1 }).data)
+        local err = invalid("ca_file", { api_token = "t", base_url = "https://127.0.0.1:1/x",
+                                         ca_file = "/nonexistent/ca.pem" })
+        assert.matches("cannot be read", err.message)
+        invalid("ca_file", { api_token = "t", base_url = "http://127.0.0.1:1/x", ca_file = 42 })
+        invalid("ca_file", { api_token = "t", base_url = "http://127.0.0.1:1/x",
+                             ca_file = "/tmp/a\0b" })
+      end)
+
     it("takes a base_url with a trailing slash", function()
       local c = assert(realtimekit.new {
         api_token = "t", base_url = "http://127.0.0.1:1/client/v4/",

@@ -177,6 +177,38 @@ describe("the fake RealtimeKit server", function()
     assert.equal("closed", err)
   end)
 
+  it("holds a request until released, and a reset releases it too", function()
+    s:fault { hold = true, match = "per_page=2", times = 2 }
+    local dir = assert(io.popen("mktemp -d /tmp/realtimekit-spec.XXXXXX")):read("*l")
+    finally(function() os.execute("rm -rf " .. helper.shell_quote(dir)) end)
+    local function start(name)
+      os.execute(("(curl -s -H 'authorization: Bearer %s' '%s%s/meetings?per_page=2' > %s/%s; "
+        .. "touch %s/%s.done) &"):format(s.token, s.url, app, dir, name, dir, name))
+    end
+    local function done(name)
+      local f = io.open(dir .. "/" .. name .. ".done")
+      if f then f:close() end
+      return f ~= nil
+    end
+    start("a")
+    start("b")
+    assert.is_truthy(helper.wait_for(function() return s:held() == 2 end, 10))
+    -- Held: nothing is answered, whatever the time, until the release.
+    local other = get(s, app .. "/meetings?per_page=1")
+    assert.equal(200, other)
+    assert.is_false(done("a") or done("b"))
+    assert.equal(2, s:release())
+    assert.is_truthy(helper.wait_for(function() return done("a") and done("b") end, 10))
+    assert.equal(2, #cjson.decode(helper.read(dir .. "/a")).data)
+    assert.equal(0, s:held())
+    s:fault { hold = true }
+    start("c")
+    assert.is_truthy(helper.wait_for(function() return s:held() == 1 end, 10))
+    s:reset()
+    assert.is_truthy(helper.wait_for(function() return done("c") end, 10))
+    assert.equal(0, s:held())
+  end)
+
   it("is attachable from another process through fake-realtimekit's folder", function()
     local out, ok = helper.run("spec/support/fake-realtimekit start")
     assert.is_true(ok, out)
@@ -877,11 +909,11 @@ describe("the fake RealtimeKit server's resources", function()
       end
       assert.same({ count = #big.livestream_sessions, total_ingest_seconds = ingest,
                     total_viewer_seconds = viewers }, body.data)
-      local feb = data.FEB_2026
+      local feb = data.times().sessions -- 2026-02-15
       _, body = call(s, "GET", app .. "/analytics/livestreams/daywise?start_time=" .. feb
         .. "&end_time=" .. (feb + 4 * 86400))
       assert.equal(3, #body.data)
-      assert.same({ date = "2026-02-02", count = 1, total_ingest_seconds = 1800,
+      assert.same({ date = "2026-02-16", count = 1, total_ingest_seconds = 1800,
                     total_viewer_seconds = 1800 * 6 }, body.data[1])
       assert.equal(400, (call(s, "GET", app .. "/analytics/livestreams/overall?start_time="
         .. "2026-02-01T00:00:00Z")))
@@ -897,10 +929,10 @@ describe("the fake RealtimeKit server's resources", function()
       assert.equal(#big.sessions, body.data.session_stats.sessions_count)
       assert.equal(minutes, body.data.session_stats.sessions_minutes_consumed)
       assert.equal(10, body.data.recording_stats.recording_count)
-      _, body = call(s, "GET", app .. "/analytics/daywise?start_date=2026-02-02"
-        .. "&end_date=2026-02-02")
+      _, body = call(s, "GET", app .. "/analytics/daywise?start_date=2026-02-16"
+        .. "&end_date=2026-02-16")
       assert.equal(1, #body.data.session_stats.day_stats)
-      assert.equal("2026-02-02", body.data.session_stats.day_stats[1].day)
+      assert.equal("2026-02-16", body.data.session_stats.day_stats[1].day)
       _, body = call(s, "GET", app .. "/analytics/daywise?start_date=2025-01-01"
         .. "&end_date=2025-01-02")
       assert.equal(0, body.data.session_stats.sessions_count)

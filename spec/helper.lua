@@ -46,7 +46,8 @@ end
 --- The fake server of this run, started on first use and reset to defaults on every call.
 function M.server()
   if not running then
-    running = assert(require("realtimekit.fake").start {})
+    -- A fixed `now`: the dates the specs expect never move, whatever day they run on.
+    running = assert(require("realtimekit.fake").start { now = M.data().SPEC_NOW })
     local ok, busted = pcall(require, "busted")
     if ok and busted.subscribe then
       busted.subscribe({ "exit" }, function()

@@ -1,7 +1,9 @@
 -- examples/love, the dashboard, in a real engine: LÖVE (which embeds LuaJIT) under a virtual X
 -- display (xvfb-run), against the fake server with 300 ms of latency per request, driven by its
--- automation hook (REALTIMEKIT_LOVE_SCRIPT, examples/love/script.lua). A call that blocked a
--- frame would show as a frame of 300 ms at least.
+-- automation hook (REALTIMEKIT_LOVE_SCRIPT, examples/love/script.lua). Nothing is timed: the
+-- report says how long each poll was allowed to wait for the network (a call that blocked a
+-- frame would wait) and how much one poll settled; the frame times are in BENCHMARKS.md's
+-- frame-loop section (bench/frame_budget.lua).
 local helper = require "helper"
 local cjson = require "cjson"
 
@@ -132,11 +134,19 @@ describe("examples/love #once", function()
     assert.equal(1, posts)
   end)
 
-  it("never stalls a frame", function()
-    assert.is_true(report.frames >= 30, "only " .. tostring(report.frames) .. " frames")
-    assert.is_true(report.longest_frame_ms < 100, ("a frame took %.0f ms"):format(
-      report.longest_frame_ms))
-  end)
+  it("never stalls a frame: no poll waits for the network, none settles more than its budget",
+    function()
+      -- The client was driven, and never allowed to wait.
+      assert.is_true(report.polls > 0)
+      assert.equal(0, report.longest_wait)
+      -- poll_budget = { max_results = 2 } (main.lua): at most 2 calls settled per poll.
+      assert.is_true(report.most_settled >= 1 and report.most_settled <= 2,
+        tostring(report.most_settled))
+      -- The frames went on while calls were under way: a call started in a frame is still
+      -- under way when its polls are done (300 ms of latency, polls that never wait), so each
+      -- of the meetings walk's 3 rounds, the meeting and the participant kept one waiting.
+      assert.is_true(report.frames_waiting >= 4, tostring(report.frames_waiting))
+    end)
 
   it("takes a screenshot", function()
     local png = read(OUT .. "/screenshot.png")

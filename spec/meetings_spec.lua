@@ -74,12 +74,13 @@ describe("client.meetings", function()
 
     it("takes Unix seconds for times", function()
       local c, s = helper.client()
-      -- 2026-01-01T10:00:00Z is meeting 10's created_at
+      -- 2026-02-01T10:00:00Z is meeting 10's created_at (the specs' server dates its data
+      -- back from data.SPEC_NOW, 2026-03-01)
       local page = assert(c.meetings:list {
-        start_time = 1767261600, end_time = 1767261600 + 3600 * 9,
+        start_time = 1769940000, end_time = 1769940000 + 3600 * 9,
       })
       assert.equal(10, page.paging.total_count)
-      assert.equal("start_time=2026-01-01T10%3A00%3A00Z&end_time=2026-01-01T19%3A00%3A00Z",
+      assert.equal("start_time=2026-02-01T10%3A00%3A00Z&end_time=2026-02-01T19%3A00%3A00Z",
         s:requests()[1].query)
     end)
 

@@ -42,11 +42,11 @@ describe("realtimekit.ops", function()
     s:fault { delay = 1, match = "per_page=7", times = 64 }
     local ops = {}
     for i = 1, 64 do ops[i] = assert(c.async.meetings:list { per_page = 7 }) end
-    local started = core.monotonic()
+    -- It takes the first transfer the 64 free (a call stuck behind them would end in a
+    -- timeout error after 60 s).
     local page, err = c.meetings:list { per_page = 3 }
     assert.is_nil(err)
     assert.equal(3, #page.data)
-    assert.is_true(core.monotonic() - started < 10)
     for i = 1, 64 do
       local v, e = ops[i]:wait()
       assert.is_nil(e, tostring(e))

@@ -16,6 +16,18 @@ if helper.lua_tag ~= "5.4" then Q, W, N = 10, 1, 35 end
 -- How long the windows allow: the last requests can start when the last window opens.
 local FLOOR = (math.ceil(N / Q) - 1) * W
 
+-- How many requests the fake server took in each of its rate-limit windows (counted from the
+-- switch, as its requests' `at` are), the first window first.
+local function per_window(s, window)
+  local counts = {}
+  for _, r in ipairs(s:requests()) do
+    local k = math.floor(r.at / window) + 1
+    for i = #counts + 1, k do counts[i] = 0 end
+    counts[k] = counts[k] + 1
+  end
+  return counts
+end
+
 local function walk(c, n, concurrency)
   local got, seen = 0, {}
   for m in c.meetings:each { per_page = 1, limit = n, concurrency = concurrency } do
@@ -57,17 +69,30 @@ describe("rate limits", function()
     s = helper.server()
   end)
 
-  it("paced by the headers, a concurrency-8 walk meets no 429 and takes about what the "
-    .. "windows allow", function()
+  -- 137 requests at 40 per 4 s: the last can start at 12 s at the earliest. A walk that waited
+  -- longer than it must would leave a window short: every window but the last took its quota
+  -- but for the 8 requests the walk keeps under way, which a pacer may hold in hand. (The other
+  -- Luas' windows last 1 s, most of which the whole seconds of the Ratelimit header's `t` can
+  -- cost: there only the 429s, the count and the floor are checked.)
+  local function within_the_windows(took)
+    assert.equal(0, s:throttled())
+    assert.equal(N, s:stats().requests)
+    assert.is_true(took >= FLOOR - 0.5, "took " .. took)
+    if W >= 4 then
+      local counts = per_window(s, W)
+      for k = 1, #counts - 1 do
+        assert.is_true(counts[k] >= Q - 8, table.concat(counts, " "))
+      end
+    end
+  end
+
+  it("paced by the headers, a concurrency-8 walk meets no 429 and leaves no window short",
+    function()
     local c = helper.client()
     s:config { rate_quota = Q, rate_window = W }
     local t0 = socket.gettime()
     assert.equal(N, walk(c, N, 8))
-    local took = socket.gettime() - t0
-    assert.equal(0, s:throttled())
-    assert.equal(N, s:stats().requests)
-    -- 137 requests at 40 per 4 s: the last 17 can start at 12 s at the earliest.
-    assert.is_true(took >= FLOOR - 0.5 and took <= FLOOR * 1.35, "took " .. took)
+    within_the_windows(socket.gettime() - t0)
   end)
 
   it("with no headers, a matching static budget does the same", function()
@@ -75,9 +100,7 @@ describe("rate limits", function()
     s:config { rate_quota = Q, rate_window = W, rate_headers = false }
     local t0 = socket.gettime()
     assert.equal(N, walk(c, N, 8))
-    local took = socket.gettime() - t0
-    assert.equal(0, s:throttled())
-    assert.is_true(took >= FLOOR - 0.5 and took <= FLOOR * 1.35, "took " .. took)
+    within_the_windows(socket.gettime() - t0)
   end)
 
   it("pauses the whole client after a 429: one of four concurrent calls meets it, no more",
@@ -105,10 +128,10 @@ describe("rate limits", function()
         headers = { Ratelimit = v, ["Ratelimit-Policy"] = v } }
       assert(c.meetings:list())
     end
-    local t0 = socket.gettime()
     for _ = 1, 5 do assert(c.meetings:list { per_page = 1 }) end
-    assert.is_true(socket.gettime() - t0 < 1)
-    for _, w in ipairs(waits) do assert.is_true(w < 0.05, tostring(w)) end
+    -- None was held back: each went out as soon as it was made.
+    assert.equal(9, #waits)
+    for _, w in ipairs(waits) do assert.equal(0, w) end
   end)
 
   it("tells on_request what it knows of the budget and how long a request waited", function()
@@ -120,9 +143,10 @@ describe("rate limits", function()
       remaining = infos[1].ratelimit.remaining, limit = infos[1].ratelimit.limit,
       window = infos[1].ratelimit.window })
     assert.is_true(infos[1].ratelimit.reset > 0 and infos[1].ratelimit.reset <= 2)
-    assert.is_true(infos[1].waited < 0.05)
+    assert.equal(0, infos[1].waited)
     -- The fourth waited for the next window rather than meeting a 429.
-    assert.is_true(infos[4].waited > 0.3, tostring(infos[4].waited))
+    assert.is_true(infos[4].waited > 0, tostring(infos[4].waited))
+    assert.same({ 3, 1 }, per_window(s, 2))
     assert.equal(0, s:throttled())
   end)
 
@@ -286,18 +310,19 @@ describe("rate limits", function()
 
   it("fails at once, with the wait, when the budget is held back beyond max_retry_wait",
     function()
-    local c = helper.client { max_retry_wait = 5 }
+    local slept = {}
+    local c = helper.client { max_retry_wait = 5,
+                              sleep = function(t) slept[#slept + 1] = t end }
     s:fault { status = 200, body = '{"success":true,"data":[],'
       .. '"paging":{"start_offset":0,"end_offset":0,"total_count":0}}',
       headers = { Ratelimit = '"default";r=0;t=120' } }
     assert(c.meetings:list())
-    local t0 = socket.gettime()
     local v, err = c.meetings:list()
     assert.is_nil(v)
     assert.equal("api", err.kind)
     assert.equal(429, err.status)
     assert.is_true(err.retry_after > 100)
-    assert.is_true(socket.gettime() - t0 < 1)
+    assert.same({}, slept) -- at once: no wait at all
     assert.equal(1, s:stats().requests)
   end)
 

@@ -34,6 +34,34 @@ describe("README", function()
     assert.equal(55, n)
   end)
 
+  it("uses no email address as a custom_participant_id: not in the README, docs/, examples/ "
+    .. "or the fake server's data", function()
+    local files = { "README.md" }
+    local p = io.popen("ls docs/*.md; find examples -name '*.lua'")
+    for path in p:lines() do files[#files + 1] = path end
+    p:close()
+    local found = 0
+    for _, path in ipairs(files) do
+      local text = helper.read(path)
+      for value in text:gmatch("custom_participant_ids?%s*=%s*{?%s*(%b\"\")") do
+        found = found + 1
+        assert.is_nil(value:find("@", 1, true), path .. ": " .. value)
+      end
+    end
+    assert.is_true(found >= 4, "only " .. found .. " custom_participant_id values found")
+    local data = helper.data()
+    for _, app in pairs(data.build().apps) do
+      for _, lists in ipairs { app.participants, app.session_participants or {} } do
+        for _, list in pairs(lists) do
+          for _, person in ipairs(list) do
+            assert.is_nil(person.custom_participant_id:find("@", 1, true),
+              person.custom_participant_id)
+          end
+        end
+      end
+    end
+  end)
+
   it("reconciles a participant add whose outcome is unknown by its recipe: each added once",
     function()
     local code = assert(readme:match("```lua\n(local function add_once.-\nend)\n```"))

@@ -14,6 +14,14 @@ local function finish(http)
   error("no transfer ended within 10 s")
 end
 
+-- Drives a core client until the server holds its request (a hold fault).
+local function until_held(s, http)
+  assert(helper.wait_for(function()
+    assert.same({}, http:poll(0))
+    return s:held() == 1
+  end, 10), "the request never reached the server")
+end
+
 local function shim_dir()
   local p = io.popen("mktemp -d /tmp/realtimekit-dns.XXXXXX")
   local dir = p:read("*l")
@@ -21,12 +29,15 @@ local function shim_dir()
   return dir
 end
 
--- A preloadable getaddrinfo that takes `seconds` to fail for slow.invalid, as a DNS server
--- that does not answer would, and defers to the real one for every other name.
+-- A preloadable getaddrinfo that does not answer for slow.invalid, as a DNS server that does not
+-- answer would, until the file $SLOW_GATE exists (or `seconds` pass); it then fails, leaving
+-- $SLOW_GATE.ended. It defers to the real one for every other name.
 local SHIM = [[
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 typedef int (*gai_fn)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
@@ -34,7 +45,16 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
                 struct addrinfo **res) {
   gai_fn real;
   if (node != NULL && strcmp(node, "slow.invalid") == 0) {
-    sleep(%d);
+    const char *gate = getenv("SLOW_GATE");
+    char ended[4096];
+    int i;
+    for (i = 0; i < %d * 100 && gate != NULL && access(gate, F_OK) != 0; i++)
+      usleep(10000);
+    if (gate != NULL && strlen(gate) < sizeof ended - 8) {
+      strcpy(ended, gate);
+      strcat(ended, ".ended");
+      close(creat(ended, 0600));
+    }
     return EAI_NONAME;
   }
   *(void **)(&real) = dlsym(RTLD_NEXT, "getaddrinfo");
@@ -62,27 +82,48 @@ describe("realtimekit.wait", function()
     end)
     after_each(function() http:close() end)
 
+    -- The step, checked against the transfers' idle time read just before and just after it:
+    -- that time times NGX_BACKOFF, within NGX_MIN_STEP and NGX_MAX_STEP.
+    local function step_now()
+      local function clamp(idle)
+        return math.min(math.max(idle * wait.NGX_BACKOFF, wait.NGX_MIN_STEP), wait.NGX_MAX_STEP)
+      end
+      local before = http:idle()
+      local step = wait.step(http, 10)
+      local after = http:idle()
+      assert.is_true(step >= clamp(before) and step <= clamp(after), step)
+      return step
+    end
+
+    -- The server holds the request until released: the transfer waits as long as a spec says.
     it("is short once a transfer starts, and grows the longer it waits, up to a cap", function()
-      s:config { latency = 1 }
+      s:fault { hold = true }
+      local started = core.monotonic()
       assert(http:start("GET", url))
-      assert.equal(wait.NGX_MIN_STEP, wait.step(http, 10))
+      -- The wait counts from the start.
+      assert.is_true(core.monotonic() - http:idle() >= started)
+      step_now()
+      until_held(s, http)
       core.sleep(0.4)
       assert.same({}, http:poll(0))
-      local step = wait.step(http, 10)
-      assert.is_true(step > 0.4 * wait.NGX_BACKOFF * 0.9 and step < 0.5 * wait.NGX_BACKOFF, step)
+      assert.is_true(step_now() >= 0.4 * wait.NGX_BACKOFF)
       assert.equal(0.005, wait.step(http, 0.005)) -- never past the time left
-      core.sleep(0.7)
+      local released = core.monotonic()
+      s:release()
       assert.equal(1, #finish(http))
-      -- The answer came: the wait starts again from the shortest sleep.
-      assert.equal(wait.NGX_MIN_STEP, wait.step(http, 10))
+      -- The answer came: the wait counts again from then.
+      assert.is_true(core.monotonic() - http:idle() >= released)
+      step_now()
     end)
 
     it("is never longer than the step cap", function()
-      s:config { latency = 1.5 }
+      s:fault { hold = true }
       assert(http:start("GET", url))
+      until_held(s, http)
       core.sleep(1.2)
       assert.same({}, http:poll(0))
       assert.equal(wait.NGX_MAX_STEP, wait.step(http, 10))
+      s:release()
       assert.equal(1, #finish(http))
     end)
   end)
@@ -91,17 +132,21 @@ end)
 describe("realtimekit.core's hints for a host that polls", function()
   it("idle(): seconds since a transfer started, received bytes or ended", function()
     local s = helper.server()
-    s:config { latency = 0.3 }
+    s:fault { hold = true } -- no answer until released
     local http = core.new { token = s.token }
     assert.equal(0, http:idle())
+    local started = core.monotonic()
     assert(http:start("GET", s.url .. "/accounts/" .. s.account_id .. "/realtime/kit/"
       .. s.app_id .. "/meetings?per_page=1"))
-    assert.is_true(http:idle() < 0.05)
+    assert.is_true(core.monotonic() - http:idle() >= started)
+    until_held(s, http)
     core.sleep(0.2)
     assert.same({}, http:poll(0))
     assert.is_true(http:idle() >= 0.2, http:idle())
+    local released = core.monotonic()
+    s:release()
     assert.equal(1, #finish(http))
-    assert.is_true(http:idle() < 0.05)
+    assert.is_true(core.monotonic() - http:idle() >= released)
     http:close()
   end)
 
@@ -128,20 +173,24 @@ describe("realtimekit.core's hints for a host that polls", function()
   it("gives up on a slow name lookup at connect_timeout, without waiting for it", function()
     local dir = shim_dir()
     local f = assert(io.open(dir .. "/shim.c", "w"))
-    f:write(SHIM:format(3))
+    f:write(SHIM:format(30))
     f:close()
     local out, ok = helper.run("cc -shared -fPIC -o " .. dir .. "/shim.so " .. dir
       .. "/shim.c -ldl")
     assert.is_true(ok, out)
     out, ok = helper.run_lua([[
       local core = require "realtimekit.core"
+      local gate = os.getenv("SLOW_GATE")
       local http = core.new { connect_timeout = 0.5 }
-      local t0 = core.monotonic()
       local id = http:start("GET", "http://slow.invalid/")
       while #http:poll(0.1) == 0 do end
       local _, kind, _, name = http:result(id)
-      io.write(string.format("%s %s %.2f\n", kind, name, core.monotonic() - t0))
+      -- The lookup goes on until told to end, which only happens now.
+      local lookup_ended = io.open(gate .. ".ended") ~= nil
+      io.open(gate, "w"):close()
+      io.write(kind, " ", name, " ", tostring(lookup_ended), "\n")
     ]], {
+      SLOW_GATE = dir .. "/gate",
       LD_PRELOAD = dir .. "/shim.so",
       -- Under make test-asan the child's ASan runtime comes first through ld.so's --preload,
       -- which ASan's own check of LD_PRELOAD's order does not see.
@@ -150,11 +199,11 @@ describe("realtimekit.core's hints for a host that polls", function()
     })
     os.execute("rm -rf '" .. dir .. "'")
     assert.is_true(ok, out)
-    local kind, name, seconds = out:match("(%S+) (%S+) ([%d.]+)")
+    local kind, name, lookup_ended = out:match("(%S+) (%S+) (%S+)\n")
+    -- The transfer ended at its timeout while the lookup was still under way.
     assert.equal("timeout", kind)
     assert.equal("OPERATION_TIMEDOUT", name)
-    -- The lookup takes 3 s; the transfer ends at its 0.5 s timeout all the same.
-    assert.is_true(tonumber(seconds) < 1.5, out)
+    assert.equal("false", lookup_ended, out)
   end)
 end)
 

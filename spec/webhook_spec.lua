@@ -127,10 +127,10 @@ describe("realtimekit.webhook", function()
 
     it("forgets a key when its time is up", function()
       local store = webhook.memory_store()
-      store:set("a", true, 0.05)
+      store:set("a", true, 1)
       store:set("b", true, 60)
       assert.is_true(store:get("a"))
-      socket.sleep(0.1)
+      socket.sleep(1.1)
       assert.is_nil(store:get("a"))
       assert.is_true(store:get("b"))
     end)
@@ -275,12 +275,12 @@ describe("realtimekit.webhook", function()
     end)
 
     it("takes a delivery again after forget, or after dedupe_ttl", function()
-      local r = assert(webhook.receiver { public_key = KEY_A, dedupe = true, dedupe_ttl = 0.1 })
+      local r = assert(webhook.receiver { public_key = KEY_A, dedupe = true, dedupe_ttl = 1 })
       local event = assert(r:verify(BODY, headers("u-1")))
       r:forget(event)
       assert.truthy(r:verify(BODY, headers("u-1")))
       assert.equal("duplicate", select(2, r:verify(BODY, headers("u-1"))).kind)
-      socket.sleep(0.15)
+      socket.sleep(1.1)
       assert.truthy(r:verify(BODY, headers("u-1")))
     end)
 
@@ -328,6 +328,13 @@ describe("realtimekit.webhook", function()
       return assert(webhook.receiver(o))
     end
 
+    -- Shorter turns between fetches, and waits for them, for the length of one spec.
+    local function turns(seconds)
+      local interval, patience = webhook.REFETCH_INTERVAL, webhook.REFETCH_WAIT
+      webhook.REFETCH_INTERVAL, webhook.REFETCH_WAIT = seconds, seconds
+      finally(function() webhook.REFETCH_INTERVAL, webhook.REFETCH_WAIT = interval, patience end)
+    end
+
     it("fetches the key over TLS, without the API token, once for many deliveries", function()
       local r = receiver()
       local body, headers = delivery()
@@ -350,6 +357,7 @@ describe("realtimekit.webhook", function()
     end)
 
     it("fetches the key again when its ttl is up", function()
+      turns(0.1)
       local r = receiver { ttl = 0.2 }
       local body, headers = delivery()
       assert.truthy(r:verify(body, headers))
@@ -359,6 +367,7 @@ describe("realtimekit.webhook", function()
     end)
 
     it("takes a rotated key on its first delivery, after exactly one fetch", function()
+      turns(0.3)
       local r = receiver()
       local body, headers = delivery()
       assert.truthy(r:verify(body, headers))
@@ -371,35 +380,123 @@ describe("realtimekit.webhook", function()
       assert.equal(s:webhook_public_key(), r:public_key())
     end)
 
-    it("fetches at most once for a flood of forged deliveries", function()
+    it("refuses a signature that cannot be a real one, such as AAAA, without a fetch", function()
       local r = receiver()
       local body, headers = delivery()
       assert.truthy(r:verify(body, headers))
-      local forged = sign(body, "b")
-      for i = 1, 50 do
-        local event, err = r:verify(body, { ["rtk-signature"] = forged, ["rtk-uuid"] = "f" .. i })
+      for i, sig in ipairs { "AAAA", "AAAA", SIG:sub(1, 100), ("A"):rep(2000), "!!!!" } do
+        local event, err = r:verify(body, { ["rtk-signature"] = sig, ["rtk-uuid"] = "f" .. i })
         assert.is_nil(event)
         assert.equal("invalid_signature", err.kind)
       end
-      assert.equal(2, key_fetches())
-      assert.equal(2, r.fetches)
-      assert.truthy(r:verify(body, headers))
+      assert.equal(1, key_fetches())
+      assert.equal(1, r.fetches)
     end)
 
-    it("fetches again for a bad signature once the holdoff is over", function()
-      local holdoff = webhook.REFETCH_HOLDOFF
-      webhook.REFETCH_HOLDOFF = 0.2
-      finally(function() webhook.REFETCH_HOLDOFF = holdoff end)
+    it("fetches again for a forged signature of a real one's shape, once a turn, and a refetch "
+      .. "that brings the same key holds nothing off", function()
+      turns(0.3)
       local r = receiver()
-      local body = delivery()
+      local body, headers = delivery()
+      assert.truthy(r:verify(body, headers))
       local forged = { ["rtk-signature"] = sign(body, "b") }
-      r:verify(body, forged) -- the first fetch, and the refetch that brings the same key
-      r:verify(body, forged)
-      assert.equal(2, key_fetches())
-      socket.sleep(0.3)
-      r:verify(body, forged)
-      r:verify(body, forged)
-      assert.equal(3, key_fetches())
+      -- Each waits for the next turn, whose fetch brings the key held: refused, key unchanged.
+      local key = r:public_key()
+      for _ = 1, 3 do
+        local _, err = r:verify(body, forged)
+        assert.equal("invalid_signature", err.kind)
+      end
+      assert.equal(4, key_fetches())
+      assert.equal(key, r:public_key())
+      -- Right after such a refetch, a rotated key's delivery is taken at the next turn.
+      s:rotate_webhook_key()
+      body, headers = delivery()
+      assert.truthy(r:verify(body, headers))
+      assert.equal(5, key_fetches())
+      assert.equal(s:webhook_public_key(), r:public_key())
+    end)
+
+    it("takes a rotated key within a turn while forged deliveries flood it, fetching once a "
+      .. "turn at most #slow", function()
+      -- The fake posts its deliveries to a socket here, answered between two forgeries.
+      local srv = assert(socket.bind("127.0.0.1", 0))
+      local _, port = srv:getsockname()
+      srv:settimeout(0)
+      finally(function() srv:close() end)
+      local hooked = assert(client.webhooks:create { name = "flood",
+        events = { "meeting.started" }, url = "http://127.0.0.1:" .. port .. "/hook" })
+      local r = receiver()
+      local accepted, refused = {}, 0
+      -- Answers the deliveries that arrived, as a receiver's handler would.
+      local function serve()
+        while true do
+          local c = srv:accept()
+          if not c then return end
+          c:settimeout(5)
+          local head = {}
+          local line = c:receive("*l")
+          while line and line ~= "" do
+            local k, v = line:match("^([^:]+):%s*(.*)$")
+            if k then head[k:lower()] = v end
+            line = c:receive("*l")
+          end
+          local body = c:receive(tonumber(head["content-length"]) or 0)
+          local event = body and r:verify(body, head)
+          if event then accepted[#accepted + 1] = event else refused = refused + 1 end
+          c:send("HTTP/1.1 " .. (event and "204 No Content" or "401 Unauthorized")
+            .. "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+          c:close()
+        end
+      end
+      local function ours()
+        local list = {}
+        for _, d in ipairs(s:webhook_deliveries()) do
+          if d.webhook_id == hooked.id then list[#list + 1] = d end
+        end
+        return list
+      end
+      local started = socket.gettime()
+      assert(client.meetings:create { title = "before" })
+      local forged_body = '{"event":"meeting.started","meeting":{"id":"forged"}}'
+      local forgeries = { "AAAA", sign(forged_body, "b") }
+      local rotated, n, done = false, 0, false
+      repeat
+        serve()
+        -- Ten that cannot be real signatures, refused at once; one of a real one's shape,
+        -- which waits for the next turn.
+        for i = 10, 0, -1 do
+          n = n + 1
+          local _, err = r:verify(forged_body, { ["rtk-signature"] = forgeries[i == 0 and 2 or 1] })
+          assert.equal("invalid_signature", err.kind)
+        end
+        if not rotated and socket.gettime() - started > 2 then
+          s:rotate_webhook_key()
+          assert(client.meetings:create { title = "after the rotation" })
+          rotated = true
+        end
+        if rotated then
+          local list = ours()
+          done = #list == 2 and list[2].state ~= "pending"
+        end
+      until done or socket.gettime() - started > 40
+      serve()
+      local elapsed = socket.gettime() - started
+      local list = ours()
+      assert.equal(2, #list)
+      assert.equal("delivered", list[2].state)
+      assert.equal(204, list[2].attempts[#list[2].attempts].status)
+      -- Every genuine delivery was taken at its first attempt, and no forgery.
+      assert.equal(0, refused)
+      assert.equal(2, #accepted)
+      assert.equal("after the rotation", accepted[2].meeting.title)
+      assert.equal(s:webhook_public_key(), r:public_key())
+      -- One fetch a turn at most: k fetches began REFETCH_INTERVAL apart at least, all within
+      -- the time measured here.
+      local fetches = key_fetches()
+      assert.is_true(fetches >= 2, fetches .. " fetches")
+      assert.is_true(fetches <= math.floor(elapsed / webhook.REFETCH_INTERVAL) + 1,
+        ("%d fetches in %.1f s"):format(fetches, elapsed))
+      assert.is_true(n >= 22, n .. " forgeries")
     end)
 
     it("returns a network error when the key cannot be fetched, and waits before trying again",
@@ -436,6 +533,7 @@ describe("realtimekit.webhook", function()
     end)
 
     it("keeps using the key it holds when fetching a fresh one fails", function()
+      turns(0.1)
       local r = receiver { ttl = 0.2 }
       local body, headers = delivery()
       assert.truthy(r:verify(body, headers))

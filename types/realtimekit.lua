@@ -55,7 +55,7 @@ function realtimekit.array(t) end
 ---@field timeout? number seconds one attempt may take in all (default 60)
 ---@field connect_timeout? number seconds to connect (default 10)
 ---@field deadline? number seconds every call may take in all: its attempts, the waits between them (backoff, Retry-After) and its wait for the rate-limit budget; past it the call fails with a `timeout` error (a walk's pages each get it; a call or an iterator can give its own). Default: none, so a call takes as long as its attempts and retries do
----@field ca_file? string a PEM bundle to verify TLS with (default: the system's); a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`)
+---@field ca_file? string a PEM bundle to verify TLS with (default: the system's); a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`), read only where it is used: over an https:// `base_url` with the default transport
 ---@field max_retries? integer retries after a failed attempt, 0 to 10; a call can override it with its own `max_retries` (default 2)
 ---@field strict? boolean also refuse, before sending, what the API docs' prose asks for and no official SDK checks: formats (a meeting id a UUID, date-times with a UTC offset, dates as YYYY-MM-DD, URIs) and ranges (minimums, maximums, non-empty lists). Without it a call is refused only for what the SDK's types refuse, and the rest is sent for the API to judge. A call can override it with its own `strict = true` or `false` (default false)
 ---@field max_retry_wait? number the longest wait a server may ask for (Retry-After), or the rate-limit budget may impose, that is obeyed, 0 to 86400 seconds; a longer one ends the call with its error (`retry_after` says how long) (default 60)

@@ -10,9 +10,12 @@
 -- The report: ok, step, reason, meetings and sessions (the ids the first refresh's walks handed
 -- out, in order), frames, longest_frame_ms (the longest time between two frames) and
 -- longest_work_ms (the longest update + draw + present), both up to the screenshot, whose
--- encoding is not the dashboard's work, token (as the API returned it), token_drawn (whether
--- that very string was passed to love.graphics.print or printf), meeting_id, participant_id,
--- messages, seconds, screenshot.
+-- encoding is not the dashboard's work; what the polls did, which does not depend on the
+-- machine's speed: polls (how many times the client's transfers were driven), longest_wait
+-- (the longest any of them was allowed to wait for the network, in seconds), most_settled (the
+-- most calls one poll settled) and frames_waiting (frames that ended with calls under way);
+-- token (as the API returned it), token_drawn (whether that very string was passed to
+-- love.graphics.print or printf), meeting_id, participant_id, messages, seconds, screenshot.
 local cjson = require "cjson"
 
 local M = {}
@@ -37,6 +40,7 @@ function M.new()
     timeout = tonumber(env("REALTIMEKIT_LOVE_TIMEOUT") or "") or 30,
     started = love.timer.getTime(),
     step = "walking", ids = { meetings = {}, sessions = {} }, drawn = {}, settled_frames = 0,
+    polls = 0, longest_wait = 0, most_settled = 0, frames_waiting = 0,
   }, Script)
   local print, printf = love.graphics.print, love.graphics.printf
   local drawn = self.drawn
@@ -49,6 +53,27 @@ function M.new()
     return printf(s, ...)
   end
   return self
+end
+
+-- Watches the client's polls, as a test may: each drive of its transfers (the one place a
+-- poll could wait), how long it was allowed to wait, and how many calls the poll before it
+-- settled (the dashboard counts every call that ends, in its on_request hook).
+function Script:watch(d)
+  local client = d.client
+  local drive = client._drive
+  local before = d.requests
+  local function settled()
+    local n = d.requests - before
+    if n > self.most_settled then self.most_settled = n end
+    before = d.requests
+  end
+  self.settled = settled
+  client._drive = function(timeout, stop)
+    settled()
+    self.polls = self.polls + 1
+    if timeout and timeout > self.longest_wait then self.longest_wait = timeout end
+    return drive(timeout, stop)
+  end
 end
 
 --- The dashboard's on_items: keeps the ids of the first refresh's walks.
@@ -77,6 +102,8 @@ function Script:finish(d, frames, ok, reason)
     meetings = self.ids.meetings, sessions = self.ids.sessions,
     frames = f.count, longest_frame_ms = f.longest * 1000,
     longest_work_ms = f.longest_work * 1000,
+    polls = self.polls, longest_wait = self.longest_wait, most_settled = self.most_settled,
+    frames_waiting = self.frames_waiting,
     token = p.token, token_drawn = p.token ~= nil and self.drawn[p.token] == true,
     meeting_id = p.meeting and p.meeting.id, participant_id = p.participant and p.participant.id,
     messages = messages, seconds = love.timer.getTime() - self.started,
@@ -92,6 +119,13 @@ end
 function Script:update(d, frames, problem)
   if self.step == "finished" then return end
   if problem then return self:finish(d, frames, false, problem) end
+  if not self.settled then self:watch(d) end
+  self.settled()
+  -- Transfers still under way once the frame's polls are done (the core's count, read
+  -- without driving anything).
+  if not self.frozen and d.client._http:running() > 0 then
+    self.frames_waiting = self.frames_waiting + 1
+  end
   if self.failing then return end -- the failure's screenshot is being taken
   if love.timer.getTime() - self.started > self.timeout then
     local reason = "timed out at step " .. self.step

@@ -3,6 +3,8 @@
 -- with realtimekit.webhook (fetching RealtimeKit's public key without blocking the worker),
 -- refuses a delivery it accepted already, and hands the event to M.on_event:
 --   401  the signature is missing or wrong (forged or altered), or the key is not RealtimeKit's
+--        (one of a real signature's shape waits first, up to 5 s, for the key to be fetched
+--        again: a rotated key is taken; see realtimekit.webhook.REFETCH_WAIT)
 --   200  a delivery accepted before (RealtimeKit need not send it again)
 --   204  accepted: on_event took it
 --   400  signed, but not an event; 413 too large; 503 the key could not be fetched; 500

@@ -204,8 +204,9 @@ end
 -- `tls_url` (HTTPS, with a certificate for localhost signed by the CA in `ca_file`),
 -- `wrong_host_tls_url` (the same CA, a certificate for another host name), `small_app_id` (a
 -- second app with almost no data), `webhook_key_url` (where the webhook signing key is
--- served, over TLS), `control_url`, `port`, `tls_port` and `dir` (its folder: nginx's
--- configuration, logs and keys).
+-- served, over TLS), `control_url`, `port`, `tls_port`, `dir` (its folder: nginx's
+-- configuration, logs and keys) and `now` (the Unix time its data is dated back from, where
+-- its clock starts at every reset).
 --
 -- The methods that drive it raise an error when it does not answer.
 -- @type Server
@@ -228,18 +229,22 @@ local function sweep()
   end
 end
 
--- A new temporary folder for an nginx, with its tmp/ inside; or nil and a message.
+-- A new temporary folder for an nginx, with its tmp/ inside; or nil and a message. Others may
+-- go through it (0711), though not list it: an nginx started as root runs its workers as
+-- nobody, who must read the CA certificate (ca.pem; the private keys are the owner's only) and
+-- use the temporary paths under tmp/.
 local function temp_dir()
   local ok, out = exec("mktemp -d /tmp/realtimekit-fake.XXXXXX")
   if not ok then return nil, "realtimekit.fake: mktemp failed: " .. out end
   local dir = out:match("[^\n]+")
-  ok, out = exec("mkdir -p " .. shell_quote(dir .. "/tmp"))
+  ok, out = exec("chmod 711 " .. shell_quote(dir) .. " && mkdir -p " .. shell_quote(dir .. "/tmp"))
   if not ok then return nil, "realtimekit.fake: " .. out end
   return dir
 end
 
--- The user line of an nginx.conf: workers of a root master run as nobody, who cannot read the
--- private temporary folder.
+-- The user line of an nginx.conf: workers of a root master would run as nobody, who cannot
+-- read what the owner keeps private (the fake's webhook keys, files a test writes); run them as
+-- root. (An nginx of your own started without it, as README's example is, runs as nobody.)
 local function user_line()
   return exec("test \"$(id -u)\" = 0") and "user root root;" or ""
 end
@@ -278,11 +283,13 @@ local function start(opts)
   local template = dofile(root .. "/realtimekit/fake/conf.lua")
   local data = dofile(root .. "/realtimekit/fake/server/data.lua")
   local owner = opts.owner or own_pid()
+  local now = opts.now or (os.time() - os.time() % 60)
   local started, last
   for _ = 1, 5 do
     local port, tls_port, wrong_tls_port = free_ports(3)
     local conf = template:gsub("@([%u_]+)@", {
       USER = user_line(), DIR = dir, LUA_ROOT = root, CPATH = (luajit_cpath(root)),
+      NOW = string.format("%d", now),
       PORT = tostring(port), TLS_PORT = tostring(tls_port),
       WRONG_TLS_PORT = tostring(wrong_tls_port),
     })
@@ -311,7 +318,7 @@ local function start(opts)
     -- Where the webhook public key is served, as RealtimeKit serves it (over TLS: the CA above).
     webhook_key_url = "https://localhost:" .. started.tls_port .. "/.well-known/webhooks.json",
     token = data.TOKEN, api_token = data.TOKEN, account_id = data.ACCOUNT_ID,
-    app_id = data.APP_ID, small_app_id = data.SMALL_APP_ID,
+    app_id = data.APP_ID, small_app_id = data.SMALL_APP_ID, now = now,
   }, Server)
   -- Wait until the worker answers.
   local deadline = lib.socket.gettime() + 10
@@ -335,6 +342,11 @@ end
 -- @tparam[opt] number opts.latency seconds every API answer waits (as `config { latency }`)
 -- @tparam[opt] int opts.owner the process id whose exit stops the server (default: this
 -- process); 0 for none, so that it runs until stopped
+-- @param[opt] opts.now the moment its data set is dated back from and its clock starts at
+-- (the handle's `now`): Unix seconds or an ISO 8601 date-time; by default the time it starts
+-- at, to the minute, so that its meetings and sessions are of the last 30 days. A fixed one
+-- keeps a test's dates the same on every run (`realtimekit.fake.server.data`'s `build(now)`
+-- gives the data with the same dates)
 -- @treturn[1] Server the server
 -- @return[2] nil
 -- @treturn[2] string what went wrong, such as a program it needs that is not installed
@@ -344,10 +356,26 @@ function M.start(opts)
   end
   opts = opts or {}
   for k in pairs(opts) do
-    if k ~= "dir" and k ~= "latency" and k ~= "owner" then
+    if k ~= "dir" and k ~= "latency" and k ~= "owner" and k ~= "now" then
       return nil, "realtimekit.fake.start: unknown option " .. tostring(k)
-        .. " (it takes dir, latency, owner)"
+        .. " (it takes dir, latency, owner, now)"
     end
+  end
+  local now = opts.now
+  if now ~= nil then
+    if type(now) == "string" then
+      local root = lua_root()
+      local data = root and dofile(root .. "/realtimekit/fake/server/data.lua")
+      now = data and data.parse_time(now)
+    end
+    if type(now) ~= "number" or now ~= now or now % 1 ~= 0 or now < 0 or now >= 2 ^ 40 then
+      return nil, "realtimekit.fake.start: now must be whole Unix seconds or an ISO 8601 "
+        .. "date-time, got " .. tostring(opts.now)
+    end
+    local copy = {}
+    for k, v in pairs(opts) do copy[k] = v end
+    copy.now = now
+    opts = copy
   end
   return start(opts)
 end
@@ -369,13 +397,12 @@ function M.attach(dir)
   return setmetatable(t, Server)
 end
 
---- A control call: method and path below control_url, with value as its JSON body.
+--- A control call: method and path below control_url, with `body` (JSON text) as its body;
+-- the answer's JSON text. Raises when the server does not answer 200.
 -- @local
-function Server:control(method, what, value)
+function Server:control_text(method, what, body)
   local lib = assert(socket())
-  local cjson = require "cjson"
   local chunks = {}
-  local body = value and cjson.encode(value) or nil
   local ok, code = lib.http.request {
     url = self.control_url .. "/" .. what,
     method = method,
@@ -391,12 +418,24 @@ function Server:control(method, what, value)
   if code ~= 200 then
     error("realtimekit.fake: control " .. what .. " answered " .. code .. ": " .. text, 2)
   end
-  return cjson.decode(text)
+  return text
 end
 
+--- A control call: method and path below control_url, with value as its JSON body.
+-- @local
+function Server:control(method, what, value)
+  local cjson = require "cjson"
+  return cjson.decode(self:control_text(method, what, value and cjson.encode(value) or nil))
+end
+
+-- A decoded control answer as plain Lua: no cjson.null, and whole numbers as integers where
+-- Lua has them (lua-cjson decodes every number as a float under Lua 5.3 and 5.4, which would
+-- print a status as 204.0).
+local tointeger = rawget(math, "tointeger")
 local function plain(v)
   local null = require("cjson").null
   if v == null then return nil end
+  if type(v) == "number" then return tointeger and tointeger(v) or v end
   if type(v) ~= "table" then return v end
   local out = {}
   for k, x in pairs(v) do out[k] = plain(x) end
@@ -409,9 +448,23 @@ function Server:reset() self:control("POST", "reset") end
 --- Queues one fault for the next API request whose "path?query" contains `f.match` (any
 -- request when it has none): `{ status = 503 }`, `{ delay = 2 }`, `{ drop = true }`,
 -- `{ truncate = true }`, `{ size = n }` (the answer padded to n bytes, `chunked = true` without
--- a Content-Length), with `body`, `headers` and `times` (docs/fake-server.md).
+-- a Content-Length), `{ hold = true }` (until `release`), with `body`, `headers` and `times`
+-- (docs/fake-server.md).
 -- @tparam table f the fault
 function Server:fault(f) self:control("POST", "fault", f) end
+
+--- How many requests a `hold` fault holds now: a test sees what a client has under way, and
+-- that it does not wait for an answer (the server gives none until `release`).
+-- @treturn int
+function Server:held()
+  return math.floor(self:control("GET", "stats").held or 0)
+end
+
+--- Lets every request held go on (a `hold` fault; a reset does too).
+-- @treturn int how many were held
+function Server:release()
+  return math.floor(self:control("POST", "release").released)
+end
 
 --- Merges behaviour switches (`latency`, `max_per_page`, `rate_quota`, … in
 -- docs/fake-server.md) into its configuration.
@@ -499,6 +552,7 @@ function Server:describe()
                  "account_id", "app_id", "small_app_id", "webhook_key_url" }
   local parts = {}
   for _, k in ipairs(keys) do parts[#parts + 1] = string.format("%s = %q", k, self[k]) end
+  if self.now then parts[#parts + 1] = string.format("now = %d", self.now) end
   parts[#parts + 1] = "made_dir = " .. tostring(self.made_dir == true)
   return "{ " .. table.concat(parts, ", ") .. " }"
 end

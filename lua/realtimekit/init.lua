@@ -41,7 +41,8 @@ local M = {
 -- the call fails with a `timeout` error (a walk's pages each get it; a call or an iterator can
 -- give its own). Default: none, so a call takes as long as its attempts and retries do
 -- @tparam[opt] string opts.ca_file a PEM bundle to verify TLS with (default: the system's);
--- a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`)
+-- a readable file that holds a certificate (`-----BEGIN CERTIFICATE-----`), read only where it
+-- is used: over an https:// `base_url` with the default transport
 -- @tparam[opt=2] int opts.max_retries retries after a failed attempt, 0 to 10; a call can
 -- override it with its own `max_retries`
 -- @tparam[opt=false] boolean opts.strict also refuse, before sending, what the API docs' prose

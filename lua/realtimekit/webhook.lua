@@ -5,8 +5,11 @@
 --
 -- `verify` checks one signature against a key you hold. A `receiver` does the rest: it fetches
 -- the key (with the C core, without the API token, TLS verified), keeps it for `ttl` seconds,
--- fetches it again once at once when a signature fails (a rotated key works on its first
--- delivery), refuses deliveries it already accepted, and decodes the body. Waiting for the key
+-- fetches it again when a signature of a real signature's shape fails (a rotated key), refuses
+-- deliveries it already accepted, and decodes the body. No fetch starts within
+-- `REFETCH_INTERVAL` seconds of the last one (across nginx workers, with a `lua_shared_dict`),
+-- and a failed signature waits for the next allowed fetch rather than being refused at once, so
+-- a flood of forged requests neither hammers the key URL nor keeps a rotated key out. Waiting
 -- blocks in plain Lua and yields inside OpenResty (`realtimekit.wait`).
 --
 -- Errors have the kinds `invalid_signature` (a forged, altered or unsigned delivery, or a key
@@ -32,7 +35,7 @@ local wait = require "realtimekit.wait"
 
 local type, pairs, ipairs, tostring, setmetatable, pcall =
   type, pairs, ipairs, tostring, setmetatable, pcall
-local floor = math.floor
+local floor, min = math.floor, math.min
 local monotonic = core.monotonic
 local check_signature = core.verify_rsa_sha256
 
@@ -50,9 +53,16 @@ M.DEFAULT_TIMEOUT = 10
 M.DEFAULT_DEDUPE_TTL = 86400
 --- Deliveries the in-process store (`dedupe = true`) remembers at most.
 M.DEFAULT_DEDUPE_SIZE = 10000
---- Seconds without any key fetch after one that failed or brought back the key already held,
--- so that forged requests cannot make a receiver hammer the key URL.
-M.REFETCH_HOLDOFF = 60
+--- Seconds at least between the starts of two key fetches (the first, one when the `ttl` is
+-- up, one after a signature failed): in this process, and in every nginx worker that shares
+-- the receiver's `lua_shared_dict`. Forged requests so cost the key URL one request in this
+-- time at most, whatever they hold.
+M.REFETCH_INTERVAL = 5
+--- Seconds at most that a delivery whose signature has the shape of a real one (base64 of 128
+-- to 1024 bytes) but does not match the key held waits for the next fetch allowed, to be
+-- checked against the key it brings (a rotated key); 0 refuses it at once. The wait yields
+-- inside OpenResty and blocks in plain Lua; where nginx cannot yield there is none.
+M.REFETCH_WAIT = 5
 -- The largest answer taken from the key URL, in bytes.
 local KEY_MAX_BODY = 64 * 1024
 
@@ -64,6 +74,16 @@ end
 -- spellings), so it can stand for the signed body in the de-duplication store.
 local function canonical(signature)
   return (signature:gsub("=+$", ""))
+end
+
+-- Whether a signature has the shape of a real one: base64 of 128 to 1024 bytes, the size of an
+-- RSA signature of 1024 to 8192 bits. Only such a signature can be one by a key that has just
+-- replaced the one held, so only such a one is worth fetching the key again for ("AAAA" is not).
+local function plausible(signature)
+  local s = canonical(signature)
+  if s:find("[^%w%+/]") then return false end
+  local bytes = floor(#s * 3 / 4)
+  return bytes >= 128 and bytes <= 1024
 end
 
 --- Checks that `signature` is RealtimeKit's signature of `body` by `public_key`: RSA-SHA256
@@ -216,7 +236,7 @@ local make_receiver
 -- @param[opt] opts.dedupe refuse a delivery already accepted: `true` (a `memory_store` in this
 -- process), a table with methods `get(key)` and `set(key, value, ttl)` (and `add`, `delete`
 -- when it has them, as `ngx.shared.DICT` and `resty.lrucache` do), or in OpenResty the name of
--- a `lua_shared_dict`, which all nginx workers share
+-- a `lua_shared_dict`, which all nginx workers share, with their fetches of the key
 -- @tparam[opt=86400] number opts.dedupe_ttl seconds a delivery is remembered
 -- @treturn[1] Receiver the receiver
 -- @return[2] nil
@@ -241,7 +261,7 @@ function make_receiver(opts)
   if bad then return nil, bad end
   local self = setmetatable({
     _ttl = M.DEFAULT_TTL, _timeout = M.DEFAULT_TIMEOUT, _max_body = M.DEFAULT_MAX_BODY,
-    _dedupe_ttl = M.DEFAULT_DEDUPE_TTL, _key_time = 0, _quiet_until = 0,
+    _dedupe_ttl = M.DEFAULT_DEDUPE_TTL, _key_time = 0,
     _fetching = false, fetches = 0, _marks = setmetatable({}, { __mode = "k" }),
   }, Receiver)
 
@@ -283,13 +303,22 @@ function make_receiver(opts)
   local store, err = store_of(opts.dedupe)
   if err then return nil, err end
   self._store = store
+  if type(opts.dedupe) == "string" and self._url then
+    -- A lua_shared_dict: the nginx workers share the fetches of the key through it (the time
+    -- of the last one, which they take turns at, the key it brought and how many there were).
+    self._shared = store
+    self._slot = "rtk-key-fetch:" .. self._url
+    self._shared_pem = "rtk-key:" .. self._url
+    self._shared_count = "rtk-key-fetches:" .. self._url
+  end
   return self
 end
 
 --- A receiver, made by `receiver`: it holds the key and the de-duplication store. One
 -- receiver serves any number of deliveries; inside OpenResty make one per worker (at module
--- level), so its key is fetched once per worker and not per request. `receiver.fetches` counts
--- the times it has fetched its key (successfully or not).
+-- level), so its key is fetched once per worker and not per request (with a `lua_shared_dict`
+-- as `dedupe`, the workers also share their fetches). `receiver.fetches` counts the times it
+-- has fetched its key (successfully or not).
 -- @type Receiver
 
 -- The value of a request header by lower-case name, whatever the case of the table's keys.
@@ -355,78 +384,136 @@ local function download(self)
   return pem
 end
 
--- Waits, without blocking where it can yield, until no fetch is under way or `limit` seconds
--- have passed.
-local function await_fetch(self, limit)
-  local deadline = monotonic() + limit
-  while self._fetching and monotonic() < deadline do wait.sleep(0.005) end
+-- Fetches ------------------------------------------------------------------------------------
+--
+-- One fetch at a time (a caller that finds one under way waits for it), none sooner than
+-- REFETCH_INTERVAL after the last began. With a lua_shared_dict, the workers take turns through
+-- its `add` (atomic, expiring after the interval), and each fetch leaves its key and a count
+-- there, so that a worker waiting for its turn takes the key another one fetched.
+
+-- The key the other workers fetched last, and how many fetches they all made; none without a
+-- shared dict.
+function Receiver:_shared_state()
+  local dict = self._shared
+  if not dict then return nil, self.fetches end
+  local pem = dict:get(self._shared_pem)
+  return type(pem) == "string" and pem or nil, dict:get(self._shared_count) or 0
 end
 
--- Fetches the key: one fetch at a time; a caller that finds one under way waits for it. Returns
--- the key it brought, or nil and an error. After a fetch that failed or brought back the key
--- already held, no fetch for REFETCH_HOLDOFF seconds.
+-- Whether a fetch may start now, taking the turn if so: none is under way here, and none began
+-- less than REFETCH_INTERVAL ago here or, with a shared dict, in any worker.
+function Receiver:_take_turn(now)
+  if self._fetching then return false end
+  local last = self._last_fetch
+  if last and now - last < M.REFETCH_INTERVAL then return false end
+  local dict = self._shared
+  if dict then
+    local ok, err = dict:add(self._slot, true, M.REFETCH_INTERVAL)
+    if not ok and err == "exists" then return false end
+  end
+  return true
+end
+
+-- One fetch of the key, whose turn the caller took: the key, or nil and an error. A key the
+-- same as the one held changes nothing but when it was last known current.
 function Receiver:_fetch()
-  local phase_ok = wait.can_yield() ~= false
-  if self._fetching then
-    if not phase_ok then
-      return nil, errors.new("network", "the webhook key is being fetched, which cannot be "
-        .. "waited for in nginx's " .. tostring(wait.phase()) .. " phase")
-    end
-    await_fetch(self, self._timeout + 1)
-    if self._fetching then
-      return nil, errors.new("network", "the webhook key fetch under way did not end in time")
-    end
-    if self._last_error then return nil, self._last_error end
-    return self._pem
-  end
-  if not phase_ok then
-    return nil, errors.new("network", "the webhook key must be fetched, which cannot wait in "
-      .. "nginx's " .. tostring(wait.phase()) .. " phase: verify in a rewrite, access or "
-      .. "content handler, or pass public_key")
-  end
   self._fetching = true
+  self._last_fetch = monotonic()
   local ok, pem, err = pcall(download, self)
   self._fetching = false
   self.fetches = self.fetches + 1
   if not ok then
     pem, err = nil, errors.new("network", "fetching the webhook key: " .. tostring(pem))
   end
-  local now = monotonic()
+  local dict = self._shared
+  if pem and dict then dict:set(self._shared_pem, pem) end
+  if dict then dict:incr(self._shared_count, 1, 0) end
   if not pem then
     self._last_error = err
-    self._quiet_until = now + M.REFETCH_HOLDOFF
     return nil, err
   end
   self._last_error = nil
-  if pem == self._pem then self._quiet_until = now + M.REFETCH_HOLDOFF end
-  self._pem, self._key_time = pem, now
+  self._pem, self._key_time = pem, monotonic()
   return pem
 end
 
--- The key to verify with: the one held while it is fresh; else a fetched one; else, when the
--- fetch fails, the one held (stale) if any.
+-- Why the key cannot be had in this nginx phase, as a `network` error: `what` ends with "in".
+local function cannot_wait(what)
+  return errors.new("network", what .. " nginx's " .. tostring(wait.phase()) .. " phase: "
+    .. "verify in a rewrite, access or content handler, or pass public_key")
+end
+
+-- A key other than `old` (any key when old is nil), or nil and an error: fetched when a fetch
+-- may start; else, up to `patience` seconds (and while a fetch under way here lasts), waits for
+-- one: a fetch here or in another worker that brings one ends the wait, as does one that
+-- brings `old` again (nothing newer to wait for).
+function Receiver:_newer(old, patience)
+  local _, count = self:_shared_state()
+  local deadline = monotonic() + patience
+  while true do
+    local pem = self._pem
+    if pem and pem ~= old then return pem end
+    local shared, n = self:_shared_state()
+    if shared and shared ~= old then
+      self._pem, self._key_time = shared, monotonic()
+      return shared
+    end
+    if n ~= count then return nil, self._last_error end
+    local now = monotonic()
+    if self:_take_turn(now) then
+      pem = self:_fetch()
+      if pem and pem ~= old then return pem end
+      return nil, self._last_error
+    end
+    local step
+    if self._fetching then
+      step = 0.005 -- a fetch under way here: its end, however long its timeout lets it take
+    else
+      if now >= deadline then return nil, self._last_error end
+      -- The next turn: here, when it comes; with a shared dict, look at it now and then for
+      -- another worker's fetch.
+      step = self._shared and 0.1 or (self._last_fetch or now) + M.REFETCH_INTERVAL - now
+      step = min(step > 0.001 and step or 0.001, deadline - now)
+    end
+    wait.sleep(step)
+  end
+end
+
+-- The key to verify with: the one held while it is fresh; when its ttl is up, a fetched one if
+-- a fetch may start (else the one held); with none held, one fetched (or taken from another
+-- worker's fetch), waiting for it up to REFETCH_WAIT seconds; nil and an error when there is
+-- none, such as when the last fetch here failed less than REFETCH_INTERVAL ago.
 function Receiver:_key()
   if self._fixed then return self._pem end
   local now = monotonic()
   local held = self._pem
   if held and now - self._key_time < self._ttl then return held end
-  if now < self._quiet_until and not self._fetching then
+  if wait.can_yield() == false then
     if held then return held end
-    return nil, self._last_error or errors.new("network", "no webhook key yet")
+    if self._fetching then
+      return nil, cannot_wait("the webhook key is being fetched, which cannot be waited for in")
+    end
+    return nil, cannot_wait("the webhook key must be fetched, which cannot wait in")
   end
-  local pem, err = self:_fetch()
+  if held then
+    if self:_take_turn(now) then return self:_fetch() or held end
+    return held
+  end
+  local last = self._last_fetch
+  if self._last_error and not self._fetching and last and now - last < M.REFETCH_INTERVAL then
+    return nil, self._last_error
+  end
+  local pem, err = self:_newer(nil, M.REFETCH_WAIT)
   if pem then return pem end
-  if held then return held end
-  return nil, err
+  return nil, err or errors.new("network", "no webhook key yet: another nginx worker fetches "
+    .. "it, and its fetch did not end in time")
 end
 
--- After a signature failed with `old`: a new key, fetched at once, or nil.
-function Receiver:_refetch(old)
-  if self._fixed then return nil end
-  if not self._fetching and monotonic() < self._quiet_until then return nil end
-  local pem = self:_fetch()
-  if pem and pem ~= old then return pem end
-  return nil
+-- After a signature failed with `old`: a newer key, or nil. None where nginx cannot yield (no
+-- fetch, no wait), and none for a signature that cannot be a real one.
+function Receiver:_refetch(old, signature)
+  if self._fixed or not plausible(signature) or wait.can_yield() == false then return nil end
+  return (self:_newer(old, M.REFETCH_WAIT))
 end
 
 -- The store keys of a delivery: its id, and its signature, which stands for its body (a retry
@@ -496,7 +583,7 @@ function Receiver:verify(body, headers)
   if not key then return nil, err end
   local ok, problem = check_signature(body, sig, key)
   if not ok then
-    local fresh = self:_refetch(key)
+    local fresh = self:_refetch(key, sig)
     if fresh then ok, problem = check_signature(body, sig, fresh) end
     if not ok then return nil, invalid_signature(problem) end
   end

@@ -12,7 +12,8 @@
 ---@field DEFAULT_TIMEOUT number seconds a key fetch may take
 ---@field DEFAULT_DEDUPE_TTL number seconds a delivery is remembered
 ---@field DEFAULT_DEDUPE_SIZE integer deliveries the in-process store remembers at most
----@field REFETCH_HOLDOFF number seconds without a key fetch after one that failed or brought back the same key
+---@field REFETCH_INTERVAL number seconds at least between the starts of two key fetches (across workers with a shared dict)
+---@field REFETCH_WAIT number seconds at most a failed signature of a real one's shape waits for the next fetch allowed
 local webhook = {}
 
 ---Checks that `signature` is RealtimeKit's signature of `body` by `public_key`.
@@ -44,7 +45,7 @@ function webhook.memory_store(size) end
 ---@field ttl? number seconds a fetched key is used before it is fetched again (default 3600)
 ---@field timeout? number seconds a key fetch may take (default 10)
 ---@field max_body? integer the largest body taken, in bytes (default 1048576)
----@field dedupe? boolean|string|table refuse a delivery already accepted: `true` (a `memory_store` in this process), a table with methods `get(key)` and `set(key, value, ttl)` (and `add`, `delete` when it has them, as `ngx.shared.DICT` and `resty.lrucache` do), or in OpenResty the name of a `lua_shared_dict`, which all nginx workers share
+---@field dedupe? boolean|string|table refuse a delivery already accepted: `true` (a `memory_store` in this process), a table with methods `get(key)` and `set(key, value, ttl)` (and `add`, `delete` when it has them, as `ngx.shared.DICT` and `resty.lrucache` do), or in OpenResty the name of a `lua_shared_dict`, which all nginx workers share, with their fetches of the key
 ---@field dedupe_ttl? number seconds a delivery is remembered (default 86400)
 
 ---A receiver, made by `webhook.receiver`.

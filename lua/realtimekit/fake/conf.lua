@@ -1,6 +1,7 @@
 -- The fake RealtimeKit server's nginx configuration, as a template whose @NAMES@
 -- realtimekit.fake fills in: @LUA_ROOT@ is the folder that holds realtimekit/ (the modules
--- nginx loads, realtimekit.fake.server.*), @CPATH@ where lua-cjson for nginx's LuaJIT is.
+-- nginx loads, realtimekit.fake.server.*), @CPATH@ where lua-cjson for nginx's LuaJIT is, @NOW@
+-- the Unix time its data set is dated back from.
 return [[
 @USER@
 worker_processes 1;
@@ -33,7 +34,7 @@ http {
   server_tokens off;
 
   init_by_lua_block {
-    require "realtimekit.fake.server.state"
+    require("realtimekit.fake.server.state").start(@NOW@)
     require("realtimekit.fake.server.events").init("@DIR@")
   }
   init_worker_by_lua_block {

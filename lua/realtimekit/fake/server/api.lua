@@ -137,6 +137,7 @@ function M.handle()
 
   local fault = state.take_fault(path .. "?" .. query)
   if fault then
+    if fault.hold then state.hold() end
     if fault.delay then ngx.sleep(fault.delay) end
     if fault.drop then return ngx.exit(ngx.HTTP_CLOSE) end
     if fault.status then

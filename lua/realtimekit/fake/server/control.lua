@@ -3,7 +3,8 @@
 --   POST /__control/fault   {fault}  queue a fault
 --   POST /__control/config  {config} merge behaviour switches
 --   GET  /__control/requests         the request log, oldest first
---   GET  /__control/stats            { requests, connections }
+--   GET  /__control/stats            { requests, connections, throttled, held }
+--   POST /__control/release          lets the requests a `hold` fault holds go on
 local cjson = require "cjson"
 local state = require "realtimekit.fake.server.state"
 
@@ -28,6 +29,8 @@ end
 local FAULT_KEYS = { match = "string", status = "number", body = "string", headers = "table",
                      delay = "number", drop = "boolean", truncate = "boolean", close = "boolean",
                      times = "number", size = "number", chunked = "boolean" }
+-- Held until POST /__control/release (or a reset), HOLD_LIMIT seconds at most.
+FAULT_KEYS.hold = "boolean"
 
 function M.handle()
   local what = ngx.var.uri:match("^/__control/(%w+)$")
@@ -62,7 +65,9 @@ function M.handle()
     return reply(200, state.log)
   elseif what == "stats" and method == "GET" then
     return reply(200, { requests = #state.log, connections = state.connection_count,
-                        throttled = state.rate.throttled })
+                        throttled = state.rate.throttled, held = state.held })
+  elseif what == "release" and method == "POST" then
+    return reply(200, { released = state.release() })
   end
   return reply(404, { error = "no such control endpoint" })
 end

@@ -24,9 +24,12 @@ M.UNSET = setmetatable({}, { __tostring = function() return "unset" end })
 M.ARRAY = { __tostring = function() return "array" end }
 function M.array(t) return setmetatable(t or {}, M.ARRAY) end
 
--- The server's clock at a reset: every write (create, update, delete, start, stop...) is stamped
--- with it and moves it on by CLOCK_STEP seconds; reads use it for expiry times.
-M.CLOCK_START = 1772323200 -- 2026-03-01T00:00:00Z
+-- The data set is dated back from a moment, `now`: the server's clock at a reset, which every
+-- write (create, update, delete, start, stop...) is stamped with and moves on by CLOCK_STEP
+-- seconds, and which reads use for expiry times. A server started without one takes the time
+-- it starts at, so that "the last 30 days" hold its meetings and sessions; realtimekit's own
+-- specs start it with SPEC_NOW, so that the dates they expect never move.
+M.SPEC_NOW = 1772323200 -- 2026-03-01T00:00:00Z
 M.CLOCK_STEP = 60
 
 local floor = math.floor
@@ -93,11 +96,18 @@ local function uuid(rand)
 end
 M.generator, M.uuid = generator, uuid
 
-local JAN_2026 = 1767225600 -- 2026-01-01T00:00:00Z
-local FEB_2026 = JAN_2026 + 31 * 86400
-M.JAN_2026, M.FEB_2026 = JAN_2026, FEB_2026
+--- Where the data set's dates start, for the moment `now` (Unix seconds): `app` (the apps, their
+-- presets and webhooks: 90 days before), `meetings` (the first is an hour later, one an hour
+-- up to 12.5 days later: from 28 days before) and `sessions` (one every 90 minutes up to 7.5
+-- days later: from 14 days before), with `now` itself.
+-- @int[opt=SPEC_NOW] now
+function M.times(now)
+  now = now or M.SPEC_NOW
+  return { now = now, app = now - 90 * 86400, meetings = now - 28 * 86400,
+           sessions = now - 14 * 86400 }
+end
 
-local function meeting(i, rand)
+local function meeting(i, rand, times)
   local title
   if i % 10 == 0 then
     title = M.UNSET
@@ -106,7 +116,7 @@ local function meeting(i, rand)
   else
     title = "Meeting " .. i
   end
-  local created = JAN_2026 + i * 3600
+  local created = times.meetings + i * 3600
   local m = {
     id = uuid(rand),
     title = title,
@@ -137,7 +147,7 @@ local function participant(i, j, rand, created)
   local t = created + j * 30
   return {
     id = uuid(rand),
-    custom_participant_id = "user-" .. i .. "-" .. j .. "@example.com",
+    custom_participant_id = "user-" .. i .. "-" .. j,
     preset_name = (j == 1) and "group_call_host" or "group_call_participant",
     name = (j % 6 == 0) and M.NULL or ("Participant " .. j),
     picture = M.NULL,
@@ -146,9 +156,9 @@ local function participant(i, j, rand, created)
   }
 end
 
-local function session(j, rand, meetings, app_id)
+local function session(j, rand, meetings, app_id, times)
   local m = meetings[((j * 7 - 1) % #meetings) + 1]
-  local created = FEB_2026 + j * 90 * 60
+  local created = times.sessions + j * 90 * 60
   local live = j % 10 == 0
   local minutes = (j * 37) % 500
   return {
@@ -173,32 +183,35 @@ end
 -- dofile as well as by require "realtimekit.fake.server.data".
 local seed = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "seed.lua")
 
---- Builds the whole data set: { apps = { [app_id] = { app, meetings, participants, sessions,
+--- Builds the whole data set, dated back from `now` (see `times`; the ids, names and numbers
+-- are the same whatever `now`): { apps = { [app_id] = { app, meetings, participants, sessions,
 -- session_participants, presets, recordings, webhooks, livestreams, livestream_sessions } } }.
 -- meetings and sessions are arrays in list order; participants maps a meeting id to an array,
 -- session_participants a session id to an array. See seed.lua for the rest.
-function M.build()
+-- @int[opt=SPEC_NOW] now the server's `now` (a handle's `now` field)
+function M.build(now)
+  local times = M.times(now)
   local rand = generator(20261122)
   local big = { meetings = {}, participants = {}, sessions = {} }
-  for i = 1, M.MEETINGS do big.meetings[i] = meeting(i, rand) end
+  for i = 1, M.MEETINGS do big.meetings[i] = meeting(i, rand, times) end
   for i = 1, M.MEETINGS do
     local n = (i == 1) and 250 or (i % 5)
     local list = {}
-    local created = JAN_2026 + i * 3600
+    local created = times.meetings + i * 3600
     for j = 1, n do list[j] = participant(i, j, rand, created) end
     big.participants[big.meetings[i].id] = list
   end
-  for j = 1, M.SESSIONS do big.sessions[j] = session(j, rand, big.meetings, M.APP_ID) end
+  for j = 1, M.SESSIONS do big.sessions[j] = session(j, rand, big.meetings, M.APP_ID, times) end
 
   local small = { meetings = {}, participants = {}, sessions = {} }
   for i = 1, 3 do
-    local m = meeting(i, rand)
+    local m = meeting(i, rand, times)
     m.title = "Small " .. i
     small.meetings[i] = m
     small.participants[m.id] = {}
   end
   local built = { apps = { [M.APP_ID] = big, [M.SMALL_APP_ID] = small } }
-  seed(M, built)
+  seed(M, built, times)
   return built
 end
 

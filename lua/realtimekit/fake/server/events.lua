@@ -191,7 +191,8 @@ local function post(url, headers, body)
   -- No resolver is configured: only addresses and localhost can be reached.
   local addr = host == "localhost" and "127.0.0.1" or host
   local sock = ngx.socket.tcp()
-  sock:settimeouts(2000, 5000, 5000)
+  -- An answer may take a while: a receiver may hold a delivery until it may fetch a new key.
+  sock:settimeouts(2000, 5000, 10000)
   local ok, err = sock:connect(addr, port)
   if not ok then return nil, "connect: " .. tostring(err) end
   if scheme == "https" then

@@ -9,7 +9,7 @@
 -- ERRORED, 66's UPLOADING, the rest UPLOADED); 2 webhooks; 3 livestreams: one LIVE on meeting
 -- 30 (which has a LIVE session), one IDLE on meeting 5, one IDLE of no meeting.
 -- Small app: the two group_call presets, nothing else.
-return function(data, built)
+return function(data, built, times)
   local NULL, UNSET, fmt, array = data.NULL, data.UNSET, data.format_time, data.array
   local rand = data.generator(20261123)
   local function uuid() return data.uuid(rand) end
@@ -18,13 +18,13 @@ return function(data, built)
     for i = 1, n do parts[i] = string.format("%x", rand() % 16) end
     return table.concat(parts)
   end
-  local DEC_2025 = data.JAN_2026 - 31 * 86400
+  local CREATED = times.app
 
   local big = built.apps[data.APP_ID]
   local small = built.apps[data.SMALL_APP_ID]
-  big.app = { id = data.APP_ID, name = "realtimekit-fake", created_at = fmt(DEC_2025) }
+  big.app = { id = data.APP_ID, name = "realtimekit-fake", created_at = fmt(CREATED) }
   small.app = { id = data.SMALL_APP_ID, name = "realtimekit-fake-small",
-                created_at = fmt(DEC_2025 + 86400) }
+                created_at = fmt(CREATED + 86400) }
 
   -- Presets -----------------------------------------------------------------------------------
   local function preset(name, view_type, host, created)
@@ -88,14 +88,14 @@ return function(data, built)
              config = cfg, permissions = permissions, ui = ui }
   end
   big.presets = {
-    preset("group_call_host", "GROUP_CALL", true, DEC_2025 + 3600),
-    preset("group_call_participant", "GROUP_CALL", false, DEC_2025 + 7200),
-    preset("webinar_presenter", "WEBINAR", true, DEC_2025 + 10800),
-    preset("webinar_viewer", "WEBINAR", false, DEC_2025 + 14400),
+    preset("group_call_host", "GROUP_CALL", true, CREATED + 3600),
+    preset("group_call_participant", "GROUP_CALL", false, CREATED + 7200),
+    preset("webinar_presenter", "WEBINAR", true, CREATED + 10800),
+    preset("webinar_viewer", "WEBINAR", false, CREATED + 14400),
   }
   small.presets = {
-    preset("group_call_host", "GROUP_CALL", true, DEC_2025 + 90000),
-    preset("group_call_participant", "GROUP_CALL", false, DEC_2025 + 93600),
+    preset("group_call_host", "GROUP_CALL", true, CREATED + 90000),
+    preset("group_call_participant", "GROUP_CALL", false, CREATED + 93600),
   }
 
   -- Who took part in each session ---------------------------------------------------------------
@@ -121,7 +121,7 @@ return function(data, built)
         id = peer_id,
         user_id = p and p.id or uuid(),
         custom_participant_id = p and p.custom_participant_id
-          or ("guest-" .. j .. "-" .. k .. "@example.com"),
+          or ("guest-" .. j .. "-" .. k),
         display_name = name,
         preset_name = p and p.preset_name or "group_call_participant",
         duration = seconds / 60,
@@ -190,12 +190,12 @@ return function(data, built)
       events = array { "meeting.started", "meeting.ended", "meeting.participantJoined",
                        "meeting.participantLeft", "meeting.chatSynced", "recording.statusUpdate",
                        "livestreaming.statusUpdate", "meeting.transcript", "meeting.summary" },
-      enabled = true, created_at = fmt(DEC_2025 + 86400 * 3),
-      updated_at = fmt(DEC_2025 + 86400 * 3) },
+      enabled = true, created_at = fmt(CREATED + 86400 * 3),
+      updated_at = fmt(CREATED + 86400 * 3) },
     { id = uuid(), name = "Recordings", url = "https://hooks.example.com/recordings",
       events = array { "recording.statusUpdate", "livestreaming.statusUpdate" },
-      enabled = false, created_at = fmt(DEC_2025 + 86400 * 4),
-      updated_at = fmt(DEC_2025 + 86400 * 5) },
+      enabled = false, created_at = fmt(CREATED + 86400 * 4),
+      updated_at = fmt(CREATED + 86400 * 5) },
   }
   small.webhooks = {}
 
@@ -226,14 +226,14 @@ return function(data, built)
     l.updated_at = ls.updated_at
     return ls
   end
-  local FEB = data.FEB_2026
+  local FROM, SESSIONS = times.meetings, times.sessions
   local live_session = big.sessions[90] -- LIVE, of meeting 30
-  local town_hall = livestream("Town hall stream", big.meetings[30], "LIVE", data.JAN_2026 + 86400)
-  stream_session(town_hall, data.JAN_2026 + 20 * 86400, 3600, 12)
+  local town_hall = livestream("Town hall stream", big.meetings[30], "LIVE", FROM + 86400)
+  stream_session(town_hall, FROM + 20 * 86400, 3600, 12)
   stream_session(town_hall, data.parse_time(live_session.started_at) + 120, nil)
-  local weekly = livestream("Meeting 5 stream", big.meetings[5], "IDLE", data.JAN_2026 + 2 * 86400)
-  for d = 1, 3 do stream_session(weekly, FEB + d * 86400 + 36000, 1800 * d, 5 + d) end
-  local independent = livestream("Independent stream", nil, "IDLE", data.JAN_2026 + 3 * 86400)
-  stream_session(independent, FEB + 5 * 86400 + 72000, 5400, 40)
+  local weekly = livestream("Meeting 5 stream", big.meetings[5], "IDLE", FROM + 2 * 86400)
+  for d = 1, 3 do stream_session(weekly, SESSIONS + d * 86400 + 36000, 1800 * d, 5 + d) end
+  local independent = livestream("Independent stream", nil, "IDLE", FROM + 3 * 86400)
+  stream_session(independent, SESSIONS + 5 * 86400 + 72000, 5400, 40)
   small.livestreams, small.livestream_sessions = {}, {}
 end

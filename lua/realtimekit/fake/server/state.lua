@@ -163,13 +163,17 @@ function M.load_app(app)
   return a
 end
 
--- data.build() is deterministic and nothing here changes what it returns (the state is made of
--- copies), so it is built once per process.
+--- The moment the data set is dated back from, and the clock starts at on every reset
+-- (data.build's `now`): set by start.
+M.now = data.SPEC_NOW
+
+-- data.build(now) is deterministic and nothing here changes what it returns (the state is made
+-- of copies), so it is built once per process.
 local built
 
--- The apps as data.build() has them.
+-- The apps as data.build(M.now) has them.
 local function load_apps()
-  built = built or data.build()
+  built = built or data.build(M.now)
   M.apps = {}
   M.app_order = {}
   for app_id, app in pairs(built.apps) do
@@ -180,10 +184,11 @@ local function load_apps()
 end
 
 function M.reset()
+  if M.held > 0 then M.release() end
   M.config = {}
   for k, v in pairs(DEFAULTS) do M.config[k] = v end
   load_apps()
-  M.clock = data.CLOCK_START
+  M.clock = M.now
   M.rand = data.generator(20260301)
   M.issued = 0
   M.faults = {}
@@ -300,6 +305,28 @@ function M.scale_meetings(n)
   end
 end
 
+-- Requests held by a `hold` fault: how many now, and the release they wait for (a release or a
+-- reset moves it on, and every request held then goes on).
+M.held, M.release_count = 0, 0
+--- The longest a request is held (seconds), released or not.
+M.HOLD_LIMIT = 60
+
+--- Holds the request (a `hold` fault) until the next release, or HOLD_LIMIT seconds.
+function M.hold()
+  local release = M.release_count
+  M.held = M.held + 1
+  local deadline = ngx.now() + M.HOLD_LIMIT
+  while M.release_count == release and ngx.now() < deadline do ngx.sleep(0.005) end
+  M.held = M.held - 1
+end
+
+--- Lets every request held go on.
+function M.release()
+  local n = M.held
+  M.release_count = M.release_count + 1
+  return n
+end
+
 --- Takes the first queued fault that matches "path?query", using up one of its times.
 function M.take_fault(target)
   for i, f in ipairs(M.faults) do
@@ -327,6 +354,12 @@ function M.next_ray()
   return string.format("%016x-LHR", 0x7f3a000000000 + M.ray)
 end
 
-M.reset()
+--- Starts the server's state (nginx's init_by_lua, once): its data set dated back from `now`,
+-- Unix seconds (default data.SPEC_NOW).
+function M.start(now)
+  M.now = now or data.SPEC_NOW
+  built = nil
+  M.reset()
+end
 
 return M
