@@ -87,6 +87,13 @@ build/list-meetings: examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_client.c
 
 c-example: build/list-meetings
 
+# The C API's own checks (spec/capi_spec.lua), with libcurl's allocations made to fail.
+TEST_C_SRC = csrc/rtk_buf.c csrc/rtk_client.c csrc/rtk_webhook.c
+build/capi: spec/support/capi.c $(TEST_C_SRC) $(CORE_HDR)
+	@mkdir -p build
+	$(CC) $(WARN) -Werror $(CFLAGS) -Icsrc -I$(CURL_INCDIR) -o $@ spec/support/capi.c \
+	  $(TEST_C_SRC) -lcurl -lcrypto
+
 # The release's rockspec (spec/packaging_spec.lua checks it agrees with the scm one).
 RELEASE_ROCKSPEC = $(firstword $(filter-out realtimekit-scm-1.rockspec,\
   $(wildcard realtimekit-*-1.rockspec)))
@@ -177,7 +184,7 @@ SOAK_N_OTHERS ?= 1000
 # (and its exit status in .rc) for the summary, which ends the target. Specs tagged #once run
 # under Lua 5.4 only: what they test runs inside another host (nginx, LÖVE) under its own
 # LuaJIT, whichever Lua busted runs under.
-spec: build c-example rock
+spec: build c-example build/capi rock
 	@rm -f build/spec-*.log build/spec-*.rc
 	@for v in $(LUAS); do \
 	  bin=lua$$v; [ $$v = luajit ] && bin=luajit; \
@@ -209,8 +216,14 @@ $(SAN_DIR)/list-meetings: examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_cli
 	$(SAN_CC) $(WARN) -Werror $(SAN_FLAGS) -Icsrc -I$(CURL_INCDIR) -o $@ \
 	  examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_client.c -lcurl
 
+$(SAN_DIR)/capi: spec/support/capi.c $(TEST_C_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(WARN) -Werror $(SAN_FLAGS) -Icsrc -I$(CURL_INCDIR) -o $@ spec/support/capi.c \
+	  $(TEST_C_SRC) -lcurl -lcrypto
+
 # The C example and every spec under ASan and UBSan; any report fails.
-test-asan: deps $(SAN_DIR)/5.4/realtimekit/core.so $(SAN_DIR)/list-meetings build/list-meetings
+test-asan: deps $(SAN_DIR)/5.4/realtimekit/core.so $(SAN_DIR)/list-meetings build/list-meetings \
+  $(SAN_DIR)/capi
 	@$(MAKE) --no-print-directory LUAS=5.4 rock
 	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
 	@st=0; \
