@@ -184,7 +184,7 @@ SOAK_N_OTHERS ?= 1000
 # (and its exit status in .rc) for the summary, which ends the target. Specs tagged #once run
 # under Lua 5.4 only: what they test runs inside another host (nginx, LÖVE) under its own
 # LuaJIT, whichever Lua busted runs under.
-spec: build c-example build/capi rock
+spec: build c-example build/capi build/allocfail rock
 	@rm -f build/spec-*.log build/spec-*.rc
 	@for v in $(LUAS); do \
 	  bin=lua$$v; [ $$v = luajit ] && bin=luajit; \
@@ -216,6 +216,18 @@ $(SAN_DIR)/list-meetings: examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_cli
 	$(SAN_CC) $(WARN) -Werror $(SAN_FLAGS) -Icsrc -I$(CURL_INCDIR) -o $@ \
 	  examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_client.c -lcurl
 
+# The host of spec/allocfail_spec.lua: Lua 5.4 with allocators that fail on demand, loading
+# the core as lua5.4 does. Under ASan it shares the runtime of the core it loads (-shared-libasan).
+build/allocfail: spec/support/allocfail.c
+	@mkdir -p build
+	$(CC) $(WARN) -Werror $(CFLAGS) -I$(call lua_inc,5.4) -I$(CURL_INCDIR) -o $@ $< -llua5.4 \
+	  -lcurl -lcrypto
+
+$(SAN_DIR)/allocfail: spec/support/allocfail.c
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(WARN) -Werror $(SAN_FLAGS) -shared-libasan -Wl,-rpath,$(dir $(SAN_RT)) \
+	  -I$(call lua_inc,5.4) -I$(CURL_INCDIR) -o $@ $< -llua5.4 -lcurl -lcrypto
+
 $(SAN_DIR)/capi: spec/support/capi.c $(TEST_C_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(WARN) -Werror $(SAN_FLAGS) -Icsrc -I$(CURL_INCDIR) -o $@ spec/support/capi.c \
@@ -223,7 +235,7 @@ $(SAN_DIR)/capi: spec/support/capi.c $(TEST_C_SRC) $(CORE_HDR)
 
 # The C example and every spec under ASan and UBSan; any report fails.
 test-asan: deps $(SAN_DIR)/5.4/realtimekit/core.so $(SAN_DIR)/list-meetings build/list-meetings \
-  $(SAN_DIR)/capi
+  $(SAN_DIR)/capi $(SAN_DIR)/allocfail
 	@$(MAKE) --no-print-directory LUAS=5.4 rock
 	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
 	@st=0; \

@@ -620,6 +620,35 @@ static void rtk_multi_failed(rtk_client *c, CURLMcode mc) {
   }
 }
 
+/* Whether a request to url goes to its host directly, with no HTTP proxy taking the whole URL:
+ * an https:// one always does (a proxy only tunnels it), an http:// one unless libcurl's proxy
+ * variables are set (we set no proxy ourselves). */
+static int rtk_direct(const char *url) {
+  static const char *const vars[] = {"http_proxy", "all_proxy", "ALL_PROXY", NULL};
+  size_t i;
+  if (strncmp(url, "https://", 8) == 0)
+    return 1;
+  for (i = 0; vars[i] != NULL; i++) {
+    const char *v = getenv(vars[i]);
+    if (v != NULL && v[0] != '\0')
+      return 0;
+  }
+  return 1;
+}
+
+/* The origin-form request target of url, its path and query ("/" for none), in out (room for
+ * strlen(url) + 2 bytes). */
+static void rtk_origin_form(const char *url, char *out) {
+  const char *p = strstr(url, "://") + 3;
+  size_t n;
+  p += strcspn(p, "/?#");
+  n = strcspn(p, "#");
+  if (n == 0 || p[0] == '?')
+    *out++ = '/';
+  memcpy(out, p, n);
+  out[n] = '\0';
+}
+
 /* Sets an option on the easy handle being made, or jumps to its failure (rtk_easy_new). */
 #define RTK_SET(opt, value)                                                                        \
   do {                                                                                             \
@@ -683,6 +712,21 @@ static rtk_status rtk_easy_new(rtk_client *c, rtk_xfer *x, const rtk_request *re
 #endif
 
   RTK_SET(CURLOPT_URL, req->url);
+  /* libcurl before 8.18 sends a request without its query when its own copy of the query cannot
+   * be allocated (url.c ignores that failure): a GET of another page, say. The query goes in
+   * the request target given here as well, unless an HTTP proxy may take the request, which
+   * is sent the whole URL, made (with every step checked) from the parsed one. */
+  if (strchr(req->url, '?') != NULL && rtk_direct(req->url)) {
+    char *target = (char *)malloc(strlen(req->url) + 2);
+    rc = CURLE_OUT_OF_MEMORY;
+    if (target == NULL)
+      goto fail;
+    rtk_origin_form(req->url, target);
+    rc = curl_easy_setopt(e, CURLOPT_REQUEST_TARGET, target);
+    free(target);
+    if (rc != CURLE_OK)
+      goto fail;
+  }
   /* Over TLS, wait for a connection that may multiplex (HTTP/2) rather than open another one
    * beside it; plain HTTP is HTTP/1.1 here, where waiting would only serialise. */
   RTK_SET(CURLOPT_PIPEWAIT, strncmp(req->url, "https://", 8) == 0 ? 1L : 0L);

@@ -1,6 +1,10 @@
 /* capi.c -- the C API's checks that the Lua binding cannot reach, for spec/capi_spec.lua.
  *
  *   capi verify PEM-FILE       rtk_verify_rsa_sha256 with a NULL signature: the key first
+ *   capi verify-first FROM STEP TO PEM-FILE SIG-FILE BODY-FILE
+ *                              for N = FROM, FROM + STEP, ... up to TO, in a process of its
+ *                              own: OpenSSL's Nth allocation fails, from before its first use;
+ *                              rtk_verify_init, then three checks of a good signature
  *   capi headers URL           request headers the guard must refuse, then one it takes
  *   capi huge-body URL         a POST whose body_len libcurl cannot copy (2^42 bytes)
  *   capi methods URL [FROM [STEP]]
@@ -16,8 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include "rtk.h"
 
@@ -110,6 +118,65 @@ static int verify(const char *path) {
   return failed;
 }
 
+static long ossl_allocs = 0, ossl_fail_at = 0;
+
+static void *o_malloc(size_t n, const char *file, int line) {
+  (void)file;
+  (void)line;
+  return ++ossl_allocs == ossl_fail_at ? NULL : malloc(n);
+}
+static void *o_realloc(void *p, size_t n, const char *file, int line) {
+  (void)file;
+  (void)line;
+  return ++ossl_allocs == ossl_fail_at ? NULL : realloc(p, n);
+}
+static void o_free(void *p, const char *file, int line) {
+  (void)file;
+  (void)line;
+  free(p);
+}
+
+/* A file's bytes into buf (room for cap), or 0. */
+static size_t slurp(const char *path, char *buf, size_t cap) {
+  size_t n;
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return 0;
+  n = fread(buf, 1, cap, f);
+  fclose(f);
+  return n;
+}
+
+/* Runs before libcurl or anything else has used OpenSSL, so that its Nth allocation may be one
+ * of its initialisation's. Once rtk_verify_init has succeeded, a failed allocation may fail the
+ * check it falls in, as nomem, and no other check. */
+static int verify_first(long n, const char *pem_path, const char *sig_path,
+                        const char *body_path) {
+  static char pem[16384], sig[4096], body[4096];
+  size_t pl = slurp(pem_path, pem, sizeof pem), sl = slurp(sig_path, sig, sizeof sig),
+         bl = slurp(body_path, body, sizeof body);
+  rtk_verify_status init, st[3];
+  int i, in[3];
+  if (CRYPTO_set_mem_functions(o_malloc, o_realloc, o_free) != 1 || pl == 0 || sl == 0)
+    return 1;
+  ossl_fail_at = n;
+  init = rtk_verify_init();
+  for (i = 0; i < 3; i++) {
+    long before = ossl_allocs;
+    st[i] = rtk_verify_rsa_sha256(body, bl, sig, sl, pem, pl);
+    in[i] = before < n && ossl_allocs >= n; /* the failed allocation was this check's */
+  }
+  printf("%ld: init %s, %s %s %s%s\n", n, rtk_verify_name(init), rtk_verify_name(st[0]),
+         rtk_verify_name(st[1]), rtk_verify_name(st[2]),
+         ossl_allocs < n ? " (not reached)" : "");
+  if (init != RTK_VERIFY_OK)
+    return init == RTK_VERIFY_NOMEM ? 0 : 1;
+  for (i = 0; i < 3; i++)
+    if (st[i] != RTK_VERIFY_OK && !(in[i] && st[i] == RTK_VERIFY_NOMEM))
+      fail("a check failed other than for want of memory in it");
+  return failed;
+}
+
 static int headers(const char *url) {
   static const char *const bad[] = {
     "Authorization : Bearer x", "Authorization\t: Bearer x", " Authorization: Bearer x",
@@ -185,7 +252,34 @@ static int methods(const char *url, long from, long step) {
   return failed;
 }
 
+/* verify_first for each N of the range, each in a child process: OpenSSL initialises itself
+ * once per process. */
+static int verify_each(long from, long step, long to, const char *pem, const char *sig,
+                       const char *body) {
+  long n;
+  for (n = from; n <= to && step > 0; n += step) {
+    int status = 1;
+    pid_t pid;
+    (void)fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+      int st = verify_first(n, pem, sig, body);
+      (void)fflush(stdout);
+      _exit(st);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+      printf("FAILED: the check of N = %ld\n", n);
+      failed = 1;
+    }
+  }
+  printf("verify-first done\n");
+  return failed;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 8 && strcmp(argv[1], "verify-first") == 0)
+    return verify_each(atol(argv[2]), atol(argv[3]), atol(argv[4]), argv[5], argv[6], argv[7]);
   if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, t_malloc, t_free, t_realloc, t_strdup,
                            t_calloc) != CURLE_OK ||
       rtk_global_init() != RTK_OK)
@@ -199,6 +293,7 @@ int main(int argc, char **argv) {
     return huge_body(argv[2]);
   if (argc >= 3 && strcmp(argv[1], "methods") == 0)
     return methods(argv[2], argc > 3 ? atol(argv[3]) : 1, argc > 4 ? atol(argv[4]) : 1);
-  fprintf(stderr, "usage: capi verify PEM | headers URL | huge-body URL | methods URL\n");
+  fprintf(stderr, "usage: capi verify PEM | verify-first FROM STEP TO PEM SIG BODY | "
+                  "headers URL | huge-body URL | methods URL [FROM [STEP]]\n");
   return 2;
 }
