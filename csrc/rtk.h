@@ -158,11 +158,14 @@ RTK_API const char *rtk_client_find_secret(const rtk_client *c, const char *s, s
  * 0: what a text cut in the middle of a token would end with. */
 RTK_API size_t rtk_client_token_tail(const rtk_client *c, const char *s, size_t n);
 
-/* How many bytes at the start of s[0..n) spell, after the ']' that ends a "[REDACTED]" marker,
- * the token or a run of at least RTK_REDACT_MIN_PREFIX bytes it starts with (0 when they do
- * not, as always for a token that does not start with ']'). A redaction that writes the marker
- * in place of a match found with rtk_client_find_secret drops these bytes with it, repeatedly,
- * so that the marker never completes what it hides. */
+/* What a redaction writes in place of a match. */
+#define RTK_REDACT_MARKER "[REDACTED]"
+
+/* How many bytes at the start of s[0..n) spell, after the end of a RTK_REDACT_MARKER ("]",
+ * "D]", ...), the token or a run of at least RTK_REDACT_MIN_PREFIX bytes it starts with (0 when
+ * they do not, as always for a token that starts with no end of the marker). A redaction that
+ * writes the marker in place of a match found with rtk_client_find_secret drops these bytes
+ * with it, again until none are left, so that the marker never completes what it hides. */
 RTK_API size_t rtk_client_marker_run(const rtk_client *c, const char *s, size_t n);
 
 /* The User-Agent a client sends. */

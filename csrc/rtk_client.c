@@ -1081,15 +1081,26 @@ size_t rtk_client_token_tail(const rtk_client *c, const char *s, size_t n) {
 }
 
 size_t rtk_client_marker_run(const rtk_client *c, const char *s, size_t n) {
+  static const char marker[] = RTK_REDACT_MARKER;
+  const size_t mlen = sizeof marker - 1;
   const char *tok;
-  size_t tlen = 0, m;
-  if (s == NULL || (tok = rtk_client_token(c, &tlen)) == NULL || tok[0] != ']')
+  size_t tlen = 0, k;
+  if (s == NULL || (tok = rtk_client_token(c, &tlen)) == NULL)
     return 0;
-  /* m: how many bytes of the token the marker's ']' and s spell together; a match is the whole
-   * token or at least its first RTK_REDACT_MIN_PREFIX bytes (rtk_client_find_secret). */
-  for (m = 1; m < tlen && m - 1 < n && s[m - 1] == tok[m]; m++) {
+  /* k: the length of a end of the marker that the token starts with ("]", "D]", ...). */
+  for (k = 1; k < mlen && k < tlen; k++) {
+    size_t m = k;
+    if (memcmp(tok, marker + mlen - k, k) != 0)
+      continue;
+    /* m: how many bytes of the token that end of the marker and s spell together; a match is
+     * the whole token or at least its first RTK_REDACT_MIN_PREFIX bytes
+     * (rtk_client_find_secret). */
+    while (m < tlen && m - k < n && s[m - k] == tok[m])
+      m++;
+    if (m > k && (m == tlen || m >= RTK_REDACT_MIN_PREFIX))
+      return m - k;
   }
-  return m == tlen || m >= RTK_REDACT_MIN_PREFIX ? m - 1 : 0;
+  return 0;
 }
 
 const char *rtk_client_user_agent(const rtk_client *c) {

@@ -362,9 +362,9 @@ static int rtk_lua_redact(lua_State *L) {
   while (hit != NULL) {
     size_t k;
     luaL_addlstring(&b, s, (size_t)(hit - s));
-    luaL_addstring(&b, "[REDACTED]");
+    luaL_addstring(&b, RTK_REDACT_MARKER);
     s = hit + mlen;
-    /* What the marker's ']' would make a match of goes with it (a token that starts with ']'). */
+    /* What the marker's end would make a match of goes with it (a token that starts with "]"). */
     while ((k = rtk_client_marker_run(u->c, s, (size_t)(end - s))) > 0)
       s += k;
     hit = rtk_client_find_secret(u->c, s, (size_t)(end - s), &mlen);

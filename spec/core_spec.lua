@@ -373,7 +373,7 @@ describe("realtimekit.core", function()
       assert.equal(t:sub(1, 7) .. " " .. t:sub(2), c:redact(t:sub(1, 7) .. " " .. t:sub(2)))
     end)
 
-    it("never lets the marker's ']' complete a token that starts with ']'", function()
+    it("never lets the marker's end complete a token that starts with ']'", function()
       local t = "]0123456789abcdef"
       local br = core.new { token = t }
       -- "[REDACTED]" then "0123456" would spell "]0123456", the token's first 8 bytes.
@@ -386,6 +386,10 @@ describe("realtimekit.core", function()
         assert.equal(out, br:redact(out), text)
       end
       br:close()
+      -- Likewise any end of the marker: "D]" ...
+      local d = core.new { token = "D]0123456789" }
+      assert.equal("x[REDACTED]y", d:redact("xD]0123456789" .. "0123456789y"))
+      d:close()
     end)
 
     it("tells how much of a text's end is the token's start", function()
