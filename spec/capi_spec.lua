@@ -1,6 +1,7 @@
 -- The C API where the Lua binding cannot reach it (spec/support/capi.c, built by make into
 -- build/capi, or build/asan/capi when the specs run with the ASan core): NULL arguments, the
--- request header guard, and requests whose setup runs out of memory inside libcurl.
+-- request header guard, requests whose setup runs out of memory inside libcurl, and OpenSSL
+-- running out of memory as it initialises. #once: nothing here depends on the Lua running it.
 local helper = require "helper"
 
 local asan = helper.core_dir:match("^build/asan") ~= nil
@@ -9,7 +10,7 @@ local bin = asan and "build/asan/capi" or "build/capi"
 -- What no request may carry: the standard input of the program making them.
 local CANARY = "STDIN-CANARY-do-not-send"
 
-describe("the C API", function()
+describe("the C API #once", function()
   local s, url, dir
   setup(function()
     local out, ok = helper.run("make -s --no-print-directory " .. bin)
