@@ -502,6 +502,7 @@ static size_t rtk_no_read(char *p, size_t size, size_t n, /* NOLINT: libcurl's t
   (void)ud;
   return CURL_READFUNC_ABORT;
 }
+
 static int rtk_method_ok(const char *m) {
   static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
   size_t i;
