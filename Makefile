@@ -58,7 +58,7 @@ VALGRIND_SPECS ?= spec/core_spec.lua spec/meetings_spec.lua spec/soak_spec.lua \
 VALGRIND_SOAK_N ?= 300
 
 .PHONY: all build deps test demo lint check-c c-example spec rock clean test-asan test-valgrind
-.PHONY: docs static rock-test
+.PHONY: docs static rock-test test-apicheck
 
 all: build
 
@@ -86,6 +86,13 @@ build/list-meetings: examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_client.c
 	  examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_client.c -lcurl
 
 c-example: build/list-meetings
+
+# The C API's own checks (spec/capi_spec.lua), with libcurl's allocations made to fail.
+TEST_C_SRC = csrc/rtk_buf.c csrc/rtk_client.c csrc/rtk_webhook.c
+build/capi: spec/support/capi.c $(TEST_C_SRC) $(CORE_HDR)
+	@mkdir -p build
+	$(CC) $(WARN) -Werror $(CFLAGS) -Icsrc -I$(CURL_INCDIR) -o $@ spec/support/capi.c \
+	  $(TEST_C_SRC) -lcurl -lcrypto
 
 # The release's rockspec (spec/packaging_spec.lua checks it agrees with the scm one).
 RELEASE_ROCKSPEC = $(firstword $(filter-out realtimekit-scm-1.rockspec,\
@@ -177,7 +184,7 @@ SOAK_N_OTHERS ?= 1000
 # (and its exit status in .rc) for the summary, which ends the target. Specs tagged #once run
 # under Lua 5.4 only: what they test runs inside another host (nginx, LÖVE) under its own
 # LuaJIT, whichever Lua busted runs under.
-spec: build c-example rock
+spec: build c-example build/capi build/allocfail rock
 	@rm -f build/spec-*.log build/spec-*.rc
 	@for v in $(LUAS); do \
 	  bin=lua$$v; [ $$v = luajit ] && bin=luajit; \
@@ -209,8 +216,67 @@ $(SAN_DIR)/list-meetings: examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_cli
 	$(SAN_CC) $(WARN) -Werror $(SAN_FLAGS) -Icsrc -I$(CURL_INCDIR) -o $@ \
 	  examples/c/list_meetings.c csrc/rtk_buf.c csrc/rtk_client.c -lcurl
 
+# The host of spec/allocfail_spec.lua: Lua 5.4 with allocators that fail on demand, loading
+# the core as lua5.4 does. Under ASan it shares the runtime of the core it loads (-shared-libasan).
+build/allocfail: spec/support/allocfail.c
+	@mkdir -p build
+	$(CC) $(WARN) -Werror $(CFLAGS) -I$(call lua_inc,5.4) -I$(CURL_INCDIR) -o $@ $< -llua5.4 \
+	  -lcurl -lcrypto
+
+$(SAN_DIR)/allocfail: spec/support/allocfail.c
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(WARN) -Werror $(SAN_FLAGS) -shared-libasan -Wl,-rpath,$(dir $(SAN_RT)) \
+	  -I$(call lua_inc,5.4) -I$(CURL_INCDIR) -o $@ $< -llua5.4 -lcurl -lcrypto
+
+$(SAN_DIR)/capi: spec/support/capi.c $(TEST_C_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(WARN) -Werror $(SAN_FLAGS) -Icsrc -I$(CURL_INCDIR) -o $@ spec/support/capi.c \
+	  $(TEST_C_SRC) -lcurl -lcrypto
+
+# The fuzzing suite (fuzz/): a libFuzzer target for each parser of what a peer or a user sends,
+# built with clang, ASan and UBSan into build/fuzz/: json (core.check_json and core.decode
+# against the lua-cjson path, through a real lua_State), headers (the response header parser),
+# http (whole responses through libcurl and the client, after another on the same connection),
+# webhook (the signature check), token (the redaction's finders) and lua (the Lua layer's
+# parsers of Retry-After, Ratelimit and rtk-signature; it takes values up to 16 KiB, the others
+# libFuzzer's 4 KiB). make fuzz runs each for FUZZ_SECONDS,
+# from the seeds in fuzz/corpus/<target> with the dictionary fuzz/<target>.dict; what it finds
+# that is new goes to build/fuzz/corpus/<target>, and an input that crashes, leaks or takes
+# over 10 s to build/fuzz/<target>-crash-* (and fails the run). FUZZ_ARGS go to every target
+# (-jobs=4, say). make fuzz-smoke is CI's short run.
+FUZZ_TARGETS = json headers http webhook token lua
+FUZZ_SECONDS ?= 60
+FUZZ_ARGS ?=
+FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+  -g -O1
+# headers.c includes rtk_client.c, to reach its static parser.
+FUZZ_SRC_headers = csrc/rtk_buf.c
+.PHONY: fuzz fuzz-smoke
+build/fuzz/%: fuzz/%.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p build/fuzz
+	$(SAN_CC) $(WARN) -Werror $(FUZZ_FLAGS) -Icsrc -I$(call lua_inc,5.4) -I$(CURL_INCDIR) -o $@ $< \
+	  $(if $(FUZZ_SRC_$*),$(FUZZ_SRC_$*),$(CORE_SRC)) -llua5.4 -lcurl -lcrypto -lpthread
+
+fuzz:
+	@scripts/ensure-deps fuzz
+	@$(MAKE) --no-print-directory $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  len=; [ $$t = lua ] && len=-max_len=16384; \
+	  printf '%-8s %s s: ' "$$t" "$(FUZZ_SECONDS)"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -dict=fuzz/$$t.dict $$len \
+	    -artifact_prefix=build/fuzz/$$t- $(FUZZ_ARGS) \
+	    build/fuzz/corpus/$$t fuzz/corpus/$$t >build/fuzz/$$t.log 2>&1 \
+	    || { echo "FAILED (build/fuzz/$$t.log)"; tail -60 build/fuzz/$$t.log; exit 1; }; \
+	  tail -1 build/fuzz/$$t.log; \
+	done
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
+
 # The C example and every spec under ASan and UBSan; any report fails.
-test-asan: deps $(SAN_DIR)/5.4/realtimekit/core.so $(SAN_DIR)/list-meetings build/list-meetings
+test-asan: deps $(SAN_DIR)/5.4/realtimekit/core.so $(SAN_DIR)/list-meetings build/list-meetings \
+  $(SAN_DIR)/capi $(SAN_DIR)/allocfail
 	@$(MAKE) --no-print-directory LUAS=5.4 rock
 	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
 	@st=0; \
@@ -230,6 +296,24 @@ test-valgrind: deps build/5.4/realtimekit/core.so build/list-meetings
 	SOAK_N=$(VALGRIND_SOAK_N) $(VALGRIND) lua5.4 /usr/bin/busted $(BUSTED_ARGS) $(VALGRIND_SPECS) \
 	  || st=1; \
 	exit $$st
+
+# The core's specs under a Lua 5.4 built with its API checks on (LUA_USE_APICHECK), which abort
+# at a misuse of the C API that release builds let pass, such as a push past the stack space a
+# C function has reserved. Lua's source is not a Debian package: LUA_SRC names a folder that
+# holds it (lapi.c ...), e.g. a checkout of github.com/lua/lua at the installed version's tag
+# (v5.4.4) or a release's src/. Debian's busted and C modules run on it.
+LUA_SRC ?=
+APICHECK_SPECS ?= spec/core_spec.lua spec/json_spec.lua spec/webhook_spec.lua
+MULTIARCH = $(shell $(CC) -print-multiarch 2>/dev/null)
+test-apicheck: build/5.4/realtimekit/core.so
+	@[ -f "$(LUA_SRC)/lapi.c" ] || { echo "usage: make test-apicheck LUA_SRC=<Lua 5.4 source>"; \
+	  exit 2; }
+	@mkdir -p build/apicheck
+	$(CC) -O1 -g -DLUA_USE_APICHECK -DLUA_USE_LINUX -DLUA_COMPAT_5_3 -Wl,-E -o build/apicheck/lua \
+	  $(filter-out %/ltests.c %/onelua.c %/luac.c,$(wildcard $(LUA_SRC)/*.c)) -lm -ldl
+	LUA_PATH="/usr/share/lua/5.4/?.lua;/usr/share/lua/5.4/?/init.lua;;" \
+	  LUA_CPATH="/usr/lib/$(MULTIARCH)/lua/5.4/?.so;;" REALTIMEKIT_LUA=build/apicheck/lua \
+	  build/apicheck/lua /usr/bin/busted $(APICHECK_SPECS)
 
 demo:
 	@scripts/ensure-deps demo

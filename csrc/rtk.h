@@ -47,8 +47,10 @@ typedef struct rtk_request {
   const char *method;       /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
   const char *url;          /* absolute http:// or https:// URL */
   const char *body;         /* NULL: no body (a POST then sends Content-Length: 0) */
-  size_t body_len;
-  const char *const *headers; /* NULL-terminated "Name: value" lines, or NULL */
+  size_t body_len;          /* the body's bytes, all readable; libcurl copies them */
+  const char *const *headers; /* NULL-terminated "Name: value" lines, or NULL; the name made of
+                             * RFC 9110 token characters up to the colon, no CR or LF, and no
+                             * Authorization (RTK_EINVAL) */
   long connect_timeout_ms;  /* 0: the client's */
   long timeout_ms;          /* 0: the client's */
 } rtk_request;
@@ -56,7 +58,7 @@ typedef struct rtk_request {
 /* Filled by rtk_client_request on RTK_OK. body and headers belong to the client and stay valid
  * until its next request or rtk_client_free. body is not NUL-terminated. */
 typedef struct rtk_response {
-  long status;
+  long status;              /* 100 to 999: a response with another code is RTK_ENETWORK */
   const char *body;
   size_t body_len;
   size_t header_count;      /* read them with rtk_client_header_at / rtk_client_header */
@@ -70,7 +72,8 @@ typedef struct rtk_client rtk_client;
 RTK_API rtk_status rtk_global_init(void);
 
 /* Returns a client, or NULL with *err set (RTK_EINVAL for bad options, RTK_ENOMEM). One client
- * keeps one connection alive between requests; it is not safe to share across threads. */
+ * keeps one connection alive between requests; it is not safe to share across threads. It is
+ * freed with rtk_client_free, once, and not used after that. */
 RTK_API rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err);
 
 /* One HTTP request, no retry; blocks until it ends. On failure, rtk_client_errmsg and
@@ -83,7 +86,9 @@ RTK_API rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk
  * client's connections (HTTP/2 multiplexes them onto one). */
 
 /* Starts a request and returns at once with its id in *id. RTK_EINVAL for a bad request or when
- * RTK_MAX_TRANSFERS are under way or unreleased. The request's strings may be freed on return. */
+ * RTK_MAX_TRANSFERS are under way or unreleased; RTK_ENOMEM when something the request needs
+ * cannot be allocated (libcurl's copy of the body, say): no request is sent then. The request's
+ * strings may be freed on return. */
 RTK_API rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id);
 
 /* Does the I/O that is ready, waiting up to timeout_ms (0: not at all) for some when nothing has
@@ -117,7 +122,10 @@ RTK_API void rtk_client_release(rtk_client *c, unsigned id);
 RTK_API int rtk_client_header_at(const rtk_client *c, size_t i, const char **name,
                                  const char **value);
 
-/* Value of a header of the last response by lower-case name, or NULL. */
+/* Value of a header of the last response by lower-case name (not NULL), or NULL. Header names
+ * are made of RFC 9110's token characters (other lines are not taken as headers); in a value,
+ * NUL, CR and LF bytes read as spaces, and an obsolete folded line continues the value before
+ * it after a space. */
 RTK_API const char *rtk_client_header(const rtk_client *c, const char *name);
 
 /* Human-readable reason of the last failure ("" after success). Never contains the token. */
@@ -150,10 +158,22 @@ RTK_API const char *rtk_client_find_secret(const rtk_client *c, const char *s, s
  * 0: what a text cut in the middle of a token would end with. */
 RTK_API size_t rtk_client_token_tail(const rtk_client *c, const char *s, size_t n);
 
+/* What a redaction writes in place of a match. */
+#define RTK_REDACT_MARKER "[REDACTED]"
+
+/* How many bytes at the start of s[0..n) spell, after the end of a RTK_REDACT_MARKER ("]",
+ * "D]", ...), the token or a run of at least RTK_REDACT_MIN_PREFIX bytes it starts with (0 when
+ * they do not, as always for a token that starts with no end of the marker). A redaction that
+ * writes the marker in place of a match found with rtk_client_find_secret drops these bytes
+ * with it, again until none are left, so that the marker never completes what it hides. */
+RTK_API size_t rtk_client_marker_run(const rtk_client *c, const char *s, size_t n);
+
 /* The User-Agent a client sends. */
 RTK_API const char *rtk_client_user_agent(const rtk_client *c);
 
-/* Closes the connection and frees everything; wipes the token from memory. NULL is fine. */
+/* Closes the connection and frees everything; wipes the token from memory. NULL is fine. Call
+ * it once per client: the client is gone afterwards, and neither it nor the responses, header
+ * strings or messages read from it may be used. */
 RTK_API void rtk_client_free(rtk_client *c);
 
 /* Sleeps for the given seconds (fractions allowed), resuming after signals. The Lua layer waits
@@ -180,12 +200,20 @@ typedef enum rtk_verify_status {
   RTK_VERIFY_NOMEM
 } rtk_verify_status;
 
+/* Initialises OpenSSL for rtk_verify_rsa_sha256 and checks one signature of its own: RTK_VERIFY_OK,
+ * or RTK_VERIFY_NOMEM when that could not be done (OpenSSL may then stay unusable for the rest
+ * of the process). Call it once before the first check, from the main thread; luaopen does.
+ * OpenSSL would otherwise initialise itself during the first check, and an allocation that
+ * fails then can make every later key read as RTK_VERIFY_BAD_KEY. */
+RTK_API rtk_verify_status rtk_verify_init(void);
+
 /* Whether sig_b64 (base64, padding optional) is the RSASSA-PKCS1-v1_5 SHA-256 signature of the
  * body's bytes by the RSA public key in pem (SubjectPublicKeyInfo: "BEGIN PUBLIC KEY"). Never
  * reads past the given lengths; neither string needs a NUL. The key is checked before the
- * signature, so an empty signature tells a usable key (RTK_VERIFY_BAD_SIGNATURE) from an
- * unusable one (RTK_VERIFY_BAD_KEY). A signature text longer than an 8192-bit key's is refused
- * unread. Leaves this thread's OpenSSL error queue as it found it. */
+ * signature (a NULL sig_b64 reads as an empty one), so an empty signature tells a usable key
+ * (RTK_VERIFY_BAD_SIGNATURE) from an unusable one (RTK_VERIFY_BAD_KEY). A signature text longer
+ * than an 8192-bit key's is refused unread. Memory that runs out is RTK_VERIFY_NOMEM, for this
+ * call only. Leaves this thread's OpenSSL error queue as it found it. */
 RTK_API rtk_verify_status rtk_verify_rsa_sha256(const void *body, size_t body_len,
                                                 const char *sig_b64, size_t sig_len,
                                                 const char *pem, size_t pem_len);

@@ -1,4 +1,4 @@
-/* rtk_client.c -- the plain C client: one libcurl easy handle, one request per call. */
+/* rtk_client.c -- the plain C client: a libcurl multi handle, an easy handle per transfer. */
 #define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime */
 #include <ctype.h>
 #include <errno.h>
@@ -24,11 +24,12 @@ enum { RTK_SLOT_FREE, RTK_SLOT_RUNNING, RTK_SLOT_DONE };
 /* Which limit stopped a transfer. */
 enum { RTK_TOOLARGE_NONE, RTK_TOOLARGE_BODY, RTK_TOOLARGE_HEADER_BYTES, RTK_TOOLARGE_HEADERS };
 
-/* One transfer: an easy handle with its buffers. Slots are made on demand and reused, so the
- * buffers of a walk are allocated once. */
+/* One transfer: its buffers, and an easy handle while it runs. Slots are made on demand and
+ * reused, so the buffers of a walk are allocated once; the easy handle is not (see
+ * rtk_easy_new). */
 typedef struct rtk_xfer {
   rtk_client *c;
-  CURL *easy;
+  CURL *easy;        /* NULL unless the transfer is running */
   struct curl_slist *headers; /* this request's, wiped and freed when it ends */
   rtk_buf body;
   rtk_buf hdrs;      /* "name\0value\0" pairs of the response */
@@ -36,6 +37,7 @@ typedef struct rtk_xfer {
   size_t hcount;
   int informational; /* the last status line was a 1xx one: another response follows */
   int trailers;      /* the final response's header block has ended: what follows is trailers */
+  int stored;        /* the last header line was stored: a folded line after it continues it */
   int toolarge;      /* set by the callbacks when a limit stopped the transfer: RTK_TOOLARGE_* */
   int nomem;
   int state;
@@ -49,7 +51,8 @@ typedef struct rtk_xfer {
 } rtk_xfer;
 
 struct rtk_client {
-  CURLM *multi;      /* owns the connection cache every slot shares */
+  CURLM *multi;      /* owns the connection cache every transfer shares */
+  CURLSH *share;     /* the TLS session cache every transfer shares */
   char *auth;        /* "Authorization: Bearer <token>"; wiped before it is freed */
   char *user_agent;
   char *ca_file;
@@ -251,27 +254,62 @@ static int rtk_informational(const char *p, size_t len) {
          isdigit((unsigned char)p[i + 2]);
 }
 
+/* Whether c may be in a header's name: RFC 9110's token characters. */
+static int rtk_tchar(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Appends the value at v (vlen bytes) to the response's headers, with NUL, CR and LF each made
+ * a space, as RFC 9110 (5.5) has a recipient do; then the terminating NUL. */
+static void rtk_put_value(rtk_xfer *x, const char *v, size_t vlen) {
+  char *out = x->hdrs.data + x->hdrs.len;
+  size_t i;
+  memcpy(out, v, vlen);
+  for (i = 0; i < vlen; i++)
+    if (out[i] == '\0' || out[i] == '\r' || out[i] == '\n')
+      out[i] = ' ';
+  out[vlen] = '\0';
+  x->hdrs.len += vlen + 1;
+}
+
+/* Makes room for n more bytes of headers, or records why there is none. */
+static int rtk_hdrs_room(rtk_xfer *x, size_t n) {
+  if (rtk_buf_reserve(&x->hdrs, x->hdrs.len + n) == 0)
+    return 1;
+  if (rtk_buf_toolarge(&x->hdrs, n))
+    x->toolarge = RTK_TOOLARGE_HEADER_BYTES;
+  else
+    x->nomem = 1;
+  return 0;
+}
+
 static size_t rtk_on_header(char *p, size_t size, size_t n, void *ud) {
   rtk_xfer *x = (rtk_xfer *)ud;
   size_t len = size * n, nlen, vlen, start, i;
   const char *colon, *v, *end;
+  int stored = x->stored;
 
   x->c->received += len;
+  x->stored = 0;
   /* After the final response's header block, libcurl hands over a chunked body's trailer lines
    * here too, whatever they look like (even "HTTP/..."). They are not the response's headers:
    * none of them may replace a header, frame the body or wipe it. */
   if (x->trailers)
     return len;
-  end = p + len;
-  while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
-    end--;
-  if (end == p) {
-    /* The blank line ending a block: after a 1xx one another response follows; after any other,
-     * only trailers can. (A proxy's CONNECT reply never comes here: SUPPRESS_CONNECT_HEADERS.) */
+  /* A line that starts with CR or LF ends the block, whatever follows on it: libcurl reads it
+   * so, and what libcurl takes for the body (or a chunked body's trailers) must not be read
+   * here as headers. */
+  if (len == 0 || p[0] == '\r' || p[0] == '\n') {
+    /* After a 1xx block another response follows; after any other, only trailers can. (A
+     * proxy's CONNECT reply never comes here: SUPPRESS_CONNECT_HEADERS.) */
     if (!x->informational)
       x->trailers = 1;
     return len;
   }
+  end = p + len;
+  while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
+    end--;
   if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
     /* A new status line (after a 1xx one): keep only the final response. */
     x->hdrs.len = 0;
@@ -280,9 +318,30 @@ static size_t rtk_on_header(char *p, size_t size, size_t n, void *ud) {
     x->informational = rtk_informational(p, len);
     return len;
   }
-  colon = (const char *)memchr(p, ':', (size_t)(end - p));
-  if (colon == NULL || colon == p)
-    return len; /* a line we do not understand */
+  if (p[0] == ' ' || p[0] == '\t') {
+    /* An obsolete line folding (RFC 9112, 5.2): the line continues the header stored just
+     * before it, joined by a space; after anything else it means nothing. */
+    v = p;
+    while (v < end && (*v == ' ' || *v == '\t'))
+      v++;
+    while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+      end--;
+    if (!stored || v == end)
+      return len;
+    vlen = (size_t)(end - v);
+    if (!rtk_hdrs_room(x, vlen + 1))
+      return 0;
+    x->hdrs.data[x->hdrs.len - 1] = ' '; /* was the value's NUL, the last byte of hdrs */
+    rtk_put_value(x, v, vlen);
+    x->stored = 1;
+    return len;
+  }
+  /* "Name: value", the name made of token characters only; other lines (a NUL or a space in
+   * the name, no colon) are not headers and are skipped. */
+  for (colon = p; colon < end && rtk_tchar((unsigned char)*colon); colon++) {
+  }
+  if (colon == p || colon == end || *colon != ':')
+    return len;
   if (x->hcount == RTK_MAX_HEADERS) {
     x->toolarge = RTK_TOOLARGE_HEADERS;
     return 0;
@@ -296,20 +355,15 @@ static size_t rtk_on_header(char *p, size_t size, size_t n, void *ud) {
   vlen = (size_t)(end - v);
 
   start = x->hdrs.len;
-  if (rtk_buf_reserve(&x->hdrs, start + nlen + vlen + 2) != 0) {
-    if (rtk_buf_toolarge(&x->hdrs, nlen + vlen + 2))
-      x->toolarge = RTK_TOOLARGE_HEADER_BYTES;
-    else
-      x->nomem = 1;
+  if (!rtk_hdrs_room(x, nlen + vlen + 2))
     return 0;
-  }
   for (i = 0; i < nlen; i++)
     x->hdrs.data[start + i] = (char)tolower((unsigned char)p[i]);
   x->hdrs.data[start + nlen] = '\0';
-  memcpy(x->hdrs.data + start + nlen + 1, v, vlen);
-  x->hdrs.data[start + nlen + 1 + vlen] = '\0';
-  x->hdrs.len = start + nlen + vlen + 2;
+  x->hdrs.len = start + nlen + 1;
+  rtk_put_value(x, v, vlen);
   x->hoff[x->hcount++] = start;
+  x->stored = 1;
 
   if (nlen == 14 && memcmp(x->hdrs.data + start, "content-length", 14) == 0 &&
       rtk_presize(x, x->hdrs.data + start + nlen + 1) != 0)
@@ -326,10 +380,14 @@ static int rtk_header_is(const char *h, const char *name) {
   return h[i] == ':';
 }
 
-/* A header line we send must be "Name: value" on one line, and must not replace our auth. */
+/* A header line we send must be "Name: value" on one line, its name made of token characters
+ * (so that nothing but the colon ends it: "Authorization :" is not another name), and must not
+ * replace our auth. */
 static int rtk_header_ok(const char *h) {
-  const char *colon = strchr(h, ':');
-  return colon != NULL && colon != h && strpbrk(h, "\r\n") == NULL &&
+  const char *colon = h;
+  while (rtk_tchar((unsigned char)*colon))
+    colon++;
+  return colon != h && *colon == ':' && strpbrk(h, "\r\n") == NULL &&
          !rtk_header_is(h, "authorization");
 }
 
@@ -384,74 +442,65 @@ rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err) {
   if (opts->ca_file != NULL)
     c->ca_file = rtk_strdup(opts->ca_file);
   c->multi = curl_multi_init();
+  c->share = curl_share_init();
   if ((opts->token != NULL && c->auth == NULL) || c->user_agent == NULL || c->multi == NULL ||
-      (opts->ca_file != NULL && c->ca_file == NULL)) {
+      c->share == NULL || (opts->ca_file != NULL && c->ca_file == NULL) ||
+      /* Parallel transfers to an HTTP/2 server share one connection. */
+      curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK ||
+      /* A new connection resumes the TLS session of an earlier one, whichever transfer made
+       * it (each has an easy handle of its own). No lock: a client is used by one thread. */
+      curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
     rtk_client_free(c);
     *err = RTK_ENOMEM;
     return NULL;
   }
-  /* Parallel transfers to an HTTP/2 server share one connection. */
-  curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
   *err = RTK_OK;
   return c;
 }
 
-/* A new transfer slot with the options that hold for its whole life. */
+/* A new transfer slot: its buffers, which later transfers in the slot reuse. */
 static rtk_xfer *rtk_xfer_new(rtk_client *c) {
   rtk_xfer *x = (rtk_xfer *)calloc(1, sizeof *x);
   if (x == NULL)
     return NULL;
-  x->easy = curl_easy_init();
-  if (x->easy == NULL) {
-    free(x);
-    return NULL;
-  }
   x->c = c;
   x->body.limit = c->max_body;
   x->hdrs.limit = RTK_MAX_HEADER_BYTES;
   x->errname = "";
-  curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (void *)x);
-  curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);   /* no SIGALRM in a host program */
-  curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect could carry the token away */
-#if LIBCURL_VERSION_NUM >= 0x075500
-  curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-  curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-  curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (c->ca_file != NULL)
-    curl_easy_setopt(x->easy, CURLOPT_CAINFO, c->ca_file);
-  curl_easy_setopt(x->easy, CURLOPT_USERAGENT, c->user_agent);
-  curl_easy_setopt(x->easy, CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
-  curl_easy_setopt(x->easy, CURLOPT_TCP_KEEPALIVE, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075700
-  /* A transfer that times out or is cancelled while its name is being resolved leaves the
-   * resolver's thread to finish by itself, instead of waiting (blocking the caller) until
-   * getaddrinfo returns. */
-  curl_easy_setopt(x->easy, CURLOPT_QUICK_EXIT, 1L);
-#endif
-  curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
-  curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, rtk_on_body);
-  curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, (void *)x);
-  curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, rtk_on_header);
-  curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, (void *)x);
-#if LIBCURL_VERSION_NUM >= 0x073600
-  /* A proxy's CONNECT reply is not the API's response: its headers stay out of ours, and the
-   * header callback sees only the API's status lines (see rtk_on_header). */
-  curl_easy_setopt(x->easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-#endif
   return x;
+}
+
+/* Ends the slot's easy handle, if it has one: out of the multi handle (which keeps the
+ * connection for later transfers) and freed. */
+static void rtk_easy_end(rtk_xfer *x) {
+  if (x->easy == NULL)
+    return;
+  /* It fails only for a handle that is not in the multi handle, which is then fine. */
+  (void)curl_multi_remove_handle(x->c->multi, x->easy);
+  curl_easy_cleanup(x->easy);
+  x->easy = NULL;
 }
 
 static void rtk_xfer_free(rtk_xfer *x) {
   if (x == NULL)
     return;
-  curl_easy_cleanup(x->easy);
+  rtk_easy_end(x);
   rtk_slist_free_wiped(x->headers);
   rtk_buf_free(&x->body);
   rtk_buf_free(&x->hdrs);
   free(x);
+}
+
+/* libcurl's read callback, for a body it has no copy of. It never has to be called (a body is
+ * always copied with CURLOPT_COPYPOSTFIELDS); its default reads the process's standard input,
+ * which must never go to a server. */
+static size_t rtk_no_read(char *p, size_t size, size_t n, /* NOLINT: libcurl's type */
+                          void *ud) {
+  (void)p;
+  (void)size;
+  (void)n;
+  (void)ud;
+  return CURL_READFUNC_ABORT;
 }
 
 static int rtk_method_ok(const char *m) {
@@ -502,15 +551,22 @@ static rtk_xfer *rtk_find(const rtk_client *c, unsigned id) {
   return NULL;
 }
 
-/* Ends a transfer libcurl reported done: its outcome, its handle out of the multi. */
+/* Ends a transfer libcurl reported done: its outcome; its easy handle is freed. */
 static void rtk_finish(rtk_xfer *x, CURLcode rc) {
-  curl_multi_remove_handle(x->c->multi, x->easy);
+  long status = 0;
+  if (rc == CURLE_OK && curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+    status = -1;
+  rtk_easy_end(x);
   rtk_slist_free_wiped(x->headers);
   x->headers = NULL;
   x->state = RTK_SLOT_DONE;
-  if (rc == CURLE_OK) {
-    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+  if (rc == CURLE_OK && status >= 100 && status <= 999) {
+    x->status = status;
     x->result = RTK_OK;
+  } else if (rc == CURLE_OK) {
+    /* libcurl takes some status lines whose code is no HTTP status ("HTTP -1", say). */
+    rtk_xfer_fail(x, RTK_ENETWORK, "WEIRD_SERVER_REPLY",
+                  "the response's status code is not a number from 100 to 999");
   } else if (x->toolarge == RTK_TOOLARGE_HEADERS) {
     char msg[96];
     (void)snprintf(msg, sizeof msg, "response with more than %d header fields",
@@ -539,21 +595,184 @@ static void rtk_collect(rtk_client *c) {
   CURLMsg *m;
   int left;
   while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
-    if (m->msg == CURLMSG_DONE) {
-      void *priv = NULL;
-      curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
-      if (priv != NULL)
-        rtk_finish((rtk_xfer *)priv, m->data.result);
-    }
+    void *priv = NULL;
+    if (m->msg == CURLMSG_DONE &&
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv) == CURLE_OK && priv != NULL)
+      rtk_finish((rtk_xfer *)priv, m->data.result);
   }
 }
 
+/* libcurl could not drive the transfers (out of memory, say): each one still running ends with
+ * that failure, rather than leave a caller waiting for one that may not progress. */
+static void rtk_multi_failed(rtk_client *c, CURLMcode mc) {
+  size_t i;
+  for (i = 0; i < c->nslots; i++) {
+    rtk_xfer *x = c->slots[i];
+    if (x->state != RTK_SLOT_RUNNING)
+      continue;
+    rtk_easy_end(x);
+    rtk_slist_free_wiped(x->headers);
+    x->headers = NULL;
+    x->state = RTK_SLOT_DONE;
+    if (mc == CURLM_OUT_OF_MEMORY)
+      rtk_xfer_fail(x, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+    else
+      rtk_xfer_fail(x, RTK_ENETWORK, "CURL_ERROR", curl_multi_strerror(mc));
+  }
+}
+
+/* Whether a request to url goes to its host directly, with no HTTP proxy taking the whole URL:
+ * an https:// one always does (a proxy only tunnels it), an http:// one unless libcurl's proxy
+ * variables are set (we set no proxy ourselves). */
+static int rtk_direct(const char *url) {
+  static const char *const vars[] = {"http_proxy", "all_proxy", "ALL_PROXY", NULL};
+  size_t i;
+  if (strncmp(url, "https://", 8) == 0)
+    return 1;
+  for (i = 0; vars[i] != NULL; i++) {
+    const char *v = getenv(vars[i]);
+    if (v != NULL && v[0] != '\0')
+      return 0;
+  }
+  return 1;
+}
+
+/* The origin-form request target of url, its path and query ("/" for none), in out (room for
+ * strlen(url) + 2 bytes). */
+static void rtk_origin_form(const char *url, char *out) {
+  const char *p = strstr(url, "://") + 3;
+  size_t n;
+  p += strcspn(p, "/?#");
+  n = strcspn(p, "#");
+  if (n == 0 || p[0] == '?')
+    *out++ = '/';
+  memcpy(out, p, n);
+  out[n] = '\0';
+}
+
+/* Sets an option on the easy handle being made, or jumps to its failure (rtk_easy_new). */
+#define RTK_SET(opt, value)                                                                        \
+  do {                                                                                             \
+    if ((rc = curl_easy_setopt(e, (opt), (value))) != CURLE_OK)                                    \
+      goto fail;                                                                                   \
+  } while (0)
+
+/* Makes x->easy, the easy handle of the transfer, with every option set; or fails the start.
+ *
+ * Each transfer has a new one, freed when it ends. libcurl 7.88 and older keep state of the last
+ * response in the easy handle that the next transfer on it may read after it was freed (a
+ * response whose first header line is folded makes libcurl unfold it onto the previous
+ * response's last header: curl issue #11101, fixed in 8.1.0); a new handle has no previous
+ * response. The connections, which outlive the handle in the multi handle's cache, and the TLS
+ * sessions (c->share) are reused all the same.
+ *
+ * Every setting is checked: one that does not take (its copy could not be allocated, say) must
+ * not leave a request that goes out otherwise, such as a PUT sent as a POST or a body read from
+ * the standard input. */
+static rtk_status rtk_easy_new(rtk_client *c, rtk_xfer *x, const rtk_request *req,
+                               int sends_body) {
+  CURL *e = curl_easy_init();
+  CURLcode rc = CURLE_OUT_OF_MEMORY;
+  CURLMcode mc;
+  if (e == NULL)
+    goto fail;
+  RTK_SET(CURLOPT_PRIVATE, (void *)x);
+  RTK_SET(CURLOPT_SHARE, c->share);
+  RTK_SET(CURLOPT_NOSIGNAL, 1L); /* no SIGALRM in a host program */
+  RTK_SET(CURLOPT_FOLLOWLOCATION, 0L); /* a redirect could carry the token away */
+#if LIBCURL_VERSION_NUM >= 0x075500
+  RTK_SET(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  RTK_SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  RTK_SET(CURLOPT_SSL_VERIFYPEER, 1L);
+  RTK_SET(CURLOPT_SSL_VERIFYHOST, 2L);
+  if (c->ca_file != NULL)
+    RTK_SET(CURLOPT_CAINFO, c->ca_file);
+  RTK_SET(CURLOPT_USERAGENT, c->user_agent);
+  RTK_SET(CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
+  RTK_SET(CURLOPT_TCP_KEEPALIVE, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700
+  /* A transfer that times out or is cancelled while its name is being resolved leaves the
+   * resolver's thread to finish by itself, instead of waiting (blocking the caller) until
+   * getaddrinfo returns. A libcurl older than the headers it was built with lacks it: fine. */
+  if ((rc = curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L)) != CURLE_OK &&
+      rc != CURLE_UNKNOWN_OPTION)
+    goto fail;
+#endif
+  RTK_SET(CURLOPT_ERRORBUFFER, x->errbuf);
+  RTK_SET(CURLOPT_WRITEFUNCTION, rtk_on_body);
+  RTK_SET(CURLOPT_WRITEDATA, (void *)x);
+  RTK_SET(CURLOPT_HEADERFUNCTION, rtk_on_header);
+  RTK_SET(CURLOPT_HEADERDATA, (void *)x);
+  RTK_SET(CURLOPT_READFUNCTION, rtk_no_read);
+#if LIBCURL_VERSION_NUM >= 0x073600
+  /* A proxy's CONNECT reply is not the API's response: its headers stay out of ours, and the
+   * header callback sees only the API's status lines (see rtk_on_header). */
+  RTK_SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+#endif
+
+  RTK_SET(CURLOPT_URL, req->url);
+  /* libcurl before 8.18 sends a request without its query when its own copy of the query cannot
+   * be allocated (url.c ignores that failure): a GET of another page, say. The query goes in
+   * the request target given here as well, unless an HTTP proxy may take the request, which
+   * is sent the whole URL, made (with every step checked) from the parsed one. */
+  if (strchr(req->url, '?') != NULL && rtk_direct(req->url)) {
+    char *target = (char *)malloc(strlen(req->url) + 2);
+    rc = CURLE_OUT_OF_MEMORY;
+    if (target == NULL)
+      goto fail;
+    rtk_origin_form(req->url, target);
+    rc = curl_easy_setopt(e, CURLOPT_REQUEST_TARGET, target);
+    free(target);
+    if (rc != CURLE_OK)
+      goto fail;
+  }
+  /* Over TLS, wait for a connection that may multiplex (HTTP/2) rather than open another one
+   * beside it; plain HTTP is HTTP/1.1 here, where waiting would only serialise. */
+  RTK_SET(CURLOPT_PIPEWAIT, strncmp(req->url, "https://", 8) == 0 ? 1L : 0L);
+  RTK_SET(CURLOPT_HTTPHEADER, x->headers);
+  RTK_SET(CURLOPT_CONNECTTIMEOUT_MS,
+          req->connect_timeout_ms ? req->connect_timeout_ms : c->connect_timeout_ms);
+  RTK_SET(CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : c->timeout_ms);
+  if (sends_body) {
+    RTK_SET(CURLOPT_POST, 1L);
+    RTK_SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body != NULL ? req->body_len : 0));
+    RTK_SET(CURLOPT_COPYPOSTFIELDS, req->body != NULL ? req->body : "");
+  } else {
+    RTK_SET(CURLOPT_HTTPGET, 1L);
+  }
+  if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)
+    RTK_SET(CURLOPT_CUSTOMREQUEST, req->method);
+  /* libcurl sends a request again by itself when a reused connection closes before any byte of
+   * the answer arrives. For POST and PATCH that could create or change something twice, so they
+   * get a connection of their own, which libcurl never re-sends on; later requests may reuse it. */
+  if (strcmp(req->method, "POST") == 0 || strcmp(req->method, "PATCH") == 0)
+    RTK_SET(CURLOPT_FRESH_CONNECT, 1L);
+
+  if ((mc = curl_multi_add_handle(c->multi, e)) != CURLM_OK) {
+    curl_easy_cleanup(e);
+    if (mc == CURLM_OUT_OF_MEMORY)
+      return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+    return rtk_fail(c, RTK_ENETWORK, "CURL_ERROR", curl_multi_strerror(mc));
+  }
+  x->easy = e;
+  return RTK_OK;
+
+fail:
+  curl_easy_cleanup(e); /* NULL is fine */
+  if (rc == CURLE_OUT_OF_MEMORY)
+    return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+  return rtk_fail(c, rtk_curl_status(rc), rtk_curl_name(rc), curl_easy_strerror(rc));
+}
+#undef RTK_SET
+
 rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id) {
-  struct curl_slist *headers;
   const char *const *h;
   rtk_xfer *x = NULL;
   int sends_body;
   size_t i;
+  rtk_status st;
 
   if (c == NULL || req == NULL)
     return RTK_EINVAL;
@@ -572,6 +791,10 @@ rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id)
                       "a header must be one 'Name: value' line and cannot be Authorization");
   if (req->timeout_ms < 0 || req->connect_timeout_ms < 0)
     return rtk_fail(c, RTK_EINVAL, "BAD_TIMEOUT", "timeouts cannot be negative");
+  /* A length past curl_off_t (64 bits) would wrap, and libcurl takes -1 for "up to the first
+   * NUL". */
+  if (req->body != NULL && (unsigned long long)req->body_len > 0x7fffffffffffffffULL)
+    return rtk_fail(c, RTK_EINVAL, "BAD_BODY", "the body is too long");
 
   for (i = 0; i < c->nslots && x == NULL; i++)
     if (c->slots[i]->state == RTK_SLOT_FREE)
@@ -587,15 +810,13 @@ rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id)
 
   sends_body = strcmp(req->method, "GET") != 0 &&
                (strcmp(req->method, "DELETE") != 0 || req->body != NULL);
-  headers = rtk_request_headers(c, req, sends_body);
-  if (headers == NULL)
+  x->headers = rtk_request_headers(c, req, sends_body);
+  if (x->headers == NULL)
     return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
-
-  x->headers = headers;
   x->body.len = 0;
   x->hdrs.len = 0;
   x->hcount = 0;
-  x->informational = x->trailers = 0;
+  x->informational = x->trailers = x->stored = 0;
   x->toolarge = x->nomem = 0;
   x->reported = 0;
   x->status = 0;
@@ -604,37 +825,10 @@ rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id)
   x->errmsg[0] = '\0';
   x->errbuf[0] = '\0';
 
-  /* Every per-request option is set each time, so nothing carries over from the last request. */
-  curl_easy_setopt(x->easy, CURLOPT_URL, req->url);
-  /* Over TLS, wait for a connection that may multiplex (HTTP/2) rather than open another one
-   * beside it; plain HTTP is HTTP/1.1 here, where waiting would only serialise. */
-  curl_easy_setopt(x->easy, CURLOPT_PIPEWAIT, strncmp(req->url, "https://", 8) == 0 ? 1L : 0L);
-  curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS,
-                   req->connect_timeout_ms ? req->connect_timeout_ms : c->connect_timeout_ms);
-  curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : c->timeout_ms);
-  if (sends_body) {
-    curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
-    curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                     (curl_off_t)(req->body != NULL ? req->body_len : 0));
-    curl_easy_setopt(x->easy, CURLOPT_COPYPOSTFIELDS, req->body != NULL ? req->body : "");
-  } else {
-    curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
-  }
-  curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST,
-                   strcmp(req->method, "GET") == 0 || strcmp(req->method, "POST") == 0
-                       ? NULL
-                       : req->method);
-  /* libcurl sends a request again by itself when a reused connection closes before any byte of
-   * the answer arrives. For POST and PATCH that could create or change something twice, so they
-   * get a connection of their own, which libcurl never re-sends on; later requests may reuse it. */
-  curl_easy_setopt(x->easy, CURLOPT_FRESH_CONNECT,
-                   strcmp(req->method, "POST") == 0 || strcmp(req->method, "PATCH") == 0 ? 1L : 0L);
-
-  if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK) {
+  if ((st = rtk_easy_new(c, x, req, sends_body)) != RTK_OK) {
     rtk_slist_free_wiped(x->headers);
     x->headers = NULL;
-    return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+    return st;
   }
   if (++c->next_id == 0)
     c->next_id = 1;
@@ -659,25 +853,40 @@ static size_t rtk_report(rtk_client *c, unsigned *ids, size_t max) {
   return n;
 }
 
-size_t rtk_client_poll(rtk_client *c, long timeout_ms, unsigned *ids, size_t max) {
+/* Does the I/O that is ready and collects what finished; with wait_ms > 0 and nothing finished
+ * for the caller (done), first waits up to that long for some. A failure of libcurl's own ends
+ * every running transfer (rtk_multi_failed). */
+static void rtk_drive(rtk_client *c, long wait_ms) {
+  CURLMcode mc;
   int running = 0;
+  if (wait_ms > 0) {
+#if LIBCURL_VERSION_NUM >= 0x074200
+    mc = curl_multi_poll(c->multi, NULL, 0, (int)(wait_ms > 2147483647L ? 2147483647L : wait_ms),
+                         NULL);
+#else
+    mc = curl_multi_wait(c->multi, NULL, 0, (int)(wait_ms > 2147483647L ? 2147483647L : wait_ms),
+                         NULL);
+#endif
+    if (mc != CURLM_OK) {
+      rtk_multi_failed(c, mc);
+      return;
+    }
+  }
+  mc = curl_multi_perform(c->multi, &running);
+  rtk_collect(c);
+  if (mc != CURLM_OK)
+    rtk_multi_failed(c, mc);
+}
+
+size_t rtk_client_poll(rtk_client *c, long timeout_ms, unsigned *ids, size_t max) {
   size_t n, received;
   if (c == NULL || c->multi == NULL || ids == NULL || max == 0)
     return 0;
   received = c->received;
-  curl_multi_perform(c->multi, &running);
-  rtk_collect(c);
+  rtk_drive(c, 0);
   n = rtk_report(c, ids, max);
-  if (n == 0 && running > 0 && timeout_ms > 0) {
-#if LIBCURL_VERSION_NUM >= 0x074200
-    curl_multi_poll(c->multi, NULL, 0, (int)(timeout_ms > 2147483647L ? 2147483647L : timeout_ms),
-                    NULL);
-#else
-    curl_multi_wait(c->multi, NULL, 0, (int)(timeout_ms > 2147483647L ? 2147483647L : timeout_ms),
-                    NULL);
-#endif
-    curl_multi_perform(c->multi, &running);
-    rtk_collect(c);
+  if (n == 0 && rtk_client_running(c) > 0 && timeout_ms > 0) {
+    rtk_drive(c, timeout_ms);
     n = rtk_report(c, ids, max);
   }
   if (n > 0 || c->received != received)
@@ -736,8 +945,7 @@ void rtk_client_release(rtk_client *c, unsigned id) {
   rtk_xfer *x;
   if (c == NULL || (x = rtk_find(c, id)) == NULL)
     return;
-  if (x->state == RTK_SLOT_RUNNING)
-    curl_multi_remove_handle(c->multi, x->easy); /* cancels it */
+  rtk_easy_end(x); /* cancels it if it is running */
   rtk_slist_free_wiped(x->headers);
   x->headers = NULL;
   x->state = RTK_SLOT_FREE;
@@ -756,7 +964,6 @@ rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_respons
   rtk_status st;
   rtk_xfer *x;
   unsigned id = 0;
-  int running;
   if (c == NULL || req == NULL || res == NULL)
     return RTK_EINVAL;
   memset(res, 0, sizeof *res);
@@ -767,18 +974,9 @@ rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_respons
     return st;
   x = rtk_find(c, id);
   x->reported = 1; /* its end is this call's, not rtk_client_poll's */
-  for (;;) {
-    curl_multi_perform(c->multi, &running);
-    rtk_collect(c);
-    if (x->state == RTK_SLOT_DONE)
-      break;
-#if LIBCURL_VERSION_NUM >= 0x074200
-    curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
-#else
-    curl_multi_wait(c->multi, NULL, 0, 1000, NULL);
-#endif
-  }
-  x->reported = 1;
+  rtk_drive(c, 0);
+  while (x->state != RTK_SLOT_DONE)
+    rtk_drive(c, 1000);
   c->blocking = x;
   return rtk_client_result(c, id, res);
 }
@@ -883,6 +1081,29 @@ size_t rtk_client_token_tail(const rtk_client *c, const char *s, size_t n) {
   return 0;
 }
 
+size_t rtk_client_marker_run(const rtk_client *c, const char *s, size_t n) {
+  static const char marker[] = RTK_REDACT_MARKER;
+  const size_t mlen = sizeof marker - 1;
+  const char *tok;
+  size_t tlen = 0, k;
+  if (s == NULL || (tok = rtk_client_token(c, &tlen)) == NULL)
+    return 0;
+  /* k: the length of a end of the marker that the token starts with ("]", "D]", ...). */
+  for (k = 1; k < mlen && k < tlen; k++) {
+    size_t m = k;
+    if (memcmp(tok, marker + mlen - k, k) != 0)
+      continue;
+    /* m: how many bytes of the token that end of the marker and s spell together; a match is
+     * the whole token or at least its first RTK_REDACT_MIN_PREFIX bytes
+     * (rtk_client_find_secret). */
+    while (m < tlen && m - k < n && s[m - k] == tok[m])
+      m++;
+    if (m > k && (m == tlen || m >= RTK_REDACT_MIN_PREFIX))
+      return m - k;
+  }
+  return 0;
+}
+
 const char *rtk_client_user_agent(const rtk_client *c) {
   return c != NULL && c->user_agent != NULL ? c->user_agent : "";
 }
@@ -892,15 +1113,16 @@ void rtk_client_free(rtk_client *c) {
   if (c == NULL)
     return;
   for (i = 0; i < c->nslots; i++) {
-    if (c->slots[i]->state == RTK_SLOT_RUNNING)
-      curl_multi_remove_handle(c->multi, c->slots[i]->easy);
     rtk_xfer_free(c->slots[i]);
     c->slots[i] = NULL;
   }
   c->nslots = 0;
   if (c->multi != NULL)
-    curl_multi_cleanup(c->multi); /* closes the cached connections */
+    (void)curl_multi_cleanup(c->multi); /* closes the cached connections; cannot fail here */
   c->multi = NULL;
+  if (c->share != NULL)
+    (void)curl_share_cleanup(c->share); /* no easy handle uses it any more */
+  c->share = NULL;
   rtk_wipe_free(c->auth);
   c->auth = NULL;
   free(c->user_agent);

@@ -29,6 +29,8 @@ RTK_API int luaopen_realtimekit_core(lua_State *L);
 
 typedef struct rtk_ud {
   rtk_client *c; /* NULL once closed */
+  unsigned pending[RTK_MAX_TRANSFERS]; /* ids that finished, not yet returned by poll */
+  size_t npending;
 } rtk_ud;
 
 static rtk_ud *rtk_checkud(lua_State *L, int idx) {
@@ -111,6 +113,7 @@ static int rtk_lua_new(lua_State *L) {
    * finds a consistent state. */
   u = (rtk_ud *)lua_newuserdata(L, sizeof *u);
   u->c = NULL;
+  u->npending = 0;
   rtk_setmetatable(L, RTK_CLIENT_MT);
   u->c = rtk_client_new(&o, &st);
   if (u->c == NULL) {
@@ -255,16 +258,19 @@ static int rtk_lua_start(lua_State *L) {
  * nothing has finished. */
 static int rtk_lua_poll(lua_State *L) {
   rtk_ud *u = rtk_checkud(L, 1);
-  unsigned ids[RTK_MAX_TRANSFERS];
   lua_Number t = luaL_optnumber(L, 2, 0);
-  size_t i, n;
+  size_t i;
   luaL_argcheck(L, t >= 0 && t <= 2147483.0, 2, "timeout must be from 0 to 2147483 seconds");
-  n = rtk_client_poll(u->c, (long)ceil(t * 1000.0), ids, RTK_MAX_TRANSFERS);
-  lua_createtable(L, (int)n, 0);
-  for (i = 0; i < n; i++) {
-    lua_pushinteger(L, (lua_Integer)ids[i]);
+  /* The ids wait in the userdata until they are in the returned table, so that a memory error
+   * while it is made does not lose them: the next poll returns them, without waiting. */
+  u->npending += rtk_client_poll(u->c, u->npending > 0 ? 0 : (long)ceil(t * 1000.0),
+                                 u->pending + u->npending, RTK_MAX_TRANSFERS - u->npending);
+  lua_createtable(L, (int)u->npending, 0);
+  for (i = 0; i < u->npending; i++) {
+    lua_pushinteger(L, (lua_Integer)u->pending[i]);
     lua_rawseti(L, -2, (int)i + 1);
   }
+  u->npending = 0;
   return 1;
 }
 
@@ -274,19 +280,40 @@ static unsigned rtk_check_id(lua_State *L, int idx) {
   return (unsigned)n;
 }
 
+/* A finished transfer's outcome, for rtk_lua_pushed. */
+typedef struct rtk_outcome {
+  rtk_client *c;
+  rtk_status st;
+  rtk_response res;
+} rtk_outcome;
+
+/* Pushes the outcome (a light userdata) as rtk_push_result does, under lua_pcall. */
+static int rtk_lua_pushed(lua_State *L) {
+  const rtk_outcome *o = (const rtk_outcome *)lua_touserdata(L, 1);
+  return rtk_push_result(L, o->c, o->st, &o->res);
+}
+
 /* client:result(id) -> body, status, headers | nil, kind, message, name, and frees the
- * transfer. Raises for an id that is unknown or not finished. */
+ * transfer. Raises for an id that is unknown or not finished. The transfer is freed even when
+ * a memory error stops its results from being made (and raised): its id is handed out once. */
 static int rtk_lua_result(lua_State *L) {
   rtk_ud *u = rtk_checkud(L, 1);
   unsigned id = rtk_check_id(L, 2);
-  rtk_response res;
-  rtk_status st = rtk_client_result(u->c, id, &res);
-  int n;
-  if (st == RTK_EINVAL)
+  rtk_outcome o;
+  int base, rc;
+  lua_settop(L, 2);
+  lua_pushcfunction(L, rtk_lua_pushed); /* may raise: nothing has changed yet */
+  base = lua_gettop(L) - 1;
+  o.c = u->c;
+  o.st = rtk_client_result(u->c, id, &o.res);
+  if (o.st == RTK_EINVAL)
     return luaL_error(L, "%s", rtk_client_errmsg(u->c));
-  n = rtk_push_result(L, u->c, st, &res);
+  lua_pushlightuserdata(L, &o);
+  rc = lua_pcall(L, 1, LUA_MULTRET, 0);
   rtk_client_release(u->c, id);
-  return n;
+  if (rc != 0)
+    return lua_error(L);
+  return lua_gettop(L) - base;
 }
 
 /* client:cancel(id): stops a transfer and frees it; unknown ids are ignored. */
@@ -333,9 +360,13 @@ static int rtk_lua_redact(lua_State *L) {
   }
   luaL_buffinit(L, &b);
   while (hit != NULL) {
+    size_t k;
     luaL_addlstring(&b, s, (size_t)(hit - s));
-    luaL_addstring(&b, "[REDACTED]");
+    luaL_addstring(&b, RTK_REDACT_MARKER);
     s = hit + mlen;
+    /* What the marker's end would make a match of goes with it (a token that starts with "]"). */
+    while ((k = rtk_client_marker_run(u->c, s, (size_t)(end - s))) > 0)
+      s += k;
     hit = rtk_client_find_secret(u->c, s, (size_t)(end - s), &mlen);
   }
   luaL_addlstring(&b, s, (size_t)(end - s));
@@ -409,7 +440,9 @@ static const luaL_Reg rtk_client_meta[] = {
  * removed, and on Lua 5.3+ floats with an integral value become integers. depth is bounded by
  * the decoder's own nesting limit. */
 static void rtk_normalise(lua_State *L, int t, int nullidx, int depth) {
-  luaL_checkstack(L, 3, "JSON nested too deeply");
+  /* This level pushes four values at most: a key and its value (lua_next), then the key again
+   * and the new value when it replaces one. */
+  luaL_checkstack(L, 4, "JSON nested too deeply");
   if (depth > 200)
     luaL_error(L, "JSON nested too deeply");
   lua_pushnil(L);
@@ -554,14 +587,26 @@ static const luaL_Reg rtk_core_funcs[] = {
 RTK_API int luaopen_realtimekit_core(lua_State *L) {
   if (rtk_global_init() != RTK_OK)
     return luaL_error(L, "realtimekit.core: libcurl failed to initialise");
-  if (luaL_newmetatable(L, RTK_CLIENT_MT)) {
+  if (rtk_verify_init() != RTK_VERIFY_OK)
+    return luaL_error(L, "realtimekit.core: OpenSSL failed to initialise (out of memory)");
+  /* The clients' metatable is registered only once it is whole: a memory error while it is
+   * being made leaves nothing behind, and the next require makes it again. One that is
+   * registered is kept, so that clients made before a second require stay usable. */
+  luaL_getmetatable(L, RTK_CLIENT_MT);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 6);
     rtk_setfuncs(L, rtk_client_meta, 0);
     rtk_newlib(L, rtk_client_methods);
     lua_setfield(L, -2, "__index");
     lua_pushliteral(L, "none"); /* no getmetatable() access to the methods table */
     lua_setfield(L, -2, "__metatable");
+    lua_pushliteral(L, RTK_CLIENT_MT); /* what luaL_newmetatable sets on 5.3+, for messages */
+    lua_setfield(L, -2, "__name");
+    lua_setfield(L, LUA_REGISTRYINDEX, RTK_CLIENT_MT);
+  } else {
+    lua_pop(L, 1);
   }
-  lua_pop(L, 1);
   rtk_newlib(L, rtk_core_funcs);
   lua_pushliteral(L, RTK_VERSION);
   lua_setfield(L, -2, "_VERSION");

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -66,8 +67,28 @@ static long rtk_b64_decode(const char *in, size_t n, unsigned char *out, size_t 
   return (long)o;
 }
 
-/* The public key in a PEM text (SubjectPublicKeyInfo, "BEGIN PUBLIC KEY"), or NULL. */
-static EVP_PKEY *rtk_read_public_key(const char *pem, size_t pem_len, rtk_verify_status *st) {
+/* Whether the errors OpenSSL queued since the call began say that memory ran out: an error of
+ * that reason, or none at all (a genuine failure always queues one; some failed allocations,
+ * of the error's record among them, queue nothing). They are read off the queue, which is then
+ * as the call found it, when it was empty then (nearly always); else only the last one can be
+ * told from those before it. */
+static int rtk_ossl_nomem(int queue_was_empty) {
+  unsigned long e;
+  int queued = 0, nomem = 0;
+  if (!queue_was_empty)
+    return ERR_GET_REASON(ERR_peek_last_error()) == ERR_R_MALLOC_FAILURE;
+  while ((e = ERR_get_error()) != 0) {
+    queued = 1;
+    if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
+      nomem = 1;
+  }
+  return nomem || !queued;
+}
+
+/* The RSA public key in a PEM text (SubjectPublicKeyInfo, "BEGIN PUBLIC KEY"), and its size in
+ * bytes in *size; or NULL and why in *st. */
+static EVP_PKEY *rtk_read_public_key(const char *pem, size_t pem_len, int *size,
+                                     rtk_verify_status *st, int queue_was_empty) {
   BIO *bio;
   EVP_PKEY *key;
   if (pem_len == 0 || pem_len > (size_t)INT_MAX) {
@@ -82,33 +103,41 @@ static EVP_PKEY *rtk_read_public_key(const char *pem, size_t pem_len, rtk_verify
   key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
   BIO_free(bio);
   if (key == NULL) {
-    *st = RTK_VERIFY_BAD_KEY;
+    *st = rtk_ossl_nomem(queue_was_empty) ? RTK_VERIFY_NOMEM : RTK_VERIFY_BAD_KEY;
     return NULL;
   }
-  if (EVP_PKEY_base_id(key) != EVP_PKEY_RSA || EVP_PKEY_size(key) <= 0 ||
-      (size_t)EVP_PKEY_size(key) > RTK_SIG_MAX) {
+  /* The size of an RSA key OpenSSL has read is known, unless memory ran out finding it. */
+  *size = EVP_PKEY_base_id(key) == EVP_PKEY_RSA ? EVP_PKEY_size(key) : -1;
+  if (*size <= 0 || (size_t)*size > RTK_SIG_MAX) {
     EVP_PKEY_free(key);
-    *st = RTK_VERIFY_BAD_KEY;
+    *st = *size == 0 ? RTK_VERIFY_NOMEM : RTK_VERIFY_BAD_KEY;
     return NULL;
   }
   return key;
 }
 
-/* Checks a decoded signature of body against key. */
+/* Checks a decoded signature of body against key, an RSA key that has been read whole: past
+ * that point only resources can fail, and a failure of OpenSSL's that is not a mismatch is
+ * reported as out of memory. */
 static rtk_verify_status rtk_verify_with(EVP_PKEY *key, const void *body, size_t body_len,
-                                         const unsigned char *sig, size_t sig_len) {
+                                         const unsigned char *sig, size_t sig_len,
+                                         int queue_was_empty) {
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   EVP_PKEY_CTX *pctx = NULL;
   rtk_verify_status st;
   if (md == NULL)
     return RTK_VERIFY_NOMEM;
+  /* One final step, so no copy of the digest's state is made for it (a copy that could fail
+   * for want of memory and read as a mismatch). */
+  EVP_MD_CTX_set_flags(md, EVP_MD_CTX_FLAG_FINALISE);
   if (EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, key) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)
-    st = RTK_VERIFY_BAD_KEY;
-  else if (EVP_DigestVerifyUpdate(md, body_len > 0 ? body : "", body_len) != 1)
+      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0 ||
+      EVP_DigestVerifyUpdate(md, body_len > 0 ? body : "", body_len) != 1)
     st = RTK_VERIFY_NOMEM;
+  else if (EVP_DigestVerifyFinal(md, sig, sig_len) == 1)
+    st = RTK_VERIFY_OK;
   else
-    st = EVP_DigestVerifyFinal(md, sig, sig_len) == 1 ? RTK_VERIFY_OK : RTK_VERIFY_MISMATCH;
+    st = rtk_ossl_nomem(queue_was_empty) ? RTK_VERIFY_NOMEM : RTK_VERIFY_MISMATCH;
   EVP_MD_CTX_free(md);
   return st;
 }
@@ -117,28 +146,61 @@ rtk_verify_status rtk_verify_rsa_sha256(const void *body, size_t body_len, const
                                         size_t sig_len, const char *pem, size_t pem_len) {
   rtk_verify_status st = RTK_VERIFY_OK;
   EVP_PKEY *key;
+  int queue_was_empty, size = 0;
   if (pem == NULL)
     return RTK_VERIFY_BAD_KEY;
-  if ((body == NULL && body_len > 0) || sig_b64 == NULL)
-    return RTK_VERIFY_BAD_SIGNATURE;
   /* Whatever fails below leaves its reasons on this thread's OpenSSL error queue; they are
    * popped back to this mark at the end, so that neither a later caller of OpenSSL in the same
    * thread (nginx, libcurl) sees them, nor are errors queued before this call lost. */
+  queue_was_empty = ERR_peek_error() == 0;
   (void)ERR_set_mark();
-  key = rtk_read_public_key(pem, pem_len, &st);
+  key = rtk_read_public_key(pem, pem_len, &size, &st, queue_was_empty);
   if (key != NULL) {
     unsigned char sig[RTK_SIG_MAX];
     long n;
-    if (sig_len == 0 || sig_len > RTK_SIG_B64_MAX ||
+    if ((body == NULL && body_len > 0) || sig_b64 == NULL || sig_len == 0 ||
+        sig_len > RTK_SIG_B64_MAX ||
         (n = rtk_b64_decode(sig_b64, sig_len, sig, sizeof sig)) < 0 ||
-        n != (long)EVP_PKEY_size(key))
+        n != (long)size)
       st = RTK_VERIFY_BAD_SIGNATURE;
     else
-      st = rtk_verify_with(key, body, body_len, sig, (size_t)n);
+      st = rtk_verify_with(key, body, body_len, sig, (size_t)n, queue_was_empty);
     EVP_PKEY_free(key);
   }
   (void)ERR_pop_to_mark();
   return st;
+}
+
+/* A key and its signature of a text, which rtk_verify_init checks. */
+static const char rtk_self_test_key[] =
+  "-----BEGIN PUBLIC KEY-----\n"
+  "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAnQTjZurWPUjPcXVcU3M4\n"
+  "+B41SVnyU+z8cpYdD91vyhtpQfhsY63EFWSbyqvNXIg36aqBMqRamULPUTg4BmOd\n"
+  "ZPcxgKw3EeyNlqJDnrvcqu+bX5vY9hWMpxmnYWYCO3IUd5+/jFFdh6ERi/TNGNK/\n"
+  "4iwcCD8bnfYdfm38fF5LSC9q4nukjvIrrLqKKVoxCMVeDD8zvSftQBQu+7Rt5YP5\n"
+  "3+TN+5B/OCvizKnqU9cYIl0OuANS83ygQHN5so6E0FJvQw/8gMOnISrfm6+A/pE/\n"
+  "qXcQXGcnUxZLETmrkD6X/ElQwwAORYpHZpfONV9DbBcv3h9Yjr7DeK0ZWzUXWi5A\n"
+  "zwIDAQAB\n"
+  "-----END PUBLIC KEY-----\n";
+static const char rtk_self_test_sig[] =
+  "C8fz2QilUoHZgLcikrsSLB2O1s1yB7VJNFePlJ7hoZXSTD9zGH4snRvnlgMFZOMC/YldsJc1WwSUuxeNlay5hz+v"
+  "riVFl2sUWFDCY67PCprF0mm/udzrH7T2F8xpQd1TsTNAU2XPrUTl7ERdL9jazZwKZLNJi2HCjPrgwSGStX/yEJmS"
+  "eWwokFiRRGw0IQoK6XhJz0yxh9ADCTzCm3b11N3cuktl1e4EwV/oteJJFuewOYLoiUksyOWkBqdt3ERZ9dRHdDer"
+  "DBYAEaPZLq7yEwB3NeVot3FxlQs/ZICpzbGmqTEzxvKjjxK+bHwxbVmTwClGgJP3MwVwuReU9DbxkA==";
+static const char rtk_self_test_body[] = "realtimekit self-test";
+
+rtk_verify_status rtk_verify_init(void) {
+  /* OpenSSL initialises itself on first use, loading its providers, decoders and algorithm
+   * names; where an allocation fails meanwhile, it can keep the failure for the rest of the
+   * process, and every later key would read as unusable. Once one whole check has succeeded
+   * here, later failures are those of their own call. */
+  if (OPENSSL_init_crypto(0, NULL) != 1)
+    return RTK_VERIFY_NOMEM;
+  if (rtk_verify_rsa_sha256(rtk_self_test_body, sizeof rtk_self_test_body - 1, rtk_self_test_sig,
+                            sizeof rtk_self_test_sig - 1, rtk_self_test_key,
+                            sizeof rtk_self_test_key - 1) != RTK_VERIFY_OK)
+    return RTK_VERIFY_NOMEM;
+  return RTK_VERIFY_OK;
 }
 
 const char *rtk_verify_name(rtk_verify_status s) {

@@ -91,6 +91,24 @@ describe("realtimekit.core", function()
       assert.equal(1, s:stats().requests)
     end)
 
+    it("takes only token characters before a header's colon, so no name hides Authorization",
+      function()
+        for _, h in ipairs { "Authorization : Bearer other", "Authorization\t: Bearer other",
+                             " Authorization: Bearer other", "\tAuthorization: Bearer other",
+                             "X(1): y", "X-A\127: y", ": no name", "X-A\tB: y" } do
+          assert.has_error(function()
+            c:request("GET", meetings_url(), nil, { headers = { h } })
+          end, "a header must be one 'Name: value' line and cannot be Authorization", h)
+        end
+        assert.same({ requests = 0, connections = 0 }, s:stats())
+        c:request("GET", meetings_url(), nil, { headers = { "X-Ok: a : b" } })
+        assert.equal("a : b", s:requests()[1].headers["x-ok"])
+        -- Every token character is taken (nginx drops such a name, but it is sent).
+        local _, status = c:request("GET", meetings_url(), nil,
+          { headers = { "X-Ok_1.~!#$%&'*+^`|: y" } })
+        assert.equal(200, status)
+      end)
+
     it("raises on misuse: unknown method, bad URL, bad timeout", function()
       assert.has_error(function() c:request("TRACE", meetings_url()) end,
         "method must be GET, POST, PUT, PATCH or DELETE")
@@ -252,6 +270,65 @@ describe("realtimekit.core", function()
       assert.is_nil(headers.link)
     end)
 
+    it("survives a response whose first header line is folded, after another on the same "
+      .. "connection", function()
+      -- libcurl 7.88 unfolds such a line onto the previous response's last header, freed by
+      -- then, when both go through one easy handle.
+      srv = raw.start({
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Long: " .. ("v"):rep(200) .. "\r\n\r\n{}",
+        "HTTP/1.1 200 OK\r\n folded: x\r\nContent-Length: 2\r\n\r\n{}",
+        "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n[42]",
+      }, { keep_alive = true })
+      local body, status = c:request("GET", srv.url .. "/a")
+      assert.equal("{}", body)
+      assert.equal(200, status)
+      local kind
+      body, kind = c:request("GET", srv.url .. "/b")
+      if body then
+        assert.equal("{}", body) -- a later libcurl may take the response, and that is fine
+      else
+        assert.equal("network", kind)
+      end
+      body, status = c:request("GET", srv.url .. "/c")
+      assert.equal("[42]", body)
+      assert.equal(200, status)
+      assert.equal(3, #srv:requests())
+    end)
+
+    it("joins a folded line to the header before it, and skips lines that are no header",
+      function()
+        srv = raw.start { "HTTP/1.1 200 OK\r\nX-A: one\r\n  two \r\n\tthree\r\n"
+          .. "X-B : spaced\r\nX\"C: quoted\r\nX-D: d\r\nContent-Length: 2\r\n\r\n{}" }
+        local body, status, headers = c:request("GET", srv.url .. "/x")
+        assert.equal("{}", body)
+        assert.equal(200, status)
+        assert.same({ ["x-a"] = "one two three", ["x-d"] = "d", ["content-length"] = "2" },
+          headers)
+      end)
+
+    it("ends the header block at a line that starts with CR, as libcurl does", function()
+      -- libcurl reads the body from the next line on: a chunked body's trailers must then not
+      -- become the response's headers.
+      srv = raw.start { "HTTP/1.1 200 OK\r\ncf-ray: ray-1\r\nTransfer-Encoding: chunked\r\n"
+        .. "\rX-After: 1\r\n7\r\n{\"a\":1}\r\n0\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n" }
+      local body, status, headers = c:request("GET", srv.url .. "/x")
+      assert.equal('{"a":1}', body)
+      assert.equal(200, status)
+      assert.same({ ["cf-ray"] = "ray-1", ["transfer-encoding"] = "chunked" }, headers)
+    end)
+
+    it("takes no status code outside 100 to 999 for a response", function()
+      srv = raw.start { "HTTP/2 -1 OK\r\nContent-Length: 2\r\n\r\n{}",
+                        "HTTP/2 42 OK\r\nContent-Length: 2\r\n\r\n{}" }
+      for _ = 1, 2 do
+        local body, kind, message, name = c:request("GET", srv.url .. "/x")
+        assert.is_nil(body)
+        assert.equal("network", kind)
+        assert.equal("WEIRD_SERVER_REPLY", name)
+        assert.equal("the response's status code is not a number from 100 to 999", message)
+      end
+    end)
+
     it("says what limit a flood of header lines broke", function()
       local lines = {}
       for i = 1, 600 do lines[i] = "X-H" .. i .. ": v\r\n" end
@@ -293,6 +370,25 @@ describe("realtimekit.core", function()
       assert.equal("[REDACTED]x", c:redact(t:sub(1, 8) .. "x"))
       assert.equal("[REDACTED][REDACTED]", c:redact(t .. t:sub(1, 9)))
       assert.equal(t:sub(1, 7) .. " " .. t:sub(2), c:redact(t:sub(1, 7) .. " " .. t:sub(2)))
+    end)
+
+    it("never lets the marker's end complete a token that starts with ']'", function()
+      local t = "]0123456789abcdef"
+      local br = core.new { token = t }
+      -- "[REDACTED]" then "0123456" would spell "]0123456", the token's first 8 bytes.
+      assert.equal("x[REDACTED]y", br:redact("x" .. t .. t:sub(2, 8) .. "y"))
+      assert.equal("x[REDACTED]y", br:redact("x" .. t:sub(1, 8) .. t:sub(2, 8) .. t:sub(2) .. "y"))
+      assert.equal("[REDACTED]012345", br:redact(t .. "012345"))
+      for _, text in ipairs { t .. t:sub(2), t .. t:sub(2, 9) .. "z",
+                              "a]0123456" .. t:sub(2, 12) } do
+        local out = br:redact(text)
+        assert.equal(out, br:redact(out), text)
+      end
+      br:close()
+      -- Likewise any end of the marker: "D]" ...
+      local d = core.new { token = "D]0123456789" }
+      assert.equal("x[REDACTED]y", d:redact("xD]0123456789" .. "0123456789y"))
+      d:close()
     end)
 
     it("tells how much of a text's end is the token's start", function()

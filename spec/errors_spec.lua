@@ -88,6 +88,16 @@ describe("realtimekit.errors", function()
       assert.is_nil(errors.retry_after({ ["retry-after"] = "soon" }, now))
     end)
 
+    it("takes no hint longer than 64 bytes, whatever it holds", function()
+      -- Reading 20,000 digits that end in a letter took seconds of CPU.
+      for _, v in ipairs { ("1"):rep(20000) .. "x", ("1"):rep(65), ("0"):rep(62) .. "1.5" } do
+        assert.is_nil(errors.retry_after({ ["retry-after-ms"] = v }), v:sub(1, 10))
+        assert.is_nil(errors.retry_after({ ["retry-after"] = v }), v:sub(1, 10))
+      end
+      assert.equal(0.0015, errors.retry_after({ ["retry-after-ms"] = ("0"):rep(61) .. "1.5" }))
+      assert.equal(1, errors.retry_after({ ["retry-after"] = ("0"):rep(63) .. "1" }))
+    end)
+
     it("scrubs what the redactor finds", function()
       local e = errors.from_response(500, {}, '{"error":{"code":500,"message":"bad token s3cr3t"}}',
         json.decode('{"error":{"code":500,"message":"bad token s3cr3t"}}'), nil,

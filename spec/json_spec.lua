@@ -262,6 +262,24 @@ describe("realtimekit.json", function()
         assert.truthy(decode(string.rep("[", 20) .. string.rep("]", 20)))
       end)
 
+      it("tidies values at every depth it takes, 10 levels and more", function()
+        -- Each level of the walk that tidies cjson's values holds a key and a value on the Lua
+        -- stack and pushes two more to replace one: every slot of it must be reserved.
+        for depth = 9, 60, 1 do
+          local open, close = string.rep("[", depth), string.rep("]", depth)
+          local v = decode(open .. '1,2.0,null,{"a":null,"b":3.0}' .. close)
+          for _ = 1, depth - 1 do v = v[1] end
+          assert.equal(1, v[1])
+          assert.equal("2", tostring(v[2]))
+          assert.is_nil(v[3])
+          assert.same({ b = 3 }, v[4])
+          assert.equal("3", tostring(v[4].b))
+        end
+        local v = decode("[[[[[[[[[[1]]]]]]]]]]")
+        for _ = 1, 9 do v = v[1] end
+        assert.same({ 1 }, v)
+      end)
+
       it("gives the same values as the other decoder on a real page", function()
         local other = json[name == "decode" and "decode_core" or "decode"]
         local text = '{"success":true,"data":[{"id":"a","title":null,"n":60,"f":0.5,'

@@ -78,8 +78,18 @@ describe("realtimekit.webhook", function()
       refused(BODY, SIG:sub(1, -9), KEY_A, "not base64")
       refused(BODY, SIG:sub(5), KEY_A, "not base64")
       refused(BODY, SIG .. SIG, KEY_A, "not base64")
-      refused(BODY, ("A"):rep(100000), KEY_A, "not base64")
+      refused(BODY, ("A"):rep(2048), KEY_A, "not base64")
+      refused(BODY, ("A"):rep(100000), KEY_A, "longer than 2048 bytes")
       refused(BODY, SIG:gsub("=+$", "") .. "===", KEY_A, "not base64")
+    end)
+
+    it("refuses a signature header of more than 2048 bytes before reading it", function()
+      -- Spaces inside made the old trim take time quadratic in them: a CPU sink for anyone.
+      for _, sig in ipairs { "x" .. (" "):rep(8190) .. "y", " " .. SIG .. (" "):rep(1024 * 1024),
+                             ("A"):rep(2049) } do
+        refused(BODY, sig, KEY_A, "^the signature is longer than 2048 bytes$")
+      end
+      assert.is_true(webhook.verify(BODY, (" "):rep(2048 - #SIG) .. SIG, KEY_A))
     end)
 
     it("refuses a key that is not a PEM RSA public key", function()
@@ -199,6 +209,16 @@ describe("realtimekit.webhook", function()
       assert.equal("invalid_signature", err.kind)
       _, err = r:verify(BODY .. " ", { ["rtk-signature"] = SIG })
       assert.equal("invalid_signature", err.kind)
+      assert.equal(0, r.fetches)
+    end)
+
+    it("refuses a signature header of more than 2048 bytes before anything else", function()
+      for _, sig in ipairs { "x" .. (" "):rep(8190) .. "y", (" "):rep(1024 * 1024) .. SIG } do
+        local _, err = r:verify(BODY, { ["rtk-signature"] = sig })
+        assert.equal("invalid_signature", err.kind)
+        assert.equal("the signature is longer than 2048 bytes", err.message)
+      end
+      assert.truthy(r:verify(BODY, { ["rtk-signature"] = (" "):rep(2048 - #SIG) .. SIG }))
       assert.equal(0, r.fetches)
     end)
 

@@ -474,11 +474,15 @@ local function days_from_civil(y, m, d)
 end
 M.days_from_civil = days_from_civil
 
+-- Header values longer than this are no hint (a hint is a few digits, or a 29-byte date):
+-- nothing longer is read, so no server can make reading one cost more than that.
+local MAX_HINT = 64
+
 -- A non-negative decimal number ("250", "1.5", ".5", "2."), read digit by digit: no sign,
 -- hex, exponent, inf or nan, and no dependence on the host's decimal point (tonumber("1.5") is
 -- nil on Lua 5.1 under a "," locale).
 local function decimal(s)
-  if type(s) ~= "string" then return nil end
+  if type(s) ~= "string" or #s > MAX_HINT then return nil end
   local whole, frac = s:match("^(%d*)%.?(%d*)$")
   if not whole or (whole == "" and frac == "") or (whole == "" and not s:find(".", 1, true)) then
     return nil
@@ -493,13 +497,14 @@ end
 
 --- Seconds to wait that the response asks for, or nil: `retry-after-ms`, a non-negative
 -- decimal number of milliseconds; else `Retry-After`, RFC 9110's delta-seconds (digits only)
--- or an HTTP date. Anything else (hex, an exponent, a sign, inf, nan) is no hint.
+-- or an HTTP date. Anything else (hex, an exponent, a sign, inf, nan, more than 64 bytes) is
+-- no hint.
 -- @local
 function M.retry_after(headers, now)
   local ms = decimal(headers["retry-after-ms"])
   if ms and ms > 0 then return ms / 1000 end
   local ra = headers["retry-after"]
-  if type(ra) ~= "string" then return nil end
+  if type(ra) ~= "string" or #ra > MAX_HINT then return nil end
   if ra:find("^%d+$") then return tonumber(ra) end
   local d, mon, y, hh, mm, ss = ra:match(
     "^%a+, (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT$")

@@ -84,13 +84,17 @@ M.SLACK_FACTOR, M.SLACK = 0.01, 0.05
 
 -- A header value past these is not believed (malformed, or hostile): it is ignored.
 local MAX_SECONDS, MAX_COUNT = 86400, 1e9
+-- A Ratelimit or Ratelimit-Policy header longer than this is not read at all (the API's are a
+-- few dozen bytes), so no server can make reading one cost more than that.
+local MAX_HEADER = 1024
 
 --- Parses a structured-field list of items with parameters (RFC 8941): `"name";a=1;b=2, ...`.
 -- Returns a list of `{ name = string, params = { key = number or string or true } }`; an item
--- that cannot be read is left out, and so is anything after a broken list.
+-- that cannot be read is left out, and so is anything after a broken list. A text longer than
+-- 1024 bytes is not read (an empty list).
 function M.parse_list(s)
   local out = {}
-  if type(s) ~= "string" then return out end
+  if type(s) ~= "string" or #s > MAX_HEADER then return out end
   local i, n = 1, #s
   local function skip_ws()
     while i <= n do

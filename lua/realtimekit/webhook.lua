@@ -70,6 +70,24 @@ local function invalid_signature(message)
   return errors.new("invalid_signature", message)
 end
 
+-- The longest rtk-signature taken: the base64 of an 8192-bit key's signature (1368 bytes),
+-- with room for spaces around it. A longer one is refused before anything else is done with it.
+local MAX_SIGNATURE = 2048
+
+-- The signature header without the spaces around it, or nil and why not. Its length is checked
+-- first, and the trim takes linear time (a pattern such as "^%s*(.-)%s*$" takes time quadratic
+-- in the spaces inside a text, which a forged request could fill).
+local function trimmed_signature(s)
+  if #s > MAX_SIGNATURE then
+    return nil, invalid_signature("the signature is longer than " .. MAX_SIGNATURE .. " bytes")
+  end
+  local first = s:find("%S")
+  if not first then return "" end
+  local last = #s
+  while s:find("^%s", last) do last = last - 1 end
+  return s:sub(first, last)
+end
+
 -- The signature with its padding left out: one text for one signature (the core refuses other
 -- spellings), so it can stand for the signed body in the de-duplication store.
 local function canonical(signature)
@@ -89,7 +107,8 @@ end
 --- Checks that `signature` is RealtimeKit's signature of `body` by `public_key`: RSA-SHA256
 -- (RSASSA-PKCS1-v1_5) over the raw bytes of the body, as they arrived. Never raises.
 -- @tparam string body the raw request body
--- @tparam string signature the `rtk-signature` header: base64, surrounding spaces ignored
+-- @tparam string signature the `rtk-signature` header: base64, surrounding spaces ignored, at
+-- most 2048 bytes
 -- @tparam string public_key the key in PEM (`-----BEGIN PUBLIC KEY-----`), an RSA key
 -- @treturn[1] boolean true
 -- @return[2] nil
@@ -109,7 +128,9 @@ function M.verify(body, signature, public_key)
   if type(public_key) ~= "string" then
     return nil, errors.invalid("public_key", "expected a string, got a " .. type(public_key))
   end
-  local ok, problem = check_signature(body, signature:match("^%s*(.-)%s*$"), public_key)
+  local sig, err = trimmed_signature(signature)
+  if not sig then return nil, err end
+  local ok, problem = check_signature(body, sig, public_key)
   if not ok then return nil, invalid_signature(problem) end
   return true
 end
@@ -576,8 +597,14 @@ function Receiver:verify(body, headers)
   if type(sig) == "table" then
     return nil, invalid_signature("more than one rtk-signature header")
   end
-  sig = type(sig) == "string" and sig:match("^%s*(.-)%s*$") or ""
-  if sig == "" then return nil, invalid_signature("no rtk-signature header") end
+  if type(sig) == "string" then
+    local err
+    sig, err = trimmed_signature(sig)
+    if not sig then return nil, err end
+  end
+  if type(sig) ~= "string" or sig == "" then
+    return nil, invalid_signature("no rtk-signature header")
+  end
 
   local key, err = self:_key()
   if not key then return nil, err end

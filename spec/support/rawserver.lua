@@ -1,8 +1,9 @@
 -- A raw-socket HTTP server for the specs, for answers the fake server (nginx) cannot give: bytes
 -- written exactly as a spec gives them (a chunked body with odd trailers, a flood of header
 -- lines). It runs in a child Lua process with luasocket, on 127.0.0.1 and an ephemeral port,
--- answers one connection per response, in order, then exits; it also exits when nothing
--- connects for `idle` seconds, so it never outlives a spec run by much.
+-- answers one connection per response (with keep_alive, one request per response), in order,
+-- then exits; it also exits when nothing connects for `idle` seconds, so it never outlives a
+-- spec run by much.
 --
 --   local raw = require "support.rawserver"
 --   local srv = raw.start { "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}" }
@@ -25,22 +26,35 @@ f:write(port)
 f:close()
 os.rename(arg[2] .. ".tmp", arg[2])
 server:settimeout(idle)
-for i = 1, #responses do
-  local conn = server:accept()
-  if not conn then break end
-  conn:settimeout(5)
+-- One request read, head and body; nil when the connection ends first.
+local function read_request(conn)
   local head, length = {}, 0
   while true do
     local line = conn:receive("*l")
-    if not line or line == "" then break end
+    if not line then return nil end
+    if line == "" then break end
     head[#head + 1] = line
     local n = line:lower():match("^content%-length:%s*(%d+)")
     if n then length = tonumber(n) end
   end
   local body = length > 0 and conn:receive(length) or ""
-  log:write(string.format("%q", table.concat(head, "\r\n") .. "\r\n\r\n" .. (body or "")), ",\n")
-  log:flush()
-  conn:send(responses[i])
+  return table.concat(head, "\r\n") .. "\r\n\r\n" .. (body or "")
+end
+local i = 1
+while i <= #responses do
+  local conn = server:accept()
+  if not conn then break end
+  conn:settimeout(5)
+  -- Without keep_alive, one response per connection; with it, one per request until the client
+  -- closes the connection (the next response then goes on the next one).
+  repeat
+    local request = read_request(conn)
+    if not request then break end
+    log:write(string.format("%q", request), ",\n")
+    log:flush()
+    conn:send(responses[i])
+    i = i + 1
+  until not responses.keep_alive or i > #responses
   conn:close()
 end
 log:close()
@@ -68,12 +82,15 @@ Server.__index = Server
 
 --- Starts a server that answers with `responses` (raw bytes, one string per connection).
 -- opts.idle: seconds without a connection after which it exits (default 20).
+-- opts.keep_alive: one string per request instead, the next on the same connection for as long
+-- as the client keeps it open.
 function M.start(responses, opts)
   local helper = require "helper"
   local dir = tmpname()
   local list = { "return {" }
   for i = 1, #responses do list[#list + 1] = string.format("%q,", responses[i]) end
-  list[#list + 1] = string.format("idle = %d }", opts and opts.idle or 20)
+  list[#list + 1] = string.format("idle = %d, keep_alive = %s }", opts and opts.idle or 20,
+    tostring(opts and opts.keep_alive or false))
   write(dir .. "/responses.lua", table.concat(list, "\n"))
   write(dir .. "/child.lua", CHILD)
   local cmd = string.format("sh -c 'echo $$ > %s/pid; exec %s %s/child.lua %s/responses.lua "
