@@ -58,7 +58,7 @@ VALGRIND_SPECS ?= spec/core_spec.lua spec/meetings_spec.lua spec/soak_spec.lua \
 VALGRIND_SOAK_N ?= 300
 
 .PHONY: all build deps test demo lint check-c c-example spec rock clean test-asan test-valgrind
-.PHONY: docs static rock-test test-apicheck
+.PHONY: docs generate static rock-test test-apicheck
 
 all: build
 
@@ -134,8 +134,15 @@ rock-test:
 lint:
 	luacheck -q .
 
+# Every generated file (scripts/generate): the LuaLS definitions in types/ and README's method
+# table, from the endpoint rows, their schemas and docs/results.lua; spec/generate_spec.lua
+# checks that the committed ones are up to date. (docs/results.lua itself is read from the
+# official SDK by scripts/sdk-results, run by hand when the SDK changes.)
+generate:
+	@lua5.4 scripts/generate
+
 # The API reference, from config.ld and the doc comments, into build/docs (index.html), with
-# the "Resource methods" topic that scripts/methods-doc makes from docs/methods.md and the
+# the "Resource methods" topic that scripts/generate makes from docs/methods.md and the
 # endpoint descriptions. Any LDoc warning fails (--fatalwarnings), and so does any other line it
 # prints, such as the notice that it fell back to plain text for want of a markdown module.
 # LDoc runs under Lua 5.1, the only Lua that Debian's lua-markdown is installed for.
@@ -143,7 +150,7 @@ LDOC ?= lua5.1 /usr/bin/ldoc
 docs:
 	@scripts/ensure-deps docs
 	@rm -rf build/docs build/ldoc && mkdir -p build/ldoc
-	@lua5.1 scripts/methods-doc build/ldoc/methods.md
+	@lua5.1 scripts/generate build/ldoc/methods.md
 	@$(LDOC) --fatalwarnings . >build/ldoc.log 2>&1 \
 	  && ! grep -v -e '^reading configuration from ' -e '^output written to ' build/ldoc.log \
 	  || { cat build/ldoc.log; echo "make docs: LDoc complained (above)"; exit 1; }
