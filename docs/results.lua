@@ -1827,13 +1827,15 @@ return {
                     { name = "screenshare_video_consumer", kind = "array",
                       items = S.screenshare_video_consumer,
                     },
-                    field("screenshare_video_consumer_cumulative", S.screenshare_video_consumer_cumulative, {
+                    field("screenshare_video_consumer_cumulative",
+                      S.screenshare_video_consumer_cumulative, {
                       doc = "Aggregated inbound (consumer) video statistics for the session.",
                     }),
                     { name = "screenshare_video_producer", kind = "array",
                       items = S.screenshare_video_producer,
                     },
-                    field("screenshare_video_producer_cumulative", S.screenshare_video_producer_cumulative, {
+                    field("screenshare_video_producer_cumulative",
+                      S.screenshare_video_producer_cumulative, {
                       doc = "Aggregated outbound (producer) video statistics for the session.",
                     }),
                     { name = "video_consumer", kind = "array",
