@@ -1,7 +1,7 @@
 std = "min"
 max_line_length = 100
 files["spec"] = { std = "+busted" }
-files["lua/realtimekit/fake/server"] = { std = "ngx_lua" }
+files["fake/lua/realtimekit/fake/server"] = { std = "ngx_lua" }
 exclude_files = { "build" }
 files["spec/support/openresty"] = { std = "ngx_lua" }
 files["examples/openresty"] = { std = "ngx_lua" }
@@ -11,4 +11,4 @@ files["bench/openresty_handler.lua"] = { std = "ngx_lua" }
 files["types"] = { max_comment_line_length = false, ignore = { "212", "241" } }
 -- LÖVE's callbacks are fields set on its global table.
 files["examples/love"] = { globals = { "love" } }
-include_files = { "**/*.lua", "bin/*" }
+include_files = { "**/*.lua", "bin/*", "fake/bin/*" }

@@ -94,22 +94,31 @@ build/capi: spec/support/capi.c $(TEST_C_SRC) $(CORE_HDR)
 	$(CC) $(WARN) -Werror $(CFLAGS) -Icsrc -I$(CURL_INCDIR) -o $@ spec/support/capi.c \
 	  $(TEST_C_SRC) -lcurl -lcrypto
 
-# The release's rockspec (spec/packaging_spec.lua checks it agrees with the scm one).
+# The releases' rockspecs (spec/packaging_spec.lua checks each agrees with its scm one): the
+# client's here, the fake server's in fake/.
 RELEASE_ROCKSPEC = $(firstword $(filter-out realtimekit-scm-1.rockspec,\
   $(wildcard realtimekit-*-1.rockspec)))
+FAKE_RELEASE_ROCKSPEC = $(notdir $(firstword $(filter-out fake/realtimekit-fake-scm-1.rockspec,\
+  $(wildcard fake/realtimekit-fake-*-1.rockspec))))
 
-# The rock as users install it, with README's command, into build/rock, for each Lua (LuaJIT
-# uses the 5.1 tree): the release's rockspec, which builds from this folder as the scm one does.
+# The rocks as users install them, with README's commands, into build/rock, for each Lua
+# (LuaJIT uses the 5.1 tree): the client's release rockspec, which builds from this folder as
+# the scm one does, then the fake server's, which builds from fake/ (its ./lua is fake/lua).
 rock:
 	@mkdir -p build
 	@for v in $(filter-out luajit,$(LUAS)); do \
 	  rm -rf realtimekit; luarocks --lua-version=$$v make --tree=build/rock --deps-mode=none \
 	    CURL_INCDIR=$(CURL_INCDIR) $(RELEASE_ROCKSPEC) >build/rock-$$v.log 2>&1 \
 	    || { cat build/rock-$$v.log; exit 1; }; \
+	  (cd fake && luarocks --lua-version=$$v make --tree=../build/rock --deps-mode=none \
+	    $(FAKE_RELEASE_ROCKSPEC)) >build/rock-fake-$$v.log 2>&1 \
+	    || { cat build/rock-fake-$$v.log; exit 1; }; \
 	done
 	@rm -rf realtimekit   # luarocks' builtin build leaves its objects here; they would shadow build/
 	@luarocks lint realtimekit-scm-1.rockspec
 	@luarocks lint $(RELEASE_ROCKSPEC)
+	@luarocks lint fake/realtimekit-fake-scm-1.rockspec
+	@luarocks lint fake/$(FAKE_RELEASE_ROCKSPEC)
 
 # `luarocks test` for Lua 5.4, on the rock that `make rock` puts in build/rock. Two things stand
 # in its way on Debian, both handled here without touching a system tree: luarocks test runs

@@ -97,7 +97,7 @@ describe("README", function()
     f:close()
     local out, ok = helper.run(helper.lua_cmd .. " /usr/bin/busted -o TAP " .. dir
       .. "/report_spec.lua", {
-        LUA_PATH = "lua/?.lua;lua/?/init.lua;;",
+        LUA_PATH = "lua/?.lua;lua/?/init.lua;fake/lua/?.lua;;",
         LUA_CPATH = helper.core_dir .. "/?.so;;",
       })
     os.execute("rm -rf " .. helper.shell_quote(dir))

@@ -138,7 +138,6 @@ describe("types/ (LuaLS definitions)", function()
     chunk()
     local dirs = set_of(env.build.copy_directories or {})
     assert.is_true(dirs.types)
-    assert.is_true(dirs.docs)
   end)
 
   it("is valid Lua and a meta file for each module", function()
