@@ -1,6 +1,6 @@
 --- Endpoint descriptions of the meetings resource (client.meetings).
 -- Each row: `http` method, `path` template below the base URL, positional `args` and `query`
--- parameters as {name, type} in the order they are sent, a `body` schema (realtimekit.schema)
+-- parameters as {name, schema} in the order they are sent, a `body` schema (realtimekit.schema)
 -- whose fields come from the params table, where the `items` of a list sit, the Lua names of its
 -- iterators, and the official SDKs' names for the same call. `data_optional` and `item_keys` say
 -- what else a response may hold (see realtimekit.response).
