@@ -58,7 +58,7 @@ VALGRIND_SPECS ?= spec/core_spec.lua spec/meetings_spec.lua spec/soak_spec.lua \
 VALGRIND_SOAK_N ?= 300
 
 .PHONY: all build deps test demo lint check-c c-example spec rock clean test-asan test-valgrind
-.PHONY: docs static rock-test test-apicheck
+.PHONY: docs generate static rock-test test-apicheck
 
 all: build
 
@@ -94,22 +94,31 @@ build/capi: spec/support/capi.c $(TEST_C_SRC) $(CORE_HDR)
 	$(CC) $(WARN) -Werror $(CFLAGS) -Icsrc -I$(CURL_INCDIR) -o $@ spec/support/capi.c \
 	  $(TEST_C_SRC) -lcurl -lcrypto
 
-# The release's rockspec (spec/packaging_spec.lua checks it agrees with the scm one).
+# The releases' rockspecs (spec/packaging_spec.lua checks each agrees with its scm one): the
+# client's here, the fake server's in fake/.
 RELEASE_ROCKSPEC = $(firstword $(filter-out realtimekit-scm-1.rockspec,\
   $(wildcard realtimekit-*-1.rockspec)))
+FAKE_RELEASE_ROCKSPEC = $(notdir $(firstword $(filter-out fake/realtimekit-fake-scm-1.rockspec,\
+  $(wildcard fake/realtimekit-fake-*-1.rockspec))))
 
-# The rock as users install it, with README's command, into build/rock, for each Lua (LuaJIT
-# uses the 5.1 tree): the release's rockspec, which builds from this folder as the scm one does.
+# The rocks as users install them, with README's commands, into build/rock, for each Lua
+# (LuaJIT uses the 5.1 tree): the client's release rockspec, which builds from this folder as
+# the scm one does, then the fake server's, which builds from fake/ (its ./lua is fake/lua).
 rock:
 	@mkdir -p build
 	@for v in $(filter-out luajit,$(LUAS)); do \
 	  rm -rf realtimekit; luarocks --lua-version=$$v make --tree=build/rock --deps-mode=none \
 	    CURL_INCDIR=$(CURL_INCDIR) $(RELEASE_ROCKSPEC) >build/rock-$$v.log 2>&1 \
 	    || { cat build/rock-$$v.log; exit 1; }; \
+	  (cd fake && luarocks --lua-version=$$v make --tree=../build/rock --deps-mode=none \
+	    $(FAKE_RELEASE_ROCKSPEC)) >build/rock-fake-$$v.log 2>&1 \
+	    || { cat build/rock-fake-$$v.log; exit 1; }; \
 	done
 	@rm -rf realtimekit   # luarocks' builtin build leaves its objects here; they would shadow build/
 	@luarocks lint realtimekit-scm-1.rockspec
 	@luarocks lint $(RELEASE_ROCKSPEC)
+	@luarocks lint fake/realtimekit-fake-scm-1.rockspec
+	@luarocks lint fake/$(FAKE_RELEASE_ROCKSPEC)
 
 # `luarocks test` for Lua 5.4, on the rock that `make rock` puts in build/rock. Two things stand
 # in its way on Debian, both handled here without touching a system tree: luarocks test runs
@@ -134,8 +143,15 @@ rock-test:
 lint:
 	luacheck -q .
 
+# Every generated file (scripts/generate): the LuaLS definitions in types/ and README's method
+# table, from the endpoint rows, their schemas and docs/results.lua; spec/generate_spec.lua
+# checks that the committed ones are up to date. (docs/results.lua itself is read from the
+# official SDK by scripts/sdk-results, run by hand when the SDK changes.)
+generate:
+	@lua5.4 scripts/generate
+
 # The API reference, from config.ld and the doc comments, into build/docs (index.html), with
-# the "Resource methods" topic that scripts/methods-doc makes from docs/methods.md and the
+# the "Resource methods" topic that scripts/generate makes from docs/methods.md and the
 # endpoint descriptions. Any LDoc warning fails (--fatalwarnings), and so does any other line it
 # prints, such as the notice that it fell back to plain text for want of a markdown module.
 # LDoc runs under Lua 5.1, the only Lua that Debian's lua-markdown is installed for.
@@ -143,7 +159,7 @@ LDOC ?= lua5.1 /usr/bin/ldoc
 docs:
 	@scripts/ensure-deps docs
 	@rm -rf build/docs build/ldoc && mkdir -p build/ldoc
-	@lua5.1 scripts/methods-doc build/ldoc/methods.md
+	@lua5.1 scripts/generate build/ldoc/methods.md
 	@$(LDOC) --fatalwarnings . >build/ldoc.log 2>&1 \
 	  && ! grep -v -e '^reading configuration from ' -e '^output written to ' build/ldoc.log \
 	  || { cat build/ldoc.log; echo "make docs: LDoc complained (above)"; exit 1; }

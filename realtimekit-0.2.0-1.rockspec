@@ -14,8 +14,9 @@ description = {
     endpoint, arguments checked before any request as strictly as the official SDK says,
     iterators that walk every page with several requests under way, retries, pacing by the
     API's rate-limit headers, calls that never block in OpenResty or a game's frame loop, and
-    verification of RealtimeKit's signed webhooks. With a command-line client, a fake
-    RealtimeKit server for tests, and editor definitions. Lua 5.1 to 5.4, LuaJIT, OpenResty.
+    verification of RealtimeKit's signed webhooks. With a command-line client and editor
+    definitions (the fake RealtimeKit server for tests is the realtimekit-fake rock). Lua 5.1
+    to 5.4, LuaJIT, OpenResty.
   ]],
   homepage = "https://github.com/realtimekit/realtimekit-lua",
   license = "MIT",
@@ -44,8 +45,10 @@ external_dependencies = {
 build = {
   type = "builtin",
   -- Into the rock's folder (`luarocks show --rock-dir realtimekit`): the LuaLS definitions for
-  -- editors (types/), and the reference's sources and data (docs/; `make docs` builds the HTML).
-  copy_directories = { "docs", "types" },
+  -- editors (types/).
+  copy_directories = { "types" },
+  -- Only the C core: LuaRocks' builtin backend copies the Lua modules, everything under lua/,
+  -- by itself.
   modules = {
     ["realtimekit.core"] = {
       sources = { "csrc/rtk_buf.c", "csrc/rtk_client.c", "csrc/rtk_json.c", "csrc/rtk_lua.c",
@@ -54,67 +57,12 @@ build = {
       incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)", "$(OPENSSL_LIBDIR)" },
     },
-    ["realtimekit"] = "lua/realtimekit/init.lua",
-    ["realtimekit.cli"] = "lua/realtimekit/cli.lua",
-    ["realtimekit.client"] = "lua/realtimekit/client.lua",
-    ["realtimekit.compat"] = "lua/realtimekit/compat.lua",
-    ["realtimekit.describe"] = "lua/realtimekit/describe.lua",
-    ["realtimekit.errors"] = "lua/realtimekit/errors.lua",
-    ["realtimekit.fake"] = "lua/realtimekit/fake.lua",
-    ["realtimekit.fake.cli"] = "lua/realtimekit/fake/cli.lua",
-    ["realtimekit.fake.conf"] = "lua/realtimekit/fake/conf.lua",
-    ["realtimekit.fake.server.active_session"] = "lua/realtimekit/fake/server/active_session.lua",
-    ["realtimekit.fake.server.analytics"] = "lua/realtimekit/fake/server/analytics.lua",
-    ["realtimekit.fake.server.api"] = "lua/realtimekit/fake/server/api.lua",
-    ["realtimekit.fake.server.apps"] = "lua/realtimekit/fake/server/apps.lua",
-    ["realtimekit.fake.server.common"] = "lua/realtimekit/fake/server/common.lua",
-    ["realtimekit.fake.server.control"] = "lua/realtimekit/fake/server/control.lua",
-    ["realtimekit.fake.server.data"] = "lua/realtimekit/fake/server/data.lua",
-    ["realtimekit.fake.server.events"] = "lua/realtimekit/fake/server/events.lua",
-    ["realtimekit.fake.server.livestreams"] = "lua/realtimekit/fake/server/livestreams.lua",
-    ["realtimekit.fake.server.meetings"] = "lua/realtimekit/fake/server/meetings.lua",
-    ["realtimekit.fake.server.owner"] = "lua/realtimekit/fake/server/owner.lua",
-    ["realtimekit.fake.server.presets"] = "lua/realtimekit/fake/server/presets.lua",
-    ["realtimekit.fake.server.recordings"] = "lua/realtimekit/fake/server/recordings.lua",
-    ["realtimekit.fake.server.router"] = "lua/realtimekit/fake/server/router.lua",
-    ["realtimekit.fake.server.schema"] = "lua/realtimekit/fake/server/schema.lua",
-    ["realtimekit.fake.server.seed"] = "lua/realtimekit/fake/server/seed.lua",
-    ["realtimekit.fake.server.sessions"] = "lua/realtimekit/fake/server/sessions.lua",
-    ["realtimekit.fake.server.shapes"] = "lua/realtimekit/fake/server/shapes.lua",
-    ["realtimekit.fake.server.state"] = "lua/realtimekit/fake/server/state.lua",
-    ["realtimekit.fake.server.webhooks"] = "lua/realtimekit/fake/server/webhooks.lua",
-    ["realtimekit.json"] = "lua/realtimekit/json.lua",
-    ["realtimekit.jsonpure"] = "lua/realtimekit/jsonpure.lua",
-    ["realtimekit.ngx"] = "lua/realtimekit/ngx.lua",
-    ["realtimekit.ops"] = "lua/realtimekit/ops.lua",
-    ["realtimekit.pacer"] = "lua/realtimekit/pacer.lua",
-    ["realtimekit.pager"] = "lua/realtimekit/pager.lua",
-    ["realtimekit.request"] = "lua/realtimekit/request.lua",
-    ["realtimekit.resource"] = "lua/realtimekit/resource.lua",
-    ["realtimekit.response"] = "lua/realtimekit/response.lua",
-    ["realtimekit.schema"] = "lua/realtimekit/schema.lua",
-    ["realtimekit.seam"] = "lua/realtimekit/seam.lua",
-    ["realtimekit.types"] = "lua/realtimekit/types.lua",
-    ["realtimekit.wait"] = "lua/realtimekit/wait.lua",
-    ["realtimekit.webhook"] = "lua/realtimekit/webhook.lua",
-    ["realtimekit.resources.active_session"] = "lua/realtimekit/resources/active_session.lua",
-    ["realtimekit.resources.analytics"] = "lua/realtimekit/resources/analytics.lua",
-    ["realtimekit.resources.apps"] = "lua/realtimekit/resources/apps.lua",
-    ["realtimekit.resources.livestreams"] = "lua/realtimekit/resources/livestreams.lua",
-    ["realtimekit.resources.meetings"] = "lua/realtimekit/resources/meetings.lua",
-    ["realtimekit.resources.participants"] = "lua/realtimekit/resources/participants.lua",
-    ["realtimekit.resources.presets"] = "lua/realtimekit/resources/presets.lua",
-    ["realtimekit.resources.recordings"] = "lua/realtimekit/resources/recordings.lua",
-    ["realtimekit.resources.sessions"] = "lua/realtimekit/resources/sessions.lua",
-    ["realtimekit.resources.shapes"] = "lua/realtimekit/resources/shapes.lua",
-    ["realtimekit.resources.webhooks"] = "lua/realtimekit/resources/webhooks.lua",
   },
-  -- The commands: realtimekit calls the API (realtimekit.cli), realtimekit-fake runs the fake
-  -- server (realtimekit.fake) for shells.
+  -- The command: realtimekit calls the API (realtimekit.cli). The fake server and its
+  -- realtimekit-fake command are the realtimekit-fake rock's (fake/).
   install = {
     bin = {
       ["realtimekit"] = "bin/realtimekit",
-      ["realtimekit-fake"] = "bin/realtimekit-fake",
     },
   },
   platforms = {

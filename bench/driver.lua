@@ -6,7 +6,7 @@
 -- Environment: what `fake-realtimekit start` exports, plus BENCH_RUNS (runs per contender
 -- without latency, default 5), BENCH_RUNS_LATENCY (default 3), BENCH_RUNS_STARTUP (default 10),
 -- BENCH_OUT (default BENCHMARKS.md).
-package.path = "lua/?.lua;spec/?.lua;" .. package.path
+package.path = "lua/?.lua;fake/lua/?.lua;spec/?.lua;" .. package.path
 local common = require "bench.common"
 local socket = require "socket"
 local server = require "realtimekit.fake"
@@ -43,7 +43,7 @@ assert(os.execute("mkdir -p " .. q(TMP)))
 
 -- Title bytes of the first n meetings, from the fake server's own data set (meeting i past the
 -- first 300 repeats meeting (i - 1) % 300 + 1), so a contender that skips an item is caught.
-local data = dofile("lua/realtimekit/fake/server/data.lua")
+local data = dofile("fake/lua/realtimekit/fake/server/data.lua")
 local base_meetings = data.build().apps[data.APP_ID].meetings
 local function expected_title_bytes(n)
   local t = 0

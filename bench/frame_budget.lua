@@ -97,7 +97,7 @@ if MODE == "measure" then
 end
 
 -- The orchestrating run, under Lua 5.4 with luasocket.
-package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
+package.path = "lua/?.lua;lua/?/init.lua;fake/lua/?.lua;" .. package.path
 local common = require "bench.common"
 local socket = require "socket"
 local server = require "realtimekit.fake"

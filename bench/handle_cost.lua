@@ -2,7 +2,7 @@
 -- depend on the machine's load): N requests of one small page from the fake server, on one
 -- kept-alive connection, through client:request. bench/handle-cost runs it.
 --   valgrind --tool=callgrind ... lua5.4 bench/handle_cost.lua N
-package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
+package.path = "lua/?.lua;lua/?/init.lua;fake/lua/?.lua;" .. package.path
 local fake = require "realtimekit.fake"
 local core = require "realtimekit.core"
 

@@ -7,7 +7,7 @@
 --   - the worker's CPU while calls wait 2 s on the API, per transport.
 -- Prints a markdown section and puts it into BENCHMARKS.md (BENCH_OUT) in place of the one it
 -- wrote before, or at the end. Runs under Lua 5.4 with luasocket and lua-cjson.
-package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
+package.path = "lua/?.lua;lua/?/init.lua;fake/lua/?.lua;spec/?.lua;" .. package.path
 package.cpath = "build/5.4/?.so;" .. package.cpath
 local common = require "bench.common"
 local socket = require "socket"

@@ -168,6 +168,11 @@ describe("concurrency", function()
       local err = helper.raised(function() c.meetings:each { concurrency = v } end)
       assert.equal("concurrency", err.param)
     end
+    -- Named by its type, as every argument is: never the text of a string or a table's address.
+    for v, said in pairs { ["4"] = "a string", [{}] = "a table", [33] = "33" } do
+      local err = helper.raised(function() c.meetings:each { concurrency = v } end)
+      assert.equal("concurrency: expected a whole number from 1 to 32, got " .. said, err.message)
+    end
     assert.equal(0, s:stats().requests)
   end)
 end)

@@ -17,7 +17,7 @@ end
 local function run_lua(code, env)
   local lua = os.getenv("REALTIMEKIT_LUA")
   if not lua or lua == "" then lua = which(helper.lua_bin) end
-  local setup = "package.path = 'lua/?.lua;lua/?/init.lua;' .. package.path; " ..
+  local setup = "package.path = 'lua/?.lua;lua/?/init.lua;fake/lua/?.lua;' .. package.path; " ..
     "package.cpath = " .. string.format("%q", helper.core_dir .. "/?.so;" .. package.cpath)
     .. "; "
   return helper.run(lua .. " -e " .. helper.shell_quote(setup .. code), env)
@@ -245,11 +245,11 @@ describe("realtimekit.fake", function()
   end)
 
   describe("the realtimekit-fake command", function()
-    local LUA_PATH = "lua/?.lua;lua/?/init.lua;;"
+    local LUA_PATH = "lua/?.lua;lua/?/init.lua;fake/lua/?.lua;;"
     local function command(args, env)
       env = env or {}
       env.LUA_PATH = LUA_PATH
-      return helper.run(helper.lua_bin .. " bin/realtimekit-fake " .. args, env)
+      return helper.run(helper.lua_bin .. " fake/bin/realtimekit-fake " .. args, env)
     end
 
     it("starts a server for a shell's eval and stops it", function()
@@ -371,7 +371,7 @@ describe("realtimekit.fake", function()
 
     it("exits 1 with the reason when it cannot start one", function()
       local empty = temp_dir()
-      local out, ok = helper.run(which(helper.lua_bin) .. " bin/realtimekit-fake start",
+      local out, ok = helper.run(which(helper.lua_bin) .. " fake/bin/realtimekit-fake start",
         { PATH = empty, LUA_PATH = LUA_PATH })
       os.execute("rmdir " .. helper.shell_quote(empty))
       assert.is_false(ok)

@@ -1,6 +1,6 @@
 -- Shared by the specs: finds the C core built for the running Lua, starts one fake RealtimeKit
 -- server per busted run (stopped when busted exits), and makes clients for it.
-package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
+package.path = "lua/?.lua;lua/?/init.lua;fake/lua/?.lua;spec/?.lua;" .. package.path
 
 local M = {}
 
@@ -38,7 +38,7 @@ end)()
 
 local running
 
---- The fake server's data set (deterministic; see lua/realtimekit/fake/server/data.lua).
+--- The fake server's data set (deterministic; see fake/lua/realtimekit/fake/server/data.lua).
 function M.data()
   return require "realtimekit.fake.server.data"
 end
@@ -118,7 +118,8 @@ M.lua_cmd = lua_cmd or M.lua_bin
 --- Runs a Lua chunk in a fresh interpreter of the same kind, with the project on its paths.
 function M.run_lua(code, env)
   local cpath = M.core_dir .. "/?.so;" .. package.cpath
-  local setup = "package.path = 'lua/?.lua;lua/?/init.lua;spec/?.lua;' .. package.path; " ..
+  local setup = "package.path = 'lua/?.lua;lua/?/init.lua;fake/lua/?.lua;spec/?.lua;' .. "
+    .. "package.path; " ..
     "package.cpath = " .. string.format("%q", cpath) .. "; "
   return M.run((lua_cmd or M.lua_bin) .. " -e " .. shell_quote(setup .. code), env)
 end

@@ -1,7 +1,7 @@
 -- docs/results.lua, what every method returns as the official SDK declares it (made by
 -- scripts/sdk-results): one entry per endpoint row, each well formed, so that the reference
 -- and the LuaLS definitions made from it miss no method.
-require "helper"
+local helper = require "helper"
 local client = require "realtimekit.client"
 local resource = require "realtimekit.resource"
 
@@ -107,6 +107,64 @@ describe("docs/results.lua", function()
     table.sort(problems)
     assert.same({}, problems)
   end)
+
+  it("writes each shape the SDK repeats once: equal objects and unions are one table",
+    function()
+      -- A type as text, but for a field's own name, requiredness and doc.
+      local function key(node)
+        local parts = { node.kind, tostring(node.nullable), tostring(node.open),
+                        table.concat(node.enum or {}, ",") }
+        if node.items then parts[#parts + 1] = "[" .. key(node.items) .. "]" end
+        if node.values then parts[#parts + 1] = "<" .. key(node.values) .. ">" end
+        for _, f in ipairs(node.fields or {}) do
+          parts[#parts + 1] = ("%s %s %s {%s}"):format(f.name, tostring(f.required),
+            f.doc or "", key(f))
+        end
+        for _, v in ipairs(node.variants or {}) do parts[#parts + 1] = "|" .. key(v) end
+        return table.concat(parts, ";")
+      end
+      local by_key, repeated, shared = {}, {}, 0
+      local function visit(node)
+        if (node.kind == "object" and #node.fields > 0) or node.kind == "union" then
+          local k = key(node)
+          local body = node.fields or node.variants
+          if by_key[k] == nil then
+            by_key[k] = body
+          elseif by_key[k] ~= body then
+            repeated[#repeated + 1] = k:sub(1, 80)
+          else
+            shared = shared + 1
+          end
+        end
+        for _, sub in ipairs { node.items, node.values } do visit(sub) end
+        for _, list in ipairs { node.fields or {}, node.variants or {} } do
+          for _, sub in ipairs(list) do visit(sub) end
+        end
+      end
+      for _, r in pairs(results) do
+        if r.paging then visit(r.paging) end
+        visit(r.type)
+      end
+      assert.same({}, repeated)
+      assert.is_true(shared > 30, "only " .. shared .. " places hold a shape")
+    end)
+
+  it("is what scripts/sdk-results reads from the SDK's sources, where they are installed",
+    function()
+      -- REALTIMEKIT_SDK names the SDK's package folder (npm's node_modules/cloudflare).
+      local sdk = os.getenv("REALTIMEKIT_SDK") or "node_modules/cloudflare"
+      local dir = sdk .. "/src/resources/realtime-kit"
+      local f = io.open(dir .. "/meetings.ts")
+      if not f then return pending("the SDK's sources are not in " .. dir) end
+      f:close()
+      local out_path = os.tmpname()
+      finally(function() os.remove(out_path) end)
+      local out, ok = helper.run("lua5.4 scripts/sdk-results " .. helper.shell_quote(dir) .. " "
+        .. helper.shell_quote(out_path))
+      assert(ok, out)
+      assert.is_true(helper.read(out_path) == helper.read("docs/results.lua"),
+        "docs/results.lua is out of date: run scripts/sdk-results")
+    end)
 
   it("knows the fields that programs look for", function()
     local function field(node, name)

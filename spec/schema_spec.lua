@@ -216,4 +216,71 @@ describe("realtimekit.schema", function()
     t.self = t
     assert.matches("nested too deeply", problem(S.any(), t), 1, true)
   end)
+
+  describe("describing a body", function()
+    it("words each kind with the notes strict, secrets and null add", function()
+      assert.equal("whole number (with strict: 1 to 1920)",
+        S.integer { min = 1, max = 1920 }:describe())
+      assert.equal("string (with strict: uri; may be `realtimekit.null`)",
+        S.string { format = "uri", nullable = true }:describe())
+      assert.equal("one of `mono`, `stereo`", S.string { enum = { "mono", "stereo" } }:describe())
+      assert.equal("string (with strict: at most 1 byte; secret: never shown in an error)",
+        S.string { max = 1, secret = true }:describe())
+      assert.equal("array of number (each with strict: at least 1; with strict: 1 to 10 "
+        .. "elements)", S.array(S.number { min = 1 }, { min = 1, max = 10 }):describe())
+      assert.equal("table of string keys to true or false", S.map(S.boolean()):describe())
+      assert.equal("object (other keys take any JSON value)",
+        S.object({}, { open = true }):describe())
+      assert.equal("object in any one of 2 forms: *a*; *form 2*", S.any_of {
+        S.object({ { "x", S.string() } }, { label = "a" }), S.object { { "x", S.string() } },
+      }:describe(function(text) return "*" .. text .. "*" end))
+    end)
+
+    it("outlines nested fields by the path an error names them with", function()
+      local body = S.object {
+        { "name", S.string(), required = true },
+        { "config", S.object { { "size", S.object { { "width", S.number { min = 1 } } } } } },
+        { "tags", S.array(S.object { { "id", S.string() } }) },
+        { "limits", S.map(S.object { { "n", S.integer() } }) },
+      }
+      local lines = {}
+      for _, f in ipairs(body:outline()) do
+        lines[#lines + 1] = f.path .. (f.required and " (required)" or "") .. ": " .. f.text
+      end
+      assert.same({
+        "name (required): string",
+        "config: object", "config.size: object",
+        "config.size.width: number (with strict: at least 1)",
+        "tags: array of object", "tags[i].id: string",
+        "limits: table of string keys to object", "limits.<key>: object",
+        "limits.<key>.n: whole number",
+      }, lines)
+      assert.is_true(body:has_required())
+      assert.is_false(S.partial(body):has_required())
+    end)
+
+    it("gives its LuaLS type, the classes of its objects named by the caller", function()
+      local classes = {}
+      local function class(s, name)
+        classes[#classes + 1] = name .. ":" .. s.kind
+        return name
+      end
+      local body = S.object { { "size", S.array(S.object { { "w", S.number() } },
+        { nullable = true }) } }
+      assert.equal("P", body:lua_type("P", class))
+      assert.equal("P.size[]|realtimekit.Null", body.fields[1][2]:lua_type("P.size", class))
+      assert.equal('"a"|"b"', S.string { enum = { "a", "b" } }:lua_type())
+      assert.equal("table<string, integer>", S.map(S.integer()):lua_type())
+      assert.same({ "P:object", "P.size:object" }, classes)
+    end)
+
+    it("says what a command line gives for each kind", function()
+      assert.equal("number", S.integer():cli())
+      assert.equal("number", S.number():cli())
+      assert.equal("string", S.string():cli())
+      assert.equal("array", S.array(S.string()):cli())
+      assert.equal("json", S.object {}:cli())
+      assert.equal("json", S.any():cli())
+    end)
+  end)
 end)

@@ -1,20 +1,24 @@
+-- The parameter types of realtimekit.schema: what each takes in a URL (its `param`), by
+-- default and with strict, and how each describes itself.
 require "helper"
-local types = require "realtimekit.types"
+local S = require "realtimekit.schema"
 
-describe("realtimekit.types", function()
-  describe("number_text()", function()
-    it("writes whole numbers as integers and others with the fewest digits that read back",
-      function()
-        assert.equal("2", types.number_text(2.0))
-        assert.equal("-3", types.number_text(-3))
-        assert.equal("9007199254740992", types.number_text(2 ^ 53))
-        assert.equal("0.1", types.number_text(0.1))
-        assert.equal("1.5", types.number_text(1.5))
-        assert.equal("100000000000000000000", types.number_text(1e20))
-        assert.equal(1 / 3, tonumber(types.number_text(1 / 3)))
-      end)
-  end)
+-- Each type as the request builder calls it: param(v, strict).
+local function param(s)
+  return function(v, strict) return s:param(v, strict) end
+end
+local function list_of(make)
+  return function(values) return param(make(values)) end
+end
+local types = {
+  count = param(S.count()), account_id = param(S.id { max_chars = 32 }), app_id = param(S.id()),
+  id = param(S.id()), uuid = param(S.uuid()), datetime = param(S.datetime()),
+  unix_seconds = param(S.unix_seconds()), date = param(S.date()), text = param(S.text()),
+  enum = list_of(S.enum), enum_list = list_of(S.enum_list), enum_csv = list_of(S.enum_csv),
+  is_utf8 = S.is_utf8,
+}
 
+describe("realtimekit.schema's parameter types", function()
   describe("count()", function()
     it("takes any number from 0, fractions too, as the SDK types it", function()
       assert.equal("2", types.count(2))
@@ -298,5 +302,66 @@ describe("realtimekit.types", function()
         assert.is_false(types.is_utf8(s))
       end
     end)
+  end)
+
+  describe("whole()", function()
+    it("takes a whole number in its range in every mode, and says the range when it refuses",
+      function()
+        local concurrency = S.whole(1, 32)
+        assert.equal("1", concurrency:param(1))
+        assert.equal("32", concurrency:param(32.0))
+        for _, v in ipairs { 0, 33, 1.5, 0 / 0, math.huge } do
+          for _, strict in ipairs { false, true } do
+            assert.same({ nil, "expected a whole number from 1 to 32, got "
+              .. require("realtimekit.compat").describe(v) }, { concurrency:param(v, strict) })
+          end
+        end
+        -- A string's text is never shown: it may be anything the caller passed.
+        assert.same({ nil, "expected a whole number from 1 to 32, got a string" },
+          { concurrency:param("4") })
+        assert.same({ nil, "expected a whole number from 0 to 2147483647, got -1" },
+          { S.whole(0):param(-1) })
+      end)
+  end)
+
+  describe("describe(), lua_type() and cli()", function()
+    it("say what each type takes, its LuaLS type and what a command line gives, from its data",
+      function()
+        local cases = {
+          { S.text(), "UTF-8 text without NUL, of any length", "string", "string" },
+          { S.count(), "a number (with strict: >= 0)", "integer", "number" },
+          { S.id(), "^any non%-empty text, sent percent%-encoded, but for `/`, `%.`, `%.%.` and "
+            .. "control characters %(also percent%-encoded%), which would leave the path "
+            .. "segment$", "string", "string" },
+          { S.uuid(), "%(with strict: a UUID like 182bd5e5%-6e1a%-4fe4%-a799%-aa6d9a6ab26e%)$",
+            "string", "string" },
+          { S.id { max_chars = 32 }, "%(with strict: at most 32 characters%)$", "string",
+            "string" },
+          { S.datetime(), "text, sent as it is, or Unix seconds, sent as UTC ISO 8601 (with "
+            .. "strict: the text an ISO 8601 date-time with offset like 2026-05-01T09:30:00Z)",
+            "string|number", "time" },
+          { S.date(), "text, sent as it is, or Unix seconds, sent as their UTC date (with "
+            .. "strict: the text a date like 2026-05-01)", "string|number", "time" },
+          { S.unix_seconds(), "Unix seconds (any number), or an ISO 8601 date-time with "
+            .. "offset, sent as its Unix seconds", "number|string", "time" },
+          { S.boolean(), "true or false", "boolean", "boolean" },
+          { S.enum { "ASC", "DESC" }, "one of ASC, DESC", '"ASC"|"DESC"', "string" },
+          { S.enum_list { "A", "B" }, "one of A, B (with strict: at least one value)",
+            '"A"|"B"|("A"|"B")[]', "list" },
+          { S.enum_csv { "a", "b" }, "one or more of a, b (a comma-separated string or an "
+            .. "array)", 'string|("a"|"b")[]', "list" },
+          { S.whole(1, 32), "whole number (from 1 to 32)", "integer", "number" },
+        }
+        for _, c in ipairs(cases) do
+          local words = c[1]:describe()
+          if c[2]:find("^%^") or c[2]:find("%$$") then
+            assert.matches(c[2], words)
+          else
+            assert.equal(c[2], words)
+          end
+          assert.equal(c[3], c[1]:lua_type())
+          assert.equal(c[4], c[1]:cli())
+        end
+      end)
   end)
 end)

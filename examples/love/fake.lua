@@ -1,6 +1,6 @@
 -- The fake RealtimeKit server, for running the dashboard without credentials: realtimekit.fake,
--- which the rock installs and the repository's lua/ holds.
-local paths = require "paths" -- luacheck: ignore (puts lua/ on package.path)
+-- which the realtimekit-fake rock installs and the repository's fake/lua holds.
+local paths = require "paths" -- luacheck: ignore (puts lua/ and fake/lua/ on package.path)
 
 local M = {}
 

@@ -1,7 +1,7 @@
--- Where realtimekit is, for LÖVE: its Lua modules (lua/), the C core built for LuaJIT (the Lua
--- LÖVE embeds: build/luajit/realtimekit/core.so, from `make build LUAS=luajit`) and lua-cjson
--- for LuaJIT. conf.lua requires this first, so package.path and package.cpath are set before
--- main.lua loads anything.
+-- Where realtimekit is, for LÖVE: its Lua modules (lua/; fake/lua for the fake server), the C
+-- core built for LuaJIT (the Lua LÖVE embeds: build/luajit/realtimekit/core.so, from `make
+-- build LUAS=luajit`) and lua-cjson for LuaJIT. conf.lua requires this first, so package.path
+-- and package.cpath are set before main.lua loads anything.
 --   REALTIMEKIT_ROOT      the repository (default: two folders up from this game's folder,
 --                         examples/love)
 --   REALTIMEKIT_CORE_DIR  the folder holding realtimekit/core.so (default: ROOT/build/luajit)
@@ -29,7 +29,7 @@ local LUA51_CPATH = {
 }
 
 package.path = table.concat({ M.root .. "/lua/?.lua", M.root .. "/lua/?/init.lua",
-  package.path }, ";")
+  M.root .. "/fake/lua/?.lua", package.path }, ";")
 package.cpath = table.concat({ M.core_dir .. "/?.so", table.concat(LUA51_CPATH, ";"),
   package.cpath }, ";")
 

@@ -8,12 +8,10 @@
 local client = require "realtimekit.client"
 local compat = require "realtimekit.compat"
 local core = require "realtimekit.core"
-local describe = require "realtimekit.describe"
 local errors = require "realtimekit.errors"
 local jsonpure = require "realtimekit.jsonpure"
 local resource = require "realtimekit.resource"
 local schema = require "realtimekit.schema"
-local types = require "realtimekit.types"
 
 local concat, sort = table.concat, table.sort
 local format, rep = string.format, string.rep
@@ -110,34 +108,13 @@ local function methods_of(name)
   return rows, names
 end
 
-local QUERY_VALUE = {
+-- What help shows a parameter's or a field's value as, by what a command line gives it
+-- (`schema:cli()`, each turned into the Lua value the schema takes): a "list" is repeated or
+-- comma-separated, an "array" is JSON or one item each time.
+local VALUE = {
   number = "<number>", boolean = "true|false", list = "<value>[,<value>…]", time = "<time>",
-  string = "<text>",
+  string = "<text>", array = "<json>|<item>", json = "<json>",
 }
-
--- What a command line gives a query parameter: "number", "boolean", "list", "time" or
--- "string" (each turned into the Lua value the check takes).
-local function query_kind(check)
-  if check == types.count then return "number" end
-  if check == types.boolean then return "boolean" end
-  if types.takes_list(check) then return "list" end
-  if check == types.datetime or check == types.unix_seconds or check == types.date then
-    return "time"
-  end
-  return "string"
-end
-
--- What a command line gives a body field: "number", "boolean", "string", "array" (JSON, or one
--- item each time) or "json".
-local function field_kind(s)
-  local kind = s.kind
-  if kind == "integer" or kind == "number" then return "number" end
-  if kind == "boolean" or kind == "string" or kind == "array" then return kind end
-  return "json"
-end
-
-local FIELD_VALUE = { number = "<number>", boolean = "true|false", string = "<text>",
-                      array = "<json>|<item>", json = "<json>" }
 
 -- The width of a text on a terminal: its UTF-8 characters.
 local function width(s)
@@ -207,7 +184,7 @@ local function synopsis(name, method, row)
   local parts = { PROGRAM, name, method }
   if #row.args > 0 then parts[#parts + 1] = arg_names(row) end
   if #row.query > 0 or row.body then
-    local opt = not describe.body_required(row)
+    local opt = not (row.body and row.body:has_required())
     parts[#parts + 1] = (opt and "[" or "") .. "--<parameter> <value> …" .. (opt and "]" or "")
   end
   return concat(parts, " ")
@@ -275,7 +252,7 @@ local function method_help(name, method, row)
     out[#out + 1] = "Arguments:"
     local rows = {}
     for _, a in ipairs(row.args) do rows[#rows + 1] = { "<" .. a[1] .. ">",
-                                                         plain(describe.accepts(a[2])) } end
+                                                         plain(a[2]:describe()) } end
     columns(rows, out)
   end
   if #row.query > 0 then
@@ -283,9 +260,9 @@ local function method_help(name, method, row)
     out[#out + 1] = "Query parameters:"
     local rows = {}
     for _, q in ipairs(row.query) do
-      local kind = query_kind(q[2])
-      rows[#rows + 1] = { flag(q[1]) .. " " .. QUERY_VALUE[kind],
-                          plain(describe.accepts(q[2]))
+      local kind = q[2]:cli()
+      rows[#rows + 1] = { flag(q[1]) .. " " .. VALUE[kind],
+                          plain(q[2]:describe())
                             .. (kind == "list" and " (repeatable)" or "") }
     end
     columns(rows, out)
@@ -295,11 +272,11 @@ local function method_help(name, method, row)
     if row.body.kind == "object" and row.body.fields then
       out[#out + 1] = "Body fields (or the whole body: --body '<json>', or --body @file.json):"
       local rows = {}
-      for _, f in ipairs(describe.fields(row.body)) do
+      for _, f in ipairs(row.body:outline()) do
         local text = plain(f.text) .. (f.required and " (required)" or "")
         if f.top then
-          local kind = field_kind(f.schema)
-          rows[#rows + 1] = { flag(f.path) .. " " .. FIELD_VALUE[kind], text
+          local kind = f.schema:cli()
+          rows[#rows + 1] = { flag(f.path) .. " " .. VALUE[kind], text
             .. (kind == "array" and " (a JSON array, or one item each time)" or "") }
         else
           rows[#rows + 1] = { "    " .. f.path, text }
@@ -308,7 +285,7 @@ local function method_help(name, method, row)
       columns(rows, out)
     else
       out[#out + 1] = "Body (--body '<json>', or --body @file.json): "
-        .. plain(describe.describe(row.body))
+        .. plain(row.body:describe())
     end
   end
   if row.each then
@@ -406,7 +383,7 @@ end
 
 -- A value for a body field's schema, from one occurrence of its option.
 local function field_value(s, o)
-  local kind = field_kind(s)
+  local kind = s:cli()
   if kind == "number" then return number_of(o) end
   if kind == "boolean" then return boolean_of(o) end
   if kind == "string" then return o.value end
@@ -504,12 +481,12 @@ local function known_options(row)
     known.body = { kind = "body", where = "cli" }
     if row.body.by_name then
       for fname, f in pairs(row.body.by_name) do
-        known[fname] = { kind = field_kind(f[2]), where = "body", schema = f[2] }
+        known[fname] = { kind = f[2]:cli(), where = "body", schema = f[2] }
       end
     end
   end
   for _, q in ipairs(row.query) do
-    known[q[1]] = { kind = query_kind(q[2]), where = "query", check = q[2] }
+    known[q[1]] = { kind = q[2]:cli(), where = "query", schema = q[2] }
   end
   if row.each then
     known.all = { kind = "flag", where = "cli" }

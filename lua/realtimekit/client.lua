@@ -12,7 +12,7 @@ local request = require "realtimekit.request"
 local seam = require "realtimekit.seam"
 local resource = require "realtimekit.resource"
 local response = require "realtimekit.response"
-local types = require "realtimekit.types"
+local schema = require "realtimekit.schema"
 local wait = require "realtimekit.wait"
 
 local type, setmetatable, getmetatable, error = type, setmetatable, getmetatable, error
@@ -32,7 +32,7 @@ local OPTIONS = {
   transport = true, ngx_location = true, decoder = true, on_request = true, headers = true,
   user_agent = true, rate_limit = true, block_in_nginx = true, poll_budget = true, strict = true,
 }
---- The options `realtimekit.new` takes, as a set (scripts/luals-types describes each).
+--- The options `realtimekit.new` takes, as a set (scripts/generate describes each).
 -- @local
 M.OPTIONS = OPTIONS
 
@@ -221,13 +221,13 @@ function new_client(opts)
   local account_id = opts.account_id
   if account_id == nil then account_id = env("CLOUDFLARE_ACCOUNT_ID") end
   if account_id ~= nil then
-    local _, problem = types.account_id(account_id, strict)
+    local _, problem = request.PATH_PARAMS.account_id:param(account_id, strict)
     if problem then return nil, errors.invalid("account_id", problem) end
   end
   local app_id = opts.app_id
   if app_id == nil then app_id = env("REALTIMEKIT_APP_ID") end
   if app_id ~= nil then
-    local _, problem = types.app_id(app_id)
+    local _, problem = request.PATH_PARAMS.app_id:param(app_id)
     if problem then return nil, errors.invalid("app_id", problem) end
   end
   local headers
@@ -282,7 +282,7 @@ function new_client(opts)
     local uses = (opts.transport == nil or opts.transport == "curl")
       and base_url:find("^https://") ~= nil
     if uses or type(opts.ca_file) ~= "string" or opts.ca_file:find("\0", 1, true) then
-      local ok, problem = types.ca_file(opts.ca_file)
+      local ok, problem = schema.ca_file():param(opts.ca_file)
       if not ok then return nil, errors.invalid("ca_file", problem) end
     end
   end

@@ -21,10 +21,10 @@ local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 local ops = require "realtimekit.ops"
 local request = require "realtimekit.request"
-local types = require "realtimekit.types"
+local schema = require "realtimekit.schema"
 
-local type, pairs, setmetatable, getmetatable, rawget, tostring =
-  type, pairs, setmetatable, getmetatable, rawget, tostring
+local type, pairs, setmetatable, getmetatable, rawget =
+  type, pairs, setmetatable, getmetatable, rawget
 local floor, huge = math.floor, math.huge
 local remove, insert = table.remove, table.insert
 local num = compat.number_text
@@ -44,8 +44,9 @@ M.MAX_CONCURRENCY = 32
 -- offsets compare and add exactly; a page with larger ones cannot be placed.
 local MAX_OFFSET = 2 ^ 53
 
-local positive = types.whole_at_least(1)
-local non_negative = types.whole_at_least(0)
+local positive = schema.whole(1)
+local non_negative = schema.whole(0)
+local CONCURRENCY = schema.whole(1, M.MAX_CONCURRENCY)
 
 local PENDING = { queued = true, running = true, waiting = true }
 
@@ -117,20 +118,20 @@ function M.new(client, row, args, params)
     local _, problem = request.seconds(deadline)
     if problem then return nil, errors.invalid("deadline", problem) end
   end
-  if limit ~= nil and not non_negative(limit) then
-    local _, problem = non_negative(limit)
-    return nil, errors.invalid("limit", problem)
+  if limit ~= nil then
+    local _, problem = non_negative:param(limit)
+    if problem then return nil, errors.invalid("limit", problem) end
   end
   if concurrency == nil then
     concurrency = M.DEFAULT_CONCURRENCY
-  elseif not positive(concurrency) or concurrency > M.MAX_CONCURRENCY then
-    return nil, errors.invalid("concurrency", "expected a whole number from 1 to "
-      .. M.MAX_CONCURRENCY .. ", got " .. tostring(concurrency))
+  else
+    local _, problem = CONCURRENCY:param(concurrency)
+    if problem then return nil, errors.invalid("concurrency", problem) end
   end
   if p.per_page == nil then
     p.per_page = M.DEFAULT_PER_PAGE
   else
-    local _, problem = positive(p.per_page)
+    local _, problem = positive:param(p.per_page)
     if problem then return nil, errors.invalid("per_page", problem) end
   end
   if limit and limit > 0 and limit < p.per_page then p.per_page = limit end
@@ -138,7 +139,7 @@ function M.new(client, row, args, params)
     p.page_no = 1
   else
     -- A list call sends any page_no the API's types allow; a walk counts pages from 1.
-    local _, problem = positive(p.page_no)
+    local _, problem = positive:param(p.page_no)
     if problem then return nil, errors.invalid("page_no", problem) end
   end
   local _, err = request.build(client, row, args, p, M.OPTIONS)

@@ -5,7 +5,6 @@ local compat = require "realtimekit.compat"
 local errors = require "realtimekit.errors"
 local pacer = require "realtimekit.pacer"
 local schema = require "realtimekit.schema"
-local types = require "realtimekit.types"
 
 local type, pairs, ipairs, select, getmetatable = type, pairs, ipairs, select, getmetatable
 local concat, sort = table.concat, table.sort
@@ -25,7 +24,12 @@ local escape = M.escape
 local describe = compat.describe
 
 -- Parameters every call takes besides the endpoint's own: they fill the path, in this order.
-local PATH_PARAMS = { { "account_id", types.account_id }, { "app_id", types.app_id } }
+-- The Cloudflare account id: with strict, of at most 32 characters (the docs' maxLength). The
+-- app id: the docs' maxLength of 32 is not applied, since the 36-character UUIDs of every
+-- example would break it.
+local PATH_PARAMS = { { "account_id", schema.id { max_chars = 32 } }, { "app_id", schema.id() } }
+--- The schemas of the parameters every call takes besides the endpoint's own, by name.
+M.PATH_PARAMS = { account_id = PATH_PARAMS[1][2], app_id = PATH_PARAMS[2][2] }
 local IS_PATH_PARAM = { account_id = true, app_id = true }
 
 --- The longest wait a call's `timeout` may set, in seconds (as the client's own).
@@ -382,21 +386,21 @@ local function build(client, row, args, params, extra)
 
   local values = {}
   for i = 1, #PATH_PARAMS do
-    local pname, check = PATH_PARAMS[i][1], PATH_PARAMS[i][2]
+    local pname, param = PATH_PARAMS[i][1], PATH_PARAMS[i][2]
     local v = params[pname]
     if v == nil then v = client[pname] end
     if v == nil and row.uses[pname] then return nil, errors.invalid(pname, MISSING[pname]) end
     if v ~= nil then
-      local s, problem = check(v, strict)
+      local s, problem = param:param(v, strict)
       if not s then return nil, errors.invalid(pname, problem) end
       values[pname] = s
     end
   end
   for i = 1, #row.args do
-    local pname, check = row.args[i][1], row.args[i][2]
+    local pname, param = row.args[i][1], row.args[i][2]
     local v = args[i]
     if v == nil then return nil, errors.invalid(pname, "required") end
-    local s, problem = check(v, strict)
+    local s, problem = param:param(v, strict)
     if not s then return nil, errors.invalid(pname, problem) end
     values[pname] = s
   end
@@ -414,12 +418,12 @@ local function build(client, row, args, params, extra)
     for i = 1, #opts.extra_query do replaced[opts.extra_query[i][1]] = true end
   end
   for i = 1, #row.query do
-    local qname, check = row.query[i][1], row.query[i][2]
+    local qname, param = row.query[i][1], row.query[i][2]
     local v = params[qname]
     -- No query parameter of the SDK's types takes null.
     if v == schema.null then return nil, errors.invalid(qname, "cannot be null") end
     if v ~= nil then
-      local s, problem = check(v, strict)
+      local s, problem = param:param(v, strict)
       if not s then return nil, errors.invalid(qname, problem) end
       -- When extra_query names it too, its value is sent instead, unchecked.
       if not replaced[qname] then
@@ -572,7 +576,7 @@ local function raw(client, method, path, opts)
     end
     for i = 1, #PATH_PARAMS do
       if PATH_PARAMS[i][1] == name then
-        local s, why = PATH_PARAMS[i][2](v, strict)
+        local s, why = PATH_PARAMS[i][2]:param(v, strict)
         if not s then
           problem = errors.invalid(name, why)
           return ""
@@ -586,7 +590,7 @@ local function raw(client, method, path, opts)
     if opts[name] ~= nil then
       local s, why
       for i = 1, #PATH_PARAMS do
-        if PATH_PARAMS[i][1] == name then s, why = PATH_PARAMS[i][2](opts[name], strict) end
+        if PATH_PARAMS[i][1] == name then s, why = PATH_PARAMS[i][2]:param(opts[name], strict) end
       end
       if not s then return nil, errors.invalid(name, why) end
     end

@@ -30,7 +30,7 @@
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 local json = require "realtimekit.json"
-local types = require "realtimekit.types"
+local schema = require "realtimekit.schema"
 local wait = require "realtimekit.wait"
 
 local type, pairs, ipairs, tostring, setmetatable, pcall =
@@ -208,7 +208,7 @@ M.Receiver = Receiver
 
 local OPTIONS = { public_key = true, key_url = true, ttl = true, dedupe = true, dedupe_ttl = true,
                   max_body = true, timeout = true, ca_file = true }
---- The options `receiver` takes, as a set (scripts/luals-types describes each).
+--- The options `receiver` takes, as a set (scripts/generate describes each).
 -- @local
 M.OPTIONS = OPTIONS
 
@@ -303,7 +303,7 @@ function make_receiver(opts)
     self._url = url
   end
   if opts.ca_file ~= nil then
-    local ok, problem = types.ca_file(opts.ca_file)
+    local ok, problem = schema.ca_file():param(opts.ca_file)
     if not ok then return nil, errors.invalid("ca_file", problem) end
     self._ca_file = opts.ca_file
   end

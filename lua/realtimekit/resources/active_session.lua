@@ -3,11 +3,10 @@
 -- @module realtimekit.resources.active_session
 local S = require "realtimekit.schema"
 local shapes = require "realtimekit.resources.shapes"
-local t = require "realtimekit.types"
 
 local ACTIVE = "/accounts/{account_id}/realtime/kit/{app_id}/meetings/{meeting_id}/active-session"
 -- No source gives the meeting id here a format: a v1 meeting's is a room name (abcdef-ghijkl).
-local MEETING = { { "meeting_id", t.id } }
+local MEETING = { { "meeting_id", S.id() } }
 local str, req, opt = S.string, shapes.req, shapes.opt
 
 return {

@@ -1,10 +1,10 @@
 --- Endpoint descriptions of analytics (client.analytics).
 -- @module realtimekit.resources.analytics
-local t = require "realtimekit.types"
+local S = require "realtimekit.schema"
 
 local ANALYTICS = "/accounts/{account_id}/realtime/kit/{app_id}/analytics"
-local RANGE = { { "start_time", t.unix_seconds }, { "end_time", t.unix_seconds },
-                { "filters", t.text } }
+local RANGE = { { "start_time", S.unix_seconds() }, { "end_time", S.unix_seconds() },
+                { "filters", S.text() } }
 
 return {
   livestreams_overall = {
@@ -27,7 +27,7 @@ return {
   daywise = {
     http = "GET",
     path = ANALYTICS .. "/daywise",
-    query = { { "start_date", t.date }, { "end_date", t.date } },
+    query = { { "start_date", S.date() }, { "end_date", S.date() } },
     sdk = { ts = "analytics.getOrgAnalytics", go = "Analytics.GetOrgAnalytics" },
     data_optional = true,
   },

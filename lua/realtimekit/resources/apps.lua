@@ -2,7 +2,6 @@
 -- @module realtimekit.resources.apps
 local S = require "realtimekit.schema"
 local shapes = require "realtimekit.resources.shapes"
-local t = require "realtimekit.types"
 
 local APPS = "/accounts/{account_id}/realtime/kit/apps"
 
@@ -11,8 +10,8 @@ return {
     http = "GET",
     path = APPS,
     query = {
-      { "page_no", t.count }, { "per_page", t.count }, { "search", t.text },
-      { "sort_order", t.enum { "ASC", "DESC" } },
+      { "page_no", S.count() }, { "per_page", S.count() }, { "search", S.text() },
+      { "sort_order", S.enum { "ASC", "DESC" } },
     },
     items = { "data" },
     each = "each", pages = "pages",

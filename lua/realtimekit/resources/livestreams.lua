@@ -2,12 +2,11 @@
 -- @module realtimekit.resources.livestreams
 local S = require "realtimekit.schema"
 local shapes = require "realtimekit.resources.shapes"
-local t = require "realtimekit.types"
 
 local APP = "/accounts/{account_id}/realtime/kit/{app_id}"
 -- The docs' uuid format of the meeting id is checked only in strict mode.
-local MEETING = { { "meeting_id", t.uuid } }
-local LIVESTREAM = { { "livestream_id", t.id } }
+local MEETING = { { "meeting_id", S.uuid() } }
+local LIVESTREAM = { { "livestream_id", S.id() } }
 local num = S.number
 
 return {
@@ -46,11 +45,11 @@ return {
     http = "GET",
     path = APP .. "/livestreams",
     query = {
-      { "page_no", t.count }, { "per_page", t.count },
-      { "start_time", t.datetime }, { "end_time", t.datetime },
-      { "exclude_meetings", t.boolean },
-      { "sort_order", t.enum { "ASC", "DSC" } },
-      { "status", t.enum { "LIVE", "IDLE", "ERRORED", "INVOKED" } },
+      { "page_no", S.count() }, { "per_page", S.count() },
+      { "start_time", S.datetime() }, { "end_time", S.datetime() },
+      { "exclude_meetings", S.boolean() },
+      { "sort_order", S.enum { "ASC", "DSC" } },
+      { "status", S.enum { "LIVE", "IDLE", "ERRORED", "INVOKED" } },
     },
     items = { "data", "livestreams" },
     item_keys = { "id", "name", "meeting_id", "status", "ingest_server", "stream_key",
@@ -63,7 +62,7 @@ return {
     http = "GET",
     path = APP .. "/livestreams/{livestream_id}",
     args = LIVESTREAM,
-    query = { { "page_no", t.count }, { "per_page", t.count } },
+    query = { { "page_no", S.count() }, { "per_page", S.count() } },
     sdk = { ts = "livestreams.getLivestreamSessionForLivestreamID",
             go = "Livestreams.GetLivestreamSessionForLivestreamID" },
     data_optional = true,
@@ -79,7 +78,7 @@ return {
   session = {
     http = "GET",
     path = APP .. "/livestreams/sessions/{livestream_session_id}",
-    args = { { "livestream_session_id", t.id } },
+    args = { { "livestream_session_id", S.id() } },
     sdk = { ts = "livestreams.getLivestreamSessionDetailsForSessionID",
             go = "Livestreams.GetLivestreamSessionDetailsForSessionID" },
     data_optional = true,
@@ -87,7 +86,7 @@ return {
   org_analytics = {
     http = "GET",
     path = APP .. "/analytics/daywise",
-    query = { { "start_date", t.date }, { "end_date", t.date } },
+    query = { { "start_date", S.date() }, { "end_date", S.date() } },
     sdk = { ts = "livestreams.getOrgAnalytics", go = "Livestreams.GetOrgAnalytics" },
     data_optional = true,
   },

@@ -1,19 +1,18 @@
 --- Endpoint descriptions of the meetings resource (client.meetings).
 -- Each row: `http` method, `path` template below the base URL, positional `args` and `query`
--- parameters as {name, type} in the order they are sent, a `body` schema (realtimekit.schema)
+-- parameters as {name, schema} in the order they are sent, a `body` schema (realtimekit.schema)
 -- whose fields come from the params table, where the `items` of a list sit, the Lua names of its
 -- iterators, and the official SDKs' names for the same call. `data_optional` and `item_keys` say
 -- what else a response may hold (see realtimekit.response).
 -- @module realtimekit.resources.meetings
 local S = require "realtimekit.schema"
 local shapes = require "realtimekit.resources.shapes"
-local t = require "realtimekit.types"
 
 local APP = "/accounts/{account_id}/realtime/kit/{app_id}"
 -- The docs give the meeting id here the uuid format, which only strict mode checks (a v1
 -- meeting's id is a room name such as abcdef-ghijkl).
-local MEETING = { { "meeting_id", t.uuid } }
-local PAGE = { { "page_no", t.count }, { "per_page", t.count } }
+local MEETING = { { "meeting_id", S.uuid() } }
+local PAGE = { { "page_no", S.count() }, { "per_page", S.count() } }
 local str, opt = S.string, shapes.opt
 
 local update_fields = {}
@@ -26,9 +25,9 @@ return {
     path = APP .. "/meetings",
     query = {
       PAGE[1], PAGE[2],
-      { "start_time", t.datetime }, { "end_time", t.datetime },
-      { "status", t.enum { "ACTIVE", "INACTIVE" } },
-      { "search", t.text },
+      { "start_time", S.datetime() }, { "end_time", S.datetime() },
+      { "status", S.enum { "ACTIVE", "INACTIVE" } },
+      { "search", S.text() },
     },
     items = { "data" },
     each = "each", pages = "pages",
@@ -38,7 +37,7 @@ return {
     http = "GET",
     path = APP .. "/meetings/{meeting_id}",
     args = MEETING,
-    query = { { "name", t.text } },
+    query = { { "name", S.text() } },
     sdk = { ts = "meetings.getMeetingByID", go = "Meetings.GetMeetingByID" },
     data_optional = true,
   },

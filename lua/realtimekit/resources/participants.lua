@@ -3,12 +3,11 @@
 -- @module realtimekit.resources.participants
 local S = require "realtimekit.schema"
 local shapes = require "realtimekit.resources.shapes"
-local t = require "realtimekit.types"
 
 local ONE = "/accounts/{account_id}/realtime/kit/{app_id}/meetings/{meeting_id}/participants"
 -- The docs' uuid format of the meeting id is checked only in strict mode.
-local MEETING = { "meeting_id", t.uuid }
-local PARTICIPANT = { "participant_id", t.id }
+local MEETING = { "meeting_id", S.uuid() }
+local PARTICIPANT = { "participant_id", S.id() }
 local str, opt = S.string, shapes.opt
 
 return {
@@ -16,7 +15,7 @@ return {
     http = "GET",
     path = ONE,
     args = { MEETING },
-    query = { { "page_no", t.count }, { "per_page", t.count } },
+    query = { { "page_no", S.count() }, { "per_page", S.count() } },
     items = { "data" },
     each = "each", pages = "pages",
     sdk = { ts = "meetings.getMeetingParticipants", go = "Meetings.GetMeetingParticipants" },

@@ -2,10 +2,9 @@
 -- @module realtimekit.resources.presets
 local S = require "realtimekit.schema"
 local shapes = require "realtimekit.resources.shapes"
-local t = require "realtimekit.types"
 
 local PRESETS = "/accounts/{account_id}/realtime/kit/{app_id}/presets"
-local PRESET = { { "preset_id", t.id } }
+local PRESET = { { "preset_id", S.id() } }
 
 return {
   create = {
@@ -17,7 +16,7 @@ return {
   list = {
     http = "GET",
     path = PRESETS,
-    query = { { "page_no", t.count }, { "per_page", t.count }, { "search", t.text } },
+    query = { { "page_no", S.count() }, { "per_page", S.count() }, { "search", S.text() } },
     items = { "data" },
     each = "each", pages = "pages",
     sdk = { ts = "presets.get", go = "Presets.Get" },

@@ -2,10 +2,9 @@
 -- @module realtimekit.resources.recordings
 local S = require "realtimekit.schema"
 local shapes = require "realtimekit.resources.shapes"
-local t = require "realtimekit.types"
 
 local RECORDINGS = "/accounts/{account_id}/realtime/kit/{app_id}/recordings"
-local RECORDING = { { "recording_id", t.id } }
+local RECORDING = { { "recording_id", S.id() } }
 local str, req, opt = S.string, shapes.req, shapes.opt
 
 local STATES = { "INVOKED", "RECORDING", "UPLOADING", "UPLOADED", "ERRORED", "PAUSED" }
@@ -34,11 +33,11 @@ local rows = {
     http = "GET",
     path = RECORDINGS,
     query = {
-      { "page_no", t.count }, { "per_page", t.count },
-      { "start_time", t.datetime }, { "end_time", t.datetime },
-      { "search", t.text }, { "meeting_id", t.text }, { "expired", t.boolean },
-      { "sort_by", t.enum { "invokedTime" } }, { "sort_order", t.enum { "ASC", "DESC" } },
-      { "status", t.enum_list(STATES) },
+      { "page_no", S.count() }, { "per_page", S.count() },
+      { "start_time", S.datetime() }, { "end_time", S.datetime() },
+      { "search", S.text() }, { "meeting_id", S.text() }, { "expired", S.boolean() },
+      { "sort_by", S.enum { "invokedTime" } }, { "sort_order", S.enum { "ASC", "DESC" } },
+      { "status", S.enum_list(STATES) },
     },
     items = { "data" },
     each = "each", pages = "pages",
@@ -63,7 +62,7 @@ local rows = {
   active = {
     http = "GET",
     path = RECORDINGS .. "/active-recording/{meeting_id}",
-    args = { { "meeting_id", t.id } },
+    args = { { "meeting_id", S.id() } },
     sdk = { ts = "recordings.getActiveRecordings", go = "Recordings.GetActiveRecordings" },
   },
   start_track = {

@@ -2,28 +2,28 @@
 -- meeting, its participants, chat, transcript and summary. See realtimekit.resources.meetings
 -- for the row format.
 -- @module realtimekit.resources.sessions
-local t = require "realtimekit.types"
+local S = require "realtimekit.schema"
 
 local SESSIONS = "/accounts/{account_id}/realtime/kit/{app_id}/sessions"
-local SESSION = { "session_id", t.id }
+local SESSION = { "session_id", S.id() }
 -- Which parts of a peer report to send: a comma-separated list (cloudflare-go's words).
-local FILTERS = t.enum_csv { "device_info", "ip_information", "precall_network_information",
+local FILTERS = S.enum_csv { "device_info", "ip_information", "precall_network_information",
                              "events", "quality_stats" }
-local ORDER = t.enum { "ASC", "DESC" }
+local ORDER = S.enum { "ASC", "DESC" }
 
 return {
   list = {
     http = "GET",
     path = SESSIONS,
     query = {
-      { "page_no", t.count }, { "per_page", t.count },
-      { "start_time", t.datetime }, { "end_time", t.datetime },
-      { "status", t.enum { "LIVE", "ENDED" } },
-      { "associated_id", t.text },
-      { "participants", t.text },
-      { "sort_by", t.enum { "minutesConsumed", "createdAt" } },
+      { "page_no", S.count() }, { "per_page", S.count() },
+      { "start_time", S.datetime() }, { "end_time", S.datetime() },
+      { "status", S.enum { "LIVE", "ENDED" } },
+      { "associated_id", S.text() },
+      { "participants", S.text() },
+      { "sort_by", S.enum { "minutesConsumed", "createdAt" } },
       { "sort_order", ORDER },
-      { "search", t.text },
+      { "search", S.text() },
     },
     items = { "data", "sessions" },
     each = "each", pages = "pages",
@@ -34,7 +34,7 @@ return {
     http = "GET",
     path = SESSIONS .. "/{session_id}",
     args = { SESSION },
-    query = { { "include_breakout_rooms", t.boolean } },
+    query = { { "include_breakout_rooms", S.boolean() } },
     sdk = { ts = "sessions.getSessionDetails", go = "Sessions.GetSessionDetails" },
     data_optional = true,
   },
@@ -43,9 +43,9 @@ return {
     path = SESSIONS .. "/{session_id}/participants",
     args = { SESSION },
     query = {
-      { "page_no", t.count }, { "per_page", t.count }, { "search", t.text },
-      { "sort_by", t.enum { "joinedAt", "duration" } }, { "sort_order", ORDER },
-      { "include_peer_events", t.boolean }, { "view", t.enum { "raw", "consolidated" } },
+      { "page_no", S.count() }, { "per_page", S.count() }, { "search", S.text() },
+      { "sort_by", S.enum { "joinedAt", "duration" } }, { "sort_order", ORDER },
+      { "include_peer_events", S.boolean() }, { "view", S.enum { "raw", "consolidated" } },
     },
     items = { "data", "participants" },
     each = "each_participant", pages = "participant_pages",
@@ -55,8 +55,8 @@ return {
   participant = {
     http = "GET",
     path = SESSIONS .. "/{session_id}/participants/{participant_id}",
-    args = { SESSION, { "participant_id", t.id } },
-    query = { { "include_peer_events", t.boolean }, { "filters", FILTERS } },
+    args = { SESSION, { "participant_id", S.id() } },
+    query = { { "include_peer_events", S.boolean() }, { "filters", FILTERS } },
     sdk = { ts = "sessions.getSessionParticipantDetails",
             go = "Sessions.GetSessionParticipantDetails" },
     data_optional = true,
@@ -64,10 +64,10 @@ return {
   peer_report = {
     http = "GET",
     path = SESSIONS .. "/peer-report/{peer_id}",
-    args = { { "peer_id", t.id } },
+    args = { { "peer_id", S.id() } },
     query = {
       { "filters", FILTERS },
-      { "include_peer_events", t.boolean },
+      { "include_peer_events", S.boolean() },
     },
     sdk = { ts = "sessions.getParticipantDataFromPeerID",
             go = "Sessions.GetParticipantDataFromPeerID" },
@@ -84,7 +84,7 @@ return {
     http = "GET",
     path = SESSIONS .. "/{session_id}/transcript",
     args = { SESSION },
-    query = { { "format", t.enum { "SRT", "VTT", "JSON", "CSV" } } },
+    query = { { "format", S.enum { "SRT", "VTT", "JSON", "CSV" } } },
     sdk = { ts = "sessions.getSessionTranscripts", go = "Sessions.GetSessionTranscripts" },
     data_optional = true,
   },

@@ -2,10 +2,9 @@
 -- @module realtimekit.resources.webhooks
 local S = require "realtimekit.schema"
 local shapes = require "realtimekit.resources.shapes"
-local t = require "realtimekit.types"
 
 local WEBHOOKS = "/accounts/{account_id}/realtime/kit/{app_id}/webhooks"
-local WEBHOOK = { { "webhook_id", t.id } }
+local WEBHOOK = { { "webhook_id", S.id() } }
 local str, req, opt = S.string, shapes.req, shapes.opt
 local EVENTS = S.array(str { enum = shapes.WEBHOOK_EVENTS })
 

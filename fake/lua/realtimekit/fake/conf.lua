@@ -1,7 +1,7 @@
 -- The fake RealtimeKit server's nginx configuration, as a template whose @NAMES@
--- realtimekit.fake fills in: @LUA_ROOT@ is the folder that holds realtimekit/ (the modules
--- nginx loads, realtimekit.fake.server.*), @CPATH@ where lua-cjson for nginx's LuaJIT is, @NOW@
--- the Unix time its data set is dated back from.
+-- realtimekit.fake fills in: @LUA_PATH@ is the Lua path of the folders that hold the modules
+-- nginx loads (realtimekit.fake.server.*, and the client's realtimekit.jsonpure), @CPATH@ where
+-- lua-cjson for nginx's LuaJIT is, @NOW@ the Unix time its data set is dated back from.
 return [[
 @USER@
 worker_processes 1;
@@ -23,7 +23,7 @@ http {
   uwsgi_temp_path @DIR@/tmp/uwsgi;
   scgi_temp_path @DIR@/tmp/scgi;
 
-  lua_package_path "@LUA_ROOT@/?.lua;/usr/share/lua/5.1/?.lua;;";
+  lua_package_path "@LUA_PATH@/usr/share/lua/5.1/?.lua;;";
   lua_package_cpath "@CPATH@;;";
   lua_socket_log_errors off;
 

@@ -1,7 +1,8 @@
 --- A fake RealtimeKit server for tests: nginx with its Lua module on loopback, speaking the
 -- whole API with state, plain HTTP and HTTPS (a CA made at start), fault injection, a
 -- rate-limit mode and signed webhook deliveries. `start` runs one and gives a handle that
--- points a client at it and drives it. docs/fake-server.md describes what it serves.
+-- points a client at it and drives it. docs/fake-server.md describes what it serves. It is the
+-- realtimekit-fake rock (fake/ of the repository), beside the client's.
 --
 -- Needs, at run time: nginx with its Lua module and lua-resty-core, lua-cjson for nginx's
 -- LuaJIT (Debian: `nginx libnginx-mod-http-lua lua-resty-core lua-cjson`), the `openssl`
@@ -57,14 +58,15 @@ local function exists(path)
   return f ~= nil
 end
 
--- The folder that holds realtimekit/ (the repository's lua/, or a tree's share/lua/5.x), where
--- this module and the ones nginx loads (realtimekit/fake/server/*.lua) are: found from this
--- file's own place, so that it works from any tree, whatever package.path says.
-local function lua_root()
-  local src = debug.getinfo(1, "S").source
+-- The folder that holds realtimekit/ (the repository's fake/lua, or a tree's share/lua/5.x),
+-- where this module and the ones nginx loads (realtimekit/fake/server/*.lua) are: found from
+-- this file's own place, so that it works from any tree, whatever package.path says. With a
+-- function of another module, the folder that holds that module.
+local function lua_root(fn, module)
+  local src = debug.getinfo(fn or 1, "S").source
   local searchpath = rawget(package, "searchpath")
   local file = src:sub(1, 1) == "@" and src:sub(2)
-    or (searchpath and searchpath("realtimekit.fake", package.path))
+    or (searchpath and searchpath(module or "realtimekit.fake", package.path))
   if not file then return nil end
   local dir = ("/" .. file):match("^(.*)/realtimekit/[^/]*$")
   if not dir then return nil end
@@ -249,6 +251,16 @@ local function user_line()
   return exec("test \"$(id -u)\" = 0") and "user root root;" or ""
 end
 
+-- The Lua path nginx loads the server's modules by: this module's folder, and the client's
+-- (the server answers in JSON with realtimekit.jsonpure), where the client's rock is not in the
+-- same tree (the repository keeps the fake server in fake/lua).
+local function server_path(root)
+  local roots = { root }
+  local client = lua_root(require("realtimekit.jsonpure").encode, "realtimekit.jsonpure")
+  if client and client ~= root then roots[2] = client end
+  return table.concat(roots, "/?.lua;") .. "/?.lua;"
+end
+
 local function start(opts)
   local root = lua_root()
   if not root or not exists(root .. "/realtimekit/fake/server/api.lua") then
@@ -288,7 +300,8 @@ local function start(opts)
   for _ = 1, 5 do
     local port, tls_port, wrong_tls_port = free_ports(3)
     local conf = template:gsub("@([%u_]+)@", {
-      USER = user_line(), DIR = dir, LUA_ROOT = root, CPATH = (luajit_cpath(root)),
+      USER = user_line(), DIR = dir, LUA_PATH = server_path(root),
+      CPATH = (luajit_cpath(root)),
       NOW = string.format("%d", now),
       PORT = tostring(port), TLS_PORT = tostring(tls_port),
       WRONG_TLS_PORT = tostring(wrong_tls_port),
