@@ -30,7 +30,8 @@ typedef enum rtk_status {
   RTK_ETLS,      /* handshake failed, certificate not trusted or for another host */
   RTK_ETOOLARGE, /* response body or headers above the client's limits */
   RTK_ENOMEM,
-  RTK_EINVAL     /* bad argument: empty token, CR/LF in a header, unknown method, ... */
+  RTK_EINVAL,    /* bad argument: empty token, CR/LF in a header, unknown method, ... */
+  RTK_EBUSY      /* all RTK_MAX_TRANSFERS transfers of the client under way or unreleased */
 } rtk_status;
 
 typedef struct rtk_options {
@@ -85,10 +86,11 @@ RTK_API rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk
  * rtk_client_result, then free it with rtk_client_release. Transfers to one host share the
  * client's connections (HTTP/2 multiplexes them onto one). */
 
-/* Starts a request and returns at once with its id in *id. RTK_EINVAL for a bad request or when
- * RTK_MAX_TRANSFERS are under way or unreleased; RTK_ENOMEM when something the request needs
- * cannot be allocated (libcurl's copy of the body, say): no request is sent then. The request's
- * strings may be freed on return. */
+/* Starts a request and returns at once with its id in *id. RTK_EINVAL for a bad request;
+ * RTK_EBUSY (named "TOO_MANY_TRANSFERS") when RTK_MAX_TRANSFERS are under way or unreleased, a
+ * condition of the moment: a transfer released makes room; RTK_ENOMEM when something the request
+ * needs cannot be allocated (libcurl's copy of the body, say): no request is sent then. The
+ * request's strings may be freed on return. */
 RTK_API rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id);
 
 /* Does the I/O that is ready, waiting up to timeout_ms (0: not at all) for some when nothing has
@@ -134,7 +136,7 @@ RTK_API const char *rtk_client_errmsg(const rtk_client *c);
 /* Stable name of the last failure's cause, e.g. "COULDNT_CONNECT", "OPERATION_TIMEDOUT". */
 RTK_API const char *rtk_client_errname(const rtk_client *c);
 
-/* "network", "timeout", "tls", "too_large", "nomem", "invalid" or "ok". */
+/* "network", "timeout", "tls", "too_large", "nomem", "invalid", "busy" or "ok". */
 RTK_API const char *rtk_status_kind(rtk_status s);
 
 /* Where the client's token first occurs in s[0..n), or NULL. Lets a caller scrub text that came

@@ -152,6 +152,7 @@ const char *rtk_status_kind(rtk_status s) {
   case RTK_ETOOLARGE: return "too_large";
   case RTK_ENOMEM: return "nomem";
   case RTK_EINVAL: return "invalid";
+  case RTK_EBUSY: return "busy";
   }
   return "network";
 }
@@ -801,7 +802,7 @@ rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id)
       x = c->slots[i];
   if (x == NULL) {
     if (c->nslots == RTK_MAX_TRANSFERS)
-      return rtk_fail(c, RTK_EINVAL, "TOO_MANY_TRANSFERS",
+      return rtk_fail(c, RTK_EBUSY, "TOO_MANY_TRANSFERS",
                       "too many transfers at once on one client");
     if ((x = rtk_xfer_new(c)) == NULL)
       return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");

@@ -172,20 +172,16 @@ static int rtk_push_failure(lua_State *L, rtk_client *c, rtk_status st) {
   return 4;
 }
 
-/* Pushes the failure of a start that found every transfer taken: nil, "network", message,
- * "TOO_MANY_TRANSFERS". A condition of the moment, not a misuse, so an error value rather than a
- * raised error: the Lua layer's calls promise nil, err. */
+/* Pushes the failure of a start that found every transfer taken (RTK_EBUSY): nil, "network",
+ * message, "TOO_MANY_TRANSFERS". A condition of the moment, not a misuse, so an error value
+ * rather than a raised error: the Lua layer's calls promise nil, err, and its errors know the
+ * kind "network" (rtk_status_kind's "busy" is the C API's word for it). */
 static int rtk_push_busy(lua_State *L, rtk_client *c) {
   lua_pushnil(L);
   lua_pushliteral(L, "network");
   lua_pushstring(L, rtk_client_errmsg(c));
   lua_pushliteral(L, "TOO_MANY_TRANSFERS");
   return 4;
-}
-
-/* Whether a start failed for want of a free transfer. */
-static int rtk_busy(rtk_client *c, rtk_status st) {
-  return st == RTK_EINVAL && strcmp(rtk_client_errname(c), "TOO_MANY_TRANSFERS") == 0;
 }
 
 /* Pushes the outcome of a finished request: body, status, headers | nil, kind, message, name. */
@@ -225,7 +221,7 @@ static int rtk_lua_request(lua_State *L) {
   rtk_status st;
   rtk_read_request(L, &req, extra);
   st = rtk_client_request(u->c, &req, &res);
-  if (rtk_busy(u->c, st))
+  if (st == RTK_EBUSY)
     return rtk_push_busy(L, u->c);
   if (st == RTK_EINVAL)
     return luaL_error(L, "%s", rtk_client_errmsg(u->c));
@@ -243,7 +239,7 @@ static int rtk_lua_start(lua_State *L) {
   unsigned id = 0;
   rtk_read_request(L, &req, extra);
   st = rtk_client_start(u->c, &req, &id);
-  if (rtk_busy(u->c, st))
+  if (st == RTK_EBUSY)
     return rtk_push_busy(L, u->c);
   if (st == RTK_EINVAL)
     return luaL_error(L, "%s", rtk_client_errmsg(u->c));

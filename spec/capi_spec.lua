@@ -117,6 +117,13 @@ describe("the C API #once", function()
     assert.equal("after-huge", got[1].headers["x-seq"])
   end)
 
+  it("fails a start with every transfer taken as RTK_EBUSY, until one is released", function()
+    local lines, ok, text = capi("busy")
+    assert.is_true(ok, text)
+    assert.same({ "start busy TOO_MANY_TRANSFERS too many transfers at once on one client",
+                  "request busy TOO_MANY_TRANSFERS", "after a release ok" }, lines)
+  end)
+
   it("sends each method as it is, with its body, or fails, whichever allocation of libcurl's "
     .. "fails", function()
     local methods = { "PUT", "PATCH", "DELETE", "DELETE", "POST", "GET" }

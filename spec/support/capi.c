@@ -7,6 +7,8 @@
  *                              rtk_verify_init, then three checks of a good signature
  *   capi headers URL           request headers the guard must refuse, then one it takes
  *   capi huge-body URL         a POST whose body_len libcurl cannot copy (2^42 bytes)
+ *   capi busy                  RTK_MAX_TRANSFERS transfers to a server that never answers, then
+ *                              one more: RTK_EBUSY until one is released
  *   capi methods URL [FROM [STEP]]
  *                              PUT, PATCH, DELETE and POST, each round with the Nth allocation
  *                              of libcurl failing (curl_global_init_mem), N = FROM, FROM + STEP,
@@ -17,9 +19,12 @@
  * spec gives it a standard input that no request may carry. Exits 0 when every call returned as
  * the C API promises, 1 otherwise (with a line saying why). */
 #define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,6 +231,54 @@ static int huge_body(const char *url) {
   return failed;
 }
 
+/* A socket on 127.0.0.1 that listens and never accepts: a transfer to it connects (the kernel
+ * queues the connection) and then waits for an answer that never comes. Its URL goes to url. */
+static int silent_server(char *url, size_t n) {
+  struct sockaddr_in a;
+  socklen_t alen = sizeof a;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+      listen(fd, RTK_MAX_TRANSFERS * 2) != 0 ||
+      getsockname(fd, (struct sockaddr *)&a, &alen) != 0) {
+    fail("cannot listen on 127.0.0.1");
+    return -1;
+  }
+  (void)snprintf(url, n, "http://127.0.0.1:%u/silent", (unsigned)ntohs(a.sin_port));
+  return fd;
+}
+
+static int busy(void) {
+  char url[64];
+  unsigned ids[RTK_MAX_TRANSFERS], id = 0;
+  int fd = silent_server(url, sizeof url);
+  rtk_client *c = client();
+  rtk_request req;
+  rtk_response res;
+  rtk_status st;
+  size_t i;
+  if (c == NULL || fd < 0)
+    return 1;
+  memset(&req, 0, sizeof req);
+  req.method = "GET";
+  req.url = url;
+  for (i = 0; i < RTK_MAX_TRANSFERS; i++)
+    if (rtk_client_start(c, &req, &ids[i]) != RTK_OK)
+      fail("a transfer below the limit did not start");
+  st = rtk_client_start(c, &req, &id);
+  printf("start %s %s %s\n", rtk_status_kind(st), rtk_client_errname(c), rtk_client_errmsg(c));
+  st = rtk_client_request(c, &req, &res);
+  printf("request %s %s\n", rtk_status_kind(st), rtk_client_errname(c));
+  rtk_client_release(c, ids[0]);
+  st = rtk_client_start(c, &req, &id);
+  printf("after a release %s\n", rtk_status_kind(st));
+  rtk_client_free(c);
+  close(fd);
+  return failed;
+}
+
 static int methods(const char *url, long from, long step) {
   static const char *const ms[] = {"PUT", "PATCH", "DELETE", "DELETE", "POST", "GET"};
   static const char body[] = "{\"title\":\"capi\"}";
@@ -291,9 +344,11 @@ int main(int argc, char **argv) {
     return headers(argv[2]);
   if (argc >= 3 && strcmp(argv[1], "huge-body") == 0)
     return huge_body(argv[2]);
+  if (argc >= 2 && strcmp(argv[1], "busy") == 0)
+    return busy();
   if (argc >= 3 && strcmp(argv[1], "methods") == 0)
     return methods(argv[2], argc > 3 ? atol(argv[3]) : 1, argc > 4 ? atol(argv[4]) : 1);
   fprintf(stderr, "usage: capi verify PEM | verify-first FROM STEP TO PEM SIG BODY | "
-                  "headers URL | huge-body URL | methods URL [FROM [STEP]]\n");
+                  "headers URL | huge-body URL | busy | methods URL [FROM [STEP]]\n");
   return 2;
 }
