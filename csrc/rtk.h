@@ -56,13 +56,28 @@ typedef struct rtk_request {
   long timeout_ms;          /* 0: the client's */
 } rtk_request;
 
-/* Filled by rtk_client_request on RTK_OK. body and headers belong to the client and stay valid
- * until its next request or rtk_client_free. body is not NUL-terminated. */
+/* Why a call failed: a stable name and a message, both "" when it did not. The strings stay
+ * valid as long as the response that holds them (a start's, for ever). */
+typedef struct rtk_error {
+  const char *name;         /* e.g. "COULDNT_CONNECT", "OPERATION_TIMEDOUT", "BAD_URL",
+                             * "TOO_MANY_TRANSFERS", "OUT_OF_MEMORY" */
+  const char *message;      /* human-readable; never contains the token */
+} rtk_error;
+
+struct rtk_xfer;
+
+/* The outcome of one transfer, filled by rtk_client_request and rtk_client_result whatever the
+ * status: on RTK_OK the response, otherwise error says why (and the rest is 0 or NULL). It
+ * belongs to its transfer and stays valid until the transfer is released (rtk_client_release;
+ * for rtk_client_request, the client's next request), or the client is freed: each result keeps
+ * its own, however many transfers finish meanwhile. body is not NUL-terminated. */
 typedef struct rtk_response {
   long status;              /* 100 to 999: a response with another code is RTK_ENETWORK */
   const char *body;
   size_t body_len;
-  size_t header_count;      /* read them with rtk_client_header_at / rtk_client_header */
+  size_t header_count;      /* read them with rtk_response_header_at / rtk_response_header */
+  rtk_error error;
+  const struct rtk_xfer *xfer; /* what the header accessors read; not for the caller */
 } rtk_response;
 
 typedef struct rtk_client rtk_client;
@@ -77,9 +92,10 @@ RTK_API rtk_status rtk_global_init(void);
  * freed with rtk_client_free, once, and not used after that. */
 RTK_API rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err);
 
-/* One HTTP request, no retry; blocks until it ends. On failure, rtk_client_errmsg and
- * rtk_client_errname tell why. POST and PATCH go on a new connection, so that libcurl never sends
- * them twice on its own. Transfers started with rtk_client_start make progress meanwhile. */
+/* One HTTP request, no retry; blocks until it ends. res is filled whatever the status (see
+ * rtk_response); the request's outcome stays readable until the client's next request. POST
+ * and PATCH go on a new connection, so that libcurl never sends them twice on its own. Transfers
+ * started with rtk_client_start make progress meanwhile. */
 RTK_API rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_response *res);
 
 /* Non-blocking use: start transfers, drive them with rtk_client_poll, read each with
@@ -92,6 +108,11 @@ RTK_API rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk
  * needs cannot be allocated (libcurl's copy of the body, say): no request is sent then. The
  * request's strings may be freed on return. */
 RTK_API rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id);
+
+/* rtk_client_start, and on failure *error (when not NULL) says why, in strings that stay valid
+ * for ever: "BAD_URL", "TOO_MANY_TRANSFERS", ... */
+RTK_API rtk_status rtk_client_start_ex(rtk_client *c, const rtk_request *req, unsigned *id,
+                                       rtk_error *error);
 
 /* Does the I/O that is ready, waiting up to timeout_ms (0: not at all) for some when nothing has
  * finished. Writes the ids of transfers that finished since the last call (up to max) to ids and
@@ -111,29 +132,38 @@ RTK_API long rtk_client_timeout(rtk_client *c);
 /* How many started transfers have not finished. */
 RTK_API size_t rtk_client_running(const rtk_client *c);
 
-/* The outcome of a finished transfer, as rtk_client_request gives it; the header accessors,
- * rtk_client_errmsg and rtk_client_errname then read this transfer. The body stays valid until
- * the transfer is released. */
+/* The outcome of a finished transfer, as rtk_client_request gives it, in res (filled whatever
+ * the status); RTK_EINVAL (NO_SUCH_TRANSFER, NOT_FINISHED) for an id that is unknown, released
+ * or still running. What res points to stays valid until the transfer is released. */
 RTK_API rtk_status rtk_client_result(rtk_client *c, unsigned id, rtk_response *res);
 
 /* Frees a transfer's slot for reuse; cancels it if it is still running. Unknown ids are ignored. */
 RTK_API void rtk_client_release(rtk_client *c, unsigned id);
 
-/* Header i (0-based) of the last response read (rtk_client_request or rtk_client_result): name
- * lower-cased, value trimmed. Returns 0 past the end. */
+/* Header i (0-based) of a response: name lower-cased, value trimmed. Returns 0 past the end (and
+ * for a failed transfer, which has none). */
+RTK_API int rtk_response_header_at(const rtk_response *res, size_t i, const char **name,
+                                   const char **value);
+
+/* Value of a response's header by lower-case name (not NULL), or NULL. Header names are made of
+ * RFC 9110's token characters (other lines are not taken as headers); in a value, NUL, CR and LF
+ * bytes read as spaces, and an obsolete folded line continues the value before it after a
+ * space. */
+RTK_API const char *rtk_response_header(const rtk_response *res, const char *name);
+
+/* The client's "last" accessors, from before each result carried its own error and headers.
+ * They keep working for existing code, but read state the client keeps for them: new code
+ * reads rtk_response's error and rtk_response_header instead, which are right however many
+ * transfers finish in between.
+ *
+ * rtk_client_header_at and rtk_client_header read the response of the last rtk_client_request
+ * or rtk_client_result call (until that transfer is released); rtk_client_errmsg ("" after
+ * success; never the token) and rtk_client_errname say why the last rtk_client_request,
+ * rtk_client_start(_ex) or rtk_client_result call failed. */
 RTK_API int rtk_client_header_at(const rtk_client *c, size_t i, const char **name,
                                  const char **value);
-
-/* Value of a header of the last response by lower-case name (not NULL), or NULL. Header names
- * are made of RFC 9110's token characters (other lines are not taken as headers); in a value,
- * NUL, CR and LF bytes read as spaces, and an obsolete folded line continues the value before
- * it after a space. */
 RTK_API const char *rtk_client_header(const rtk_client *c, const char *name);
-
-/* Human-readable reason of the last failure ("" after success). Never contains the token. */
 RTK_API const char *rtk_client_errmsg(const rtk_client *c);
-
-/* Stable name of the last failure's cause, e.g. "COULDNT_CONNECT", "OPERATION_TIMEDOUT". */
 RTK_API const char *rtk_client_errname(const rtk_client *c);
 
 /* "network", "timeout", "tls", "too_large", "nomem", "invalid", "busy" or "ok". */

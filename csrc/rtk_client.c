@@ -202,7 +202,12 @@ static rtk_status rtk_curl_status(CURLcode rc) {
   }
 }
 
-static rtk_status rtk_fail(rtk_client *c, rtk_status s, const char *name, const char *msg) {
+/* A call fails before any transfer holds its outcome: why goes to *e, whose strings must stay
+ * valid for ever (literals, curl_easy_strerror's), and to what rtk_client_errmsg reads. */
+static rtk_status rtk_fail(rtk_client *c, rtk_error *e, rtk_status s, const char *name,
+                           const char *msg) {
+  e->name = name;
+  e->message = msg;
   c->errname = name;
   (void)snprintf(c->errmsg, sizeof c->errmsg, "%s", msg);
   return s;
@@ -671,7 +676,7 @@ static void rtk_origin_form(const char *url, char *out) {
  * not leave a request that goes out otherwise, such as a PUT sent as a POST or a body read from
  * the standard input. */
 static rtk_status rtk_easy_new(rtk_client *c, rtk_xfer *x, const rtk_request *req,
-                               int sends_body) {
+                               int sends_body, rtk_error *err) {
   CURL *e = curl_easy_init();
   CURLcode rc = CURLE_OUT_OF_MEMORY;
   CURLMcode mc;
@@ -754,8 +759,8 @@ static rtk_status rtk_easy_new(rtk_client *c, rtk_xfer *x, const rtk_request *re
   if ((mc = curl_multi_add_handle(c->multi, e)) != CURLM_OK) {
     curl_easy_cleanup(e);
     if (mc == CURLM_OUT_OF_MEMORY)
-      return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
-    return rtk_fail(c, RTK_ENETWORK, "CURL_ERROR", curl_multi_strerror(mc));
+      return rtk_fail(c, err, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+    return rtk_fail(c, err, RTK_ENETWORK, "CURL_ERROR", curl_multi_strerror(mc));
   }
   x->easy = e;
   return RTK_OK;
@@ -763,49 +768,62 @@ static rtk_status rtk_easy_new(rtk_client *c, rtk_xfer *x, const rtk_request *re
 fail:
   curl_easy_cleanup(e); /* NULL is fine */
   if (rc == CURLE_OUT_OF_MEMORY)
-    return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
-  return rtk_fail(c, rtk_curl_status(rc), rtk_curl_name(rc), curl_easy_strerror(rc));
+    return rtk_fail(c, err, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+  return rtk_fail(c, err, rtk_curl_status(rc), rtk_curl_name(rc), curl_easy_strerror(rc));
 }
 #undef RTK_SET
 
 rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id) {
+  return rtk_client_start_ex(c, req, id, NULL);
+}
+
+rtk_status rtk_client_start_ex(rtk_client *c, const rtk_request *req, unsigned *id,
+                               rtk_error *err) {
   const char *const *h;
   rtk_xfer *x = NULL;
   int sends_body;
   size_t i;
   rtk_status st;
+  rtk_error dummy;
 
-  if (c == NULL || req == NULL)
+  if (err == NULL)
+    err = &dummy;
+  err->name = err->message = "";
+  if (c == NULL || req == NULL) {
+    err->name = "BAD_ARGUMENT";
+    err->message = "no client or no request";
     return RTK_EINVAL;
+  }
   c->errname = "";
   c->errmsg[0] = '\0';
   if (c->multi == NULL)
-    return rtk_fail(c, RTK_EINVAL, "CLOSED", "the client is closed");
+    return rtk_fail(c, err, RTK_EINVAL, "CLOSED", "the client is closed");
   if (req->method == NULL || !rtk_method_ok(req->method))
-    return rtk_fail(c, RTK_EINVAL, "BAD_METHOD", "method must be GET, POST, PUT, PATCH or DELETE");
+    return rtk_fail(c, err, RTK_EINVAL, "BAD_METHOD",
+                    "method must be GET, POST, PUT, PATCH or DELETE");
   if (req->url == NULL || !rtk_url_ok(req->url))
-    return rtk_fail(c, RTK_EINVAL, "BAD_URL",
+    return rtk_fail(c, err, RTK_EINVAL, "BAD_URL",
                     "url must be an http:// or https:// URL without spaces or control characters");
   for (h = req->headers; h != NULL && *h != NULL; h++)
     if (!rtk_header_ok(*h))
-      return rtk_fail(c, RTK_EINVAL, "BAD_HEADER",
+      return rtk_fail(c, err, RTK_EINVAL, "BAD_HEADER",
                       "a header must be one 'Name: value' line and cannot be Authorization");
   if (req->timeout_ms < 0 || req->connect_timeout_ms < 0)
-    return rtk_fail(c, RTK_EINVAL, "BAD_TIMEOUT", "timeouts cannot be negative");
+    return rtk_fail(c, err, RTK_EINVAL, "BAD_TIMEOUT", "timeouts cannot be negative");
   /* A length past curl_off_t (64 bits) would wrap, and libcurl takes -1 for "up to the first
    * NUL". */
   if (req->body != NULL && (unsigned long long)req->body_len > 0x7fffffffffffffffULL)
-    return rtk_fail(c, RTK_EINVAL, "BAD_BODY", "the body is too long");
+    return rtk_fail(c, err, RTK_EINVAL, "BAD_BODY", "the body is too long");
 
   for (i = 0; i < c->nslots && x == NULL; i++)
     if (c->slots[i]->state == RTK_SLOT_FREE)
       x = c->slots[i];
   if (x == NULL) {
     if (c->nslots == RTK_MAX_TRANSFERS)
-      return rtk_fail(c, RTK_EBUSY, "TOO_MANY_TRANSFERS",
+      return rtk_fail(c, err, RTK_EBUSY, "TOO_MANY_TRANSFERS",
                       "too many transfers at once on one client");
     if ((x = rtk_xfer_new(c)) == NULL)
-      return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+      return rtk_fail(c, err, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
     c->slots[c->nslots++] = x;
   }
 
@@ -813,7 +831,7 @@ rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id)
                (strcmp(req->method, "DELETE") != 0 || req->body != NULL);
   x->headers = rtk_request_headers(c, req, sends_body);
   if (x->headers == NULL)
-    return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+    return rtk_fail(c, err, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
   x->body.len = 0;
   x->hdrs.len = 0;
   x->hcount = 0;
@@ -826,7 +844,7 @@ rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id)
   x->errmsg[0] = '\0';
   x->errbuf[0] = '\0';
 
-  if ((st = rtk_easy_new(c, x, req, sends_body)) != RTK_OK) {
+  if ((st = rtk_easy_new(c, x, req, sends_body, err)) != RTK_OK) {
     rtk_slist_free_wiped(x->headers);
     x->headers = NULL;
     return st;
@@ -920,25 +938,43 @@ size_t rtk_client_running(const rtk_client *c) {
   return n;
 }
 
+/* An outcome with nothing in it yet: no response, no error. */
+static void rtk_response_clear(rtk_response *res) {
+  memset(res, 0, sizeof *res);
+  res->error.name = res->error.message = "";
+}
+
 rtk_status rtk_client_result(rtk_client *c, unsigned id, rtk_response *res) {
   rtk_xfer *x;
-  if (c == NULL || res == NULL)
+  if (res == NULL)
     return RTK_EINVAL;
-  memset(res, 0, sizeof *res);
+  rtk_response_clear(res);
+  if (c == NULL) {
+    res->error.name = "BAD_ARGUMENT";
+    res->error.message = "no client";
+    return RTK_EINVAL;
+  }
   x = rtk_find(c, id);
   if (x == NULL)
-    return rtk_fail(c, RTK_EINVAL, "NO_SUCH_TRANSFER", "no such transfer");
+    return rtk_fail(c, &res->error, RTK_EINVAL, "NO_SUCH_TRANSFER", "no such transfer");
   if (x->state != RTK_SLOT_DONE)
-    return rtk_fail(c, RTK_EINVAL, "NOT_FINISHED", "the transfer has not finished");
+    return rtk_fail(c, &res->error, RTK_EINVAL, "NOT_FINISHED", "the transfer has not finished");
+  /* What the client's "last" accessors read (rtk_client_header, rtk_client_errmsg). */
   c->current = x;
   c->errname = x->errname;
-  (void)snprintf(c->errmsg, sizeof c->errmsg, "%s", x->errmsg);
+  if (x->result != RTK_OK)
+    (void)snprintf(c->errmsg, sizeof c->errmsg, "%s", x->errmsg);
+  else
+    c->errmsg[0] = '\0';
+  res->error.name = x->errname;
+  res->error.message = x->errmsg;
   if (x->result != RTK_OK)
     return x->result;
   res->status = x->status;
   res->body = x->body.data != NULL ? x->body.data : "";
   res->body_len = x->body.len;
   res->header_count = x->hcount;
+  res->xfer = x;
   return RTK_OK;
 }
 
@@ -965,12 +1001,12 @@ rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_respons
   rtk_status st;
   rtk_xfer *x;
   unsigned id = 0;
-  if (c == NULL || req == NULL || res == NULL)
+  if (res == NULL)
     return RTK_EINVAL;
-  memset(res, 0, sizeof *res);
-  if (c->blocking != NULL)
+  rtk_response_clear(res);
+  if (c != NULL && c->blocking != NULL)
     rtk_client_release(c, c->blocking->id);
-  st = rtk_client_start(c, req, &id);
+  st = rtk_client_start_ex(c, req, &id, &res->error);
   if (st != RTK_OK)
     return st;
   x = rtk_find(c, id);
@@ -982,10 +1018,11 @@ rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_respons
   return rtk_client_result(c, id, res);
 }
 
-int rtk_client_header_at(const rtk_client *c, size_t i, const char **name, const char **value) {
+int rtk_response_header_at(const rtk_response *res, size_t i, const char **name,
+                           const char **value) {
   const char *n;
   const rtk_xfer *x;
-  if (c == NULL || (x = c->current) == NULL || i >= x->hcount)
+  if (res == NULL || (x = res->xfer) == NULL || i >= res->header_count || i >= x->hcount)
     return 0;
   n = x->hdrs.data + x->hoff[i];
   if (name != NULL)
@@ -993,6 +1030,29 @@ int rtk_client_header_at(const rtk_client *c, size_t i, const char **name, const
   if (value != NULL)
     *value = n + strlen(n) + 1;
   return 1;
+}
+
+const char *rtk_response_header(const rtk_response *res, const char *name) {
+  size_t i;
+  const char *n, *v;
+  if (name == NULL)
+    return NULL;
+  for (i = 0; rtk_response_header_at(res, i, &n, &v); i++)
+    if (strcmp(n, name) == 0)
+      return v;
+  return NULL;
+}
+
+/* The "last" accessors (rtk.h): thin wrappers over the state rtk_client_result keeps for them. */
+
+int rtk_client_header_at(const rtk_client *c, size_t i, const char **name, const char **value) {
+  rtk_response last;
+  if (c == NULL || c->current == NULL)
+    return 0;
+  memset(&last, 0, sizeof last);
+  last.header_count = c->current->hcount;
+  last.xfer = c->current;
+  return rtk_response_header_at(&last, i, name, value);
 }
 
 const char *rtk_client_header(const rtk_client *c, const char *name) {

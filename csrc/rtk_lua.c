@@ -164,11 +164,11 @@ static void rtk_read_request(lua_State *L, rtk_request *req, const char **extra)
 }
 
 /* Pushes the outcome of a request that failed: nil, kind, message, name. */
-static int rtk_push_failure(lua_State *L, rtk_client *c, rtk_status st) {
+static int rtk_push_failure(lua_State *L, rtk_status st, const rtk_error *e) {
   lua_pushnil(L);
   lua_pushstring(L, rtk_status_kind(st));
-  lua_pushstring(L, rtk_client_errmsg(c));
-  lua_pushstring(L, rtk_client_errname(c));
+  lua_pushstring(L, e->message);
+  lua_pushstring(L, e->name);
   return 4;
 }
 
@@ -176,25 +176,25 @@ static int rtk_push_failure(lua_State *L, rtk_client *c, rtk_status st) {
  * message, "TOO_MANY_TRANSFERS". A condition of the moment, not a misuse, so an error value
  * rather than a raised error: the Lua layer's calls promise nil, err, and its errors know the
  * kind "network" (rtk_status_kind's "busy" is the C API's word for it). */
-static int rtk_push_busy(lua_State *L, rtk_client *c) {
+static int rtk_push_busy(lua_State *L, const rtk_error *e) {
   lua_pushnil(L);
   lua_pushliteral(L, "network");
-  lua_pushstring(L, rtk_client_errmsg(c));
-  lua_pushliteral(L, "TOO_MANY_TRANSFERS");
+  lua_pushstring(L, e->message);
+  lua_pushstring(L, e->name);
   return 4;
 }
 
 /* Pushes the outcome of a finished request: body, status, headers | nil, kind, message, name. */
-static int rtk_push_result(lua_State *L, rtk_client *c, rtk_status st, const rtk_response *res) {
+static int rtk_push_result(lua_State *L, rtk_status st, const rtk_response *res) {
   size_t i;
   const char *name, *value;
   if (st != RTK_OK)
-    return rtk_push_failure(L, c, st);
+    return rtk_push_failure(L, st, &res->error);
   /* The body goes from the client's buffer into the Lua string: the one copy it needs. */
   lua_pushlstring(L, res->body, res->body_len);
   lua_pushinteger(L, (lua_Integer)res->status);
   lua_createtable(L, 0, (int)res->header_count);
-  for (i = 0; rtk_client_header_at(c, i, &name, &value); i++) {
+  for (i = 0; rtk_response_header_at(res, i, &name, &value); i++) {
     lua_getfield(L, -1, name);
     if (lua_isnil(L, -1)) {
       lua_pop(L, 1);
@@ -222,10 +222,10 @@ static int rtk_lua_request(lua_State *L) {
   rtk_read_request(L, &req, extra);
   st = rtk_client_request(u->c, &req, &res);
   if (st == RTK_EBUSY)
-    return rtk_push_busy(L, u->c);
+    return rtk_push_busy(L, &res.error);
   if (st == RTK_EINVAL)
-    return luaL_error(L, "%s", rtk_client_errmsg(u->c));
-  return rtk_push_result(L, u->c, st, &res);
+    return luaL_error(L, "%s", res.error.message);
+  return rtk_push_result(L, st, &res);
 }
 
 /* client:start(method, url [, body [, opts]]) -> id | nil, kind, message, name
@@ -236,15 +236,16 @@ static int rtk_lua_start(lua_State *L) {
   const char *extra[RTK_MAX_EXTRA_HEADERS + 1];
   rtk_request req;
   rtk_status st;
+  rtk_error err;
   unsigned id = 0;
   rtk_read_request(L, &req, extra);
-  st = rtk_client_start(u->c, &req, &id);
+  st = rtk_client_start_ex(u->c, &req, &id, &err);
   if (st == RTK_EBUSY)
-    return rtk_push_busy(L, u->c);
+    return rtk_push_busy(L, &err);
   if (st == RTK_EINVAL)
-    return luaL_error(L, "%s", rtk_client_errmsg(u->c));
+    return luaL_error(L, "%s", err.message);
   if (st != RTK_OK)
-    return rtk_push_failure(L, u->c, st);
+    return rtk_push_failure(L, st, &err);
   lua_pushinteger(L, (lua_Integer)id);
   return 1;
 }
@@ -278,7 +279,6 @@ static unsigned rtk_check_id(lua_State *L, int idx) {
 
 /* A finished transfer's outcome, for rtk_lua_pushed. */
 typedef struct rtk_outcome {
-  rtk_client *c;
   rtk_status st;
   rtk_response res;
 } rtk_outcome;
@@ -286,7 +286,7 @@ typedef struct rtk_outcome {
 /* Pushes the outcome (a light userdata) as rtk_push_result does, under lua_pcall. */
 static int rtk_lua_pushed(lua_State *L) {
   const rtk_outcome *o = (const rtk_outcome *)lua_touserdata(L, 1);
-  return rtk_push_result(L, o->c, o->st, &o->res);
+  return rtk_push_result(L, o->st, &o->res);
 }
 
 /* client:result(id) -> body, status, headers | nil, kind, message, name, and frees the
@@ -300,10 +300,9 @@ static int rtk_lua_result(lua_State *L) {
   lua_settop(L, 2);
   lua_pushcfunction(L, rtk_lua_pushed); /* may raise: nothing has changed yet */
   base = lua_gettop(L) - 1;
-  o.c = u->c;
   o.st = rtk_client_result(u->c, id, &o.res);
   if (o.st == RTK_EINVAL)
-    return luaL_error(L, "%s", rtk_client_errmsg(u->c));
+    return luaL_error(L, "%s", o.res.error.message);
   lua_pushlightuserdata(L, &o);
   rc = lua_pcall(L, 1, LUA_MULTRET, 0);
   rtk_client_release(u->c, id);

@@ -117,6 +117,24 @@ describe("the C API #once", function()
     assert.equal("after-huge", got[1].headers["x-seq"])
   end)
 
+  it("gives each result its own status, headers and error, however many finish meanwhile",
+    function()
+      s:fault { match = "which=a", status = 200, headers = { ["X-Which"] = "a" }, body = "{}" }
+      s:fault { match = "which=c", status = 404, headers = { ["X-Which"] = "c" }, body = "{}" }
+      local lines, ok, text = capi("results " .. url)
+      assert.is_true(ok, text)
+      local a = lines[1]:match("^a ok 200 a %- %- (%d+)$")
+      assert.is_string(a, lines[1])
+      assert.is_true(tonumber(a) > 1, lines[1])
+      assert.equal("b network 0 - COULDNT_CONNECT (message) 0", lines[2])
+      assert.matches("^c ok 404 c %- %- %d+$", lines[3])
+      -- The "last" accessors read the last result read: b's.
+      assert.equal("last COULDNT_CONNECT -", lines[4])
+      assert.equal("released invalid NO_SUCH_TRANSFER no such transfer", lines[5])
+      assert.equal(lines[1], lines[6])
+      assert.equal(6, #lines)
+    end)
+
   it("fails a start with every transfer taken as RTK_EBUSY, until one is released", function()
     local lines, ok, text = capi("busy")
     assert.is_true(ok, text)

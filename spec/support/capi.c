@@ -7,6 +7,9 @@
  *                              rtk_verify_init, then three checks of a good signature
  *   capi headers URL           request headers the guard must refuse, then one it takes
  *   capi huge-body URL         a POST whose body_len libcurl cannot copy (2^42 bytes)
+ *   capi results URL           three transfers at once (URL?which=a, a port nothing listens on,
+ *                              URL?which=c) read after all three finished, each result with its
+ *                              own status, headers and error; then what the "last" accessors say
  *   capi busy                  RTK_MAX_TRANSFERS transfers to a server that never answers, then
  *                              one more: RTK_EBUSY until one is released
  *   capi methods URL [FROM [STEP]]
@@ -250,6 +253,71 @@ static int silent_server(char *url, size_t n) {
   return fd;
 }
 
+/* Prints one line for a result: its letter, kind, status, X-Which header (or -), error name and
+ * message (or -), and how many headers it has. */
+static void print_result(const char *which, rtk_status st, const rtk_response *res) {
+  const char *h = rtk_response_header(res, "x-which");
+  printf("%s %s %ld %s %s %s %lu\n", which, rtk_status_kind(st), res->status, h ? h : "-",
+         res->error.name[0] ? res->error.name : "-",
+         res->error.message[0] ? "(message)" : "-", (unsigned long)res->header_count);
+}
+
+/* A URL on 127.0.0.1 where nothing listens (a port just bound and closed). */
+static void refused_url(char *url, size_t n) {
+  char silent[64];
+  int fd = silent_server(silent, sizeof silent);
+  if (fd >= 0)
+    close(fd);
+  (void)snprintf(url, n, "%s", silent);
+}
+
+static int results(const char *url) {
+  char a[1024], b[64], cu[1024];
+  const char *urls[3];
+  unsigned ids[3], done[3];
+  rtk_response res[3];
+  rtk_status st[3];
+  rtk_client *c = client();
+  rtk_request req;
+  size_t i, n = 0, order[3] = {0, 2, 1};
+  const char *letters = "abc";
+  if (c == NULL)
+    return 1;
+  (void)snprintf(a, sizeof a, "%s?which=a", url);
+  refused_url(b, sizeof b);
+  (void)snprintf(cu, sizeof cu, "%s?which=c", url);
+  urls[0] = a;
+  urls[1] = b;
+  urls[2] = cu;
+  memset(&req, 0, sizeof req);
+  req.method = "GET";
+  for (i = 0; i < 3; i++) {
+    req.url = urls[i];
+    if (rtk_client_start(c, &req, &ids[i]) != RTK_OK)
+      fail("a start failed");
+  }
+  while (n < 3 && rtk_client_running(c) > 0)
+    n += rtk_client_poll(c, 1000, done + n, 3 - n);
+  if (n != 3)
+    fail("not every transfer finished");
+  /* Read a, c and b, and only then look at what each result holds. */
+  for (i = 0; i < 3; i++)
+    st[order[i]] = rtk_client_result(c, ids[order[i]], &res[order[i]]);
+  for (i = 0; i < 3; i++) {
+    char which[2] = {letters[i], '\0'};
+    print_result(which, st[i], &res[i]);
+  }
+  printf("last %s %s\n", rtk_client_errname(c)[0] ? rtk_client_errname(c) : "-",
+         rtk_client_header(c, "x-which") ? rtk_client_header(c, "x-which") : "-");
+  /* An id that is gone says so in its own result. */
+  rtk_client_release(c, ids[1]);
+  st[1] = rtk_client_result(c, ids[1], &res[1]);
+  printf("released %s %s %s\n", rtk_status_kind(st[1]), res[1].error.name, res[1].error.message);
+  print_result("a", st[0], &res[0]);
+  rtk_client_free(c);
+  return failed;
+}
+
 static int busy(void) {
   char url[64];
   unsigned ids[RTK_MAX_TRANSFERS], id = 0;
@@ -344,11 +412,13 @@ int main(int argc, char **argv) {
     return headers(argv[2]);
   if (argc >= 3 && strcmp(argv[1], "huge-body") == 0)
     return huge_body(argv[2]);
+  if (argc >= 3 && strcmp(argv[1], "results") == 0)
+    return results(argv[2]);
   if (argc >= 2 && strcmp(argv[1], "busy") == 0)
     return busy();
   if (argc >= 3 && strcmp(argv[1], "methods") == 0)
     return methods(argv[2], argc > 3 ? atol(argv[3]) : 1, argc > 4 ? atol(argv[4]) : 1);
   fprintf(stderr, "usage: capi verify PEM | verify-first FROM STEP TO PEM SIG BODY | "
-                  "headers URL | huge-body URL | busy | methods URL [FROM [STEP]]\n");
+                  "headers URL | huge-body URL | results URL | busy | methods URL [FROM [STEP]]\n");
   return 2;
 }
