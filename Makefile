@@ -10,8 +10,12 @@ WARN        = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wundef -Wwrite-strings
 CFLAGS      ?= -O2 -g
 BUSTED_ARGS ?=
 
-CORE_SRC = csrc/rtk_buf.c csrc/rtk_client.c csrc/rtk_json.c csrc/rtk_lua.c csrc/rtk_webhook.c
-CORE_HDR = csrc/rtk.h csrc/rtk_buf.h csrc/rtk_compat.h csrc/rtk_json.h
+# The core: the C client (rtk_client.c, rtk_buf.c), the webhook check (rtk_webhook.c) and the
+# Lua binding (rtk_lua.c, the module; rtk_lua_client.c, the client; rtk_lua_json.c, JSON;
+# rtk_lua_misc.c, the rest). The rockspecs list the same files (spec/packaging_spec.lua).
+CORE_SRC = csrc/rtk_buf.c csrc/rtk_client.c csrc/rtk_webhook.c csrc/rtk_lua.c \
+  csrc/rtk_lua_client.c csrc/rtk_lua_json.c csrc/rtk_lua_misc.c
+CORE_HDR = csrc/rtk.h csrc/rtk_buf.h csrc/rtk_compat.h csrc/rtk_lua.h
 
 lua_inc = $(if $(filter luajit,$(1)),/usr/include/luajit-2.1,/usr/include/lua$(1))
 
