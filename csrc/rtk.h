@@ -98,9 +98,10 @@ RTK_API rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err);
  * started with rtk_client_start make progress meanwhile. */
 RTK_API rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_response *res);
 
-/* Non-blocking use: start transfers, drive them with rtk_client_poll, read each with
- * rtk_client_result, then free it with rtk_client_release. Transfers to one host share the
- * client's connections (HTTP/2 multiplexes them onto one). */
+/* Non-blocking use: start transfers, drive them with rtk_client_poll (or, from an event loop,
+ * with the socket and timer hooks below), read each with rtk_client_result, then free it with
+ * rtk_client_release. Transfers to one host share the client's connections (HTTP/2 multiplexes
+ * them onto one). */
 
 /* Starts a request and returns at once with its id in *id. RTK_EINVAL for a bad request;
  * RTK_EBUSY (named "TOO_MANY_TRANSFERS") when RTK_MAX_TRANSFERS are under way or unreleased, a
@@ -131,6 +132,73 @@ RTK_API long rtk_client_timeout(rtk_client *c);
 
 /* How many started transfers have not finished. */
 RTK_API size_t rtk_client_running(const rtk_client *c);
+
+/* Event-loop use. A host with an event loop of its own (poll, epoll, kqueue, libuv, ...) waits
+ * on the client's sockets with the rest of its work, instead of calling rtk_client_poll:
+ *
+ *   rtk_client_set_socket_hook(c, on_socket, loop);  the hook is told which sockets to watch
+ *   rtk_client_set_timer_hook(c, on_timer, loop);    ... and when libcurl's timer is due
+ *   rtk_client_start(c, &req, &id);                  as before (the timer hook is told 0)
+ *   then, as the loop sees them:
+ *     a watched socket ready:  n = rtk_client_socket_action(c, fd, events, ids, max);
+ *     the timer due:           n = rtk_client_timer_action(c, ids, max);
+ *   and each of the n ids in ids is read with rtk_client_result and freed with
+ *   rtk_client_release.
+ *
+ * The hooks are called on the thread that calls into the client, from inside its calls
+ * (rtk_client_start, rtk_client_release, the actions, rtk_client_poll, rtk_client_request,
+ * rtk_client_free), never on their own. They must not call into the client (nor free it): they
+ * note what they are told, and the loop acts on it once the call has returned; a timer of 0 ms
+ * means as soon as the loop can, not from inside the hook.
+ *
+ * The two ways mix: rtk_client_poll and rtk_client_request keep working on a client with a
+ * socket hook. They wait on the sockets the hook was told of (with poll(2)) and act on them as
+ * the actions do, so the hook is still told of every change; a host can make a blocking
+ * request, or poll for a while, and go back to its loop. On a client without a socket hook the
+ * actions do what rtk_client_poll(c, 0, ids, max) does.
+ *
+ * When rtk_client_free returns, the socket hook has been told to remove every socket it watched
+ * and the timer hook that no timer is due (-1), and no hook is called after that. */
+
+/* What a socket is watched for or was found ready for. */
+#define RTK_EV_IN 1     /* readable (a poll(2) host: POLLIN, POLLHUP or POLLERR) */
+#define RTK_EV_OUT 2    /* writable (POLLOUT) */
+#define RTK_EV_ERR 4    /* in error (rtk_client_socket_action only) */
+#define RTK_EV_REMOVE 8 /* no longer to be watched (the socket hook only) */
+
+/* Told to watch socket fd for events (RTK_EV_IN, RTK_EV_OUT, both, or 0 for nothing for now),
+ * in place of what it was told before for that socket; or, with RTK_EV_REMOVE, to stop watching
+ * it (before it is closed: the same number may come back for a new socket later). */
+typedef void (*rtk_socket_hook)(void *ud, int fd, int events);
+
+/* Told when to call rtk_client_timer_action: in timeout_ms milliseconds (0: as soon as the loop
+ * can), or never (-1). Each call replaces the timer set by the one before. */
+typedef void (*rtk_timer_hook)(void *ud, long timeout_ms);
+
+/* Sets the client's socket hook (fn NULL: none, back to rtk_client_poll alone), passed ud on
+ * each call. A hook replaced is first told to remove each socket it watched; the new one is told
+ * of each socket already open. RTK_EINVAL while a transfer is running (set hooks before
+ * starting any): the sockets of transfers under way could not all be told of. */
+RTK_API rtk_status rtk_client_set_socket_hook(rtk_client *c, rtk_socket_hook fn, void *ud);
+
+/* Sets the client's timer hook (fn NULL: none), passed ud on each call; RTK_EINVAL while a
+ * transfer is running. Without one, a host asks rtk_client_timeout before each wait. */
+RTK_API rtk_status rtk_client_set_timer_hook(rtk_client *c, rtk_timer_hook fn, void *ud);
+
+/* Does the I/O of socket fd, which the loop found ready for events (RTK_EV_IN, RTK_EV_OUT,
+ * RTK_EV_ERR, or 0 to let libcurl find out itself), and of any of libcurl's timers that are
+ * due; never waits. Writes the ids of transfers that finished since the last call (up to max) to
+ * ids and returns how many, as rtk_client_poll does: when it fills ids, call
+ * rtk_client_timer_action for the rest (or pass max = RTK_MAX_TRANSFERS). A socket that is no
+ * longer the client's is ignored (a loop may still report one that the hook was just told to
+ * remove). */
+RTK_API size_t rtk_client_socket_action(rtk_client *c, int fd, int events, unsigned *ids,
+                                        size_t max);
+
+/* Does what libcurl's timers want done (timeouts, a connection to start, ...): call it when the
+ * time the timer hook named has come. Reports finished transfers as rtk_client_socket_action
+ * does; never waits. */
+RTK_API size_t rtk_client_timer_action(rtk_client *c, unsigned *ids, size_t max);
 
 /* The outcome of a finished transfer, as rtk_client_request gives it, in res (filled whatever
  * the status); RTK_EINVAL (NO_SUCH_TRANSFER, NOT_FINISHED) for an id that is unknown, released
@@ -205,7 +273,8 @@ RTK_API const char *rtk_client_user_agent(const rtk_client *c);
 
 /* Closes the connection and frees everything; wipes the token from memory. NULL is fine. Call
  * it once per client: the client is gone afterwards, and neither it nor the responses, header
- * strings or messages read from it may be used. */
+ * strings or messages read from it may be used. Its hooks are told to forget its sockets and
+ * timer before it returns (see rtk_client_set_socket_hook). */
 RTK_API void rtk_client_free(rtk_client *c);
 
 /* Sleeps for the given seconds (fractions allowed), resuming after signals. The Lua layer waits

@@ -1,7 +1,9 @@
 /* rtk_client.c -- the plain C client: a libcurl multi handle, an easy handle per transfer. */
-#define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime */
+#define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime, poll */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,10 @@
 #define RTK_MAX_HEADER_BYTES ((size_t)256 * 1024)
 #define RTK_MAX_HEADERS 512
 #define RTK_KEEP_BUFFER ((size_t)1024 * 1024) /* a slot keeps a body buffer up to this size */
+/* Sockets a client's socket hook can watch at once: each transfer has a connection, or two
+ * being tried at once (happy eyeballs), and a name being resolved (the threaded resolver's
+ * socket pair); HTTP/2 transfers share theirs. */
+#define RTK_MAX_SOCKETS ((size_t)4 * RTK_MAX_TRANSFERS)
 
 enum { RTK_SLOT_FREE, RTK_SLOT_RUNNING, RTK_SLOT_DONE };
 
@@ -68,6 +74,16 @@ struct rtk_client {
   char errmsg[CURL_ERROR_SIZE + 64];
   size_t received;    /* bytes of responses received, headers included, ever */
   double active_at;   /* when a transfer last started, received bytes or ended (rtk_monotonic) */
+  rtk_socket_hook socket_hook; /* NULL: the client is driven with curl_multi_perform */
+  void *socket_ud;
+  rtk_timer_hook timer_hook;
+  void *timer_ud;
+  long timer_told;    /* what the timer hook was last told (-1: no timer) */
+  struct rtk_sock {
+    int fd;
+    int events;       /* RTK_EV_IN | RTK_EV_OUT */
+  } socks[RTK_MAX_SOCKETS]; /* the sockets libcurl wants watched, while a socket hook is set */
+  size_t nsocks;
 };
 
 /* The only mutable file-scope state: libcurl's global init runs once per process. */
@@ -430,6 +446,7 @@ rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err) {
   c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : RTK_DEFAULT_TIMEOUT_MS;
   c->max_body = opts->max_body ? opts->max_body : RTK_DEFAULT_MAX_BODY;
   c->errname = "";
+  c->timer_told = -1;
 
   if (opts->token != NULL) {
     size_t n = strlen(opts->token) + sizeof "Authorization: Bearer ";
@@ -872,12 +889,64 @@ static size_t rtk_report(rtk_client *c, unsigned *ids, size_t max) {
   return n;
 }
 
+/* Does the I/O of a client with a socket hook: waits up to wait_ms (0: not at all, and never past
+ * libcurl's timer) for one of the sockets libcurl wants watched, then acts on those that are
+ * ready and on the timers that are due, as a host's loop would (rtk_client_socket_action,
+ * rtk_client_timer_action). curl_multi_perform would do the I/O without telling the hook what
+ * changed: the two are not to be mixed on one multi handle. */
+static void rtk_drive_sockets(rtk_client *c, long wait_ms) {
+  struct pollfd fds[RTK_MAX_SOCKETS];
+  size_t i, n = c->nsocks;
+  long timer = -1;
+  int ready, running = 0;
+  CURLMcode mc;
+  if (wait_ms > 0 && curl_multi_timeout(c->multi, &timer) == CURLM_OK && timer >= 0 &&
+      timer < wait_ms)
+    wait_ms = timer;
+  /* A copy: acting on one socket can change the set (another closed, a new one opened). */
+  for (i = 0; i < n; i++) {
+    fds[i].fd = c->socks[i].fd;
+    fds[i].events = (short)(((c->socks[i].events & RTK_EV_IN) ? POLLIN : 0) |
+                            ((c->socks[i].events & RTK_EV_OUT) ? POLLOUT : 0));
+    fds[i].revents = 0;
+  }
+  ready = poll(fds, (nfds_t)n, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
+  for (i = 0; ready > 0 && i < n; i++) {
+    int ev = 0;
+    if (fds[i].revents == 0)
+      continue;
+    /* As libcurl reads poll's answer itself (Curl_socket_check): an error or a hang-up is for
+     * the side that waits to find out (a read sees it, a connect's check sees it). */
+    if (fds[i].revents & (POLLIN | POLLERR | POLLHUP) && fds[i].events & POLLIN)
+      ev |= CURL_CSELECT_IN;
+    if (fds[i].revents & POLLOUT ||
+        (fds[i].revents & (POLLERR | POLLHUP) && fds[i].events & POLLOUT))
+      ev |= CURL_CSELECT_OUT;
+    if (fds[i].revents & POLLNVAL)
+      ev |= CURL_CSELECT_ERR;
+    mc = curl_multi_socket_action(c->multi, (curl_socket_t)fds[i].fd, ev, &running);
+    if (mc != CURLM_OK) {
+      rtk_collect(c);
+      rtk_multi_failed(c, mc);
+      return;
+    }
+  }
+  mc = curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  rtk_collect(c);
+  if (mc != CURLM_OK)
+    rtk_multi_failed(c, mc);
+}
+
 /* Does the I/O that is ready and collects what finished; with wait_ms > 0 and nothing finished
  * for the caller (done), first waits up to that long for some. A failure of libcurl's own ends
  * every running transfer (rtk_multi_failed). */
 static void rtk_drive(rtk_client *c, long wait_ms) {
   CURLMcode mc;
   int running = 0;
+  if (c->socket_hook != NULL) {
+    rtk_drive_sockets(c, wait_ms);
+    return;
+  }
   if (wait_ms > 0) {
 #if LIBCURL_VERSION_NUM >= 0x074200
     mc = curl_multi_poll(c->multi, NULL, 0, (int)(wait_ms > 2147483647L ? 2147483647L : wait_ms),
@@ -897,6 +966,15 @@ static void rtk_drive(rtk_client *c, long wait_ms) {
     rtk_multi_failed(c, mc);
 }
 
+/* The end of a poll or an action: hands out up to max ids of transfers that finished, and
+ * notes activity (rtk_client_idle) when something finished or bytes came in since received. */
+static size_t rtk_handout(rtk_client *c, size_t received, unsigned *ids, size_t max) {
+  size_t n = ids != NULL ? rtk_report(c, ids, max) : 0;
+  if (n > 0 || c->received != received)
+    c->active_at = rtk_monotonic();
+  return n;
+}
+
 size_t rtk_client_poll(rtk_client *c, long timeout_ms, unsigned *ids, size_t max) {
   size_t n, received;
   if (c == NULL || c->multi == NULL || ids == NULL || max == 0)
@@ -911,6 +989,122 @@ size_t rtk_client_poll(rtk_client *c, long timeout_ms, unsigned *ids, size_t max
   if (n > 0 || c->received != received)
     c->active_at = rtk_monotonic();
   return n;
+}
+
+/* libcurl's socket callback, while a socket hook is set: keeps the set of sockets to watch
+ * (rtk_drive_sockets waits on it) and tells the hook. */
+static int rtk_on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp) {
+  rtk_client *c = (rtk_client *)userp;
+  size_t i;
+  int events;
+  (void)easy;
+  (void)socketp;
+  for (i = 0; i < c->nsocks && c->socks[i].fd != (int)s; i++) {
+  }
+  if (what == CURL_POLL_REMOVE) {
+    if (i == c->nsocks)
+      return 0;
+    c->socks[i] = c->socks[--c->nsocks];
+    events = RTK_EV_REMOVE;
+  } else {
+    events = ((what & CURL_POLL_IN) ? RTK_EV_IN : 0) | ((what & CURL_POLL_OUT) ? RTK_EV_OUT : 0);
+    if (i == c->nsocks) {
+      if (c->nsocks == RTK_MAX_SOCKETS)
+        return -1; /* not expected (RTK_MAX_SOCKETS): libcurl fails the transfers */
+      c->socks[c->nsocks++].fd = (int)s;
+    }
+    c->socks[i].events = events;
+  }
+  if (c->socket_hook != NULL)
+    c->socket_hook(c->socket_ud, (int)s, events);
+  return 0;
+}
+
+/* libcurl's timer callback, while a timer hook is set. */
+static int rtk_on_timer(CURLM *multi, long timeout_ms, void *userp) {
+  rtk_client *c = (rtk_client *)userp;
+  (void)multi;
+  c->timer_told = timeout_ms < 0 ? -1 : timeout_ms;
+  if (c->timer_hook != NULL)
+    c->timer_hook(c->timer_ud, c->timer_told);
+  return 0;
+}
+
+rtk_status rtk_client_set_socket_hook(rtk_client *c, rtk_socket_hook fn, void *ud) {
+  size_t i;
+  if (c == NULL || c->multi == NULL || rtk_client_running(c) > 0)
+    return RTK_EINVAL;
+  if (c->socket_hook != NULL)
+    for (i = 0; i < c->nsocks; i++)
+      c->socket_hook(c->socket_ud, c->socks[i].fd, RTK_EV_REMOVE);
+  if (fn == NULL) {
+    c->socket_hook = NULL;
+    c->nsocks = 0;
+    return curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, (curl_socket_callback)NULL) ==
+               CURLM_OK ? RTK_OK : RTK_EINVAL;
+  }
+  if (curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, (void *)c) != CURLM_OK ||
+      curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, rtk_on_socket) != CURLM_OK)
+    return RTK_EINVAL;
+  c->socket_hook = fn;
+  c->socket_ud = ud;
+  for (i = 0; i < c->nsocks; i++)
+    fn(ud, c->socks[i].fd, c->socks[i].events);
+  return RTK_OK;
+}
+
+rtk_status rtk_client_set_timer_hook(rtk_client *c, rtk_timer_hook fn, void *ud) {
+  if (c == NULL || c->multi == NULL || rtk_client_running(c) > 0)
+    return RTK_EINVAL;
+  if (curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, (void *)c) != CURLM_OK ||
+      curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION,
+                        fn != NULL ? rtk_on_timer : (curl_multi_timer_callback)NULL) != CURLM_OK)
+    return RTK_EINVAL;
+  c->timer_hook = fn;
+  c->timer_ud = ud;
+  return RTK_OK;
+}
+
+size_t rtk_client_socket_action(rtk_client *c, int fd, int events, unsigned *ids, size_t max) {
+  size_t received;
+  int running = 0, ev = 0;
+  CURLMcode mc;
+  if (c == NULL || c->multi == NULL)
+    return 0;
+  received = c->received;
+  if (c->socket_hook == NULL) {
+    rtk_drive(c, 0);
+    return rtk_handout(c, received, ids, max);
+  }
+  if (events & RTK_EV_IN)
+    ev |= CURL_CSELECT_IN;
+  if (events & RTK_EV_OUT)
+    ev |= CURL_CSELECT_OUT;
+  if (events & RTK_EV_ERR)
+    ev |= CURL_CSELECT_ERR;
+  mc = curl_multi_socket_action(c->multi, (curl_socket_t)fd, ev, &running);
+  rtk_collect(c);
+  if (mc != CURLM_OK)
+    rtk_multi_failed(c, mc);
+  return rtk_handout(c, received, ids, max);
+}
+
+size_t rtk_client_timer_action(rtk_client *c, unsigned *ids, size_t max) {
+  size_t received;
+  int running = 0;
+  CURLMcode mc;
+  if (c == NULL || c->multi == NULL)
+    return 0;
+  received = c->received;
+  if (c->socket_hook == NULL) {
+    rtk_drive(c, 0);
+    return rtk_handout(c, received, ids, max);
+  }
+  mc = curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  rtk_collect(c);
+  if (mc != CURLM_OK)
+    rtk_multi_failed(c, mc);
+  return rtk_handout(c, received, ids, max);
 }
 
 double rtk_client_idle(const rtk_client *c) {
@@ -1181,6 +1375,15 @@ void rtk_client_free(rtk_client *c) {
   if (c->multi != NULL)
     (void)curl_multi_cleanup(c->multi); /* closes the cached connections; cannot fail here */
   c->multi = NULL;
+  /* The hooks' last word: no socket left to watch, no timer due. (Removing the transfers above
+   * told them of those libcurl still had; this covers any it closed without telling.) */
+  while (c->nsocks > 0) {
+    c->nsocks--;
+    if (c->socket_hook != NULL)
+      c->socket_hook(c->socket_ud, c->socks[c->nsocks].fd, RTK_EV_REMOVE);
+  }
+  if (c->timer_hook != NULL && c->timer_told >= 0)
+    c->timer_hook(c->timer_ud, -1);
   if (c->share != NULL)
     (void)curl_share_cleanup(c->share); /* no easy handle uses it any more */
   c->share = NULL;

@@ -135,6 +135,24 @@ describe("the C API #once", function()
       assert.equal(6, #lines)
     end)
 
+  it("keeps the hooks' contract: set while nothing runs, told of every socket whichever call "
+    .. "drives the client, and of the end of each when it is freed", function()
+      local lines, ok, text = capi("hooks " .. url)
+      assert.is_true(ok, text)
+      assert.same({
+        "set while running: invalid invalid",
+        "poll on a hooked client: 401 401 401",
+        "told: sockets yes, timer yes",
+        "request on a hooked client: 401",
+        "unknown socket: 0",
+        "before free: 2 or more sockets watched, timer on",
+        "after free: 0 sockets watched, timer off",
+        "actions without hooks: 401",
+      }, lines)
+      -- The three polled, the blocking one, and the one driven by actions alone.
+      assert.equal(5, #s:requests())
+    end)
+
   it("fails a start with every transfer taken as RTK_EBUSY, until one is released", function()
     local lines, ok, text = capi("busy")
     assert.is_true(ok, text)

@@ -10,6 +10,10 @@
  *   capi results URL           three transfers at once (URL?which=a, a port nothing listens on,
  *                              URL?which=c) read after all three finished, each result with its
  *                              own status, headers and error; then what the "last" accessors say
+ *   capi hooks URL             the socket and timer hooks' contract: set only while nothing
+ *                              runs; rtk_client_poll and rtk_client_request on a client with
+ *                              hooks; a socket that is not the client's; rtk_client_free telling
+ *                              the hooks to forget everything; the actions without hooks
  *   capi busy                  RTK_MAX_TRANSFERS transfers to a server that never answers, then
  *                              one more: RTK_EBUSY until one is released
  *   capi methods URL [FROM [STEP]]
@@ -318,6 +322,152 @@ static int results(const char *url) {
   return failed;
 }
 
+/* What a client's hooks were told: the sockets to watch now, and the timer. */
+typedef struct recorder {
+  int fds[1024];
+  int events[1024];
+  size_t n;
+  long adds, removes, timers;
+  long timer; /* -1: none */
+  int bad;    /* told to remove a socket it did not watch */
+} recorder;
+
+static void rec_socket(void *ud, int fd, int events) {
+  recorder *r = (recorder *)ud;
+  size_t i;
+  for (i = 0; i < r->n && r->fds[i] != fd; i++) {
+  }
+  if (events == RTK_EV_REMOVE) {
+    if (i == r->n) {
+      r->bad = 1;
+      return;
+    }
+    r->removes++;
+    r->n--;
+    r->fds[i] = r->fds[r->n];
+    r->events[i] = r->events[r->n];
+    return;
+  }
+  if (i == r->n) {
+    if (r->n == sizeof r->fds / sizeof r->fds[0]) {
+      r->bad = 1;
+      return;
+    }
+    r->adds++;
+    r->fds[r->n++] = fd;
+  }
+  r->events[i] = events;
+}
+
+static void rec_timer(void *ud, long ms) {
+  recorder *r = (recorder *)ud;
+  r->timers++;
+  r->timer = ms;
+}
+
+/* Starts a GET of url; returns its id (0 when it did not start). */
+static unsigned start_get(rtk_client *c, const char *url) {
+  rtk_request req;
+  unsigned id = 0;
+  memset(&req, 0, sizeof req);
+  req.method = "GET";
+  req.url = url;
+  if (rtk_client_start(c, &req, &id) != RTK_OK)
+    fail("a start failed");
+  return id;
+}
+
+/* The status of finished transfer id, released; -1 for a failure. */
+static long status_of(rtk_client *c, unsigned id) {
+  rtk_response res;
+  long status = rtk_client_result(c, id, &res) == RTK_OK ? res.status : -1;
+  rtk_client_release(c, id);
+  return status;
+}
+
+static int hooks(const char *url) {
+  static recorder r;
+  char silent[64];
+  unsigned ids[RTK_MAX_TRANSFERS], id;
+  int fd = silent_server(silent, sizeof silent);
+  rtk_client *c = client();
+  rtk_request req;
+  rtk_response res;
+  size_t n, i, got;
+  rtk_status st1, st2;
+  if (c == NULL || fd < 0)
+    return 1;
+  r.timer = -1;
+
+  /* Not while a transfer runs: its sockets could not all be told of. */
+  id = start_get(c, silent);
+  st1 = rtk_client_set_socket_hook(c, rec_socket, &r);
+  st2 = rtk_client_set_timer_hook(c, rec_timer, &r);
+  printf("set while running: %s %s\n", rtk_status_kind(st1), rtk_status_kind(st2));
+  rtk_client_release(c, id);
+  if (rtk_client_set_socket_hook(c, rec_socket, &r) != RTK_OK ||
+      rtk_client_set_timer_hook(c, rec_timer, &r) != RTK_OK)
+    fail("hooks not set with nothing running");
+
+  /* rtk_client_poll drives a client with hooks, and the hooks are told all the same. */
+  for (i = 0; i < 3; i++)
+    (void)start_get(c, url);
+  got = 0;
+  while (rtk_client_running(c) > 0 && got < 3) {
+    n = rtk_client_poll(c, 1000, ids + got, RTK_MAX_TRANSFERS - got);
+    got += n;
+  }
+  printf("poll on a hooked client:");
+  for (i = 0; i < got; i++)
+    printf(" %ld", status_of(c, ids[i]));
+  printf("\n");
+  printf("told: sockets %s, timer %s\n", r.adds > 0 && r.removes > 0 ? "yes" : "no",
+         r.timers > 0 ? "yes" : "no");
+
+  /* So does rtk_client_request. */
+  memset(&req, 0, sizeof req);
+  req.method = "GET";
+  req.url = url;
+  printf("request on a hooked client: %ld\n",
+         rtk_client_request(c, &req, &res) == RTK_OK ? res.status : -1L);
+
+  /* A socket that is not the client's is ignored. */
+  printf("unknown socket: %lu\n",
+         (unsigned long)rtk_client_socket_action(c, fd, RTK_EV_IN, ids, RTK_MAX_TRANSFERS));
+
+  /* Freed with transfers under way (connected, waiting for an answer): the hooks are told to
+   * forget every socket and the timer before rtk_client_free returns. */
+  (void)start_get(c, silent);
+  (void)start_get(c, silent);
+  for (i = 0; i < 20 && r.n < 2; i++)
+    (void)rtk_client_timer_action(c, ids, RTK_MAX_TRANSFERS);
+  for (i = 0; i < 20; i++)
+    for (n = 0; n < r.n; n++)
+      (void)rtk_client_socket_action(c, r.fds[n], 0, ids, RTK_MAX_TRANSFERS);
+  printf("before free: %s sockets watched, timer %s\n", r.n >= 2 ? "2 or more" : "fewer",
+         r.timer >= 0 ? "on" : "off");
+  rtk_client_free(c);
+  printf("after free: %lu sockets watched, timer %s%s\n", (unsigned long)r.n,
+         r.timer >= 0 ? "on" : "off", r.bad ? ", told to remove a socket it did not watch" : "");
+
+  /* Without hooks, an action does what rtk_client_poll(c, 0, ...) does. */
+  c = client();
+  if (c == NULL)
+    return 1;
+  id = start_get(c, url);
+  got = 0;
+  for (i = 0; i < 2000 && got == 0; i++) {
+    got = i % 2 ? rtk_client_timer_action(c, ids, RTK_MAX_TRANSFERS)
+                : rtk_client_socket_action(c, -1, 0, ids, RTK_MAX_TRANSFERS);
+    if (got == 0)
+      rtk_sleep(0.005);
+  }
+  printf("actions without hooks: %ld\n", got == 1 && ids[0] == id ? status_of(c, id) : -1L);
+  rtk_client_free(c);
+  close(fd);
+  return failed;
+}
+
 static int busy(void) {
   char url[64];
   unsigned ids[RTK_MAX_TRANSFERS], id = 0;
@@ -414,11 +564,14 @@ int main(int argc, char **argv) {
     return huge_body(argv[2]);
   if (argc >= 3 && strcmp(argv[1], "results") == 0)
     return results(argv[2]);
+  if (argc >= 3 && strcmp(argv[1], "hooks") == 0)
+    return hooks(argv[2]);
   if (argc >= 2 && strcmp(argv[1], "busy") == 0)
     return busy();
   if (argc >= 3 && strcmp(argv[1], "methods") == 0)
     return methods(argv[2], argc > 3 ? atol(argv[3]) : 1, argc > 4 ? atol(argv[4]) : 1);
   fprintf(stderr, "usage: capi verify PEM | verify-first FROM STEP TO PEM SIG BODY | "
-                  "headers URL | huge-body URL | results URL | busy | methods URL [FROM [STEP]]\n");
+                  "headers URL | huge-body URL | results URL | hooks URL | busy | "
+                  "methods URL [FROM [STEP]]\n");
   return 2;
 }
