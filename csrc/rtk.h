@@ -125,9 +125,10 @@ RTK_API size_t rtk_client_poll(rtk_client *c, long timeout_ms, unsigned *ids, si
  * blocking (timeout_ms 0) can poll soon after data flowed and less often as this grows. */
 RTK_API double rtk_client_idle(const rtk_client *c);
 
-/* Milliseconds until libcurl wants rtk_client_poll called for its own timers (a timeout, the
- * next address to try), 0 for at once, -1 when it has none (curl_multi_timeout). A host that
- * polls without blocking should poll again no later than that. */
+/* Milliseconds until libcurl wants rtk_client_poll (or rtk_client_timer_action) called for its
+ * own timers (a timeout, the next address to try), 0 for at once, -1 when it has none
+ * (curl_multi_timeout). A host that polls without blocking should poll again no later than
+ * that. */
 RTK_API long rtk_client_timeout(rtk_client *c);
 
 /* How many started transfers have not finished. */
@@ -147,9 +148,9 @@ RTK_API size_t rtk_client_running(const rtk_client *c);
  *
  * The hooks are called on the thread that calls into the client, from inside its calls
  * (rtk_client_start, rtk_client_release, the actions, rtk_client_poll, rtk_client_request,
- * rtk_client_free), never on their own. They must not call into the client (nor free it): they
- * note what they are told, and the loop acts on it once the call has returned; a timer of 0 ms
- * means as soon as the loop can, not from inside the hook.
+ * rtk_client_set_socket_hook, rtk_client_free), never on their own. They must not call into the
+ * client (nor free it): they note what they are told, and the loop acts on it once the call has
+ * returned; a timer of 0 ms means as soon as the loop can, not from inside the hook.
  *
  * The two ways mix: rtk_client_poll and rtk_client_request keep working on a client with a
  * socket hook. They wait on the sockets the hook was told of (with poll(2)) and act on them as
@@ -161,8 +162,10 @@ RTK_API size_t rtk_client_running(const rtk_client *c);
  * and the timer hook that no timer is due (-1), and no hook is called after that. */
 
 /* What a socket is watched for or was found ready for. */
-#define RTK_EV_IN 1     /* readable (a poll(2) host: POLLIN, POLLHUP or POLLERR) */
-#define RTK_EV_OUT 2    /* writable (POLLOUT) */
+#define RTK_EV_IN 1     /* readable; from poll(2): POLLIN, or POLLHUP or POLLERR if it was
+                         * watched for reading (a read then finds out what happened) */
+#define RTK_EV_OUT 2    /* writable; from poll(2): POLLOUT, or POLLHUP or POLLERR if it was
+                         * watched for writing */
 #define RTK_EV_ERR 4    /* in error (rtk_client_socket_action only) */
 #define RTK_EV_REMOVE 8 /* no longer to be watched (the socket hook only) */
 
