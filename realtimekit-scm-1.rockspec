@@ -50,8 +50,8 @@ build = {
   -- by itself.
   modules = {
     ["realtimekit.core"] = {
-      sources = { "csrc/rtk_buf.c", "csrc/rtk_client.c", "csrc/rtk_json.c", "csrc/rtk_lua.c",
-                  "csrc/rtk_webhook.c" },
+      sources = { "csrc/rtk_buf.c", "csrc/rtk_client.c", "csrc/rtk_webhook.c", "csrc/rtk_lua.c",
+                  "csrc/rtk_lua_client.c", "csrc/rtk_lua_json.c", "csrc/rtk_lua_misc.c" },
       libraries = { "curl", "crypto" },
       incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)", "$(OPENSSL_LIBDIR)" },
@@ -68,8 +68,9 @@ build = {
     windows = {
       modules = {
         ["realtimekit.core"] = {
-          sources = { "csrc/rtk_buf.c", "csrc/rtk_client.c", "csrc/rtk_json.c", "csrc/rtk_lua.c",
-                      "csrc/rtk_webhook.c" },
+          sources = { "csrc/rtk_buf.c", "csrc/rtk_client.c", "csrc/rtk_webhook.c",
+                      "csrc/rtk_lua.c", "csrc/rtk_lua_client.c", "csrc/rtk_lua_json.c",
+                      "csrc/rtk_lua_misc.c" },
           libraries = { "libcurl", "libcrypto" },
           incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },
           libdirs = { "$(CURL_LIBDIR)", "$(OPENSSL_LIBDIR)" },

@@ -1,7 +1,9 @@
 /* rtk_client.c -- the plain C client: a libcurl multi handle, an easy handle per transfer. */
-#define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime */
+#define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime, poll */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,10 @@
 #define RTK_MAX_HEADER_BYTES ((size_t)256 * 1024)
 #define RTK_MAX_HEADERS 512
 #define RTK_KEEP_BUFFER ((size_t)1024 * 1024) /* a slot keeps a body buffer up to this size */
+/* Sockets a client's socket hook can watch at once: each transfer has a connection, or two
+ * being tried at once (happy eyeballs), and a name being resolved (the threaded resolver's
+ * socket pair); HTTP/2 transfers share theirs. */
+#define RTK_MAX_SOCKETS ((size_t)4 * RTK_MAX_TRANSFERS)
 
 enum { RTK_SLOT_FREE, RTK_SLOT_RUNNING, RTK_SLOT_DONE };
 
@@ -68,6 +74,16 @@ struct rtk_client {
   char errmsg[CURL_ERROR_SIZE + 64];
   size_t received;    /* bytes of responses received, headers included, ever */
   double active_at;   /* when a transfer last started, received bytes or ended (rtk_monotonic) */
+  rtk_socket_hook socket_hook; /* NULL: the client is driven with curl_multi_perform */
+  void *socket_ud;
+  rtk_timer_hook timer_hook;
+  void *timer_ud;
+  long timer_told;    /* what the timer hook was last told (-1: no timer) */
+  struct rtk_sock {
+    int fd;
+    int events;       /* RTK_EV_IN | RTK_EV_OUT */
+  } socks[RTK_MAX_SOCKETS]; /* the sockets libcurl wants watched, while a socket hook is set */
+  size_t nsocks;
 };
 
 /* The only mutable file-scope state: libcurl's global init runs once per process. */
@@ -152,6 +168,7 @@ const char *rtk_status_kind(rtk_status s) {
   case RTK_ETOOLARGE: return "too_large";
   case RTK_ENOMEM: return "nomem";
   case RTK_EINVAL: return "invalid";
+  case RTK_EBUSY: return "busy";
   }
   return "network";
 }
@@ -201,7 +218,12 @@ static rtk_status rtk_curl_status(CURLcode rc) {
   }
 }
 
-static rtk_status rtk_fail(rtk_client *c, rtk_status s, const char *name, const char *msg) {
+/* A call fails before any transfer holds its outcome: why goes to *e, whose strings must stay
+ * valid for ever (literals, curl_easy_strerror's), and to what rtk_client_errmsg reads. */
+static rtk_status rtk_fail(rtk_client *c, rtk_error *e, rtk_status s, const char *name,
+                           const char *msg) {
+  e->name = name;
+  e->message = msg;
   c->errname = name;
   (void)snprintf(c->errmsg, sizeof c->errmsg, "%s", msg);
   return s;
@@ -424,6 +446,7 @@ rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err) {
   c->timeout_ms = opts->timeout_ms ? opts->timeout_ms : RTK_DEFAULT_TIMEOUT_MS;
   c->max_body = opts->max_body ? opts->max_body : RTK_DEFAULT_MAX_BODY;
   c->errname = "";
+  c->timer_told = -1;
 
   if (opts->token != NULL) {
     size_t n = strlen(opts->token) + sizeof "Authorization: Bearer ";
@@ -670,7 +693,7 @@ static void rtk_origin_form(const char *url, char *out) {
  * not leave a request that goes out otherwise, such as a PUT sent as a POST or a body read from
  * the standard input. */
 static rtk_status rtk_easy_new(rtk_client *c, rtk_xfer *x, const rtk_request *req,
-                               int sends_body) {
+                               int sends_body, rtk_error *err) {
   CURL *e = curl_easy_init();
   CURLcode rc = CURLE_OUT_OF_MEMORY;
   CURLMcode mc;
@@ -753,8 +776,8 @@ static rtk_status rtk_easy_new(rtk_client *c, rtk_xfer *x, const rtk_request *re
   if ((mc = curl_multi_add_handle(c->multi, e)) != CURLM_OK) {
     curl_easy_cleanup(e);
     if (mc == CURLM_OUT_OF_MEMORY)
-      return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
-    return rtk_fail(c, RTK_ENETWORK, "CURL_ERROR", curl_multi_strerror(mc));
+      return rtk_fail(c, err, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+    return rtk_fail(c, err, RTK_ENETWORK, "CURL_ERROR", curl_multi_strerror(mc));
   }
   x->easy = e;
   return RTK_OK;
@@ -762,49 +785,62 @@ static rtk_status rtk_easy_new(rtk_client *c, rtk_xfer *x, const rtk_request *re
 fail:
   curl_easy_cleanup(e); /* NULL is fine */
   if (rc == CURLE_OUT_OF_MEMORY)
-    return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
-  return rtk_fail(c, rtk_curl_status(rc), rtk_curl_name(rc), curl_easy_strerror(rc));
+    return rtk_fail(c, err, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+  return rtk_fail(c, err, rtk_curl_status(rc), rtk_curl_name(rc), curl_easy_strerror(rc));
 }
 #undef RTK_SET
 
 rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id) {
+  return rtk_client_start_ex(c, req, id, NULL);
+}
+
+rtk_status rtk_client_start_ex(rtk_client *c, const rtk_request *req, unsigned *id,
+                               rtk_error *err) {
   const char *const *h;
   rtk_xfer *x = NULL;
   int sends_body;
   size_t i;
   rtk_status st;
+  rtk_error dummy;
 
-  if (c == NULL || req == NULL)
+  if (err == NULL)
+    err = &dummy;
+  err->name = err->message = "";
+  if (c == NULL || req == NULL) {
+    err->name = "BAD_ARGUMENT";
+    err->message = "no client or no request";
     return RTK_EINVAL;
+  }
   c->errname = "";
   c->errmsg[0] = '\0';
   if (c->multi == NULL)
-    return rtk_fail(c, RTK_EINVAL, "CLOSED", "the client is closed");
+    return rtk_fail(c, err, RTK_EINVAL, "CLOSED", "the client is closed");
   if (req->method == NULL || !rtk_method_ok(req->method))
-    return rtk_fail(c, RTK_EINVAL, "BAD_METHOD", "method must be GET, POST, PUT, PATCH or DELETE");
+    return rtk_fail(c, err, RTK_EINVAL, "BAD_METHOD",
+                    "method must be GET, POST, PUT, PATCH or DELETE");
   if (req->url == NULL || !rtk_url_ok(req->url))
-    return rtk_fail(c, RTK_EINVAL, "BAD_URL",
+    return rtk_fail(c, err, RTK_EINVAL, "BAD_URL",
                     "url must be an http:// or https:// URL without spaces or control characters");
   for (h = req->headers; h != NULL && *h != NULL; h++)
     if (!rtk_header_ok(*h))
-      return rtk_fail(c, RTK_EINVAL, "BAD_HEADER",
+      return rtk_fail(c, err, RTK_EINVAL, "BAD_HEADER",
                       "a header must be one 'Name: value' line and cannot be Authorization");
   if (req->timeout_ms < 0 || req->connect_timeout_ms < 0)
-    return rtk_fail(c, RTK_EINVAL, "BAD_TIMEOUT", "timeouts cannot be negative");
+    return rtk_fail(c, err, RTK_EINVAL, "BAD_TIMEOUT", "timeouts cannot be negative");
   /* A length past curl_off_t (64 bits) would wrap, and libcurl takes -1 for "up to the first
    * NUL". */
   if (req->body != NULL && (unsigned long long)req->body_len > 0x7fffffffffffffffULL)
-    return rtk_fail(c, RTK_EINVAL, "BAD_BODY", "the body is too long");
+    return rtk_fail(c, err, RTK_EINVAL, "BAD_BODY", "the body is too long");
 
   for (i = 0; i < c->nslots && x == NULL; i++)
     if (c->slots[i]->state == RTK_SLOT_FREE)
       x = c->slots[i];
   if (x == NULL) {
     if (c->nslots == RTK_MAX_TRANSFERS)
-      return rtk_fail(c, RTK_EINVAL, "TOO_MANY_TRANSFERS",
+      return rtk_fail(c, err, RTK_EBUSY, "TOO_MANY_TRANSFERS",
                       "too many transfers at once on one client");
     if ((x = rtk_xfer_new(c)) == NULL)
-      return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+      return rtk_fail(c, err, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
     c->slots[c->nslots++] = x;
   }
 
@@ -812,7 +848,7 @@ rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id)
                (strcmp(req->method, "DELETE") != 0 || req->body != NULL);
   x->headers = rtk_request_headers(c, req, sends_body);
   if (x->headers == NULL)
-    return rtk_fail(c, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
+    return rtk_fail(c, err, RTK_ENOMEM, "OUT_OF_MEMORY", "out of memory");
   x->body.len = 0;
   x->hdrs.len = 0;
   x->hcount = 0;
@@ -825,7 +861,7 @@ rtk_status rtk_client_start(rtk_client *c, const rtk_request *req, unsigned *id)
   x->errmsg[0] = '\0';
   x->errbuf[0] = '\0';
 
-  if ((st = rtk_easy_new(c, x, req, sends_body)) != RTK_OK) {
+  if ((st = rtk_easy_new(c, x, req, sends_body, err)) != RTK_OK) {
     rtk_slist_free_wiped(x->headers);
     x->headers = NULL;
     return st;
@@ -853,12 +889,64 @@ static size_t rtk_report(rtk_client *c, unsigned *ids, size_t max) {
   return n;
 }
 
+/* Does the I/O of a client with a socket hook: waits up to wait_ms (0: not at all, and never past
+ * libcurl's timer) for one of the sockets libcurl wants watched, then acts on those that are
+ * ready and on the timers that are due, as a host's loop would (rtk_client_socket_action,
+ * rtk_client_timer_action). curl_multi_perform would do the I/O without telling the hook what
+ * changed: the two are not to be mixed on one multi handle. */
+static void rtk_drive_sockets(rtk_client *c, long wait_ms) {
+  struct pollfd fds[RTK_MAX_SOCKETS];
+  size_t i, n = c->nsocks;
+  long timer = -1;
+  int ready, running = 0;
+  CURLMcode mc;
+  if (wait_ms > 0 && curl_multi_timeout(c->multi, &timer) == CURLM_OK && timer >= 0 &&
+      timer < wait_ms)
+    wait_ms = timer;
+  /* A copy: acting on one socket can change the set (another closed, a new one opened). */
+  for (i = 0; i < n; i++) {
+    fds[i].fd = c->socks[i].fd;
+    fds[i].events = (short)(((c->socks[i].events & RTK_EV_IN) ? POLLIN : 0) |
+                            ((c->socks[i].events & RTK_EV_OUT) ? POLLOUT : 0));
+    fds[i].revents = 0;
+  }
+  ready = poll(fds, (nfds_t)n, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms);
+  for (i = 0; ready > 0 && i < n; i++) {
+    int ev = 0;
+    if (fds[i].revents == 0)
+      continue;
+    /* As libcurl reads poll's answer itself (Curl_socket_check): an error or a hang-up is for
+     * the side that waits to find out (a read sees it, a connect's check sees it). */
+    if (fds[i].revents & (POLLIN | POLLERR | POLLHUP) && fds[i].events & POLLIN)
+      ev |= CURL_CSELECT_IN;
+    if (fds[i].revents & POLLOUT ||
+        (fds[i].revents & (POLLERR | POLLHUP) && fds[i].events & POLLOUT))
+      ev |= CURL_CSELECT_OUT;
+    if (fds[i].revents & POLLNVAL)
+      ev |= CURL_CSELECT_ERR;
+    mc = curl_multi_socket_action(c->multi, (curl_socket_t)fds[i].fd, ev, &running);
+    if (mc != CURLM_OK) {
+      rtk_collect(c);
+      rtk_multi_failed(c, mc);
+      return;
+    }
+  }
+  mc = curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  rtk_collect(c);
+  if (mc != CURLM_OK)
+    rtk_multi_failed(c, mc);
+}
+
 /* Does the I/O that is ready and collects what finished; with wait_ms > 0 and nothing finished
  * for the caller (done), first waits up to that long for some. A failure of libcurl's own ends
  * every running transfer (rtk_multi_failed). */
 static void rtk_drive(rtk_client *c, long wait_ms) {
   CURLMcode mc;
   int running = 0;
+  if (c->socket_hook != NULL) {
+    rtk_drive_sockets(c, wait_ms);
+    return;
+  }
   if (wait_ms > 0) {
 #if LIBCURL_VERSION_NUM >= 0x074200
     mc = curl_multi_poll(c->multi, NULL, 0, (int)(wait_ms > 2147483647L ? 2147483647L : wait_ms),
@@ -878,6 +966,15 @@ static void rtk_drive(rtk_client *c, long wait_ms) {
     rtk_multi_failed(c, mc);
 }
 
+/* The end of a poll or an action: hands out up to max ids of transfers that finished, and
+ * notes activity (rtk_client_idle) when something finished or bytes came in since received. */
+static size_t rtk_handout(rtk_client *c, size_t received, unsigned *ids, size_t max) {
+  size_t n = ids != NULL ? rtk_report(c, ids, max) : 0;
+  if (n > 0 || c->received != received)
+    c->active_at = rtk_monotonic();
+  return n;
+}
+
 size_t rtk_client_poll(rtk_client *c, long timeout_ms, unsigned *ids, size_t max) {
   size_t n, received;
   if (c == NULL || c->multi == NULL || ids == NULL || max == 0)
@@ -892,6 +989,122 @@ size_t rtk_client_poll(rtk_client *c, long timeout_ms, unsigned *ids, size_t max
   if (n > 0 || c->received != received)
     c->active_at = rtk_monotonic();
   return n;
+}
+
+/* libcurl's socket callback, while a socket hook is set: keeps the set of sockets to watch
+ * (rtk_drive_sockets waits on it) and tells the hook. */
+static int rtk_on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp) {
+  rtk_client *c = (rtk_client *)userp;
+  size_t i;
+  int events;
+  (void)easy;
+  (void)socketp;
+  for (i = 0; i < c->nsocks && c->socks[i].fd != (int)s; i++) {
+  }
+  if (what == CURL_POLL_REMOVE) {
+    if (i == c->nsocks)
+      return 0;
+    c->socks[i] = c->socks[--c->nsocks];
+    events = RTK_EV_REMOVE;
+  } else {
+    events = ((what & CURL_POLL_IN) ? RTK_EV_IN : 0) | ((what & CURL_POLL_OUT) ? RTK_EV_OUT : 0);
+    if (i == c->nsocks) {
+      if (c->nsocks == RTK_MAX_SOCKETS)
+        return -1; /* not expected (RTK_MAX_SOCKETS): libcurl fails the transfers */
+      c->socks[c->nsocks++].fd = (int)s;
+    }
+    c->socks[i].events = events;
+  }
+  if (c->socket_hook != NULL)
+    c->socket_hook(c->socket_ud, (int)s, events);
+  return 0;
+}
+
+/* libcurl's timer callback, while a timer hook is set. */
+static int rtk_on_timer(CURLM *multi, long timeout_ms, void *userp) {
+  rtk_client *c = (rtk_client *)userp;
+  (void)multi;
+  c->timer_told = timeout_ms < 0 ? -1 : timeout_ms;
+  if (c->timer_hook != NULL)
+    c->timer_hook(c->timer_ud, c->timer_told);
+  return 0;
+}
+
+rtk_status rtk_client_set_socket_hook(rtk_client *c, rtk_socket_hook fn, void *ud) {
+  size_t i;
+  if (c == NULL || c->multi == NULL || rtk_client_running(c) > 0)
+    return RTK_EINVAL;
+  if (c->socket_hook != NULL)
+    for (i = 0; i < c->nsocks; i++)
+      c->socket_hook(c->socket_ud, c->socks[i].fd, RTK_EV_REMOVE);
+  if (fn == NULL) {
+    c->socket_hook = NULL;
+    c->nsocks = 0;
+    return curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, (curl_socket_callback)NULL) ==
+               CURLM_OK ? RTK_OK : RTK_EINVAL;
+  }
+  if (curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, (void *)c) != CURLM_OK ||
+      curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, rtk_on_socket) != CURLM_OK)
+    return RTK_EINVAL;
+  c->socket_hook = fn;
+  c->socket_ud = ud;
+  for (i = 0; i < c->nsocks; i++)
+    fn(ud, c->socks[i].fd, c->socks[i].events);
+  return RTK_OK;
+}
+
+rtk_status rtk_client_set_timer_hook(rtk_client *c, rtk_timer_hook fn, void *ud) {
+  if (c == NULL || c->multi == NULL || rtk_client_running(c) > 0)
+    return RTK_EINVAL;
+  if (curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, (void *)c) != CURLM_OK ||
+      curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION,
+                        fn != NULL ? rtk_on_timer : (curl_multi_timer_callback)NULL) != CURLM_OK)
+    return RTK_EINVAL;
+  c->timer_hook = fn;
+  c->timer_ud = ud;
+  return RTK_OK;
+}
+
+size_t rtk_client_socket_action(rtk_client *c, int fd, int events, unsigned *ids, size_t max) {
+  size_t received;
+  int running = 0, ev = 0;
+  CURLMcode mc;
+  if (c == NULL || c->multi == NULL)
+    return 0;
+  received = c->received;
+  if (c->socket_hook == NULL) {
+    rtk_drive(c, 0);
+    return rtk_handout(c, received, ids, max);
+  }
+  if (events & RTK_EV_IN)
+    ev |= CURL_CSELECT_IN;
+  if (events & RTK_EV_OUT)
+    ev |= CURL_CSELECT_OUT;
+  if (events & RTK_EV_ERR)
+    ev |= CURL_CSELECT_ERR;
+  mc = curl_multi_socket_action(c->multi, (curl_socket_t)fd, ev, &running);
+  rtk_collect(c);
+  if (mc != CURLM_OK)
+    rtk_multi_failed(c, mc);
+  return rtk_handout(c, received, ids, max);
+}
+
+size_t rtk_client_timer_action(rtk_client *c, unsigned *ids, size_t max) {
+  size_t received;
+  int running = 0;
+  CURLMcode mc;
+  if (c == NULL || c->multi == NULL)
+    return 0;
+  received = c->received;
+  if (c->socket_hook == NULL) {
+    rtk_drive(c, 0);
+    return rtk_handout(c, received, ids, max);
+  }
+  mc = curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  rtk_collect(c);
+  if (mc != CURLM_OK)
+    rtk_multi_failed(c, mc);
+  return rtk_handout(c, received, ids, max);
 }
 
 double rtk_client_idle(const rtk_client *c) {
@@ -919,25 +1132,43 @@ size_t rtk_client_running(const rtk_client *c) {
   return n;
 }
 
+/* An outcome with nothing in it yet: no response, no error. */
+static void rtk_response_clear(rtk_response *res) {
+  memset(res, 0, sizeof *res);
+  res->error.name = res->error.message = "";
+}
+
 rtk_status rtk_client_result(rtk_client *c, unsigned id, rtk_response *res) {
   rtk_xfer *x;
-  if (c == NULL || res == NULL)
+  if (res == NULL)
     return RTK_EINVAL;
-  memset(res, 0, sizeof *res);
+  rtk_response_clear(res);
+  if (c == NULL) {
+    res->error.name = "BAD_ARGUMENT";
+    res->error.message = "no client";
+    return RTK_EINVAL;
+  }
   x = rtk_find(c, id);
   if (x == NULL)
-    return rtk_fail(c, RTK_EINVAL, "NO_SUCH_TRANSFER", "no such transfer");
+    return rtk_fail(c, &res->error, RTK_EINVAL, "NO_SUCH_TRANSFER", "no such transfer");
   if (x->state != RTK_SLOT_DONE)
-    return rtk_fail(c, RTK_EINVAL, "NOT_FINISHED", "the transfer has not finished");
+    return rtk_fail(c, &res->error, RTK_EINVAL, "NOT_FINISHED", "the transfer has not finished");
+  /* What the client's "last" accessors read (rtk_client_header, rtk_client_errmsg). */
   c->current = x;
   c->errname = x->errname;
-  (void)snprintf(c->errmsg, sizeof c->errmsg, "%s", x->errmsg);
+  if (x->result != RTK_OK)
+    (void)snprintf(c->errmsg, sizeof c->errmsg, "%s", x->errmsg);
+  else
+    c->errmsg[0] = '\0';
+  res->error.name = x->errname;
+  res->error.message = x->errmsg;
   if (x->result != RTK_OK)
     return x->result;
   res->status = x->status;
   res->body = x->body.data != NULL ? x->body.data : "";
   res->body_len = x->body.len;
   res->header_count = x->hcount;
+  res->xfer = x;
   return RTK_OK;
 }
 
@@ -964,12 +1195,12 @@ rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_respons
   rtk_status st;
   rtk_xfer *x;
   unsigned id = 0;
-  if (c == NULL || req == NULL || res == NULL)
+  if (res == NULL)
     return RTK_EINVAL;
-  memset(res, 0, sizeof *res);
-  if (c->blocking != NULL)
+  rtk_response_clear(res);
+  if (c != NULL && c->blocking != NULL)
     rtk_client_release(c, c->blocking->id);
-  st = rtk_client_start(c, req, &id);
+  st = rtk_client_start_ex(c, req, &id, &res->error);
   if (st != RTK_OK)
     return st;
   x = rtk_find(c, id);
@@ -981,10 +1212,11 @@ rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_respons
   return rtk_client_result(c, id, res);
 }
 
-int rtk_client_header_at(const rtk_client *c, size_t i, const char **name, const char **value) {
+int rtk_response_header_at(const rtk_response *res, size_t i, const char **name,
+                           const char **value) {
   const char *n;
   const rtk_xfer *x;
-  if (c == NULL || (x = c->current) == NULL || i >= x->hcount)
+  if (res == NULL || (x = res->xfer) == NULL || i >= res->header_count || i >= x->hcount)
     return 0;
   n = x->hdrs.data + x->hoff[i];
   if (name != NULL)
@@ -992,6 +1224,29 @@ int rtk_client_header_at(const rtk_client *c, size_t i, const char **name, const
   if (value != NULL)
     *value = n + strlen(n) + 1;
   return 1;
+}
+
+const char *rtk_response_header(const rtk_response *res, const char *name) {
+  size_t i;
+  const char *n, *v;
+  if (name == NULL)
+    return NULL;
+  for (i = 0; rtk_response_header_at(res, i, &n, &v); i++)
+    if (strcmp(n, name) == 0)
+      return v;
+  return NULL;
+}
+
+/* The "last" accessors (rtk.h): thin wrappers over the state rtk_client_result keeps for them. */
+
+int rtk_client_header_at(const rtk_client *c, size_t i, const char **name, const char **value) {
+  rtk_response last;
+  if (c == NULL || c->current == NULL)
+    return 0;
+  memset(&last, 0, sizeof last);
+  last.header_count = c->current->hcount;
+  last.xfer = c->current;
+  return rtk_response_header_at(&last, i, name, value);
 }
 
 const char *rtk_client_header(const rtk_client *c, const char *name) {
@@ -1120,6 +1375,15 @@ void rtk_client_free(rtk_client *c) {
   if (c->multi != NULL)
     (void)curl_multi_cleanup(c->multi); /* closes the cached connections; cannot fail here */
   c->multi = NULL;
+  /* The hooks' last word: no socket left to watch, no timer due. (Removing the transfers above
+   * told them of those libcurl still had; this covers any it closed without telling.) */
+  while (c->nsocks > 0) {
+    c->nsocks--;
+    if (c->socket_hook != NULL)
+      c->socket_hook(c->socket_ud, c->socks[c->nsocks].fd, RTK_EV_REMOVE);
+  }
+  if (c->timer_hook != NULL && c->timer_told >= 0)
+    c->timer_hook(c->timer_ud, -1);
   if (c->share != NULL)
     (void)curl_share_cleanup(c->share); /* no easy handle uses it any more */
   c->share = NULL;

@@ -4,8 +4,9 @@
 
 #if LUA_VERSION_NUM < 502
 
-/* Lua 5.1 lacks these; LuaJIT 2.1 has them but reports 501, so ours are named rtk_*. */
-static void rtk_setfuncs(lua_State *L, const luaL_Reg *l, int nup) {
+/* Lua 5.1 lacks these; LuaJIT 2.1 has them but reports 501, so ours are named rtk_*. Inline, so
+ * that a file that includes this and uses only some of them is not warned of the others. */
+static inline void rtk_setfuncs(lua_State *L, const luaL_Reg *l, int nup) {
   luaL_checkstack(L, nup, "too many upvalues");
   for (; l->name != NULL; l++) {
     int i;
@@ -17,7 +18,7 @@ static void rtk_setfuncs(lua_State *L, const luaL_Reg *l, int nup) {
   lua_pop(L, nup);
 }
 
-static void rtk_setmetatable(lua_State *L, const char *tname) {
+static inline void rtk_setmetatable(lua_State *L, const char *tname) {
   luaL_getmetatable(L, tname);
   lua_setmetatable(L, -2);
 }

@@ -36,6 +36,7 @@ static void check(const rtk_xfer *x) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   rtk_client c;
+  rtk_response res;
   rtk_xfer *x;
   size_t start = 0, i;
   int ended = 0;
@@ -69,13 +70,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       break;
     start = i + 1;
   }
-  /* The accessors read what was stored. */
+  /* The accessors read what was stored: a result's, and the client's "last" ones alike. */
+  memset(&res, 0, sizeof res);
+  res.header_count = x->hcount;
+  res.xfer = x;
   c.current = x;
   for (i = 0; i < x->hcount; i++) {
-    const char *n, *v;
-    if (!rtk_client_header_at(&c, i, &n, &v) || rtk_client_header(&c, n) == NULL)
+    const char *n, *v, *cn, *cv;
+    if (!rtk_response_header_at(&res, i, &n, &v) || rtk_response_header(&res, n) == NULL ||
+        !rtk_client_header_at(&c, i, &cn, &cv) || cn != n || cv != v)
       abort();
   }
+  if (rtk_response_header_at(&res, i, NULL, NULL) || rtk_client_header_at(&c, i, NULL, NULL))
+    abort();
   rtk_xfer_free(x);
   return 0;
 }

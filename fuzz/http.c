@@ -121,21 +121,26 @@ static void setup(void) {
     abort();
 }
 
+/* The result says why it failed, or is a response whose headers read back; the client's
+ * "last" accessors (rtk_client_errname, rtk_client_header_at) say the same as the result. */
 static void check(rtk_status st, const rtk_response *res) {
   size_t i;
-  const char *n, *v;
+  const char *n, *v, *cn, *cv;
   if (st != RTK_OK) {
-    if (rtk_client_errname(client)[0] == '\0')
+    if (res->error.name[0] == '\0' || strcmp(res->error.name, rtk_client_errname(client)) != 0 ||
+        strcmp(res->error.message, rtk_client_errmsg(client)) != 0 ||
+        rtk_response_header_at(res, 0, &n, &v))
       abort();
     return;
   }
   if (res->status < 100 || res->status > 999 || res->body_len > 64 * 1024 ||
-      (res->body_len > 0 && res->body == NULL))
+      (res->body_len > 0 && res->body == NULL) || res->error.name[0] != '\0')
     abort();
-  for (i = 0; rtk_client_header_at(client, i, &n, &v); i++)
-    if (rtk_client_header(client, n) == NULL)
+  for (i = 0; rtk_response_header_at(res, i, &n, &v); i++)
+    if (rtk_response_header(res, n) == NULL || !rtk_client_header_at(client, i, &cn, &cv) ||
+        cn != n || cv != v)
       abort();
-  if (i != res->header_count)
+  if (i != res->header_count || rtk_client_header_at(client, i, &cn, &cv))
     abort();
 }
 

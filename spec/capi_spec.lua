@@ -117,6 +117,49 @@ describe("the C API #once", function()
     assert.equal("after-huge", got[1].headers["x-seq"])
   end)
 
+  it("gives each result its own status, headers and error, however many finish meanwhile",
+    function()
+      s:fault { match = "which=a", status = 200, headers = { ["X-Which"] = "a" }, body = "{}" }
+      s:fault { match = "which=c", status = 404, headers = { ["X-Which"] = "c" }, body = "{}" }
+      local lines, ok, text = capi("results " .. url)
+      assert.is_true(ok, text)
+      local a = lines[1]:match("^a ok 200 a %- %- (%d+)$")
+      assert.is_string(a, lines[1])
+      assert.is_true(tonumber(a) > 1, lines[1])
+      assert.equal("b network 0 - COULDNT_CONNECT (message) 0", lines[2])
+      assert.matches("^c ok 404 c %- %- %d+$", lines[3])
+      -- The "last" accessors read the last result read: b's.
+      assert.equal("last COULDNT_CONNECT -", lines[4])
+      assert.equal("released invalid NO_SUCH_TRANSFER no such transfer", lines[5])
+      assert.equal(lines[1], lines[6])
+      assert.equal(6, #lines)
+    end)
+
+  it("keeps the hooks' contract: set while nothing runs, told of every socket whichever call "
+    .. "drives the client, and of the end of each when it is freed", function()
+      local lines, ok, text = capi("hooks " .. url)
+      assert.is_true(ok, text)
+      assert.same({
+        "set while running: invalid invalid",
+        "poll on a hooked client: 401 401 401",
+        "told: sockets yes, timer yes",
+        "request on a hooked client: 401",
+        "unknown socket: 0",
+        "before free: 2 or more sockets watched, timer on",
+        "after free: 0 sockets watched, timer off",
+        "actions without hooks: 401",
+      }, lines)
+      -- The three polled, the blocking one, and the one driven by actions alone.
+      assert.equal(5, #s:requests())
+    end)
+
+  it("fails a start with every transfer taken as RTK_EBUSY, until one is released", function()
+    local lines, ok, text = capi("busy")
+    assert.is_true(ok, text)
+    assert.same({ "start busy TOO_MANY_TRANSFERS too many transfers at once on one client",
+                  "request busy TOO_MANY_TRANSFERS", "after a release ok" }, lines)
+  end)
+
   it("sends each method as it is, with its body, or fails, whichever allocation of libcurl's "
     .. "fails", function()
     local methods = { "PUT", "PATCH", "DELETE", "DELETE", "POST", "GET" }

@@ -41,6 +41,90 @@ describe("examples", function()
     end)
   end)
 
+  describe("c/event_loop.c", function()
+    -- Under make test-asan, the example built with ASan and UBSan (whose reports fail the run).
+    local bin = helper.core_dir:match("^build/asan") and "build/asan/event-loop"
+      or "build/event-loop"
+    setup(function()
+      local out, ok = helper.run("make -s --no-print-directory " .. bin)
+      assert(ok, out)
+    end)
+
+    -- The pages the example printed, by number: { status =, ray =, body = decoded }; and its
+    -- loop's counts.
+    local function parse(out)
+      local pages = {}
+      for n, status, ray, body in out:gmatch("page (%d+): status (%d+), cf%-ray (%S+)\n([^\n]*)") do
+        pages[tonumber(n)] = { status = tonumber(status), ray = ray, body = cjson.decode(body) }
+      end
+      local waits, sockets, timers = out:match(
+        "loop: (%d+) waits in poll%(2%), (%d+) socket actions, (%d+) timer actions")
+      return pages, { waits = tonumber(waits), sockets = tonumber(sockets),
+                      timers = tonumber(timers) }
+    end
+
+    it("runs several requests at once through the socket and timer hooks, waiting in poll(2)",
+      function()
+        local s = helper.server()
+        -- Every answer waits 0.3 s: a loop that spun instead of waiting would poll thousands of
+        -- times meanwhile.
+        s:config { latency = 0.3 }
+        local out, ok = helper.run(bin .. " 6 4", env_for(s))
+        assert.is_true(ok, out)
+        local pages, loop = parse(out)
+        local seen, rays = {}, {}
+        for n = 1, 6 do
+          local p = pages[n]
+          assert.is_table(p, "page " .. n .. " missing:\n" .. out)
+          assert.equal(200, p.status)
+          assert.is_nil(rays[p.ray], "two pages with one cf-ray")
+          rays[p.ray] = true
+          assert.same({ start_offset = (n - 1) * 4 + 1, end_offset = n * 4, total_count = 300 },
+            p.body.paging)
+          assert.equal(4, #p.body.data)
+          for _, m in ipairs(p.body.data) do
+            assert.is_nil(seen[m.id], "meeting " .. m.id .. " twice")
+            seen[m.id] = n
+          end
+        end
+        local queries = {}
+        for _, r in ipairs(s:requests()) do queries[#queries + 1] = r.query end
+        table.sort(queries)
+        assert.same({ "page_no=1&per_page=4", "page_no=2&per_page=4", "page_no=3&per_page=4",
+                      "page_no=4&per_page=4", "page_no=5&per_page=4", "page_no=6&per_page=4" },
+          queries)
+        -- The loop woke when a socket was ready or the timer was due: a few times a transfer
+        -- (connect, send, answer), not once per turn of a spinning loop. Each answer came
+        -- through a socket action.
+        local said = out:match("loop: [^\n]*")
+        assert.is_true(loop.waits >= 1 and loop.waits <= 10 * 6, said)
+        assert.is_true(loop.sockets >= 6, said)
+        assert.matches("\nafter free: 0 sockets watched, timer off\n$", out)
+      end)
+
+    it("multiplexes them over TLS on one HTTP/2 connection", function()
+      local s = helper.server()
+      local out, ok = helper.run(bin .. " 8 2",
+        env_for(s, { CLOUDFLARE_BASE_URL = s.tls_url, REALTIMEKIT_CA_FILE = s.ca_file }))
+      assert.is_true(ok, out)
+      local pages, loop = parse(out)
+      for n = 1, 8 do assert.equal(200, pages[n].status) end
+      assert.same({ requests = 8, connections = 1 }, s:stats())
+      assert.is_true(loop.waits <= 10 * 8, out:match("loop: [^\n]*"))
+      assert.matches("\nafter free: 0 sockets watched, timer off\n$", out)
+    end)
+
+    it("reports the API's status for a wrong token", function()
+      local s = helper.server()
+      local out, ok = helper.run(bin .. " 2", env_for(s, { CLOUDFLARE_API_TOKEN = "nope" }))
+      assert.is_false(ok)
+      local pages = parse(out)
+      assert.equal(401, pages[1].status)
+      assert.equal(401, pages[2].status)
+      assert.not_matches("nope", out)
+    end)
+  end)
+
   describe("demo.lua", function()
     it("lists meetings, participants and sessions", function()
       local s = helper.server()

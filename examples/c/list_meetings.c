@@ -35,8 +35,9 @@ int main(int argc, char **argv) {
   }
   /* Account ids are [0-9A-Za-z] and app ids URL-unreserved, so they go into the path as they are;
    * a real program checks that first (the Lua layer does). */
-  if ((size_t)snprintf(url, sizeof url, "%s/accounts/%s/realtime/kit/%s/meetings?page_no=1&per_page=%s",
-                       base, account, app, per_page) >= sizeof url) {
+  if ((size_t)snprintf(url, sizeof url,
+                       "%s/accounts/%s/realtime/kit/%s/meetings?page_no=1&per_page=%s", base,
+                       account, app, per_page) >= sizeof url) {
     fprintf(stderr, "URL too long\n");
     return 64;
   }
@@ -57,12 +58,12 @@ int main(int argc, char **argv) {
   req.url = url;
   st = rtk_client_request(c, &req, &res);
   if (st != RTK_OK) {
-    fprintf(stderr, "%s error (%s): %s\n", rtk_status_kind(st), rtk_client_errname(c),
-            rtk_client_errmsg(c));
+    fprintf(stderr, "%s error (%s): %s\n", rtk_status_kind(st), res.error.name,
+            res.error.message);
     rtk_client_free(c);
     return 1;
   }
-  ray = rtk_client_header(c, "cf-ray");
+  ray = rtk_response_header(&res, "cf-ray");
   printf("status %ld\ncf-ray %s\n", res.status, ray != NULL ? ray : "-");
   fwrite(res.body, 1, res.body_len, stdout);
   putchar('\n');

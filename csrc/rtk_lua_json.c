@@ -1,4 +1,5 @@
-/* rtk_json.c -- core.decode: strict JSON (RFC 8259) to the final Lua values, in one pass. */
+/* rtk_lua_json.c -- JSON for the Lua layer: core.decode, strict JSON (RFC 8259) to the final Lua
+ * values in one pass, and the helpers that check and tidy values decoded here or by lua-cjson. */
 #include <float.h>
 #include <limits.h>
 #include <locale.h>
@@ -10,7 +11,9 @@
 #include "lua.h"
 #include "lauxlib.h"
 
-#include "rtk_json.h"
+#include "rtk_compat.h"
+#include "rtk.h"
+#include "rtk_lua.h"
 
 /* What json.lua asked of cjson before: the API nests a few levels; deeper is hostile input. */
 #define RTK_JSON_MAX_DEPTH 64
@@ -660,4 +663,96 @@ int rtk_json_decode(lua_State *L) {
 
 int rtk_json_check(lua_State *L) {
   return rtk_json_run(L, 0);
+}
+
+/* Walks a decoded JSON value in place: fields equal to null (the value at index nullidx) are
+ * removed, and on Lua 5.3+ floats with an integral value become integers. depth is bounded by
+ * the decoder's own nesting limit. */
+static void rtk_json_tidy(lua_State *L, int t, int nullidx, int depth) {
+  /* This level pushes four values at most: a key and its value (lua_next), then the key again
+   * and the new value when it replaces one. */
+  luaL_checkstack(L, 4, "JSON nested too deeply");
+  if (depth > 200)
+    luaL_error(L, "JSON nested too deeply");
+  lua_pushnil(L);
+  while (lua_next(L, t) != 0) {
+    int vt = lua_type(L, -1);
+    if (vt == LUA_TTABLE) {
+      rtk_json_tidy(L, lua_gettop(L), nullidx, depth + 1);
+    } else if (vt == LUA_TLIGHTUSERDATA || vt == LUA_TUSERDATA) {
+      if (lua_rawequal(L, -1, nullidx)) {
+        /* Assigning to a field that exists, nil included, is allowed during a traversal. */
+        lua_pushvalue(L, -2);
+        lua_pushnil(L);
+        lua_rawset(L, t);
+      }
+    }
+#if LUA_VERSION_NUM >= 503
+    else if (vt == LUA_TNUMBER && !lua_isinteger(L, -1)) {
+      lua_Number n = lua_tonumber(L, -1);
+      lua_Integer i;
+      if (n == floor(n) && lua_numbertointeger(n, &i)) {
+        lua_pushvalue(L, -2);
+        lua_pushinteger(L, i);
+        lua_rawset(L, t);
+      }
+    }
+#endif
+    lua_pop(L, 1);
+  }
+}
+
+/* core.normalise(value, null) -> value, changed in place (see rtk_json_tidy). */
+int rtk_json_normalise(lua_State *L) {
+  lua_settop(L, 2);
+  if (lua_type(L, 1) == LUA_TTABLE)
+    rtk_json_tidy(L, 1, 2, 0);
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* core.table_kind(t) -> "empty", "list" (its keys are exactly 1..#t) or "object": what a
+ * decoded JSON table is, read by the response checks once per page, so in C. */
+int rtk_json_table_kind(lua_State *L) {
+  size_t n, count = 0;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  n = (size_t)rtk_rawlen(L, 1);
+  lua_pushnil(L);
+  while (lua_next(L, 1) != 0) {
+    lua_pop(L, 1);
+    if (++count > n) {
+      lua_pop(L, 1);
+      break;
+    }
+  }
+  lua_pushstring(L, count == 0 ? "empty" : count == n ? "list" : "object");
+  return 1;
+}
+
+/* core.first_non_object(t) -> the first index i of 1..#t whose value is not a JSON object
+ * (a table without [1]), or nil when every one is: a page's items checked in one call. */
+int rtk_json_first_non_object(lua_State *L) {
+  size_t i, n;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  n = (size_t)rtk_rawlen(L, 1);
+  if (n > (size_t)INT_MAX) /* lua_rawgeti takes an int before 5.3; no page comes near */
+    n = (size_t)INT_MAX;
+  for (i = 1; i <= n; i++) {
+    int bad;
+    lua_rawgeti(L, 1, (int)i);
+    if (lua_type(L, -1) != LUA_TTABLE) {
+      bad = 1;
+    } else {
+      lua_rawgeti(L, -1, 1);
+      bad = !lua_isnil(L, -1);
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (bad) {
+      lua_pushinteger(L, (lua_Integer)i);
+      return 1;
+    }
+  }
+  lua_pushnil(L);
+  return 1;
 }
