@@ -1,5 +1,10 @@
 /* rtk_lua.c -- the Lua binding of the C client: the module realtimekit.core, its table made of
  * the functions of rtk_lua_client.c (the client), rtk_lua_json.c and rtk_lua_misc.c. */
+#define _GNU_SOURCE /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): dladdr */
+#if defined(__unix__) || defined(__APPLE__)
+#include <dlfcn.h>
+#endif
+
 #include "lua.h"
 #include "lauxlib.h"
 
@@ -21,7 +26,22 @@ static const luaL_Reg rtk_core_funcs[] = {
   {NULL, NULL}
 };
 
+/* Keeps this library, and libcurl with it, loaded until the process ends. A Lua state closed
+ * while a name lookup is under way (in libcurl's resolver thread, which a client freed then
+ * leaves to finish by itself) would otherwise unload libcurl under that thread, which then
+ * returns into unmapped code. Lua unloads a C module when its state closes; a second dlopen of
+ * this same file, marked never to be unloaded, holds it. Where that is not available the module
+ * is unloaded as before. */
+static void rtk_pin(void) {
+#if (defined(__unix__) || defined(__APPLE__)) && defined(RTLD_NODELETE) && defined(RTLD_NOLOAD)
+  Dl_info info;
+  if (dladdr((const void *)rtk_core_funcs, &info) != 0 && info.dli_fname != NULL)
+    (void)dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+#endif
+}
+
 RTK_API int luaopen_realtimekit_core(lua_State *L) {
+  rtk_pin();
   if (rtk_global_init() != RTK_OK)
     return luaL_error(L, "realtimekit.core: libcurl failed to initialise");
   if (rtk_verify_init() != RTK_VERIFY_OK)
