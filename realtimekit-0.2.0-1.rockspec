@@ -89,6 +89,7 @@ build = {
     ["realtimekit.ops"] = "lua/realtimekit/ops.lua",
     ["realtimekit.pacer"] = "lua/realtimekit/pacer.lua",
     ["realtimekit.pager"] = "lua/realtimekit/pager.lua",
+    ["realtimekit.redact"] = "lua/realtimekit/redact.lua",
     ["realtimekit.request"] = "lua/realtimekit/request.lua",
     ["realtimekit.resource"] = "lua/realtimekit/resource.lua",
     ["realtimekit.response"] = "lua/realtimekit/response.lua",

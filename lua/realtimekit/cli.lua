@@ -11,6 +11,7 @@ local core = require "realtimekit.core"
 local describe = require "realtimekit.describe"
 local errors = require "realtimekit.errors"
 local jsonpure = require "realtimekit.jsonpure"
+local redaction = require "realtimekit.redact"
 local resource = require "realtimekit.resource"
 local schema = require "realtimekit.schema"
 local types = require "realtimekit.types"
@@ -751,7 +752,7 @@ function M.main(argv, stdout, stderr)
     if type(e) == "table" and e.usage then
       -- A value quoted back may be the token, given by mistake: it is scrubbed as in errors.
       local message, token = e.usage, os.getenv("CLOUDFLARE_API_TOKEN")
-      if token and token ~= "" then message = errors.scrub(message, token) end
+      if token and token ~= "" then message = redaction.scrub(message, token) end
       stderr:write(PROGRAM, ": ", message, "\n", e.hint or ("Try '" .. PROGRAM .. " --help'."),
         "\n")
       return 2

@@ -8,6 +8,7 @@ local json = require "realtimekit.json"
 local ngx_transport = require "realtimekit.ngx"
 local ops = require "realtimekit.ops"
 local pacer = require "realtimekit.pacer"
+local redaction = require "realtimekit.redact"
 local request = require "realtimekit.request"
 local seam = require "realtimekit.seam"
 local resource = require "realtimekit.resource"
@@ -160,17 +161,6 @@ local function check_base_url(v)
   return scheme .. "://" .. host .. path, path
 end
 
--- How the client finds its token in text, for errors.redactor: the C core keeps the token and
--- does the finding itself; the ngx transport's token is a Lua string, held by these closures.
-local function token_finder(http, token)
-  if http then
-    return { scrub = function(s) return http:redact(s) end,
-             tail = function(s) return http:token_tail(s) end }
-  end
-  return { scrub = function(s) return errors.scrub(s, token) end,
-           tail = function(s) return errors.tail(s, token) end }
-end
-
 local new_client
 
 --- Creates a client. See `realtimekit.new`. Its errors go through the redaction every error
@@ -183,7 +173,7 @@ function M.new(opts)
   local token = type(opts) == "table" and opts.api_token
   if token == nil then token = env("CLOUDFLARE_API_TOKEN") end
   if type(token) == "string" and token ~= "" then
-    errors.redact(err, errors.redactor(token_finder(nil, token)))
+    redaction.error(err, redaction.redactor(redaction.finder(token)))
   end
   return nil, tostring(err), err
 end
@@ -401,8 +391,9 @@ function new_client(opts)
     _poll_budget = poll_budget,
   }, Client)
   -- Closures that find the token, not the token: it is in none of the client's fields.
-  self._finder = token_finder(transport == "curl" and http, token)
-  self._redact = errors.redactor(self._finder)
+  self._finder = transport == "curl" and redaction.transport_finder(http)
+    or redaction.finder(token)
+  self._redact = redaction.redactor(self._finder)
   if transport == "curl" then
     self._drive = function(t, stop) return wait.poll(http, t, stop) end
   else
@@ -501,7 +492,7 @@ function Client:_redactor(req)
   if not req.secrets then return self._redact end
   local r = req.redact
   if not r then
-    r = errors.redactor(self._finder, req.secrets)
+    r = redaction.redactor(self._finder, req.secrets)
     req.redact = r
   end
   return r

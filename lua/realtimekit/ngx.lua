@@ -16,7 +16,7 @@
 -- local realtimekit = require "realtimekit"
 -- local client = assert(realtimekit.new { transport = "ngx", app_id = "…" })
 -- for m in client.meetings:each { concurrency = 4 } do ngx.say(m.id) end
-local errors = require "realtimekit.errors"
+local redaction = require "realtimekit.redact"
 
 local ngx = rawget(_G, "ngx")
 
@@ -181,7 +181,7 @@ function M.new(token, location, user_agent, max_body)
     return rbody, status, headers
   end
 
-  self.redact = function(_, s) return errors.scrub(s, token) end
+  self.redact = function(_, s) return redaction.scrub(s, token) end
   return self
 end
 

@@ -7,6 +7,7 @@
 -- @module realtimekit.ops
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
+local redaction = require "realtimekit.redact"
 local hostwait = require "realtimekit.wait"
 
 local compat = require "realtimekit.compat"
@@ -120,7 +121,7 @@ local function too_long(client, op, wait, why)
       method = op.req.method, path = op.req.path,
     })
   err.attempts = op.attempts
-  return errors.redact(err, client:_redactor(op.req))
+  return redaction.error(err, client:_redactor(op.req))
 end
 
 -- The error of a call whose deadline has passed, or would pass before it could go on (`what`
@@ -138,7 +139,7 @@ local function past_deadline(client, op, what, cause, in_flight)
       retry_after = cause and cause.retry_after,
       method = req.method, path = req.path,
     })
-  return errors.redact(err, client:_redactor(req))
+  return redaction.error(err, client:_redactor(req))
 end
 
 -- Ends op at its deadline, wherever it is: an attempt under way is cancelled (and the
@@ -456,7 +457,7 @@ function M.wait(op)
   end
   if op.state == "done" then return op.value end
   if op.state == "cancelled" then
-    return nil, errors.redact(errors.new("invalid_argument", "the operation was cancelled",
+    return nil, redaction.error(errors.new("invalid_argument", "the operation was cancelled",
       { method = op.req.method, path = op.req.path }), client:_redactor(op.req))
   end
   return nil, op.err

@@ -4,6 +4,7 @@
 local compat = require "realtimekit.compat"
 local errors = require "realtimekit.errors"
 local pacer = require "realtimekit.pacer"
+local redaction = require "realtimekit.redact"
 local schema = require "realtimekit.schema"
 local types = require "realtimekit.types"
 
@@ -488,7 +489,7 @@ end
 -- may be the token passed by mistake)
 function M.build(client, row, args, params, extra)
   local req, err = build(client, row, args, params, extra)
-  if not req then return nil, errors.redact(err, client._redact) end
+  if not req then return nil, redaction.error(err, client._redact) end
   return req
 end
 
@@ -652,7 +653,7 @@ end
 -- @return the request, or nil and an `invalid_argument` error (redacted, as `build`'s)
 function M.raw(client, method, path, opts)
   local req, err = raw(client, method, path, opts)
-  if not req then return nil, errors.redact(err, client._redact) end
+  if not req then return nil, redaction.error(err, client._redact) end
   return req
 end
 
