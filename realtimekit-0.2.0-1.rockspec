@@ -93,6 +93,7 @@ build = {
     ["realtimekit.request"] = "lua/realtimekit/request.lua",
     ["realtimekit.resource"] = "lua/realtimekit/resource.lua",
     ["realtimekit.response"] = "lua/realtimekit/response.lua",
+    ["realtimekit.retry"] = "lua/realtimekit/retry.lua",
     ["realtimekit.schema"] = "lua/realtimekit/schema.lua",
     ["realtimekit.seam"] = "lua/realtimekit/seam.lua",
     ["realtimekit.types"] = "lua/realtimekit/types.lua",

@@ -13,6 +13,7 @@ local request = require "realtimekit.request"
 local seam = require "realtimekit.seam"
 local resource = require "realtimekit.resource"
 local response = require "realtimekit.response"
+local retry = require "realtimekit.retry"
 local types = require "realtimekit.types"
 local wait = require "realtimekit.wait"
 
@@ -37,15 +38,14 @@ local OPTIONS = {
 -- @local
 M.OPTIONS = OPTIONS
 
---- Retries after a failed attempt, unless a client or a call says otherwise.
-M.DEFAULT_MAX_RETRIES = 2
+--- Retries after a failed attempt, unless a client or a call says otherwise
+-- (`realtimekit.retry`).
+M.DEFAULT_MAX_RETRIES = retry.DEFAULT_MAX_RETRIES
 --- The longest wait a server may ask for (Retry-After); a longer one is not slept: the error is
 -- returned with it in `retry_after`.
-M.DEFAULT_MAX_RETRY_WAIT = 60
+M.DEFAULT_MAX_RETRY_WAIT = retry.DEFAULT_MAX_RETRY_WAIT
 --- The largest response body accepted, in bytes.
 M.DEFAULT_MAX_BODY = 64 * 1024 * 1024
--- Backoff without a server hint: 0.5 s doubling up to 8 s, less up to a quarter at random.
-M.BACKOFF_BASE, M.BACKOFF_CAP = 0.5, 8
 
 --- A client, made by `realtimekit.new`. Its resource objects are fields named after the API's
 -- resources (`client.meetings`, `client.sessions`, …); their methods are listed in the
@@ -496,27 +496,6 @@ function Client:_redactor(req)
     req.redact = r
   end
   return r
-end
-
---- The wait before retry number `k` (0 for the first) when the server gave no hint.
--- @local
-function M.backoff(k)
-  local nominal = M.BACKOFF_BASE * 2 ^ k
-  if nominal > M.BACKOFF_CAP then nominal = M.BACKOFF_CAP end
-  return nominal * (1 - math.random() * 0.25)
-end
-
---- After a failed attempt: the seconds to wait before the next one, or nil to give up (with
--- `err.attempts` set either way).
--- @local
-function Client:_retry_wait(req, err, attempts)
-  err.attempts = attempts
-  local retries = req.max_retries or self.max_retries
-  if attempts > retries or not errors.may_retry(req.method, err) then return nil end
-  local after = err.retry_after
-  if after == nil then return M.backoff(attempts - 1) end
-  if after > self.max_retry_wait then return nil end -- the caller decides whether to wait so long
-  return after
 end
 
 --- Tells the `on_request` hook about an attempt: `{method, url, attempt, seconds, status,

@@ -28,9 +28,10 @@
 -- @module realtimekit.errors
 local compat = require "realtimekit.compat"
 local redaction = require "realtimekit.redact"
+local retry = require "realtimekit.retry"
 
-local setmetatable, getmetatable, tonumber, type, pairs, error, tostring =
-  setmetatable, getmetatable, tonumber, type, pairs, error, tostring
+local setmetatable, getmetatable, type, pairs, error, tostring =
+  setmetatable, getmetatable, type, pairs, error, tostring
 local concat = table.concat
 local show_number = compat.show_number
 
@@ -275,128 +276,18 @@ local TRANSPORT_KINDS = {
   too_large = "decode", nomem = "network", invalid = "invalid_argument",
 }
 
--- Failures that prove a request never reached the server: nothing was sent (the C core's, and
--- the ngx transport's when nginx never sent the request upstream).
-local NOT_SENT = { COULDNT_CONNECT = true, COULDNT_RESOLVE_HOST = true,
-                   COULDNT_RESOLVE_PROXY = true, NGX_COULDNT_CONNECT = true,
-                   NGX_CONNECT_TIMEOUT = true }
-
--- The methods that create or change something, and are not safe to send twice.
-local WRITES = { POST = true, PATCH = true }
-
---- Whether a request of this method is a write that must not be sent twice (POST, PATCH).
--- @local
-function M.is_write(method)
-  return WRITES[method] == true
-end
-
---- Marks the error of a failed write (POST, PATCH) whose outcome is unknown: a `network` or
--- `timeout` failure not proven to have come before anything was sent, or a 5xx answer. It may
--- have taken effect, so it is not `retryable`, and has `outcome = "unknown"`. A TLS failure
--- comes before the request is sent; a 4xx answer (429 included) is the server refusing it.
--- Returns the error.
--- @local
-function M.mark_outcome(e, method)
-  if not WRITES[method] then return e end
-  local unknown
-  if e.kind == "api" then
-    unknown = type(e.status) == "number" and e.status >= 500
-  elseif e.kind == "network" or e.kind == "timeout" then
-    unknown = not NOT_SENT[e.transport_code]
-  end
-  if unknown then e.outcome, e.retryable = "unknown", false end
-  return e
-end
-
 --- An error from a failed transfer (no HTTP response). `unsent`: the transfer is known not to
 -- have started (the transport refused to start it), so a write's outcome is not in doubt.
 -- @local
 function M.transport(kind, message, name, req, redact, unsent)
   local e = redaction.error(M.new(TRANSPORT_KINDS[kind] or "network",
     M.text(message) or M.text(kind) or "the transfer failed", {
-    retryable = kind == "network" or kind == "timeout",
+    retryable = retry.retryable_failure(kind),
     transport_code = M.text(name),
     method = req and req.method, path = req and req.path,
   }), redact)
   if unsent or not req then return e end
-  return M.mark_outcome(e, req.method)
-end
-
---- Whether a failed attempt may be sent again. GET, PUT and DELETE: when the error is
--- retryable. POST and PATCH could create or change something twice, so only when the request
--- provably did not take effect: no connection was made, or the server refused it with 429.
--- (A 5xx answer to one, 503 with Retry-After included, leaves its outcome unknown: see
--- `mark_outcome`.)
--- @local
-function M.may_retry(method, err)
-  if not err.retryable then return false end
-  if not WRITES[method] then return true end
-  if err.outcome == "unknown" then return false end
-  if err.transport_code then return NOT_SENT[err.transport_code] == true end
-  return err.status == 429
-end
-
-local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6,
-                 Jul = 7, Aug = 8, Sep = 9, Oct = 10, Nov = 11, Dec = 12 }
-
--- Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = math.floor(y / 400)
-  local yoe = y - era * 400
-  local mp = (m + 9) % 12
-  local doy = math.floor((153 * mp + 2) / 5) + d - 1
-  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-end
-M.days_from_civil = days_from_civil
-
--- Header values longer than this are no hint (a hint is a few digits, or a 29-byte date):
--- nothing longer is read, so no server can make reading one cost more than that.
-local MAX_HINT = 64
-
--- A non-negative decimal number ("250", "1.5", ".5", "2."), read digit by digit: no sign,
--- hex, exponent, inf or nan, and no dependence on the host's decimal point (tonumber("1.5") is
--- nil on Lua 5.1 under a "," locale).
-local function decimal(s)
-  if type(s) ~= "string" or #s > MAX_HINT then return nil end
-  local whole, frac = s:match("^(%d*)%.?(%d*)$")
-  if not whole or (whole == "" and frac == "") or (whole == "" and not s:find(".", 1, true)) then
-    return nil
-  end
-  local n = whole == "" and 0 or tonumber(whole)
-  if frac ~= "" then
-    frac = frac:sub(1, 15)
-    n = n + tonumber(frac) / 10 ^ #frac
-  end
-  return n
-end
-
---- Seconds to wait that the response asks for, or nil: `retry-after-ms`, a non-negative
--- decimal number of milliseconds; else `Retry-After`, RFC 9110's delta-seconds (digits only)
--- or an HTTP date. Anything else (hex, an exponent, a sign, inf, nan, more than 64 bytes) is
--- no hint.
--- @local
-function M.retry_after(headers, now)
-  local ms = decimal(headers["retry-after-ms"])
-  if ms and ms > 0 then return ms / 1000 end
-  local ra = headers["retry-after"]
-  if type(ra) ~= "string" or #ra > MAX_HINT then return nil end
-  if ra:find("^%d+$") then return tonumber(ra) end
-  local d, mon, y, hh, mm, ss = ra:match(
-    "^%a+, (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT$")
-  if not d or not MONTHS[mon] then return nil end
-  local t = days_from_civil(tonumber(y), MONTHS[mon], tonumber(d)) * 86400
-    + tonumber(hh) * 3600 + tonumber(mm) * 60 + tonumber(ss)
-  local wait = t - (now or os.time())
-  return wait > 0 and wait or 0
-end
-
-local function retryable(status, headers)
-  local hint = headers["x-should-retry"]
-  if hint == "true" then return true end
-  if hint == "false" then return false end
-  return status == 408 or status == 409 or status == 429 or status >= 500
+  return retry.mark_outcome(e, req.method)
 end
 
 local text = M.text
@@ -463,13 +354,13 @@ function M.from_response(status, headers, body, decoded, req, redact)
     code = code,
     hint = HINTS[status],
     errors = list,
-    retryable = retryable(status, headers),
-    retry_after = M.retry_after(headers),
+    retryable = retry.retryable_status(status, headers),
+    retry_after = retry.retry_after(headers),
     cf_ray = headers["cf-ray"],
     body = body,
     method = req and req.method, path = req and req.path,
   }), redact)
-  return req and M.mark_outcome(e, req.method) or e
+  return req and retry.mark_outcome(e, req.method) or e
 end
 
 --- A `decode` error: the response arrived but is not what the API sends.

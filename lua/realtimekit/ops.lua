@@ -7,6 +7,7 @@
 -- @module realtimekit.ops
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
+local retry = require "realtimekit.retry"
 local redaction = require "realtimekit.redact"
 local hostwait = require "realtimekit.wait"
 
@@ -62,19 +63,12 @@ M.engine = engine
 -- what is left before the call's deadline (the ngx transport's are nginx's own: there the
 -- deadline cancels the attempt instead). Marks op as cut when they are.
 local function attempt_options(client, op, now)
-  local options = op.req.options
+  local options = retry.transport_options(op.req.method, op.req.options)
   op.cut = nil
   if not op.deadline or client.transport == "ngx" then return options end
-  local left = op.deadline - now
-  local timeout = options and options.timeout or client.timeout
-  local connect = options and options.connect_timeout or client.connect_timeout
-  if left >= timeout and left >= connect then return options end
-  local out = {}
-  for k, v in pairs(options or out) do out[k] = v end
-  if left < timeout then out.timeout = left end
-  if left < connect then out.connect_timeout = left end
-  op.cut = true
-  return out
+  options, op.cut = retry.cut_to_deadline(options, op.deadline - now, client.timeout,
+    client.connect_timeout)
+  return options
 end
 
 -- Starts an attempt of op now (the pacer has admitted it and a transfer is free).
@@ -130,8 +124,7 @@ end
 -- unknown, may have taken effect: its outcome is unknown, and it is not retryable.
 local function past_deadline(client, op, what, cause, in_flight)
   local req = op.req
-  local unknown = (in_flight and errors.is_write(req.method))
-    or (cause and cause.outcome == "unknown")
+  local unknown = retry.unknown_at_deadline(req.method, in_flight, cause)
   local err = errors.new("timeout", format("the %s's deadline of %s s %s", op.deadline_of,
     show_number(op.deadline_s), what), {
       retryable = not unknown, outcome = unknown and "unknown" or nil,
@@ -165,10 +158,6 @@ local function expire(client, e, op, now)
   end
 end
 
--- How much earlier than the deadline an attempt whose timeout was cut to it may end with a
--- timeout that is the deadline's (the transport's timers are not exact to the millisecond).
-local CUT_SLACK = 0.05
-
 -- Whether finished transfers wait to be settled.
 local function finished_left(e)
   return e.finished[1] ~= nil
@@ -195,20 +184,9 @@ local function settle(client, op, decoded, headers, body, status)
     return
   end
   local err = headers
-  local wait = client:_retry_wait(req, err, op.attempts)
-  local late
-  if op.deadline then
-    -- The deadline is not waited past: a wait that would end beyond it fails now. An attempt
-    -- whose timeout was cut to the deadline and ran out ends the call.
-    if op.cut and err.kind == "timeout" and monotonic() + CUT_SLACK >= op.deadline then
-      wait, late = nil, past_deadline(client, op, "passed while attempt " .. op.attempts
-        .. " was under way", err, true)
-    elseif wait and monotonic() + wait >= op.deadline then
-      late = past_deadline(client, op, format("would pass before attempt %d (after a wait of "
-        .. "%s s)", op.attempts + 1, show_number(wait)), err)
-      wait = nil
-    end
-  end
+  local wait, what, in_flight = retry.after_failure(client, req, err, op.attempts, monotonic(),
+    op.deadline, op.cut)
+  local late = what and past_deadline(client, op, what, err, in_flight)
   if op.started then client:_report(req, op.attempts, op.started, nil, nil, err, wait) end
   if op.state == "cancelled" then return end
   if not wait then
@@ -286,7 +264,7 @@ function M.advance(client, e, now)
       local wait, why = 0, nil
       if pacer then wait, why = pacer:admit(now, budgets) end
       if wait > 0 then
-        if wait > client.max_retry_wait then
+        if retry.too_long(client, wait) then
           remove(queue, i)
           op.state, op.err = "failed", too_long(client, op, wait, why)
         elseif op.deadline and now + wait >= op.deadline then

@@ -22,7 +22,7 @@
 -- one budget of each.
 -- @module realtimekit.pacer
 local compat = require "realtimekit.compat"
-local errors = require "realtimekit.errors"
+local retry = require "realtimekit.retry"
 
 local type, tonumber, setmetatable, pairs = type, tonumber, setmetatable, pairs
 local floor = math.floor
@@ -220,7 +220,7 @@ end
 
 --- Seconds the response asks to wait before trying again (`retry-after-ms`, `retry-after`).
 local function retry_after(headers)
-  return type(headers) == "table" and errors.retry_after(headers) or nil
+  return type(headers) == "table" and retry.retry_after(headers) or nil
 end
 
 -- The pacer of one client, its state in Lua tables (times on the core's monotonic clock).
