@@ -459,30 +459,7 @@ end
 -- decoded body, the headers, the raw body and the status, or nil and an error.
 -- @local
 function Client:_classify(req, body, status, headers, name)
-  local redact = self:_redactor(req)
-  if body == nil then
-    return nil, errors.transport(status, headers, name, req, redact)
-  end
-  local decoded, problem = self._decode(body)
-  if decoded == nil and req.row.raw and status >= 200 and status <= 299 and
-    not body:find("[^ \t\r\n]") then
-    decoded = {} -- client:request of an endpoint that answers with nothing
-  end
-  if status < 200 or status > 299 then
-    return nil, errors.from_response(status, headers, body, decoded, req, redact)
-  end
-  if decoded == nil then
-    return nil, errors.decode("the response is not JSON (" .. (errors.text(problem) or "?")
-      .. ")", status, headers, body, req, redact)
-  end
-  if type(decoded) ~= "table" then
-    return nil, errors.decode("the response is not a JSON object", status, headers, body, req,
-      redact)
-  end
-  if decoded.success == false then
-    return nil, errors.from_response(status, headers, body, decoded, req, redact)
-  end
-  return decoded, headers, body, status
+  return response.classify(req, body, status, headers, name, self._decode, self:_redactor(req))
 end
 
 --- The redaction of a request's errors and reports: the token, and a body's secrets (storage
@@ -523,21 +500,13 @@ end
 --- What an object endpoint's call returns: the response's `data`.
 -- @local
 function Client:_object_value(req, raw, headers, body, status)
-  local value, problem = response.object(req.row, raw)
-  if value == nil then
-    return nil, errors.decode(problem, status, headers, body, req, self:_redactor(req))
-  end
-  return value
+  return response.object_value(req, raw, headers, body, status, self:_redactor(req))
 end
 
 --- What a list endpoint's call returns: a page.
 -- @local
 function Client:_list_value(req, raw, headers, body, status)
-  local page, problem = response.page(req.row, raw)
-  if not page then
-    return nil, errors.decode(problem, status, headers, body, req, self:_redactor(req))
-  end
-  return page
+  return response.list_value(req, raw, headers, body, status, self:_redactor(req))
 end
 
 --- One blocking call: builds the request, starts it as an operation and waits for it; returns
