@@ -688,9 +688,8 @@ local function run(argv, stdout, stderr)
   end
   local realtimekit = require "realtimekit"
   local c, _, err = realtimekit.new { ca_file = env("REALTIMEKIT_CA_FILE"),
-                                      user_agent = PROGRAM .. "-cli" }
+                                      user_agent = PROGRAM .. "-cli", decoder = M.decode }
   if not c then return nil, err, hint end
-  c._decode = M.decode
 
   local indent = cli.pretty and "  " or nil
   local function emit(v)

@@ -300,12 +300,8 @@ function new_client(opts)
     end
     max_body = v
   end
-  local decoder = opts.decoder or "cjson"
-  local decode = type(decoder) == "string" and json.decoders[decoder]
-  if not decode then
-    return nil, errors.invalid("decoder", "expected \"cjson\" or \"core\", got "
-      .. M.quoted(opts.decoder))
-  end
+  local decode, dproblem = json.decoder(opts.decoder)
+  if not decode then return nil, errors.invalid("decoder", dproblem) end
   if opts.on_request ~= nil and type(opts.on_request) ~= "function" then
     return nil, errors.invalid("on_request", "expected a function(info), got a "
       .. type(opts.on_request))
