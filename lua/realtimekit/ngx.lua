@@ -47,6 +47,14 @@ function M.version(v)
   return string.format("%d.%d.%d", math.floor(v / 1000000), math.floor(v / 1000) % 1000, v % 1000)
 end
 
+--- What sends the requests, for the User-Agent: nginx's Lua module and nginx, with their
+-- versions ("ngx_lua/0.10.25; nginx/1.22.1").
+-- @local
+function M.platform()
+  return "ngx_lua/" .. M.version(ngx.config.ngx_lua_version) .. "; nginx/"
+    .. M.version(ngx.config.nginx_version)
+end
+
 --- Whether this Lua runs inside nginx with its Lua module.
 -- @local
 function M.available()

@@ -10,7 +10,7 @@
 -- `REFETCH_INTERVAL` seconds of the last one (across nginx workers, with a `lua_shared_dict`),
 -- and a failed signature waits for the next allowed fetch rather than being refused at once, so
 -- a flood of forged requests neither hammers the key URL nor keeps a rotated key out. Waiting
--- blocks in plain Lua and yields inside OpenResty (`realtimekit.wait`).
+-- blocks in plain Lua and yields inside OpenResty (`realtimekit.host`).
 --
 -- Errors have the kinds `invalid_signature` (a forged, altered or unsigned delivery, or a key
 -- that is not an RSA public key), `duplicate` (a delivery already accepted), `decode` (a signed
@@ -31,7 +31,8 @@ local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 local json = require "realtimekit.json"
 local types = require "realtimekit.types"
-local wait = require "realtimekit.wait"
+local host = require "realtimekit.host"
+local openresty = require "realtimekit.host.openresty"
 
 local type, pairs, ipairs, tostring, setmetatable, pcall =
   type, pairs, ipairs, tostring, setmetatable, pcall
@@ -224,10 +225,10 @@ local function store_of(dedupe)
   if dedupe == true then return M.memory_store() end
   if type(dedupe) == "string" then
     local ngx = rawget(_G, "ngx")
-    local dict = wait.in_ngx() and ngx.shared and ngx.shared[dedupe]
+    local dict = openresty.here() and ngx.shared and ngx.shared[dedupe]
     if not dict then
       return nil, errors.invalid("dedupe", "no lua_shared_dict named " .. dedupe ..
-        (wait.in_ngx() and "" or " (a name works only inside OpenResty)"))
+        (openresty.here() and "" or " (a name works only inside OpenResty)"))
     end
     return dict
   end
@@ -381,7 +382,7 @@ local function download(self)
   -- The core ends the transfer within the timeout; the deadline only guards the loop.
   local finished, deadline = false, monotonic() + self._timeout + 5
   while not finished do
-    local ids = wait.poll(http, 1)
+    local ids = host.current().wait(http, 1)
     for i = 1, #ids do
       if ids[i] == id then finished = true end
     end
@@ -459,8 +460,8 @@ function Receiver:_fetch()
 end
 
 -- Why the key cannot be had in this nginx phase, as a `network` error: `what` ends with "in".
-local function cannot_wait(what)
-  return errors.new("network", what .. " nginx's " .. tostring(wait.phase()) .. " phase: "
+local function cannot_wait(what, refused)
+  return errors.new("network", what .. " nginx's " .. tostring(refused.phase) .. " phase: "
     .. "verify in a rewrite, access or content handler, or pass public_key")
 end
 
@@ -496,7 +497,7 @@ function Receiver:_newer(old, patience)
       step = self._shared and 0.1 or (self._last_fetch or now) + M.REFETCH_INTERVAL - now
       step = min(step > 0.001 and step or 0.001, deadline - now)
     end
-    wait.sleep(step)
+    host.current().sleep(step)
   end
 end
 
@@ -509,12 +510,14 @@ function Receiver:_key()
   local now = monotonic()
   local held = self._pem
   if held and now - self._key_time < self._ttl then return held end
-  if wait.can_yield() == false then
+  local refused = host.current().refusal()
+  if refused then
     if held then return held end
     if self._fetching then
-      return nil, cannot_wait("the webhook key is being fetched, which cannot be waited for in")
+      return nil, cannot_wait("the webhook key is being fetched, which cannot be waited for in",
+        refused)
     end
-    return nil, cannot_wait("the webhook key must be fetched, which cannot wait in")
+    return nil, cannot_wait("the webhook key must be fetched, which cannot wait in", refused)
   end
   if held then
     if self:_take_turn(now) then return self:_fetch() or held end
@@ -533,7 +536,7 @@ end
 -- After a signature failed with `old`: a newer key, or nil. None where nginx cannot yield (no
 -- fetch, no wait), and none for a signature that cannot be a real one.
 function Receiver:_refetch(old, signature)
-  if self._fixed or not plausible(signature) or wait.can_yield() == false then return nil end
+  if self._fixed or not plausible(signature) or host.current().refusal() then return nil end
   return (self:_newer(old, M.REFETCH_WAIT))
 end
 
