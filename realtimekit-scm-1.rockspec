@@ -98,6 +98,7 @@ build = {
     ["realtimekit.retry"] = "lua/realtimekit/retry.lua",
     ["realtimekit.schema"] = "lua/realtimekit/schema.lua",
     ["realtimekit.seam"] = "lua/realtimekit/seam.lua",
+    ["realtimekit.store"] = "lua/realtimekit/store.lua",
     ["realtimekit.types"] = "lua/realtimekit/types.lua",
     ["realtimekit.webhook"] = "lua/realtimekit/webhook.lua",
     ["realtimekit.resources.active_session"] = "lua/realtimekit/resources/active_session.lua",
