@@ -34,7 +34,7 @@ local show_number = compat.show_number
 local M = {}
 
 --- Transfers one engine keeps under way at once; further operations queue (the C core's
--- RTK_MAX_TRANSFERS).
+-- `RTK_MAX_TRANSFERS`).
 M.MAX_RUNNING = 64
 
 -- The longest a blocking wait lets one poll wait; it returns as soon as a transfer ends.
@@ -42,24 +42,10 @@ M.WAIT_SLICE = 60
 
 local PENDING = { queued = true, running = true, waiting = true }
 
---- The engine of one client, made by `new`.
--- @type Engine
 local Engine = {}
 Engine.__index = Engine
 M.Engine = Engine
 
---- An API call under way without blocking, made by a method of `client.async`: the same
--- arguments and checks as the blocking method, and the same retry policy, with the waits
--- between attempts kept as timers instead of sleeps. Its `state` is `"queued"`, `"running"`,
--- `"waiting"` (for its next attempt), `"done"` (`value` holds what the call returns),
--- `"failed"` (`err` holds its error) or `"cancelled"`.
--- @type Op
--- @usage
--- local op = assert(client.async.meetings:get(meeting_id))
--- -- every frame, or in a loop that does other work:
--- local state, v = op:poll()
--- if state == "done" then print(v.title)
--- elseif state == "failed" then print(v) end
 local Op = {}
 Op.__index = Op
 M.Op = Op
@@ -116,6 +102,9 @@ function M.new(settings)
   self.redact = redaction.redactor(self.finder)
   return self
 end
+
+--- The engine of one client, made by `new`.
+-- @type Engine
 
 --- The redaction of a request's errors and reports: the token, and a body's secrets (storage
 -- keys, passwords), should the API echo them. Without a request, the token's alone.
@@ -529,6 +518,19 @@ function Engine:close()
   self.closed = true
   self.transport:close()
 end
+
+--- An API call under way without blocking, made by a method of `client.async`: the same
+-- arguments and checks as the blocking method, and the same retry policy, with the waits
+-- between attempts kept as timers instead of sleeps. Its `state` is `"queued"`, `"running"`,
+-- `"waiting"` (for its next attempt), `"done"` (`value` holds what the call returns),
+-- `"failed"` (`err` holds its error) or `"cancelled"`.
+-- @type Op
+-- @usage
+-- local op = assert(client.async.meetings:get(meeting_id))
+-- -- every frame, or in a loop that does other work:
+-- local state, v = op:poll()
+-- if state == "done" then print(v.title)
+-- elseif state == "failed" then print(v) end
 
 --- The operation's state and value: "pending"; "done", value; "failed", err; or "cancelled".
 -- Drives the client's I/O once, without waiting (as `client:poll(0)` does).

@@ -31,25 +31,10 @@
 -- `Ratelimit-Policy` header gave. A *log* is a key L holding the times of the last `limit`
 -- requests taken against a static budget of `limit` requests in any `window` seconds (its form
 -- is the store's own: a ring, a sorted set, …; only `take` reads it, and may forget a time once
--- it is `window` old). Each of these is plain data that `get` reads, but the log.
+-- it is `window` old). Each of these is plain data that `get` reads, but the log. Below,
+-- `S:avail` stands for the key `S..":avail"`, and so on.
 --
--- - `take(budgets, now)` -> `0` (taken), or `wait, i, what`: asks to send one request that
---   counts against every entry of `budgets`, a list of `{ scope = S, inflight = n, log = L or
---   nil, limit = n, window = seconds }` (`inflight`: the caller's requests of that scope still
---   under way). For each entry, in one step:
---   1. the pause: `S:pause - now` when `now < S:pause`;
---   2. the header budget: when `S:avail` and `S:reset` are set and `now >= S:reset`, the
---      window has reset: with `S:limit` and `S:window` (> 0) set, `S:reset` moves on by whole
---      windows past `now` and `S:avail` becomes `S:limit - inflight` (written even when the
---      request is not taken); without them `S:avail` and `S:reset` are deleted. Then, when
---      `S:avail <= 0`, `S:reset - now`;
---   3. the log: when it holds `limit` times and the oldest is `t`, `t + window - now` if that
---      is above 0.
---   The wait is the longest of these over every entry, `i` the entry whose it is and `what`
---   which kind (`"pause"`, `"headers"` or `"log"`). When it is 0 the request is taken: for
---   each entry `now` goes into its log (the oldest time out, beyond `limit`) and `S:avail`,
---   when set, goes down by 1. A store whose lock another process holds may answer `wait, nil,
---   "busy"` instead, with a short wait, after which the caller asks again.
+-- - `take(budgets, now)` -> `0`, or `wait, i, what`: the admission of one request (see below);
 -- - `learn(S, reading, inflight, now)`: what a response's headers said of scope S's budget,
 --   `reading = { remaining, reset, limit, window }` (any of them nil). `limit` and `window`,
 --   when given, go into `S:limit` and `S:window`. With `remaining` (and `reset`, seconds from
@@ -61,6 +46,22 @@
 --   budget grow); otherwise both are set. A store that is busy may skip this second part.
 -- - `pause(S, until_, ttl)`: `S:pause` becomes `until_` unless it is later already; it may be
 --   forgotten after `ttl`.
+--
+-- `take` asks to send one request that counts against every entry of `budgets`, a list of
+-- tables with the fields `scope` (S), `inflight` (the caller's requests of that scope still
+-- under way), and for a static budget `log` (L), `limit` and `window`. In one step it finds,
+-- for each entry, the wait of its pause (`S:pause - now`, when `now` is before it); of its
+-- header budget: when `S:avail` and `S:reset` are set and `now` is at or past `S:reset`, the
+-- window has reset, so with `S:limit` and `S:window` (above 0) set `S:reset` moves on by
+-- whole windows past `now` and `S:avail` becomes `S:limit - inflight` (written even when the
+-- request is not taken), and without them both are deleted; then, when `S:avail` is 0 or
+-- less, `S:reset - now`; and of its log: when the log holds `limit` times and the oldest is
+-- `t`, `t + window - now` if that is above 0. The wait is the longest of them all, `i` the
+-- entry it is for and `what` its kind (`"pause"`, `"headers"` or `"log"`). When there is none
+-- the request is taken: `now` goes into each entry's log (its oldest time out, past `limit`)
+-- and each `S:avail` that is set goes down by 1, and `take` returns 0. A store whose lock
+-- another process holds may answer `wait, nil, "busy"` with a short wait instead; the caller
+-- asks again after it.
 --
 -- **Webhook de-duplication** (for `realtimekit.webhook`), in two phases: a delivery is
 -- *claimed* before it is handled, *confirmed* when handling it succeeded, *released* when it
@@ -102,7 +103,7 @@ function M.memory(size, ttl)
                         order = {}, first = 1, last = 0, is_shared = false }, Memory)
 end
 
---- The store's time: the caller's reading `t`, else the core's monotonic clock.
+-- The store's time: the caller's reading `t`, else the core's monotonic clock.
 function Memory.now(_, t)
   return t or monotonic()
 end
@@ -354,7 +355,7 @@ function M.shared(name)
                         is_shared = true }, Shared)
 end
 
---- The store's time: nginx's, the same in every worker (`t` is not used).
+-- The store's time: nginx's, the same in every worker (`t` is not used).
 function Shared:now()
   local ngx = self.ngx
   ngx.update_time()
