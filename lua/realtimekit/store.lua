@@ -10,10 +10,12 @@
 -- seconds (nil or 0: no expiry), and a key whose ttl has passed is absent. Times are seconds
 -- on the store's clock: `now(t)` gives it, where `t` is the caller's monotonic reading (a store
 -- of one process takes `t`; a store that processes or machines share uses one clock for all of
--- them, wall time say, and ignores `t`). Each method below is **one atomic step**: no other
--- caller sees a state in between, whatever runs in other workers or on other machines (a Redis
--- store makes each one script). None raises for a failure of its backend; a store that cannot
--- decide now may say so where the method allows (`take`'s `"busy"`).
+-- them, wall time say, and ignores `t`; such a store may also read its clock inside a step, as
+-- Redis's `TIME` in a script, in place of the `now` it is given, as long as `now()` reads the
+-- same clock). Each method below is **one atomic step**: no other caller sees a state in
+-- between, whatever runs in other workers or on other machines (a Redis store makes each one
+-- script). None raises for a failure of its backend; a store that cannot decide now may say so
+-- where the method allows (`take`'s `"busy"`).
 --
 -- The plain methods (those of `ngx.shared.DICT`):
 --
