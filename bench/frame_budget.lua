@@ -35,10 +35,12 @@ if MODE == "measure" then
     ca_file = os.getenv("REALTIMEKIT_CA_FILE"), poll_budget = SETTINGS[SETTING].budget,
   })
   -- How many finished transfers the core handed back at once, at most (the pages that arrived
-  -- between two frames): read from the client's drive, to show the pages did arrive together.
-  local drive, together = client._drive, 0
-  client._drive = function(...)
-    local ids = drive(...)
+  -- between two frames): read from the waits of the client's engine (its host's, which are its
+  -- own to wrap), to show the pages did arrive together.
+  local host, together = client.engine.host, 0
+  local wait = host.wait
+  host.wait = function(...)
+    local ids = wait(...)
     if #ids > together then together = #ids end
     return ids
   end

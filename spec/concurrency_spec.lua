@@ -304,7 +304,7 @@ describe("polling", function()
     op:cancel()
     assert.equal("cancelled", op:poll())
     assert.equal(0, c:poll())
-    assert.equal(0, c._http:running())
+    assert.equal(0, c.engine.transport:running())
   end)
 
   it("refuses bad arguments before any request", function()

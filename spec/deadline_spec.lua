@@ -225,7 +225,8 @@ describe("a deadline", function()
   it("is checked", function()
     assert(realtimekit.new { api_token = "t", deadline = 0.5 })
     local _, _, problem = realtimekit.new { api_token = "t", deadline = 0 }
-    assert.equal("deadline: expected a number of seconds greater than 0, got 0", problem.message)
+    assert.equal("deadline: expected a number of seconds greater than 0 (at most 2147483), got 0",
+      problem.message)
     for _, bad in ipairs { 0, -1, "1", 0 / 0, 1e9, true } do
       local c, _, err = realtimekit.new { api_token = "t", deadline = bad }
       assert.is_nil(c)

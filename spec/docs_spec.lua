@@ -6,7 +6,7 @@ local read = helper.read
 
 local PAGES = { "index.html", "topics/methods.md.html" }
 for _, m in ipairs { "realtimekit", "realtimekit.client", "realtimekit.errors",
-  "realtimekit.pager", "realtimekit.ops", "realtimekit.resource", "realtimekit.ngx",
+  "realtimekit.pager", "realtimekit.engine", "realtimekit.resource", "realtimekit.ngx",
   "realtimekit.webhook" } do
   PAGES[#PAGES + 1] = "modules/" .. m .. ".html"
 end

@@ -3,6 +3,7 @@
 local helper = require "helper"
 local realtimekit = require "realtimekit"
 local cjson = require "cjson"
+local retry = require "realtimekit.retry"
 
 local UUID = "36d01e74-838a-4de1-a00c-a0c4b03f8368"
 local LONG = string.rep("a", 5000)
@@ -203,7 +204,6 @@ end)
 describe("hostile input, round two", function()
   local calls = require "support.calls"
   local resource = require "realtimekit.resource"
-  local errors = require "realtimekit.errors"
   local unpack = rawget(table, "unpack") or rawget(_G, "unpack")
 
   -- Values whose __tostring raises, or answers with something that is not a string.
@@ -242,14 +242,14 @@ describe("hostile input, round two", function()
 
   it("takes Retry-After as digits or an HTTP date only, retry-after-ms as a decimal", function()
     for _, v in ipairs { "0x10", "1e1", "-1", "+5", "1.5", "inf", "nan", " ", "", "5s" } do
-      assert.is_nil(errors.retry_after({ ["retry-after"] = v }), "retry-after " .. v)
+      assert.is_nil(retry.retry_after({ ["retry-after"] = v }), "retry-after " .. v)
     end
     for _, v in ipairs { "0x10", "1e1", "-5", "+5", "inf", "nan", "infinity", "1,5", "." } do
-      assert.is_nil(errors.retry_after({ ["retry-after-ms"] = v }), "retry-after-ms " .. v)
+      assert.is_nil(retry.retry_after({ ["retry-after-ms"] = v }), "retry-after-ms " .. v)
     end
-    assert.equal(16, errors.retry_after({ ["retry-after"] = "16" }))
-    assert.equal(0.0015, errors.retry_after({ ["retry-after-ms"] = "1.5" }))
-    assert.equal(0.25, errors.retry_after({ ["retry-after-ms"] = "250" }))
+    assert.equal(16, retry.retry_after({ ["retry-after"] = "16" }))
+    assert.equal(0.0015, retry.retry_after({ ["retry-after-ms"] = "1.5" }))
+    assert.equal(0.25, retry.retry_after({ ["retry-after-ms"] = "250" }))
     -- Through a real answer: a hex hint is no hint, and the backoff applies.
     local c, s = helper.client { max_retries = 0 }
     s:fault { status = 429, headers = { ["Retry-After"] = "0x10" } }

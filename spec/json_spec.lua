@@ -298,16 +298,72 @@ describe("realtimekit.json", function()
     assert.equal(before, cjson.decode_max_depth())
   end)
 
-  it("decodes with lua-cjson unless the client asks for the core's decoder", function()
-    local realtimekit = require "realtimekit"
-    local opts = { api_token = "t", base_url = "http://127.0.0.1:1/v4" }
-    assert.equal(json.decode, assert(realtimekit.new(opts))._decode)
-    opts.decoder = "core"
-    assert.equal(json.decode_core, assert(realtimekit.new(opts))._decode)
-    opts.decoder = "fast"
-    local c, _, err = realtimekit.new(opts)
-    assert.is_nil(c)
-    assert.equal("decoder", err.param)
+  describe("decoder()", function()
+    it("is lua-cjson's unless the option names the core's, or gives a function", function()
+      assert.equal(json.decode, json.decoder(nil))
+      assert.equal(json.decode, json.decoder("cjson"))
+      assert.equal(json.decode_core, json.decoder("core"))
+      local mine = function() end
+      assert.equal(mine, json.decoder(mine))
+      for _, v in ipairs { "fast", 1, true, {} } do
+        local d, problem = json.decoder(v)
+        assert.is_nil(d)
+        assert.matches('^expected "cjson", "core" or a function%(text%), got ', problem)
+      end
+    end)
+
+    -- The decoder a client uses, seen from what its calls decode: json's named decoders are
+    -- looked up when the client is made, so a spy put in their place sees the client's calls.
+    it("is what the client decodes every answer with", function()
+      local calls = {}
+      local function spy(name)
+        local real = json[name]
+        json[name] = function(text)
+          calls[#calls + 1] = name
+          return real(text)
+        end
+        return function() json[name] = real end
+      end
+      local undo_cjson, undo_core = spy("decode"), spy("decode_core")
+      local ok, err = pcall(function()
+        local c = helper.client()
+        assert(c.meetings:list { per_page = 1 })
+        assert.same({ "decode" }, calls)
+        calls = {}
+        c = helper.client { decoder = "core" }
+        assert(c.meetings:list { per_page = 1 })
+        assert.same({ "decode_core" }, calls)
+      end)
+      undo_cjson()
+      undo_core()
+      assert(ok, err)
+    end)
+
+    it("can be the program's own function, whose refusal is a decode error", function()
+      local texts = {}
+      local c = helper.client { decoder = function(text)
+        texts[#texts + 1] = text
+        if #texts == 1 then return json.decode(text) end
+        return nil, "mine refuses it"
+      end }
+      local page = assert(c.meetings:list { per_page = 1 })
+      assert.equal(1, #page.data)
+      local v, err = c.meetings:list { per_page = 1 }
+      assert.is_nil(v)
+      assert.equal("decode", err.kind)
+      assert.equal("the response is not JSON (mine refuses it)", err.message)
+      assert.equal(2, #texts)
+      assert.matches('^{"success":true', texts[1])
+    end)
+
+    it("refuses what is neither a decoder's name nor a function", function()
+      local realtimekit = require "realtimekit"
+      local c, _, err = realtimekit.new { api_token = "t", decoder = "fast" }
+      assert.is_nil(c)
+      assert.equal("decoder", err.param)
+      assert.equal('decoder: expected "cjson", "core" or a function(text), got "fast"',
+        err.message)
+    end)
   end)
 end)
 

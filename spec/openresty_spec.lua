@@ -266,9 +266,9 @@ describe_or_pending("OpenResty #once", function()
       local body = json(port, "/t/list?retries=0")
       assert.equal(5, body.items)
       assert.is_true(body.ms >= 2000)
-      -- Its sleeps (wait.lua) grow with the wait to NGX_MAX_STEP (50 ms), from 1 ms each time
-      -- data flows: about 100 for the first second, 20 a second after (fewer on a busy machine,
-      -- whose sleeps overrun). A busy poll would make thousands.
+      -- Its sleeps (host/openresty.lua) grow with the wait to NGX_MAX_STEP (50 ms), from 1 ms
+      -- each time data flows: about 100 for the first second, 20 a second after (fewer on a
+      -- busy machine, whose sleeps overrun). A busy poll would make thousands.
       local seconds = body.ms / 1000
       assert.is_true(body.sleeps >= 10 and body.sleeps <= 300 + 20 * seconds,
         cjson.encode(body))

@@ -301,12 +301,12 @@ describe("realtimekit.pager", function()
     s:config { meetings_total = 1000, latency = 0.3 }
     local it = c.meetings:each { concurrency = 4 }
     assert.is_string(it().id) -- the first page has come, and the pages after it are under way
-    assert.is_true(c._http:running() > 0)
+    assert.is_true(c.engine.transport:running() > 0)
     it = nil -- luacheck: ignore
     collectgarbage()
     collectgarbage()
     assert.equal(0, c:poll())
-    assert.equal(0, c._http:running())
+    assert.equal(0, c.engine.transport:running())
   end)
 
   if _VERSION == "Lua 5.4" then

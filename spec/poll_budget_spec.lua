@@ -5,24 +5,26 @@ local helper = require "helper"
 local core = require "realtimekit.core"
 local realtimekit = require "realtimekit"
 
--- Records every list of finished transfers the client's core hands back. The first time n
--- transfers are under way, it holds them back until all n have finished (or 10 s passed), so
--- that n calls end in one poll, as when several pages arrive between two frames.
+-- Records every list of finished transfers the client's core hands back (through the engine's
+-- host, whose wait it wraps). The first time n transfers are under way, it holds them back
+-- until all n have finished (or 10 s passed), so that n calls end in one poll, as when several
+-- pages arrive between two frames.
 local function record(c, n)
-  local drive = c._drive
+  local host = c.engine.host
+  local wait = host.wait
   local log = { batches = {} }
-  c._drive = function(timeout, stop)
+  host.wait = function(transport, timeout, stop)
     local ids
-    if n and c._http:running() >= n then
+    if n and transport:running() >= n then
       ids = {}
       local deadline = core.monotonic() + 10
       repeat
-        local more = drive(0.05, stop)
+        local more = wait(transport, 0.05, stop)
         for i = 1, #more do ids[#ids + 1] = more[i] end
       until #ids >= n or core.monotonic() > deadline
       n = nil
     else
-      ids = drive(timeout, stop)
+      ids = wait(transport, timeout, stop)
     end
     if #ids > 0 then log.batches[#log.batches + 1] = ids end
     return ids
@@ -131,7 +133,7 @@ describe("poll_budget", function()
       local reported = {}
       for _, id in ipairs(log.batches[1]) do reported[#reported + 1] = by_id[id] end
       assert.same(reported, settled.order)
-      assert.equal(0, c._http:running())
+      assert.equal(0, c.engine.transport:running())
     end)
 
   it("settles every finished call in one poll without a budget", function()
@@ -240,6 +242,6 @@ describe("poll_budget", function()
     for i = 1, 4 do
       if i ~= waiting then assert.equal("done", (ops[i]:poll())) end
     end
-    assert.equal(0, c._http:running())
+    assert.equal(0, c.engine.transport:running())
   end)
 end)

@@ -4,6 +4,7 @@
 local helper = require "helper"
 local realtimekit = require "realtimekit"
 local errors = require "realtimekit.errors"
+local redaction = require "realtimekit.redact"
 
 local U = "36d01e74-838a-4de1-a00c-a0c4b03f8368"
 local KEY = "AKIAIOSFODNN7EXAMPLE-k3y" -- a storage key: a body secret
@@ -38,10 +39,10 @@ local function assert_hidden(secret, v, label)
   for _, e in ipairs(errs) do
     if realtimekit.is_error(e) and e.body then
       assert.is_true(#e.body <= errors.BODY_START, label)
-      assert.equal(0, errors.tail(e.body, secret), label .. ": the body ends with the secret's "
+      assert.equal(0, redaction.tail(e.body, secret), label .. ": the body ends with the secret's "
         .. "start: " .. e.body:sub(-20))
-      for k = 1, #errors.MARK - 1 do
-        assert.is_false(e.body:sub(-k) == errors.MARK:sub(1, k), label .. ": a cut marker")
+      for k = 1, #redaction.MARK - 1 do
+        assert.is_false(e.body:sub(-k) == redaction.MARK:sub(1, k), label .. ": a cut marker")
       end
     end
   end
@@ -261,8 +262,8 @@ describe("redaction of a walk's error", function()
   end)
 end)
 
-describe("errors.redactor()", function()
-  local redact = errors.redactor(nil, { "s3cr3t-value-1234", "abcd" })
+describe("realtimekit.redact", function()
+  local redact = redaction.redactor(nil, { "s3cr3t-value-1234", "abcd" })
 
   it("replaces whole secrets and long enough starts of them", function()
     assert.equal("a [REDACTED] b [REDACTED] c", redact("a s3cr3t-value-1234 b abcd c"))

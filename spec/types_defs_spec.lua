@@ -4,7 +4,7 @@
 local helper = require "helper"
 local realtimekit = require "realtimekit"
 local client_mod = require "realtimekit.client"
-local ops = require "realtimekit.ops"
+local engine = require "realtimekit.engine"
 local pager = require "realtimekit.pager"
 local request = require "realtimekit.request"
 local resource = require "realtimekit.resource"
@@ -278,7 +278,7 @@ describe("types/ (LuaLS definitions)", function()
     has("realtimekit", module)
     has("realtimekit.Client", public(client_mod.Client))
     has("realtimekit.Async", public(client_mod.Async))
-    has("realtimekit.Op", public(ops.Op))
+    has("realtimekit.Op", public(engine.Op))
     has("realtimekit.Walk", public(pager.Walk))
     has("realtimekit.Pager", public(pager.Pager))
     has("realtimekit.webhook.Receiver", public(webhook.Receiver))

@@ -376,6 +376,32 @@ describe("realtimekit.webhook", function()
       assert.equal(s:webhook_public_key(), r:public_key())
     end)
 
+    -- A store other processes share (one on another backend, say): receivers sharing it
+    -- share their fetches of the key, and their de-duplication, as workers sharing a
+    -- lua_shared_dict do.
+    it("shares its key fetches and its deliveries through a store other processes share",
+      function()
+      local store = require "realtimekit.store"
+      local shared = store.memory()
+      shared.is_shared = true
+      local a, b = receiver { dedupe = shared }, receiver { dedupe = shared }
+      local body, headers = delivery()
+      assert.truthy(a:verify(body, headers))
+      local other_body, other_headers = delivery()
+      local event = assert(b:verify(other_body, other_headers))
+      assert.equal("meeting.started", event.event)
+      assert.equal(1, key_fetches()) -- b took the key a fetched
+      assert.equal(0, b.fetches)
+      assert.equal("duplicate", select(2, b:verify(body, headers)).kind)
+      b:forget(event)
+      assert.truthy(a:verify(other_body, other_headers))
+      -- A store no other process shares keeps its receiver's fetches to itself.
+      local own = receiver { dedupe = store.memory() }
+      assert.truthy(own:verify(delivery()))
+      assert.equal(1, own.fetches)
+      assert.equal(2, key_fetches())
+    end)
+
     it("fetches the key again when its ttl is up", function()
       turns(0.1)
       local r = receiver { ttl = 0.2 }

@@ -56,11 +56,12 @@ function M.new()
 end
 
 -- Watches the client's polls, as a test may: each drive of its transfers (the one place a
--- poll could wait), how long it was allowed to wait, and how many calls the poll before it
--- settled (the dashboard counts every call that ends, in its on_request hook).
+-- poll could wait: its engine's host's wait, which is the engine's own to wrap), how long it
+-- was allowed to wait, and how many calls the poll before it settled (the dashboard counts
+-- every call that ends, in its on_request hook).
 function Script:watch(d)
-  local client = d.client
-  local drive = client._drive
+  local host = d.client.engine.host
+  local wait = host.wait
   local before = d.requests
   local function settled()
     local n = d.requests - before
@@ -68,11 +69,11 @@ function Script:watch(d)
     before = d.requests
   end
   self.settled = settled
-  client._drive = function(timeout, stop)
+  host.wait = function(transport, timeout, stop)
     settled()
     self.polls = self.polls + 1
     if timeout and timeout > self.longest_wait then self.longest_wait = timeout end
-    return drive(timeout, stop)
+    return wait(transport, timeout, stop)
   end
 end
 
@@ -123,7 +124,7 @@ function Script:update(d, frames, problem)
   self.settled()
   -- Transfers still under way once the frame's polls are done (the core's count, read
   -- without driving anything).
-  if not self.frozen and d.client._http:running() > 0 then
+  if not self.frozen and d.client.engine.transport:running() > 0 then
     self.frames_waiting = self.frames_waiting + 1
   end
   if self.failing then return end -- the failure's screenshot is being taken

@@ -10,6 +10,7 @@ local compat = require "realtimekit.compat"
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 local jsonpure = require "realtimekit.jsonpure"
+local redaction = require "realtimekit.redact"
 local resource = require "realtimekit.resource"
 local schema = require "realtimekit.schema"
 
@@ -664,9 +665,8 @@ local function run(argv, stdout, stderr)
   end
   local realtimekit = require "realtimekit"
   local c, _, err = realtimekit.new { ca_file = env("REALTIMEKIT_CA_FILE"),
-                                      user_agent = PROGRAM .. "-cli" }
+                                      user_agent = PROGRAM .. "-cli", decoder = M.decode }
   if not c then return nil, err, hint end
-  c._decode = M.decode
 
   local indent = cli.pretty and "  " or nil
   local function emit(v)
@@ -728,7 +728,7 @@ function M.main(argv, stdout, stderr)
     if type(e) == "table" and e.usage then
       -- A value quoted back may be the token, given by mistake: it is scrubbed as in errors.
       local message, token = e.usage, os.getenv("CLOUDFLARE_API_TOKEN")
-      if token and token ~= "" then message = errors.scrub(message, token) end
+      if token and token ~= "" then message = redaction.scrub(message, token) end
       stderr:write(PROGRAM, ": ", message, "\n", e.hint or ("Try '" .. PROGRAM .. " --help'."),
         "\n")
       return 2

@@ -1,19 +1,23 @@
---- The client: its options, its connection, and the one path every call takes (check, send,
--- decode, classify).
+--- The client: the options of `realtimekit.new`, checked, and a facade over the engine that
+-- runs its calls (`realtimekit.engine`), to which it hands everything the engine needs: the
+-- transport, the host, the pacer, the decoder, the redaction of the token, the retry policy,
+-- the hook and the poll budget.
 -- @module realtimekit.client
 local compat = require "realtimekit.compat"
 local core = require "realtimekit.core"
+local engine = require "realtimekit.engine"
 local errors = require "realtimekit.errors"
+local host = require "realtimekit.host"
 local json = require "realtimekit.json"
 local ngx_transport = require "realtimekit.ngx"
-local ops = require "realtimekit.ops"
 local pacer = require "realtimekit.pacer"
+local redaction = require "realtimekit.redact"
 local request = require "realtimekit.request"
 local seam = require "realtimekit.seam"
 local resource = require "realtimekit.resource"
 local response = require "realtimekit.response"
+local retry = require "realtimekit.retry"
 local schema = require "realtimekit.schema"
-local wait = require "realtimekit.wait"
 
 local type, setmetatable, getmetatable, error = type, setmetatable, getmetatable, error
 local format = string.format
@@ -36,15 +40,14 @@ local OPTIONS = {
 -- @local
 M.OPTIONS = OPTIONS
 
---- Retries after a failed attempt, unless a client or a call says otherwise.
-M.DEFAULT_MAX_RETRIES = 2
+--- Retries after a failed attempt, unless a client or a call says otherwise
+-- (`realtimekit.retry`).
+M.DEFAULT_MAX_RETRIES = retry.DEFAULT_MAX_RETRIES
 --- The longest wait a server may ask for (Retry-After); a longer one is not slept: the error is
 -- returned with it in `retry_after`.
-M.DEFAULT_MAX_RETRY_WAIT = 60
+M.DEFAULT_MAX_RETRY_WAIT = retry.DEFAULT_MAX_RETRY_WAIT
 --- The largest response body accepted, in bytes.
 M.DEFAULT_MAX_BODY = 64 * 1024 * 1024
--- Backoff without a server hint: 0.5 s doubling up to 8 s, less up to a quarter at random.
-M.BACKOFF_BASE, M.BACKOFF_CAP = 0.5, 8
 
 --- A client, made by `realtimekit.new`. Its resource objects are fields named after the API's
 -- resources (`client.meetings`, `client.sessions`, …); their methods are listed in the
@@ -56,7 +59,9 @@ M.BACKOFF_BASE, M.BACKOFF_CAP = 0.5, 8
 -- - `account_id`, `app_id`: the account and app every call uses unless it names others, or nil;
 -- - `transport`: `"curl"` or `"ngx"`;
 -- - `strict`: whether calls refuse the docs' formats and ranges too (the `strict` option);
--- - `async`: the same resource objects, whose methods do not block (`Async`).
+-- - `async`: the same resource objects, whose methods do not block (`Async`);
+-- - `engine`: the engine that runs the client's calls (`realtimekit.engine`), for tests and
+--   tools that watch it (`client.engine.transport:running()`, its `host`).
 -- @type Client
 -- @usage
 -- local client = assert(realtimekit.new { app_id = "…" })
@@ -71,7 +76,7 @@ local FIELDS = { base_url = true, base_path = true, account_id = true, app_id = 
                  timeout = true, connect_timeout = true, deadline = true, ca_file = true,
                  max_retries = true,
                  max_retry_wait = true, max_body = true, transport = true, block_in_nginx = true,
-                 async = true, strict = true }
+                 async = true, strict = true, engine = true }
 local CLIENT_NAMES = { "request", "poll", "close", "user_agent", "async" }
 for i = 1, #M.RESOURCES do CLIENT_NAMES[#CLIENT_NAMES + 1] = M.RESOURCES[i] end
 
@@ -93,20 +98,25 @@ end
 
 -- A call on a closed client: raised where the call was made.
 function M.check_open(client, what, level)
-  if rawget(client, "_closed") then
+  if client.engine.closed then
     error("realtimekit: " .. what .. " on a closed client", level + 1)
   end
 end
 
---- The User-Agent the client sends with the C core (the `user_agent` option is appended).
+--- The User-Agent the client sends: realtimekit's, naming the Lua and what sends the requests
+-- (`platform`: libcurl by default; the ngx transport's names nginx's Lua module and nginx),
+-- then `extra` (the `user_agent` option), if given.
+-- @tparam[opt] string platform
+-- @tparam[opt] string extra
 -- @local
-function M.user_agent()
-  return string.format("realtimekit-lua/%s (%s; libcurl/%s)", core._VERSION, core.lua_version,
-    core.curl_version)
+function M.user_agent(platform, extra)
+  local ua = format("realtimekit-lua/%s (%s; %s)", core._VERSION, core.lua_version,
+    platform or "libcurl/" .. core.curl_version)
+  if extra then ua = ua .. " " .. extra end
+  return ua
 end
 
--- What client:request makes of a successful answer: the whole decoded body.
-local function raw_value(_, _, decoded) return decoded end
+local raw_value = response.raw_value
 
 -- client.async's class, documented (with its method) at the end of this file: LDoc puts
 -- every item after a class's doc comment into that class.
@@ -136,11 +146,36 @@ local function env(name)
 end
 
 local function seconds(name, v)
-  if type(v) ~= "number" or v ~= v or v <= 0 or v > 2147483 then
-    return nil, errors.invalid(name, "expected a number of seconds greater than 0, got " ..
-      compat.describe(v))
+  local s, problem = request.seconds(v)
+  if not s then return nil, errors.invalid(name, problem) end
+  return s
+end
+
+--- Checks the `poll_budget` option of `realtimekit.new`: nil or false (none), or a table with
+-- `max_results` (a whole number from 1) and/or `ms` (milliseconds, above 0).
+-- @return the budget (a table) or nil; or nil and what is wrong with it
+-- @local
+function M.check_poll_budget(v)
+  if v == nil or v == false then return nil end
+  if type(v) ~= "table" then
+    return nil, "expected a table { max_results = N, ms = T } or false, got a " .. type(v)
   end
-  return v
+  for k in pairs(v) do
+    if k ~= "max_results" and k ~= "ms" then
+      return nil, "unknown key " .. (type(k) == "string" and format("%q", k:sub(1, 40))
+        or "of type " .. type(k)) .. " (it takes max_results and ms)"
+    end
+  end
+  local max, ms = v.max_results, v.ms
+  if max == nil and ms == nil then return nil, "give max_results, ms or both" end
+  if max ~= nil and (type(max) ~= "number" or max ~= max or max % 1 ~= 0 or max < 1
+      or max > 2147483647) then
+    return nil, "max_results: expected a whole number from 1"
+  end
+  if ms ~= nil and (type(ms) ~= "number" or ms ~= ms or ms <= 0 or ms > 86400000) then
+    return nil, "ms: expected a number of milliseconds above 0"
+  end
+  return { max_results = max, ms = ms }
 end
 
 local function check_base_url(v)
@@ -151,24 +186,13 @@ local function check_base_url(v)
     -- A NUL would cut the URL short in libcurl, which reads it as a C string.
     return nil, errors.invalid("base_url", "contains a control character (NUL, CR, LF, ...)")
   end
-  local scheme, host, path = v:match("^(https?)://([^/?#%s]+)([^?#%s]*)$")
-  if not scheme or not host:find("^[%w%.%-%[%]:]+$") then
+  local scheme, authority, path = v:match("^(https?)://([^/?#%s]+)([^?#%s]*)$")
+  if not scheme or not authority:find("^[%w%.%-%[%]:]+$") then
     return nil, errors.invalid("base_url", "expected an http:// or https:// URL without query " ..
       "or fragment, got " .. format("%q", v:sub(1, 80)))
   end
   path = path:gsub("/+$", "")
-  return scheme .. "://" .. host .. path, path
-end
-
--- How the client finds its token in text, for errors.redactor: the C core keeps the token and
--- does the finding itself; the ngx transport's token is a Lua string, held by these closures.
-local function token_finder(http, token)
-  if http then
-    return { scrub = function(s) return http:redact(s) end,
-             tail = function(s) return http:token_tail(s) end }
-  end
-  return { scrub = function(s) return errors.scrub(s, token) end,
-           tail = function(s) return errors.tail(s, token) end }
+  return scheme .. "://" .. authority .. path, path
 end
 
 local new_client
@@ -183,7 +207,7 @@ function M.new(opts)
   local token = type(opts) == "table" and opts.api_token
   if token == nil then token = env("CLOUDFLARE_API_TOKEN") end
   if type(token) == "string" and token ~= "" then
-    errors.redact(err, errors.redactor(token_finder(nil, token)))
+    redaction.error(err, redaction.redactor(redaction.finder(token)))
   end
   return nil, tostring(err), err
 end
@@ -244,14 +268,10 @@ function new_client(opts)
     end
     if #headers == 0 then headers = nil end
   end
-  local user_agent = M.user_agent()
-  if opts.user_agent ~= nil then
-    local ua = opts.user_agent
-    if type(ua) ~= "string" or ua == "" or ua:find("[%z\r\n]") then
-      return nil, errors.invalid("user_agent", "expected a non-empty string without CR, LF or "
-        .. "NUL, got " .. (type(ua) == "string" and "one with them" or "a " .. type(ua)))
-    end
-    user_agent = user_agent .. " " .. ua
+  local ua = opts.user_agent
+  if ua ~= nil and (type(ua) ~= "string" or ua == "" or ua:find("[%z\r\n]")) then
+    return nil, errors.invalid("user_agent", "expected a non-empty string without CR, LF or "
+      .. "NUL, got " .. (type(ua) == "string" and "one with them" or "a " .. type(ua)))
   end
 
   local base_url, base_path = check_base_url(opts.base_url or env("CLOUDFLARE_BASE_URL")
@@ -310,19 +330,15 @@ function new_client(opts)
     end
     max_body = v
   end
-  local decoder = opts.decoder or "cjson"
-  local decode = type(decoder) == "string" and json.decoders[decoder]
-  if not decode then
-    return nil, errors.invalid("decoder", "expected \"cjson\" or \"core\", got "
-      .. M.quoted(opts.decoder))
-  end
+  local decode, dproblem = json.decoder(opts.decoder)
+  if not decode then return nil, errors.invalid("decoder", dproblem) end
   if opts.on_request ~= nil and type(opts.on_request) ~= "function" then
     return nil, errors.invalid("on_request", "expected a function(info), got a "
       .. type(opts.on_request))
   end
   local budget, bproblem = pacer.check(opts.rate_limit)
   if bproblem then return nil, errors.invalid("rate_limit", bproblem) end
-  local poll_budget, pbproblem = ops.check_budget(opts.poll_budget)
+  local poll_budget, pbproblem = M.check_poll_budget(opts.poll_budget)
   if pbproblem then return nil, errors.invalid("poll_budget", pbproblem) end
   if opts.block_in_nginx ~= nil and type(opts.block_in_nginx) ~= "boolean" then
     return nil, errors.invalid("block_in_nginx", "expected a boolean, got a "
@@ -339,7 +355,8 @@ function new_client(opts)
     if opts.ngx_location ~= nil then
       return nil, errors.invalid("ngx_location", "only for transport = \"ngx\"")
     end
-    http = type(transport) == "function" and seam.new(transport, user_agent) or transport
+    http = type(transport) == "function" and seam.new(transport, M.user_agent(nil, ua))
+      or transport
     transport = "custom"
   elseif transport == "curl" then
     if opts.ngx_location ~= nil then
@@ -348,7 +365,7 @@ function new_client(opts)
     local kind, message
     http, kind, message = core.new {
       token = token, ca_file = opts.ca_file, timeout = timeout, connect_timeout = connect_timeout,
-      max_body = max_body, user_agent = user_agent,
+      max_body = max_body, user_agent = M.user_agent(nil, ua),
     }
     if not http then return nil, errors.new("network", message or kind) end
   elseif transport == "ngx" then
@@ -365,13 +382,8 @@ function new_client(opts)
       return nil, errors.invalid("headers", "the ngx transport sends the headers its nginx "
         .. "location sets (README, OpenResty)")
     end
-    local ngx = rawget(_G, "ngx")
-    local ua = string.format("realtimekit-lua/%s (%s; ngx_lua/%s; nginx/%s)", core._VERSION,
-      core.lua_version, ngx_transport.version(ngx.config.ngx_lua_version),
-      ngx_transport.version(ngx.config.nginx_version))
-    if opts.user_agent ~= nil then ua = ua .. " " .. opts.user_agent end
-    http = ngx_transport.new(token, location, ua, max_body)
-    sleep = sleep or ngx.sleep
+    http = ngx_transport.new(token, location, M.user_agent(ngx_transport.platform(), ua),
+      max_body)
   else
     return nil, errors.invalid("transport", "expected \"curl\", \"ngx\", a function(request) or "
       .. "a table with start, poll, result and cancel, got " .. M.quoted(transport))
@@ -392,22 +404,19 @@ function new_client(opts)
     transport = transport,
     block_in_nginx = opts.block_in_nginx == true,
     strict = strict,
-    _decode = decode,
-    _sleep = sleep or wait.sleep,
-    _on_request = opts.on_request,
-    _http = http,
-    _headers = headers,
-    _pacer = pacer.new(budget),
-    _poll_budget = poll_budget,
+    -- The engine that runs the calls. Closures that find the token, not the token: it is in
+    -- none of the client's or the engine's fields.
+    engine = engine.new {
+      transport = http, transport_waits = transport ~= "curl",
+      cut_timeouts = transport ~= "ngx", host = host.new(sleep),
+      may_block = opts.block_in_nginx == true, pacer = pacer.new(budget), decode = decode,
+      finder = transport == "curl" and redaction.transport_finder(http)
+        or redaction.finder(token),
+      max_retries = max_retries, max_retry_wait = max_retry_wait, timeout = timeout,
+      connect_timeout = connect_timeout, deadline = deadline, on_request = opts.on_request,
+      poll_budget = poll_budget, headers = headers,
+    },
   }, Client)
-  -- Closures that find the token, not the token: it is in none of the client's fields.
-  self._finder = token_finder(transport == "curl" and http, token)
-  self._redact = errors.redactor(self._finder)
-  if transport == "curl" then
-    self._drive = function(t, stop) return wait.poll(http, t, stop) end
-  else
-    self._drive = function(t, stop) return http:poll(t, stop) end
-  end
   local async = setmetatable({ client = self }, Async)
   for i = 1, #M.RESOURCES do
     local name = M.RESOURCES[i]
@@ -422,7 +431,7 @@ end
 -- by mistake as one of them (a short one passes for an account id) shows as `[REDACTED]`.
 -- @treturn string
 function Client:__tostring()
-  local redact = self._redact
+  local redact = self.engine:redactor()
   return format("realtimekit client (%s, account %s, app %s)", redact(self.base_url),
     redact(self.account_id or "unset"), redact(self.app_id or "unset"))
 end
@@ -430,13 +439,12 @@ end
 --- The User-Agent the client sends.
 -- @treturn string such as `realtimekit-lua/0.2.0 (Lua 5.4; libcurl/7.88.1)`
 function Client:user_agent()
-  return self._http:user_agent()
+  return self.engine.transport:user_agent()
 end
 
 --- Closes the client's connection; later calls raise. Garbage collection does the same.
 function Client:close()
-  self._closed = true
-  self._http:close()
+  self.engine:close()
 end
 
 --- Drives the client's operations (`client.async…`): starts the retries that are due, does
@@ -459,125 +467,9 @@ function Client:poll(timeout)
     error("client:poll(timeout): timeout must be a number of seconds >= 0", 2)
   end
   M.check_open(self, "client:poll()", 2)
-  local refused = timeout and timeout > 0 and wait.refusal(self)
+  local refused = timeout and timeout > 0 and self.engine:refusal()
   if refused then error("client:poll(timeout): " .. refused.message, 2) end
-  return ops.poll(self, timeout)
-end
-
---- Classifies the outcome of one attempt (what the core's request or result returned): the
--- decoded body, the headers, the raw body and the status, or nil and an error.
--- @local
-function Client:_classify(req, body, status, headers, name)
-  local redact = self:_redactor(req)
-  if body == nil then
-    return nil, errors.transport(status, headers, name, req, redact)
-  end
-  local decoded, problem = self._decode(body)
-  if decoded == nil and req.row.raw and status >= 200 and status <= 299 and
-    not body:find("[^ \t\r\n]") then
-    decoded = {} -- client:request of an endpoint that answers with nothing
-  end
-  if status < 200 or status > 299 then
-    return nil, errors.from_response(status, headers, body, decoded, req, redact)
-  end
-  if decoded == nil then
-    return nil, errors.decode("the response is not JSON (" .. (errors.text(problem) or "?")
-      .. ")", status, headers, body, req, redact)
-  end
-  if type(decoded) ~= "table" then
-    return nil, errors.decode("the response is not a JSON object", status, headers, body, req,
-      redact)
-  end
-  if decoded.success == false then
-    return nil, errors.from_response(status, headers, body, decoded, req, redact)
-  end
-  return decoded, headers, body, status
-end
-
---- The redaction of a request's errors and reports: the token, and a body's secrets (storage
--- keys, passwords), should the API echo them.
--- @local
-function Client:_redactor(req)
-  if not req.secrets then return self._redact end
-  local r = req.redact
-  if not r then
-    r = errors.redactor(self._finder, req.secrets)
-    req.redact = r
-  end
-  return r
-end
-
---- The wait before retry number `k` (0 for the first) when the server gave no hint.
--- @local
-function M.backoff(k)
-  local nominal = M.BACKOFF_BASE * 2 ^ k
-  if nominal > M.BACKOFF_CAP then nominal = M.BACKOFF_CAP end
-  return nominal * (1 - math.random() * 0.25)
-end
-
---- After a failed attempt: the seconds to wait before the next one, or nil to give up (with
--- `err.attempts` set either way).
--- @local
-function Client:_retry_wait(req, err, attempts)
-  err.attempts = attempts
-  local retries = req.max_retries or self.max_retries
-  if attempts > retries or not errors.may_retry(req.method, err) then return nil end
-  local after = err.retry_after
-  if after == nil then return M.backoff(attempts - 1) end
-  if after > self.max_retry_wait then return nil end -- the caller decides whether to wait so long
-  return after
-end
-
---- Tells the `on_request` hook about an attempt: `{method, url, attempt, seconds, status,
--- cf_ray, error = kind or nil, message, retry_in = seconds or nil}`, with the token and a
--- body's secrets scrubbed from every string.
--- @local
-function Client:_report(req, attempt, started, status, headers, err, retry_in)
-  local redact = self:_redactor(req)
-  local info = {
-    method = req.method, url = redact(req.url), attempt = attempt,
-    seconds = core.monotonic() - started, status = status or (err and err.status),
-    cf_ray = redact((headers and headers["cf-ray"]) or (err and err.cf_ray)),
-    error = err and err.kind, message = redact(err and err.message), retry_in = retry_in,
-    waited = req.waited, ratelimit = req.ratelimit,
-  }
-  -- The hook runs in the middle of client:poll's work: an error it raises is kept and raised
-  -- once that work is done (the first one, should several raise), so that no operation is left
-  -- half settled.
-  local ok, hook_error = pcall(self._on_request, info)
-  if not ok and self._hook_error == nil then
-    self._hook_error = hook_error == nil and "the on_request hook raised nil" or hook_error
-  end
-end
-
---- What an object endpoint's call returns: the response's `data`.
--- @local
-function Client:_object_value(req, raw, headers, body, status)
-  local value, problem = response.object(req.row, raw)
-  if value == nil then
-    return nil, errors.decode(problem, status, headers, body, req, self:_redactor(req))
-  end
-  return value
-end
-
---- What a list endpoint's call returns: a page.
--- @local
-function Client:_list_value(req, raw, headers, body, status)
-  local page, problem = response.page(req.row, raw)
-  if not page then
-    return nil, errors.decode(problem, status, headers, body, req, self:_redactor(req))
-  end
-  return page
-end
-
---- One blocking call: builds the request, starts it as an operation and waits for it; returns
--- what `value(client, req, decoded, headers, body, status)` makes of the answer, or nil and an
--- error.
--- @local
-function Client:_call(row, value, args, params)
-  local req, err = request.build(self, row, args, params)
-  if not req then return nil, err end
-  return ops.call(self, req, value)
+  return self.engine:poll(timeout)
 end
 
 --- Any endpoint of the API, with the same retries, errors, redaction and decoding as every
@@ -616,26 +508,12 @@ function Client:request(method, path, opts)
   M.check_open(self, "client:request()", 2)
   local req, err = request.raw(self, method, path, opts)
   if not req then return nil, err end
-  return ops.call(self, req, raw_value)
-end
-
-local object_value, list_value = ops.object_value, ops.list_value
-
---- One call of an endpoint that returns an object: the response's `data`.
--- @local
-function Client:_object(row, args, params)
-  return self:_call(row, object_value, args, params)
-end
-
---- One call of a list endpoint: a page, or nil and an error.
--- @local
-function Client:_list(row, args, params)
-  return self:_call(row, list_value, args, params)
+  return self.engine:call(req, raw_value)
 end
 
 --- The client's calls that do not block: `client.async.<resource>:<method>(…)` takes the same
 -- arguments as `client.<resource>:<method>(…)` and makes the same checks, then returns at once
--- with an operation (`realtimekit.ops.Op`) or, for an iterator method (`each`, `pages`,
+-- with an operation (`realtimekit.engine.Op`) or, for an iterator method (`each`, `pages`,
 -- `each_participant`, …), a walk (`realtimekit.pager.Walk`). Nothing here can collide with a
 -- method of the API, such as `recordings:start`.
 -- @type Async
@@ -649,7 +527,7 @@ end
 -- @string method
 -- @string path
 -- @tparam[opt] table opts
--- @treturn[1] realtimekit.ops.Op
+-- @treturn[1] realtimekit.engine.Op
 -- @return[2] nil
 -- @treturn[2] realtimekit.errors.Error an `invalid_argument` error
 function Async:request(method, path, opts)
@@ -659,7 +537,7 @@ function Async:request(method, path, opts)
   M.check_open(self.client, "client.async:request()", 2)
   local req, err = request.raw(self.client, method, path, opts)
   if not req then return nil, err end
-  return ops.start(self.client, req, raw_value)
+  return self.client.engine:start(req, raw_value)
 end
 
 return M

@@ -1,5 +1,5 @@
---- Differences between Lua 5.1, 5.2, 5.3, 5.4 and LuaJIT, resolved once; and numbers written
--- the same whatever the host program's locale.
+--- Differences between Lua 5.1, 5.2, 5.3, 5.4 and LuaJIT, resolved once; and numbers and dates
+-- the same whatever the host program's locale and time zone.
 -- @module realtimekit.compat
 local math_floor = math.floor
 local string_format = string.format
@@ -82,6 +82,17 @@ function M.describe(v)
   if t == "boolean" then return v and "true" or "false" end
   if t == "nil" then return "nil" end
   return "a " .. t
+end
+
+--- Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's
+-- days_from_civil): plain arithmetic, so neither the host's time zone nor its C library's range
+-- of time_t plays a part.
+function M.days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = math_floor(y / 400)
+  local yoe = y - era * 400
+  local doy = math_floor((153 * (m > 2 and m - 3 or m + 9) + 2) / 5) + d - 1
+  return era * 146097 + yoe * 365 + math_floor(yoe / 4) - math_floor(yoe / 100) + doy - 719468
 end
 
 --- Name of the running Lua, e.g. "Lua 5.4" or "LuaJIT 2.1.0-beta3".

@@ -27,33 +27,18 @@
 -- `retryable = false`: the write may have taken effect, and sending it again may make it twice.
 -- @module realtimekit.errors
 local compat = require "realtimekit.compat"
+local redaction = require "realtimekit.redact"
+local retry = require "realtimekit.retry"
 
-local setmetatable, getmetatable, tonumber, type, pairs, ipairs, error, tostring =
-  setmetatable, getmetatable, tonumber, type, pairs, ipairs, error, tostring
-local concat, sort = table.concat, table.sort
-local byte, find, sub = string.byte, string.find, string.sub
+local setmetatable, getmetatable, type, pairs, error, tostring =
+  setmetatable, getmetatable, type, pairs, error, tostring
+local concat = table.concat
 local show_number = compat.show_number
 
 local M = {}
 
 --- How much of a response body an error keeps, in bytes (`err.body`).
-M.BODY_START = 512
-local BODY_START = M.BODY_START
-
---- What a secret is replaced by.
-M.MARK = "[REDACTED]"
-local MARK = M.MARK
-
---- A secret shorter than this is not looked for: it would be every such letter of every message,
--- and no real token or key is so short.
-M.MIN_SECRET = 4
-local MIN_SECRET = M.MIN_SECRET
-
---- Text at least this long that a secret starts with counts as the secret: a message that quotes
--- a value cut short (the first 40 bytes of a meeting id that was really the token, say) does not
--- show the secret's start either. A shorter secret is matched only whole.
-M.MIN_PREFIX = 8
-local MIN_PREFIX = M.MIN_PREFIX
+M.BODY_START = redaction.BODY_START
 
 --- An error object: a plain table with these fields, of which only `kind` and `message` are
 -- always there, and a `__tostring`. A call returns it as its second value; an iterator raises
@@ -220,113 +205,6 @@ function M.new(kind, message, fields)
   return setmetatable(e, Error)
 end
 
---- s with every occurrence of `secret`, and every run of at least `MIN_PREFIX` bytes that
--- `secret` starts with, replaced by `MARK` (a secret shorter than `MIN_SECRET` is left alone).
--- @local
-function M.scrub(s, secret)
-  local n = #secret
-  if n < MIN_SECRET then return s end
-  local head = n > MIN_PREFIX and sub(secret, 1, MIN_PREFIX) or secret
-  local i = find(s, head, 1, true)
-  if not i then return s end
-  local out, from = {}, 1
-  while i do
-    local j, k = i + #head, #head + 1
-    while k <= n and byte(s, j) == byte(secret, k) do j, k = j + 1, k + 1 end
-    out[#out + 1] = sub(s, from, i - 1)
-    out[#out + 1] = MARK
-    from = j
-    i = find(s, head, from, true)
-  end
-  out[#out + 1] = sub(s, from)
-  return concat(out)
-end
-
---- How many bytes at the end of s are the start of `secret` (fewer than all of it), or 0.
--- @local
-function M.tail(s, secret)
-  if #secret < MIN_SECRET then return 0 end
-  local k = #secret - 1
-  if k > #s then k = #s end
-  while k > 0 do
-    if sub(s, -k) == sub(secret, 1, k) then return k end
-    k = k - 1
-  end
-  return 0
-end
-
--- s (already redacted) cut to at most max bytes, never in the middle of a marker.
-local function cut(s, max)
-  local c = sub(s, 1, max)
-  for k = #MARK - 1, 1, -1 do
-    if sub(s, max - k + 1, max - k + #MARK) == MARK then return sub(c, 1, max - k) end
-  end
-  return c
-end
-
---- The one redaction that every string bound for an error object, `tostring(err)` or the
--- `on_request` hook goes through. Makes `redact(s [, max])`: s with the token and every secret
--- replaced by `MARK` (see `scrub`), then, given max, cut to at most max bytes, never through a
--- marker and never ending in the start of a secret. Anything but a string is returned as it is.
--- @param token how the client's transport finds its token, `{scrub = function(s), tail =
--- function(s)}` (the token itself may stay in C), or nil
--- @param secrets a list of further secret strings (a body's), or nil
--- @local
-function M.redactor(token, secrets)
-  local list = {}
-  for i = 1, secrets and #secrets or 0 do
-    if type(secrets[i]) == "string" and #secrets[i] >= MIN_SECRET then
-      list[#list + 1] = secrets[i]
-    end
-  end
-  -- The longest first: a secret inside another is then never replaced before the longer one.
-  sort(list, function(a, b) return #a > #b end)
-  return function(s, max)
-    if type(s) ~= "string" then return s end
-    if token then s = token.scrub(s) end
-    for i = 1, #list do s = M.scrub(s, list[i]) end
-    if max and #s > max then
-      s = cut(s, max)
-      repeat
-        local n = token and token.tail(s) or 0
-        for i = 1, #list do
-          local k = M.tail(s, list[i])
-          if k > n then n = k end
-        end
-        s = sub(s, 1, #s - n)
-      until n == 0
-    end
-    return s
-  end
-end
-
---- Redacts every string of an error object in place (message, param, code, errors, body,
--- cf_ray, method, path, transport_code) with a `redactor`'s function; the body is cut to
--- `BODY_START` bytes after its secrets are replaced. Returns the error.
--- @local
-function M.redact(e, redact)
-  redact = redact or M.redactor()
-  for _, k in ipairs { "message", "param", "code", "cf_ray", "method", "path", "transport_code" } do
-    if type(e[k]) == "string" then e[k] = redact(e[k]) end
-  end
-  if type(e.errors) == "table" then
-    for i = 1, #e.errors do
-      local one = e.errors[i]
-      if type(one.code) == "string" then one.code = redact(one.code) end
-      if type(one.message) == "string" then one.message = redact(one.message) end
-    end
-  end
-  if type(e.body) == "string" then
-    -- Only the start of a long body matters; twice as much is redacted, so that a secret which
-    -- begins in the start and runs past it is seen whole (or as a long enough start of it).
-    local body = e.body
-    if #body > 2 * BODY_START then body = sub(body, 1, 2 * BODY_START) end
-    body = redact(body, BODY_START)
-    e.body = #body > BODY_START and cut(body, BODY_START) or body
-  end
-  return e
-end
-
 -- The edit distance between two short strings (insertions, deletions, substitutions, and
 -- swaps of two neighbours), or a number above `max` once it is sure to exceed it.
 local function distance(a, b, max)
@@ -398,128 +276,18 @@ local TRANSPORT_KINDS = {
   too_large = "decode", nomem = "network", invalid = "invalid_argument",
 }
 
--- Failures that prove a request never reached the server: nothing was sent (the C core's, and
--- the ngx transport's when nginx never sent the request upstream).
-local NOT_SENT = { COULDNT_CONNECT = true, COULDNT_RESOLVE_HOST = true,
-                   COULDNT_RESOLVE_PROXY = true, NGX_COULDNT_CONNECT = true,
-                   NGX_CONNECT_TIMEOUT = true }
-
--- The methods that create or change something, and are not safe to send twice.
-local WRITES = { POST = true, PATCH = true }
-
---- Whether a request of this method is a write that must not be sent twice (POST, PATCH).
--- @local
-function M.is_write(method)
-  return WRITES[method] == true
-end
-
---- Marks the error of a failed write (POST, PATCH) whose outcome is unknown: a `network` or
--- `timeout` failure not proven to have come before anything was sent, or a 5xx answer. It may
--- have taken effect, so it is not `retryable`, and has `outcome = "unknown"`. A TLS failure
--- comes before the request is sent; a 4xx answer (429 included) is the server refusing it.
--- Returns the error.
--- @local
-function M.mark_outcome(e, method)
-  if not WRITES[method] then return e end
-  local unknown
-  if e.kind == "api" then
-    unknown = type(e.status) == "number" and e.status >= 500
-  elseif e.kind == "network" or e.kind == "timeout" then
-    unknown = not NOT_SENT[e.transport_code]
-  end
-  if unknown then e.outcome, e.retryable = "unknown", false end
-  return e
-end
-
 --- An error from a failed transfer (no HTTP response). `unsent`: the transfer is known not to
 -- have started (the transport refused to start it), so a write's outcome is not in doubt.
 -- @local
 function M.transport(kind, message, name, req, redact, unsent)
-  local e = M.redact(M.new(TRANSPORT_KINDS[kind] or "network", M.text(message) or M.text(kind)
-    or "the transfer failed", {
-    retryable = kind == "network" or kind == "timeout",
+  local e = redaction.error(M.new(TRANSPORT_KINDS[kind] or "network",
+    M.text(message) or M.text(kind) or "the transfer failed", {
+    retryable = retry.retryable_failure(kind),
     transport_code = M.text(name),
     method = req and req.method, path = req and req.path,
   }), redact)
   if unsent or not req then return e end
-  return M.mark_outcome(e, req.method)
-end
-
---- Whether a failed attempt may be sent again. GET, PUT and DELETE: when the error is
--- retryable. POST and PATCH could create or change something twice, so only when the request
--- provably did not take effect: no connection was made, or the server refused it with 429.
--- (A 5xx answer to one, 503 with Retry-After included, leaves its outcome unknown: see
--- `mark_outcome`.)
--- @local
-function M.may_retry(method, err)
-  if not err.retryable then return false end
-  if not WRITES[method] then return true end
-  if err.outcome == "unknown" then return false end
-  if err.transport_code then return NOT_SENT[err.transport_code] == true end
-  return err.status == 429
-end
-
-local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6,
-                 Jul = 7, Aug = 8, Sep = 9, Oct = 10, Nov = 11, Dec = 12 }
-
--- Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = math.floor(y / 400)
-  local yoe = y - era * 400
-  local mp = (m + 9) % 12
-  local doy = math.floor((153 * mp + 2) / 5) + d - 1
-  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-end
-M.days_from_civil = days_from_civil
-
--- Header values longer than this are no hint (a hint is a few digits, or a 29-byte date):
--- nothing longer is read, so no server can make reading one cost more than that.
-local MAX_HINT = 64
-
--- A non-negative decimal number ("250", "1.5", ".5", "2."), read digit by digit: no sign,
--- hex, exponent, inf or nan, and no dependence on the host's decimal point (tonumber("1.5") is
--- nil on Lua 5.1 under a "," locale).
-local function decimal(s)
-  if type(s) ~= "string" or #s > MAX_HINT then return nil end
-  local whole, frac = s:match("^(%d*)%.?(%d*)$")
-  if not whole or (whole == "" and frac == "") or (whole == "" and not s:find(".", 1, true)) then
-    return nil
-  end
-  local n = whole == "" and 0 or tonumber(whole)
-  if frac ~= "" then
-    frac = frac:sub(1, 15)
-    n = n + tonumber(frac) / 10 ^ #frac
-  end
-  return n
-end
-
---- Seconds to wait that the response asks for, or nil: `retry-after-ms`, a non-negative
--- decimal number of milliseconds; else `Retry-After`, RFC 9110's delta-seconds (digits only)
--- or an HTTP date. Anything else (hex, an exponent, a sign, inf, nan, more than 64 bytes) is
--- no hint.
--- @local
-function M.retry_after(headers, now)
-  local ms = decimal(headers["retry-after-ms"])
-  if ms and ms > 0 then return ms / 1000 end
-  local ra = headers["retry-after"]
-  if type(ra) ~= "string" or #ra > MAX_HINT then return nil end
-  if ra:find("^%d+$") then return tonumber(ra) end
-  local d, mon, y, hh, mm, ss = ra:match(
-    "^%a+, (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT$")
-  if not d or not MONTHS[mon] then return nil end
-  local t = days_from_civil(tonumber(y), MONTHS[mon], tonumber(d)) * 86400
-    + tonumber(hh) * 3600 + tonumber(mm) * 60 + tonumber(ss)
-  local wait = t - (now or os.time())
-  return wait > 0 and wait or 0
-end
-
-local function retryable(status, headers)
-  local hint = headers["x-should-retry"]
-  if hint == "true" then return true end
-  if hint == "false" then return false end
-  return status == 408 or status == 409 or status == 429 or status >= 500
+  return retry.mark_outcome(e, req.method)
 end
 
 local text = M.text
@@ -581,24 +349,24 @@ function M.from_response(status, headers, body, decoded, req, redact)
       message = "HTTP " .. status
     end
   end
-  local e = M.redact(M.new("api", message, {
+  local e = redaction.error(M.new("api", message, {
     status = status,
     code = code,
     hint = HINTS[status],
     errors = list,
-    retryable = retryable(status, headers),
-    retry_after = M.retry_after(headers),
+    retryable = retry.retryable_status(status, headers),
+    retry_after = retry.retry_after(headers),
     cf_ray = headers["cf-ray"],
     body = body,
     method = req and req.method, path = req and req.path,
   }), redact)
-  return req and M.mark_outcome(e, req.method) or e
+  return req and retry.mark_outcome(e, req.method) or e
 end
 
 --- A `decode` error: the response arrived but is not what the API sends.
 -- @local
 function M.decode(problem, status, headers, body, req, redact)
-  return M.redact(M.new("decode", problem, {
+  return redaction.error(M.new("decode", problem, {
     status = status,
     cf_ray = headers and headers["cf-ray"],
     body = body,

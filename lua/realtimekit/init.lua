@@ -68,8 +68,9 @@ local M = {
 -- an `invalid_argument` error
 -- @tparam[opt="/_realtimekit"] string opts.ngx_location with `transport = "ngx"`, the nginx
 -- location that proxies to the API
--- @tparam[opt="cjson"] string opts.decoder `"cjson"` (lua-cjson, then nulls dropped and
--- integers made in C) or `"core"` (the C core's strict one-pass decoder, same values)
+-- @param[opt="cjson"] opts.decoder `"cjson"` (lua-cjson, then nulls dropped and integers made
+-- in C), `"core"` (the C core's strict one-pass decoder, same values), or a `function(text)` of
+-- your own that returns the decoded value, or nil and a message (a `decode` error then)
 -- @param[opt] opts.rate_limit the static budgets, at most N requests in any S seconds: `{ limit
 -- = N, window = S }` the token's, which every request counts against (default 1200 per 300 s,
 -- Cloudflare's limit per token), `recordings = { limit = N, window = S }` the recording

@@ -1,8 +1,10 @@
---- JSON decoding for the API's responses: nulls dropped, whole numbers as integers.
+--- JSON decoding for the API's responses: nulls dropped, whole numbers as integers. The only
+-- module that knows decoders: the client takes its decoder from `decoder`.
 -- Two decoders give the same values, and refuse the same texts: lua-cjson followed by a walk in
 -- C that drops nulls and makes integers (the default), and `core.decode`, one strict RFC 8259
 -- pass in C that builds the final values directly, about twice as fast (the client option
--- `decoder = "core"`). Neither depends on the host program's locale.
+-- `decoder = "core"`). Neither depends on the host program's locale. A program may give a
+-- decoder of its own, a `function(text)` that returns the value, or nil and a message.
 -- @module realtimekit.json
 local cjson = require "cjson.safe"
 local compat = require "realtimekit.compat"
@@ -63,7 +65,17 @@ end
 -- or "invalid JSON at byte N: what was wrong" (the byte counted from 1)
 M.decode_core = core.decode
 
---- The decoders by the name the client option `decoder` takes.
-M.decoders = { cjson = M.decode, core = M.decode_core }
+--- The decoder the client option `decoder` names: `"cjson"` (or nil) `decode`, `"core"`
+-- `decode_core`, or a `function(text)` of the program's own, which returns the decoded value,
+-- or nil and a message (a string) for a text it refuses.
+-- @param opt the option's value
+-- @return the decoder, a function; or nil and what is wrong with the option
+function M.decoder(opt)
+  if opt == nil or opt == "cjson" then return M.decode end
+  if opt == "core" then return M.decode_core end
+  if type(opt) == "function" then return opt end
+  return nil, "expected \"cjson\", \"core\" or a function(text), got "
+    .. (type(opt) == "string" and string.format("%q", opt:sub(1, 40)) or "a " .. type(opt))
+end
 
 return M

@@ -16,7 +16,7 @@
 -- local realtimekit = require "realtimekit"
 -- local client = assert(realtimekit.new { transport = "ngx", app_id = "…" })
 -- for m in client.meetings:each { concurrency = 4 } do ngx.say(m.id) end
-local errors = require "realtimekit.errors"
+local redaction = require "realtimekit.redact"
 
 local ngx = rawget(_G, "ngx")
 
@@ -45,6 +45,14 @@ T.__metatable = "none"
 function M.version(v)
   v = tonumber(v) or 0
   return string.format("%d.%d.%d", math.floor(v / 1000000), math.floor(v / 1000) % 1000, v % 1000)
+end
+
+--- What sends the requests, for the User-Agent: nginx's Lua module and nginx, with their
+-- versions ("ngx_lua/0.10.25; nginx/1.22.1").
+-- @local
+function M.platform()
+  return "ngx_lua/" .. M.version(ngx.config.ngx_lua_version) .. "; nginx/"
+    .. M.version(ngx.config.nginx_version)
 end
 
 --- Whether this Lua runs inside nginx with its Lua module.
@@ -181,7 +189,7 @@ function M.new(token, location, user_agent, max_body)
     return rbody, status, headers
   end
 
-  self.redact = function(_, s) return errors.scrub(s, token) end
+  self.redact = function(_, s) return redaction.scrub(s, token) end
   return self
 end
 

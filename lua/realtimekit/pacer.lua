@@ -17,12 +17,15 @@
 -- route: a recording route's answers pace the recording routes, any other route's answers
 -- every request (all of which count against the token's budget).
 --
--- Inside OpenResty, `shared = "<lua_shared_dict>"` keeps every static budget, the headers'
--- budgets and the pauses in the shared dict, so every worker of the server counts against
--- one budget of each.
+-- The budgets live in a store (`realtimekit.store`), and each decision is one step of it
+-- (`take`, `learn`, `pause`): a client's own memory by default; inside OpenResty, with
+-- `shared = "<lua_shared_dict>"`, the shared dict, so every worker of the server counts against
+-- one budget of each. What the pacer keeps itself is only what is this process's own: the
+-- requests it has in flight, and the last reading of the headers.
 -- @module realtimekit.pacer
 local compat = require "realtimekit.compat"
-local errors = require "realtimekit.errors"
+local retry = require "realtimekit.retry"
+local store = require "realtimekit.store"
 
 local type, tonumber, setmetatable, pairs = type, tonumber, setmetatable, pairs
 local floor = math.floor
@@ -220,128 +223,97 @@ end
 
 --- Seconds the response asks to wait before trying again (`retry-after-ms`, `retry-after`).
 local function retry_after(headers)
-  return type(headers) == "table" and errors.retry_after(headers) or nil
+  return type(headers) == "table" and retry.retry_after(headers) or nil
 end
-
--- The pacer of one client, its state in Lua tables (times on the core's monotonic clock).
-local Local = {}
-Local.__index = Local
-
--- The pacer whose state is in an nginx shared dict (times on ngx.now()).
-local Shared = {}
-Shared.__index = Shared
 
 -- What a wait is for, as the error of a call held back too long says it.
 local PAUSE, HEADERS = "a 429's Retry-After", "the API's Ratelimit header"
-
--- The static budgets of a checked configuration, each with the words that name it.
-local function statics(config)
-  local out = {}
-  for name, b in pairs(config.static) do
-    out[name] = { limit = b.limit, window = b.window, log = {}, head = 1,
-                  what = "the " .. name .. " budget of " .. b.limit .. " requests per "
-                    .. show_number(b.window) .. " s" }
-  end
-  return out
-end
-
---- Makes a pacer from a configuration `M.check` made (nil: the defaults).
-function M.new(config)
-  config = config or M.check(nil)
-  local static = statics(config)
-  if config.shared then
-    local ngx = rawget(_G, "ngx")
-    local p = "realtimekit:"
-    for name, st in pairs(static) do
-      -- Clients with other budgets of the same name keep their own logs.
-      st.key = p .. "s:" .. name .. ":" .. st.limit .. "/" .. st.window .. ":"
-    end
-    return setmetatable({ static = static, dict = ngx.shared[config.shared], prefix = p,
-                          inflight = {} }, Shared)
-  end
-  return setmetatable({ static = static, scopes = {} }, Local)
-end
+local WHY = { pause = PAUSE, headers = HEADERS, busy = "the store's lock" }
 
 -- The window of the static budget, stretched by the slack.
 local function stretched(window)
   return window * (1 + M.SLACK_FACTOR) + M.SLACK
 end
 
--- A scope's state (one per budget name, whether or not it has a static budget): the requests
--- in flight that count against it, the server's budget as the headers of its routes told it,
--- the last reading of them, and a 429's pause.
+--- The pacer of one client: its own count of the requests it has in flight, and what the last
+-- response of each scope's routes said (for `info`); every budget itself is in its store.
+-- @type Pacer
+local Pacer = {}
+Pacer.__index = Pacer
+M.Pacer = Pacer
+
+--- Makes a pacer from a configuration `M.check` made (nil: the defaults), over the
+-- configuration's store (default: a `realtimekit.store.memory()` of its own).
+function M.new(config)
+  config = config or M.check(nil)
+  local static = {}
+  for name, b in pairs(config.static) do
+    static[name] = { limit = b.limit, window = b.window,
+                     what = "the " .. name .. " budget of " .. b.limit .. " requests per "
+                       .. show_number(b.window) .. " s" }
+  end
+  return setmetatable({ store = config.store or store.memory(), prefix = "realtimekit:",
+                        static = static, scopes = {}, entries = {} }, Pacer)
+end
+
+-- A scope's state here (one per budget name, whether or not it has a static budget): its key
+-- prefix in the store, the requests in flight here that count against it, its static budget,
+-- and the last reading of the headers of its routes.
 local function scope(self, name)
   local sc = self.scopes[name]
   if not sc then
-    sc = { inflight = 0, pause_until = 0 }
+    local key = self.prefix .. name
+    local st = self.static[name]
+    -- Clients with other budgets of the same name keep their own logs.
+    sc = { key = key, inflight = 0, static = st,
+           log = st and self.prefix .. "s:" .. name .. ":" .. st.limit .. "/" .. st.window }
     self.scopes[name] = sc
   end
   return sc
 end
 
---- Asks to send, at `now`, a request that counts against `budgets` (a list such as
--- `M.RECORDINGS`; default `M.TOKEN`): 0 when it may go (and it is counted against each of
--- them), else the seconds to wait before asking again and what the wait is for.
-function Local:admit(now, budgets)
-  budgets = budgets or M.TOKEN
-  local wait, why = 0, nil
-  for i = 1, #budgets do
-    local name = budgets[i]
-    local sc = scope(self, name)
-    if now < sc.pause_until and sc.pause_until - now > wait then
-      wait, why = sc.pause_until - now, PAUSE
+-- The entries of `take` for a list of budgets, made once per list: each refers to its scope's
+-- state, its inflight set at each call.
+local function entries(self, budgets)
+  local list = self.entries[budgets]
+  if not list then
+    list = {}
+    for i = 1, #budgets do
+      local sc = scope(self, budgets[i])
+      local st = sc.static
+      list[i] = { scope = sc.key, log = sc.log, limit = st and st.limit,
+                  window = st and stretched(st.window), inflight = 0, sc = sc }
     end
-    local hdr = sc.hdr
-    if hdr and now >= hdr.reset_at then
-      -- The server's window has reset: a new one of `limit` requests, if the policy said, less
-      -- what is still in flight and may land in it.
-      if hdr.limit and hdr.window then
-        while hdr.reset_at <= now do hdr.reset_at = hdr.reset_at + hdr.window end
-        hdr.available = hdr.limit - sc.inflight
-      else
-        sc.hdr, hdr = nil, nil
-      end
-    end
-    if hdr and hdr.available <= 0 and hdr.reset_at - now > wait then
-      wait, why = hdr.reset_at - now, HEADERS
-    end
-    local st = self.static[name]
-    if st then
-      -- The ring log holds the times of the last `limit` requests; the oldest is the next to be
-      -- overwritten. The same sum decides and measures the wait: with times of 1e9 seconds
-      -- (ngx.now()), a difference compared to the window can round otherwise than the sum does.
-      local oldest = st.log[st.head]
-      local ready = oldest and oldest + stretched(st.window)
-      if ready and now < ready and ready - now > wait then wait, why = ready - now, st.what end
-    end
+    self.entries[budgets] = list
   end
-  if wait > 0 then return wait, why end
-  for i = 1, #budgets do
-    local name = budgets[i]
-    local sc, st = self.scopes[name], self.static[name]
-    if st then
-      st.log[st.head] = now
-      st.head = st.head % st.limit + 1
-    end
-    if sc.hdr then sc.hdr.available = sc.hdr.available - 1 end
+  return list
+end
+
+--- Asks to send, at `now` (the engine's monotonic clock), a request that counts against
+-- `budgets` (a list such as `M.RECORDINGS`; default `M.TOKEN`): 0 when it may go (and it is
+-- counted against each of them), else the seconds to wait before asking again and what the
+-- wait is for. One `take` of the store decides.
+function Pacer:admit(now, budgets)
+  budgets = budgets or M.TOKEN
+  local list = entries(self, budgets)
+  for i = 1, #list do list[i].inflight = list[i].sc.inflight end
+  local st = self.store
+  local wait, at, what = st:take(list, st:now(now))
+  if wait > 0 then
+    return wait, WHY[what] or (at and list[at].sc.static and list[at].sc.static.what) or WHY.busy
+  end
+  for i = 1, #list do
+    local sc = list[i].sc
     sc.inflight = sc.inflight + 1
   end
   return 0
-end
-
--- Whether a reset time the server gives now is that of the window already known (its `t` is
--- in whole seconds, so two readings of one window differ by less than a second).
-local function same_window(known_reset, new_reset, window)
-  local tolerance = window and window < 2 and window / 2 or 1
-  return known_reset and new_reset < known_reset + tolerance
-    and new_reset > known_reset - tolerance
 end
 
 --- A request it admitted for `budgets` has ended, with these response headers and status (both
 -- nil for a transfer that failed or was cancelled). What the headers say, and a 429's pause,
 -- hold for the narrowest of the budgets (the last): a recording route's answers pace the
 -- recording routes, any other route's every request.
-function Local:observe(headers, status, now, budgets)
+function Pacer:observe(headers, status, now, budgets)
   budgets = budgets or M.TOKEN
   for i = 1, #budgets do
     local sc = scope(self, budgets[i])
@@ -349,183 +321,42 @@ function Local:observe(headers, status, now, budgets)
   end
   local sc = scope(self, budgets[#budgets])
   local info = M.read(headers)
+  if not info and status ~= 429 then return end
+  local st = self.store
+  local t = st:now(now)
   if info then
-    local hdr = sc.hdr or {}
-    hdr.limit, hdr.window = info.limit or hdr.limit, info.window or hdr.window
-    if info.remaining then
-      -- Requests still in flight may count against what is left: assume they all do. Within
-      -- one window what is left only shrinks, so an answer that overtook a later one cannot
-      -- make it grow again.
-      local available, reset_at = info.remaining - sc.inflight, now + info.reset
-      if sc.hdr and now < hdr.reset_at and same_window(hdr.reset_at, reset_at, hdr.window) then
-        if available < hdr.available then hdr.available = available end
-        if reset_at > hdr.reset_at then hdr.reset_at = reset_at end
-      else
-        hdr.available, hdr.reset_at = available, reset_at
-      end
-      sc.hdr = hdr
-    elseif sc.hdr then
-      sc.hdr = hdr
-    end
+    -- Requests still in flight may count against what is left: the store assumes they all do.
+    st:learn(sc.key, info, sc.inflight, t)
     sc.last = info
   end
   if status == 429 then
     -- Without a Retry-After (nor a reset in the headers) only the request that met the 429
     -- backs off, by the retry policy.
     local wait = retry_after(headers) or (info and info.remaining and info.reset)
-    if wait and now + wait > sc.pause_until then sc.pause_until = now + wait end
+    if wait then st:pause(sc.key, t + wait, wait + 1) end
   end
 end
 
 --- What the pacer knows of the server's budget for a request that counts against `budgets`
 -- (the narrowest one that a response told of): `{ remaining, reset, limit, window }`, or nil.
-function Local:info(now, budgets)
+function Pacer:info(now, budgets)
   budgets = budgets or M.TOKEN
-  local sc
+  local st = self.store
   for i = #budgets, 1, -1 do
-    local s = self.scopes[budgets[i]]
-    if s and (s.hdr or s.last) then
-      sc = s
-      break
-    end
-  end
-  if not sc then return nil end
-  local hdr, out = sc.hdr, {}
-  if hdr then
-    out.remaining = hdr.available
-    if out.remaining < 0 then out.remaining = 0 end
-    out.reset = hdr.reset_at - now
-    if out.reset < 0 then out.reset = 0 end
-  end
-  local last = sc.last or {}
-  out.limit, out.window = (hdr and hdr.limit) or last.limit, (hdr and hdr.window) or last.window
-  return out
-end
-
--- Shared: the same rules, over the dict. Every read-modify-write runs under a lock (a key
--- added with a short expiry, so a worker that dies holding it cannot wedge the others). What a
--- worker has in flight it counts itself.
-local function now_ngx()
-  local ngx = rawget(_G, "ngx")
-  ngx.update_time()
-  return ngx.now()
-end
-
-local LOCK_TTL, LOCK_RETRY = 0.1, 0.002
-
-function Shared:admit(_, budgets)
-  budgets = budgets or M.TOKEN
-  local dict, p, inflight = self.dict, self.prefix, self.inflight
-  local now = now_ngx()
-  local wait, why = 0, nil
-  for i = 1, #budgets do
-    local pause = dict:get(p .. budgets[i] .. ":pause")
-    if pause and now < pause and pause - now > wait then wait, why = pause - now, PAUSE end
-  end
-  if wait > 0 then return wait, why end
-  if not dict:add(p .. "lock", true, LOCK_TTL) then return LOCK_RETRY, "the shared dict's lock" end
-  local avails, heads = {}, {}
-  for i = 1, #budgets do
-    local name = budgets[i]
-    local k = p .. name .. ":h:"
-    local avail, reset = dict:get(k .. "avail"), dict:get(k .. "reset")
-    if avail and reset and now >= reset then
-      local limit, window = dict:get(k .. "limit"), dict:get(k .. "window")
-      if limit and window and window > 0 then
-        while reset <= now do reset = reset + window end
-        avail = limit - (inflight[name] or 0)
-        dict:set(k .. "reset", reset)
-        dict:set(k .. "avail", avail)
-      else
-        avail = nil
-        dict:delete(k .. "avail")
-      end
-    end
-    avails[i] = avail or false
-    if avail and avail <= 0 and reset - now > wait then wait, why = reset - now, HEADERS end
-    local st = self.static[name]
-    if st then
-      local head = dict:get(st.key .. "head") or 1
-      local oldest = dict:get(st.key .. head)
-      local ready = oldest and oldest + stretched(st.window)
-      if ready and now < ready and ready - now > wait then wait, why = ready - now, st.what end
-      heads[i] = head
-    end
-  end
-  if wait == 0 then
-    for i = 1, #budgets do
-      local name = budgets[i]
-      local st = self.static[name]
-      if st then
-        dict:set(st.key .. heads[i], now, st.window * 2 + 1)
-        dict:set(st.key .. "head", heads[i] % st.limit + 1)
-      end
-      if avails[i] then dict:set(p .. name .. ":h:avail", avails[i] - 1) end
-      inflight[name] = (inflight[name] or 0) + 1
-    end
-  end
-  dict:delete(p .. "lock")
-  return wait, why
-end
-
-function Shared:observe(headers, status, _, budgets)
-  budgets = budgets or M.TOKEN
-  local dict, p, inflight = self.dict, self.prefix, self.inflight
-  for i = 1, #budgets do
-    local n = inflight[budgets[i]]
-    if n and n > 0 then inflight[budgets[i]] = n - 1 end
-  end
-  local name = budgets[#budgets]
-  local k = p .. name .. ":h:"
-  local now = now_ngx()
-  local info = M.read(headers)
-  if info then
-    if info.limit then
-      dict:set(k .. "limit", info.limit)
-      dict:set(k .. "window", info.window)
-    end
-    if info.remaining and dict:add(p .. "lock", true, LOCK_TTL) then
-      -- As in one process, but what other workers have in flight is not known here: their own
-      -- answers, and a 429's pause, make up for it.
-      local available, reset_at = info.remaining - (inflight[name] or 0), now + info.reset
-      local known, avail = dict:get(k .. "reset"), dict:get(k .. "avail")
-      if avail and known and now < known
-        and same_window(known, reset_at, dict:get(k .. "window")) then
-        if available < avail then dict:set(k .. "avail", available) end
-        if reset_at > known then dict:set(k .. "reset", reset_at) end
-      else
-        dict:set(k .. "avail", available)
-        dict:set(k .. "reset", reset_at)
-      end
-      dict:delete(p .. "lock")
-    end
-    self.last = self.last or {}
-    self.last[name] = info
-  end
-  if status == 429 then
-    local wait = retry_after(headers) or (info and info.remaining and info.reset)
-    local pause = dict:get(p .. name .. ":pause")
-    if wait and (not pause or now + wait > pause) then
-      dict:set(p .. name .. ":pause", now + wait, wait + 1)
-    end
-  end
-end
-
-function Shared:info(_, budgets)
-  budgets = budgets or M.TOKEN
-  local dict, p = self.dict, self.prefix
-  local now = now_ngx()
-  for i = #budgets, 1, -1 do
-    local name = budgets[i]
-    local k = p .. name .. ":h:"
-    local avail, reset = dict:get(k .. "avail"), dict:get(k .. "reset")
-    local last = self.last and self.last[name]
+    local sc = scope(self, budgets[i])
+    local key, last = sc.key, sc.last
+    local avail = st:get(key .. ":avail")
     if avail or last then
-      local out = { limit = dict:get(k .. "limit"), window = dict:get(k .. "window") }
+      local out = {}
+      local reset = st:get(key .. ":reset")
       if avail and reset then
+        local t = st:now(now)
         out.remaining = avail > 0 and avail or 0
-        out.reset = reset > now and reset - now or 0
+        out.reset = reset > t and reset - t or 0
       end
+      last = last or {}
+      out.limit = st:get(key .. ":limit") or last.limit
+      out.window = st:get(key .. ":window") or last.window
       return out
     end
   end
@@ -553,7 +384,7 @@ end
 -- static budget) or `{ limit = n, window = s, recordings = { limit = n, window = s } or false,
 -- shared = "<dict>" }`, where `limit` and `window` are the token's budget and every part may
 -- be left out (its default). Returns the configuration, `{ static = { token = {limit,
--- window}, recordings = … }, shared = name }`, or nil and a problem.
+-- window}, recordings = … }, store = the shared dict's store or nil }`, or nil and a problem.
 function M.check(v)
   if v == false then return { static = {} } end
   if v == nil then v = {} end
@@ -586,18 +417,9 @@ function M.check(v)
   end
   local out = { static = static }
   if v.shared ~= nil then
-    local ngx = rawget(_G, "ngx")
-    if type(v.shared) ~= "string" then
-      return nil, "shared: expected the name of a lua_shared_dict"
-    end
-    if not ngx or type(ngx.shared) ~= "table" then
-      return nil, "shared: a lua_shared_dict works only inside OpenResty"
-    end
-    if not ngx.shared[v.shared] then
-      return nil, "shared: no lua_shared_dict " .. v.shared .. " in nginx.conf (add "
-        .. "`lua_shared_dict " .. v.shared .. " 1m;` to the http block)"
-    end
-    out.shared = v.shared
+    local shared, why = store.shared(v.shared)
+    if not shared then return nil, "shared: " .. why end
+    out.store = shared
   end
   return out
 end

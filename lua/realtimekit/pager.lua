@@ -19,8 +19,8 @@
 local compat = require "realtimekit.compat"
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
-local ops = require "realtimekit.ops"
 local request = require "realtimekit.request"
+local response = require "realtimekit.response"
 local schema = require "realtimekit.schema"
 
 local type, pairs, setmetatable, getmetatable, rawget =
@@ -89,8 +89,8 @@ end
 
 -- What a page request makes of its answer: the page, and the body it came in (a list without
 -- paging tells a page repeated by the body).
-local function fetched_page(client, req, raw, headers, body, status)
-  local page, err = ops.list_value(client, req, raw, headers, body, status)
+local function fetched_page(req, raw, headers, body, status, redact)
+  local page, err = response.list_value(req, raw, headers, body, status, redact)
   if not page then return nil, err end
   return { page = page, body = body }
 end
@@ -144,7 +144,7 @@ function M.new(client, row, args, params)
   end
   local _, err = request.build(client, row, args, p, M.OPTIONS)
   if err then return nil, err end
-  local window, engine = {}, ops.engine(client)
+  local window, engine = {}, client.engine
   local pager = setmetatable({
     client = client, row = row, args = args, params = p,
     limit = limit, concurrency = concurrency, fetched = 0, pages = 0, done = limit == 0,
@@ -162,7 +162,7 @@ function M.new(client, row, args, params)
   -- a transfer is not safe.
   pager.sentinel = sentinel(function()
     for i = 1, #window do
-      if window[i].op then ops.cancel_later(engine, window[i].op) end
+      if window[i].op then engine:cancel_later(window[i].op) end
     end
   end)
   return pager
@@ -186,7 +186,7 @@ end
 -- The list's parameters for page e, which a walk given them starts from: the query parameters
 -- as the walk was given them, redacted, with e's page_no and per_page.
 function Pager:_params_of(e)
-  local redact = self.client._redact
+  local redact = self.client.engine:redactor()
   local query, params, out = self.row.query, self.params, {}
   for i = 1, #query do
     local name = query[i][1]
@@ -213,7 +213,7 @@ end
 function Pager:_ask(no, per)
   local req = self:_request(no, per)
   local e = { no = no, per = per, lo = (no - 1) * per, hi = no * per, req = req,
-              op = ops.start(self.client, req, fetched_page, self.deadline_at, self.deadline) }
+              op = self.client.engine:start(req, fetched_page, self.deadline_at, self.deadline) }
   local window = self.window
   local i = #window
   while i > 0 and window[i].lo > e.lo do i = i - 1 end
@@ -291,7 +291,7 @@ function Pager:_fill()
   for i = 1, #window do
     local e = window[i]
     if not e.op then -- failed: ask again
-      e.op = ops.start(self.client, e.req, fetched_page, self.deadline_at, self.deadline)
+      e.op = self.client.engine:start(e.req, fetched_page, self.deadline_at, self.deadline)
     end
   end
   if not self.mode then return end
@@ -578,7 +578,7 @@ function Pager:next_page()
       local head = self:_head()
       assert(head and head.op and PENDING[head.op.state], "realtimekit.pager: a walk that "
         .. "cannot move on")
-      ops.wait(head.op)
+      head.op:wait()
     end
   end
 end
@@ -588,7 +588,7 @@ end
 -- again asks for the failed page again).
 -- @local
 function Pager:poll_pages()
-  ops.poll(self.client, 0)
+  self.client.engine:poll(0)
   self:_pump()
   local out = self:_take(#self.ready)
   if #out == 0 and self.err then

@@ -4,6 +4,7 @@
 local compat = require "realtimekit.compat"
 local errors = require "realtimekit.errors"
 local pacer = require "realtimekit.pacer"
+local redaction = require "realtimekit.redact"
 local schema = require "realtimekit.schema"
 
 local type, pairs, ipairs, select, getmetatable = type, pairs, ipairs, select, getmetatable
@@ -233,7 +234,7 @@ M.MAX_HEADERS = 32
 
 -- The header lines of a call: the client's `headers`, with the call's `extra_headers` over them.
 local function header_lines(client, extra)
-  local base = client._headers
+  local base = client.engine and client.engine.headers
   if not extra and not base then return nil end
   local by_name, order = {}, {}
   for _, list in ipairs { base or EMPTY, extra or EMPTY } do
@@ -480,8 +481,17 @@ local function build(client, row, args, params, extra)
            budgets = row.budgets, deadline = opts.deadline }
 end
 
+-- The redaction of a client's argument errors: its engine's (the token), or, for a table that
+-- has no engine, one that knows no token.
+local function redactor(client)
+  if client.engine then return client.engine:redactor() end
+  return redaction.redactor()
+end
+
 --- Checks a call and builds its request.
--- @param client the client (base_url, account_id, app_id defaults)
+-- @param client the client: `base_url`, `base_path`, the `account_id`, `app_id` and `strict`
+-- defaults, `transport`, and its `engine`'s `headers` and redaction (a table without an
+-- engine stands for a client with no headers of its own)
 -- @param row a compiled endpoint row
 -- @tparam table args positional arguments, in the row's order
 -- @param params the call's params table or nil
@@ -492,7 +502,7 @@ end
 -- may be the token passed by mistake)
 function M.build(client, row, args, params, extra)
   local req, err = build(client, row, args, params, extra)
-  if not req then return nil, errors.redact(err, client._redact) end
+  if not req then return nil, redaction.error(err, redactor(client)) end
   return req
 end
 
@@ -656,7 +666,7 @@ end
 -- @return the request, or nil and an `invalid_argument` error (redacted, as `build`'s)
 function M.raw(client, method, path, opts)
   local req, err = raw(client, method, path, opts)
-  if not req then return nil, errors.redact(err, client._redact) end
+  if not req then return nil, redaction.error(err, redactor(client)) end
   return req
 end
 

@@ -8,9 +8,9 @@
 -- for an iterator method, a walk (`walk:poll()`).
 -- @module realtimekit.resource
 local errors = require "realtimekit.errors"
-local ops = require "realtimekit.ops"
 local pager = require "realtimekit.pager"
 local request = require "realtimekit.request"
+local response = require "realtimekit.response"
 
 local setmetatable, getmetatable, error, pairs, require = setmetatable, getmetatable, error, pairs,
   require
@@ -43,22 +43,24 @@ local function class(name)
     if getmetatable(self) ~= meta then
       error(("use %s%s:%s(...), with a colon"):format(prefix, name, method), 3)
     end
-    if rawget(self.client, "_closed") then
+    if self.client.engine.closed then
       error(("realtimekit: %s%s:%s() on a closed client"):format(prefix, name, method), 3)
     end
   end
   for method, row in pairs(rows) do
     request.compile(name, method, row)
-    local value = row.items and ops.list_value or ops.object_value
+    local value = row.items and response.list_value or response.object_value
     async[method] = function(self, ...)
       check(self, method, async_mt, "client.async.")
       local req, err = request.build(self.client, row, request.split(row, ...))
       if not req then return nil, err end
-      return ops.start(self.client, req, value)
+      return self.client.engine:start(req, value)
     end
     methods[method] = function(self, ...)
       check(self, method, mt, "client.")
-      return self.client:_call(row, value, request.split(row, ...))
+      local req, err = request.build(self.client, row, request.split(row, ...))
+      if not req then return nil, err end
+      return self.client.engine:call(req, value)
     end
     if row.each then
       for iterator, walk_pages in pairs { [row.each] = false, [row.pages] = true } do

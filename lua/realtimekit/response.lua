@@ -1,9 +1,11 @@
---- What a successful response holds: the value of an object endpoint, and the page of a list
--- endpoint (where its items sit, and its paging). Each returns the value, or nil and what is
--- wrong with the body, which the caller makes a `decode` error. Nothing is dropped quietly: a
--- body whose items are not where its row says, or whose `data` is missing where the API
--- declares it, is a problem that says what the body held (its keys and their types, never a
--- value).
+--- Classifying an attempt's answer, and what a successful one holds. `classify` tells a
+-- transport's outcome apart: a failed transfer, an HTTP error, `success: false`, a body that is
+-- not JSON or not an object, or a success. Then, for a success, the value of an object
+-- endpoint, and the page of a list endpoint (where its items sit, and its paging): `object`
+-- and `page` return the value, or nil and what is wrong with the body, which `object_value`
+-- and `list_value` make a `decode` error. Nothing is dropped quietly: a body whose items are
+-- not where its row says, or whose `data` is missing where the API declares it, is a problem
+-- that says what the body held (its keys and their types, never a value).
 --
 -- The row fields read here (realtimekit.resources.*):
 --
@@ -23,6 +25,7 @@
 --   table (an empty page); without it, a missing `data` is a problem.
 -- @module realtimekit.response
 local core = require "realtimekit.core"
+local errors = require "realtimekit.errors"
 
 local type, pairs, ipairs, tostring = type, pairs, ipairs, tostring
 local format, concat, sort = string.format, table.concat, table.sort
@@ -212,6 +215,67 @@ function M.page(row, raw)
     end
   end
   return { data = items, paging = paging, raw = raw }
+end
+
+--- Classifies the outcome of one attempt, as a transport's `result` gives it: the decoded body,
+-- the headers, the raw body and the status; or nil and an error (the transfer's, the API's, or
+-- a `decode` one).
+-- @param req the request (its `method`, `path`, and `row.raw` for `client:request`)
+-- @param body the body, or nil when the transfer failed
+-- @param status the status; when the transfer failed, its kind
+-- @param headers the headers; when the transfer failed, its message
+-- @param name when the transfer failed, its name (`COULDNT_CONNECT`, …)
+-- @tparam function decode the JSON decoder (`realtimekit.json`)
+-- @tparam function redact the request's redactor (`realtimekit.redact`)
+function M.classify(req, body, status, headers, name, decode, redact)
+  if body == nil then
+    return nil, errors.transport(status, headers, name, req, redact)
+  end
+  local decoded, problem = decode(body)
+  if decoded == nil and req.row.raw and status >= 200 and status <= 299 and
+    not body:find("[^ \t\r\n]") then
+    decoded = {} -- client:request of an endpoint that answers with nothing
+  end
+  if status < 200 or status > 299 then
+    return nil, errors.from_response(status, headers, body, decoded, req, redact)
+  end
+  if decoded == nil then
+    return nil, errors.decode("the response is not JSON (" .. (errors.text(problem) or "?")
+      .. ")", status, headers, body, req, redact)
+  end
+  if type(decoded) ~= "table" then
+    return nil, errors.decode("the response is not a JSON object", status, headers, body, req,
+      redact)
+  end
+  if decoded.success == false then
+    return nil, errors.from_response(status, headers, body, decoded, req, redact)
+  end
+  return decoded, headers, body, status
+end
+
+--- What `client:request` makes of a successful answer: the whole decoded body. (This and the
+-- two below are the `finish` functions the engine calls with a classified success:
+-- `finish(req, decoded, headers, body, status, redact)`.)
+function M.raw_value(_, decoded)
+  return decoded
+end
+
+--- What an object endpoint's call returns: the response's `data`, or nil and a `decode` error.
+function M.object_value(req, raw, headers, body, status, redact)
+  local value, problem = M.object(req.row, raw)
+  if value == nil then
+    return nil, errors.decode(problem, status, headers, body, req, redact)
+  end
+  return value
+end
+
+--- What a list endpoint's call returns: a page, or nil and a `decode` error.
+function M.list_value(req, raw, headers, body, status, redact)
+  local page, problem = M.page(req.row, raw)
+  if not page then
+    return nil, errors.decode(problem, status, headers, body, req, redact)
+  end
+  return page
 end
 
 return M

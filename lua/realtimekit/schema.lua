@@ -121,16 +121,10 @@ M.quote = quote
 local function leap(y) return (y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0 end
 local DAYS = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
 
--- Days from 1970-01-01 to a date of the proleptic Gregorian calendar, and back (H. Hinnant's
--- days_from_civil and civil_from_days): plain arithmetic, so neither the host's time zone nor
--- its C library's range of time_t plays a part.
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = floor(y / 400)
-  local yoe = y - era * 400
-  local doy = floor((153 * (m > 2 and m - 3 or m + 9) + 2) / 5) + d - 1
-  return era * 146097 + yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy - 719468
-end
+-- Days from 1970-01-01 to a date of the proleptic Gregorian calendar (compat), and back (H.
+-- Hinnant's civil_from_days): plain arithmetic, so neither the host's time zone nor its C
+-- library's range of time_t plays a part.
+local days_from_civil = compat.days_from_civil
 
 local function civil_from_days(days)
   local z = days + 719468

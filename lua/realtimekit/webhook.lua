@@ -10,7 +10,7 @@
 -- `REFETCH_INTERVAL` seconds of the last one (across nginx workers, with a `lua_shared_dict`),
 -- and a failed signature waits for the next allowed fetch rather than being refused at once, so
 -- a flood of forged requests neither hammers the key URL nor keeps a rotated key out. Waiting
--- blocks in plain Lua and yields inside OpenResty (`realtimekit.wait`).
+-- blocks in plain Lua and yields inside OpenResty (`realtimekit.host`).
 --
 -- Errors have the kinds `invalid_signature` (a forged, altered or unsigned delivery, or a key
 -- that is not an RSA public key), `duplicate` (a delivery already accepted), `decode` (a signed
@@ -28,14 +28,18 @@
 -- end
 -- print(event.event, event.uuid)                     -- "meeting.started", the delivery's id
 local core = require "realtimekit.core"
+local engine = require "realtimekit.engine"
 local errors = require "realtimekit.errors"
+local host = require "realtimekit.host"
 local json = require "realtimekit.json"
+local request = require "realtimekit.request"
 local schema = require "realtimekit.schema"
-local wait = require "realtimekit.wait"
+local store = require "realtimekit.store"
 
 local type, pairs, ipairs, tostring, setmetatable, pcall =
   type, pairs, ipairs, tostring, setmetatable, pcall
 local floor, min = math.floor, math.min
+local format = string.format
 local monotonic = core.monotonic
 local check_signature = core.verify_rsa_sha256
 
@@ -142,61 +146,18 @@ local function usable_key(pem)
   return name ~= "bad_key"
 end
 
--- The in-process store --------------------------------------------------------------------------
+-- The in-process store ----------------------------------------------------------------------
 
-local Memory = {}
-Memory.__index = Memory
-
---- A de-duplication store in this process's memory, as `dedupe = true` makes: it remembers at
--- most `size` keys, forgetting the oldest first, each for its `ttl`. It has the `get`, `set`
--- and `delete` methods a `dedupe` table needs.
+--- A de-duplication store in this process's memory, as `dedupe = true` makes: a
+-- `realtimekit.store.memory` that remembers at most `size` keys, forgetting the oldest first,
+-- each for its `ttl` (a key set without one, for `DEFAULT_DEDUPE_TTL` seconds). It has every
+-- method of a store (`realtimekit.store`).
 -- @tparam[opt=10000] int size how many keys it remembers at most
 -- @treturn table the store
 function M.memory_store(size)
-  size = size or M.DEFAULT_DEDUPE_SIZE
-  if type(size) ~= "number" or size < 1 or floor(size) ~= size then
-    error("webhook.memory_store(size): size must be a whole number >= 1", 2)
-  end
-  return setmetatable({ size = size, items = {}, count = 0, order = {}, first = 1, last = 0 },
-    Memory)
-end
-
-function Memory:get(key)
-  local expiry = self.items[key]
-  if expiry and expiry > monotonic() then return true end
-  return nil
-end
-
-function Memory:set(key, value, ttl)
-  if value == nil then return self:delete(key) end
-  local now = monotonic()
-  if self.items[key] == nil then
-    self.count = self.count + 1
-    self.last = self.last + 1
-    self.order[self.last] = key
-  end
-  self.items[key] = now + (ttl or M.DEFAULT_DEDUPE_TTL)
-  -- From the oldest: drop what was deleted or has expired, and whatever is beyond the size.
-  while self.first <= self.last do
-    local k = self.order[self.first]
-    local expiry = self.items[k]
-    if expiry ~= nil and expiry > now and self.count <= self.size then break end
-    self.order[self.first] = nil
-    self.first = self.first + 1
-    if expiry ~= nil then
-      self.items[k] = nil
-      self.count = self.count - 1
-    end
-  end
-  return true
-end
-
-function Memory:delete(key)
-  if self.items[key] ~= nil then
-    self.items[key] = nil -- its place in the order goes when it reaches the front
-    self.count = self.count - 1
-  end
-  return true
+  local st = store.memory(size or M.DEFAULT_DEDUPE_SIZE, M.DEFAULT_DEDUPE_TTL)
+  if not st then error("webhook.memory_store(size): size must be a whole number >= 1", 2) end
+  return st
 end
 
 -- The receiver ---------------------------------------------------------------------------------
@@ -213,28 +174,23 @@ local OPTIONS = { public_key = true, key_url = true, ttl = true, dedupe = true, 
 M.OPTIONS = OPTIONS
 
 local function seconds(name, v)
-  if type(v) ~= "number" or v ~= v or v <= 0 or v > 2147483 then
-    return nil, errors.invalid(name, "expected a number of seconds greater than 0")
-  end
-  return v
+  local s, problem = request.seconds(v)
+  if not s then return nil, errors.invalid(name, problem) end
+  return s
 end
 
+-- The store the dedupe option names: an in-process one, a lua_shared_dict's, a store, or a
+-- program's table with get and set.
 local function store_of(dedupe)
   if dedupe == nil or dedupe == false then return nil end
   if dedupe == true then return M.memory_store() end
   if type(dedupe) == "string" then
-    local ngx = rawget(_G, "ngx")
-    local dict = wait.in_ngx() and ngx.shared and ngx.shared[dedupe]
-    if not dict then
-      return nil, errors.invalid("dedupe", "no lua_shared_dict named " .. dedupe ..
-        (wait.in_ngx() and "" or " (a name works only inside OpenResty)"))
-    end
-    return dict
+    local shared, why = store.shared(dedupe)
+    if not shared then return nil, errors.invalid("dedupe", why) end
+    return shared
   end
-  if type(dedupe) == "table" then
-    local get, set = dedupe.get, dedupe.set
-    if type(get) == "function" and type(set) == "function" then return dedupe end
-  end
+  local st = store.of(dedupe)
+  if st then return st end
   return nil, errors.invalid("dedupe", "expected true, a table with get and set methods, or "
     .. "the name of a lua_shared_dict")
 end
@@ -256,8 +212,9 @@ local make_receiver
 -- @tparam[opt=1048576] int opts.max_body the largest body taken, in bytes
 -- @param[opt] opts.dedupe refuse a delivery already accepted: `true` (a `memory_store` in this
 -- process), a table with methods `get(key)` and `set(key, value, ttl)` (and `add`, `delete`
--- when it has them, as `ngx.shared.DICT` and `resty.lrucache` do), or in OpenResty the name of
--- a `lua_shared_dict`, which all nginx workers share, with their fetches of the key
+-- when it has them, as `ngx.shared.DICT` and `resty.lrucache` do), a store
+-- (`realtimekit.store`), or in OpenResty the name of a `lua_shared_dict`, which all nginx
+-- workers share, with their fetches of the key (as with any store processes share)
 -- @tparam[opt=86400] number opts.dedupe_ttl seconds a delivery is remembered
 -- @treturn[1] Receiver the receiver
 -- @return[2] nil
@@ -282,8 +239,9 @@ function make_receiver(opts)
   if bad then return nil, bad end
   local self = setmetatable({
     _ttl = M.DEFAULT_TTL, _timeout = M.DEFAULT_TIMEOUT, _max_body = M.DEFAULT_MAX_BODY,
-    _dedupe_ttl = M.DEFAULT_DEDUPE_TTL, _key_time = 0,
+    _dedupe_ttl = M.DEFAULT_DEDUPE_TTL, _key_time = 0, _host = host.new(),
     _fetching = false, fetches = 0, _marks = setmetatable({}, { __mode = "k" }),
+    _claims = 0, _id = format("%s@%.9f", tostring({}):match("%x+$") or "", monotonic()),
   }, Receiver)
 
   if opts.public_key ~= nil then
@@ -321,13 +279,14 @@ function make_receiver(opts)
     end
     self._max_body = v
   end
-  local store, err = store_of(opts.dedupe)
+  local st, err = store_of(opts.dedupe)
   if err then return nil, err end
-  self._store = store
-  if type(opts.dedupe) == "string" and self._url then
-    -- A lua_shared_dict: the nginx workers share the fetches of the key through it (the time
-    -- of the last one, which they take turns at, the key it brought and how many there were).
-    self._shared = store
+  self._store = st
+  if st and st.is_shared and self._url then
+    -- A store other processes share (a lua_shared_dict's): they share the fetches of the key
+    -- through it (the time of the last one, which they take turns at, the key it brought and
+    -- how many there were).
+    self._shared = st
     self._slot = "rtk-key-fetch:" .. self._url
     self._shared_pem = "rtk-key:" .. self._url
     self._shared_count = "rtk-key-fetches:" .. self._url
@@ -362,47 +321,64 @@ local function single(v)
   return nil
 end
 
--- One GET of the key URL with the C core: the PEM, or nil and a `network` error.
-local function download(self)
-  local http = self._http
-  if not http then
-    http = core.new { ca_file = self._ca_file, timeout = self._timeout,
-                      connect_timeout = self._timeout, max_body = KEY_MAX_BODY }
-    self._http = http
+-- The errors of a key fetch: `network` ones, that say so.
+local fetch_errors = setmetatable({}, { __mode = "k" })
+local function failure(url, message, fields)
+  fields = fields or {}
+  fields.method, fields.path = "GET", url
+  local err = errors.new("network", "fetching the webhook key: " .. message, fields)
+  fetch_errors[err] = true
+  return err
+end
+
+-- What the engine makes of an attempt of a key fetch (in place of the API's answers'
+-- classification): the body of a 200, else its failure.
+local function key_answer(req, body, status, headers, name)
+  if body == nil then
+    local message = errors.text(headers) or errors.text(status) or "the transfer failed"
+    return nil, failure(req.url, message, { transport_code = errors.text(name) })
   end
-  local url = self._url
-  local function failure(message, fields)
-    fields = fields or {}
-    fields.method, fields.path = "GET", url
-    return nil, errors.new("network", "fetching the webhook key: " .. message, fields)
-  end
-  local id, kind, message, name = http:start("GET", url)
-  if not id then return failure(message or kind, { transport_code = name }) end
-  -- The core ends the transfer within the timeout; the deadline only guards the loop.
-  local finished, deadline = false, monotonic() + self._timeout + 5
-  while not finished do
-    local ids = wait.poll(http, 1)
-    for i = 1, #ids do
-      if ids[i] == id then finished = true end
-    end
-    if not finished and monotonic() > deadline then
-      http:cancel(id)
-      return failure("no answer within " .. errors.text(self._timeout) .. " seconds")
-    end
-  end
-  local body, status, headers, code = http:result(id)
-  if not body then return failure(headers or status, { transport_code = code }) end
   if status ~= 200 then
-    return failure("the key URL answered HTTP " .. tostring(status), { status = status })
+    return nil, failure(req.url, "the key URL answered HTTP " .. tostring(status),
+      { status = status })
   end
+  return true, headers, body, status
+end
+
+-- What a fetch's answer holds: the PEM of its data.publicKey, or nil and its failure.
+local function key_of(req, _, _, body, status)
   local doc = json.decode(body)
   local data = type(doc) == "table" and doc.data
   local pem = type(data) == "table" and data.publicKey
   if type(pem) ~= "string" or not usable_key(pem) then
-    return failure("the key URL's answer holds no RSA public key in data.publicKey",
-      { status = status })
+    return nil, failure(req.url, "the key URL's answer holds no RSA public key in "
+      .. "data.publicKey", { status = status })
   end
   return pem
+end
+
+-- One GET of the key URL, without the API token, through an engine of the receiver's own
+-- (made at the first fetch, so that later ones reuse its connection): the PEM, or nil and a
+-- `network` error.
+local function download(self)
+  local e = self._engine
+  if not e then
+    local http, kind, message = core.new { ca_file = self._ca_file, timeout = self._timeout,
+      connect_timeout = self._timeout, max_body = KEY_MAX_BODY }
+    if not http then return nil, failure(self._url, errors.text(message) or kind) end
+    e = engine.new { transport = http, host = self._host, max_retries = 0,
+                     classify = key_answer, timeout = self._timeout,
+                     connect_timeout = self._timeout }
+    self._engine = e
+  end
+  local url = self._url
+  local pem, err = e:call({ method = "GET", url = url, path = url }, key_of)
+  if not pem and not fetch_errors[err] then
+    -- The transfer could not even start, or the host cannot wait here.
+    err = failure(url, errors.text(err and err.message) or "the transfer failed",
+      { transport_code = err and err.transport_code })
+  end
+  return pem, err
 end
 
 -- Fetches ------------------------------------------------------------------------------------
@@ -459,8 +435,8 @@ function Receiver:_fetch()
 end
 
 -- Why the key cannot be had in this nginx phase, as a `network` error: `what` ends with "in".
-local function cannot_wait(what)
-  return errors.new("network", what .. " nginx's " .. tostring(wait.phase()) .. " phase: "
+local function cannot_wait(what, refused)
+  return errors.new("network", what .. " nginx's " .. tostring(refused.phase) .. " phase: "
     .. "verify in a rewrite, access or content handler, or pass public_key")
 end
 
@@ -496,7 +472,7 @@ function Receiver:_newer(old, patience)
       step = self._shared and 0.1 or (self._last_fetch or now) + M.REFETCH_INTERVAL - now
       step = min(step > 0.001 and step or 0.001, deadline - now)
     end
-    wait.sleep(step)
+    self._host.sleep(step)
   end
 end
 
@@ -509,12 +485,14 @@ function Receiver:_key()
   local now = monotonic()
   local held = self._pem
   if held and now - self._key_time < self._ttl then return held end
-  if wait.can_yield() == false then
+  local refused = self._host.refusal()
+  if refused then
     if held then return held end
     if self._fetching then
-      return nil, cannot_wait("the webhook key is being fetched, which cannot be waited for in")
+      return nil, cannot_wait("the webhook key is being fetched, which cannot be waited for in",
+        refused)
     end
-    return nil, cannot_wait("the webhook key must be fetched, which cannot wait in")
+    return nil, cannot_wait("the webhook key must be fetched, which cannot wait in", refused)
   end
   if held then
     if self:_take_turn(now) then return self:_fetch() or held end
@@ -533,7 +511,7 @@ end
 -- After a signature failed with `old`: a newer key, or nil. None where nginx cannot yield (no
 -- fetch, no wait), and none for a signature that cannot be a real one.
 function Receiver:_refetch(old, signature)
-  if self._fixed or not plausible(signature) or wait.can_yield() == false then return nil end
+  if self._fixed or not plausible(signature) or self._host.refusal() then return nil end
   return (self:_newer(old, M.REFETCH_WAIT))
 end
 
@@ -543,32 +521,6 @@ local function marks(uuid, signature)
   local list = { "rtk-body:" .. canonical(signature) }
   if uuid then list[2] = "rtk-uuid:" .. uuid end
   return list
-end
-
--- Removes a key from a store: with its delete method when it has one.
-local function unset(store, key)
-  if store.delete then store:delete(key) else store:set(key, nil, 0) end
-end
-
--- Records a delivery's keys in the store; false, recording nothing, when one was there already.
--- A store with `add` (an ngx.shared.DICT) is asked atomically, key by key, and what this call
--- added is taken back when a later key was there.
-local function record(store, keys, ttl)
-  if store.add then
-    for i = 1, #keys do
-      local ok, err = store:add(keys[i], true, ttl)
-      if not ok and err == "exists" then
-        for j = 1, i - 1 do unset(store, keys[j]) end
-        return false
-      end
-    end
-    return true
-  end
-  for i = 1, #keys do
-    if store:get(keys[i]) then return false end
-  end
-  for i = 1, #keys do store:set(keys[i], true, ttl) end
-  return true
 end
 
 --- Checks a delivery and decodes it: the size, the signature (fetching the key when needed),
@@ -625,14 +577,16 @@ function Receiver:verify(body, headers)
   local uuid = single(header(headers, "rtk-uuid"))
   event.uuid = uuid
   event.webhook_id = single(header(headers, "rtk-webhook-id"))
-  local store = self._store
-  if store then
+  local st = self._store
+  if st then
     local keys = marks(uuid, sig)
-    if not record(store, keys, self._dedupe_ttl) then
+    self._claims = self._claims + 1
+    local owner = self._id .. ":" .. self._claims
+    if not st:claim(keys, owner, self._dedupe_ttl) then
       return nil, errors.new("duplicate", "delivery " .. tostring(uuid or "without rtk-uuid")
         .. " was accepted already", { uuid = uuid })
     end
-    self._marks[event] = keys
+    self._marks[event] = { keys = keys, owner = owner }
   end
   return event
 end
@@ -641,11 +595,11 @@ end
 -- handling it failed and RealtimeKit is to retry it (answer with a 5xx).
 -- @tparam table event what `verify` returned
 function Receiver:forget(event)
-  local keys = self._marks[event]
-  local store = self._store
-  if not keys or not store then return end
+  local claim = self._marks[event]
+  local st = self._store
+  if not claim or not st then return end
   self._marks[event] = nil
-  for i = 1, #keys do unset(store, keys[i]) end
+  st:release(claim.keys, claim.owner)
 end
 
 --- The key the receiver holds (PEM), or nil before the first fetch.

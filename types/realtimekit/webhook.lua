@@ -45,7 +45,7 @@ function webhook.memory_store(size) end
 ---@field ttl? number seconds a fetched key is used before it is fetched again (default 3600)
 ---@field timeout? number seconds a key fetch may take (default 10)
 ---@field max_body? integer the largest body taken, in bytes (default 1048576)
----@field dedupe? boolean|string|table refuse a delivery already accepted: `true` (a `memory_store` in this process), a table with methods `get(key)` and `set(key, value, ttl)` (and `add`, `delete` when it has them, as `ngx.shared.DICT` and `resty.lrucache` do), or in OpenResty the name of a `lua_shared_dict`, which all nginx workers share, with their fetches of the key
+---@field dedupe? boolean|string|table refuse a delivery already accepted: `true` (a `memory_store` in this process), a table with methods `get(key)` and `set(key, value, ttl)` (and `add`, `delete` when it has them, as `ngx.shared.DICT` and `resty.lrucache` do), a store (`realtimekit.store`), or in OpenResty the name of a `lua_shared_dict`, which all nginx workers share, with their fetches of the key (as with any store processes share)
 ---@field dedupe_ttl? number seconds a delivery is remembered (default 86400)
 
 ---A receiver, made by `webhook.receiver`.
@@ -70,8 +70,10 @@ function Receiver:forget(event) end
 function Receiver:public_key() end
 
 ---A de-duplication store: `webhook.memory_store()`, an `ngx.shared` dict, or any table
----with these methods.
+---with `get` and `set` (and `add`, `delete`); a store of `realtimekit.store` has them all
+---(the contract is in its module's documentation).
 ---@class realtimekit.webhook.Store
+---@field is_shared? boolean whether other processes see the same state
 local Store = {}
 
 ---@param key string
@@ -85,5 +87,68 @@ function Store:set(key, value, ttl) end
 
 ---@param key string
 function Store:delete(key) end
+
+---Sets a key only when it is absent.
+---@param key string
+---@param value any
+---@param ttl? number seconds
+---@return boolean ok
+---@return string? err `"exists"`
+function Store:add(key, value, ttl) end
+
+---Adds `by` to a number (an absent key starts at `init`, with `ttl`).
+---@param key string
+---@param by number
+---@param init? number
+---@param ttl? number seconds
+---@return number? value
+---@return string? err
+function Store:incr(key, by, init, ttl) end
+
+---The store's time: the caller's monotonic reading `t`, or a clock processes share.
+---@param t? number
+---@return number
+function Store:now(t) end
+
+---Claims a delivery's keys for `owner`, all or none.
+---@param keys string[]
+---@param owner string
+---@param ttl number seconds
+---@return boolean claimed
+function Store:claim(keys, owner, ttl) end
+
+---Keeps the keys `owner` holds for `ttl` from now.
+---@param keys string[]
+---@param owner string
+---@param ttl number seconds
+---@return boolean confirmed whether every key still held `owner`
+function Store:confirm(keys, owner, ttl) end
+
+---Deletes the keys `owner` holds.
+---@param keys string[]
+---@param owner string
+---@return true
+function Store:release(keys, owner) end
+
+---The rate-limit pacer's admission, one atomic step (`realtimekit.store`).
+---@param budgets table[]
+---@param now number
+---@return number wait 0 when taken
+---@return integer? at
+---@return string? what
+function Store:take(budgets, now) end
+
+---What a response's rate-limit headers said of a scope's budget, one atomic step.
+---@param scope string
+---@param reading table
+---@param inflight integer
+---@param now number
+function Store:learn(scope, reading, inflight, now) end
+
+---A 429's pause of a scope, one atomic step.
+---@param scope string
+---@param until_ number
+---@param ttl number seconds
+function Store:pause(scope, until_, ttl) end
 
 return webhook

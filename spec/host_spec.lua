@@ -1,9 +1,11 @@
--- How calls wait (realtimekit.wait) and what the C core tells a host that polls without
+-- How calls wait (realtimekit.host) and what the C core tells a host that polls without
 -- blocking: how long its transfers have waited, when libcurl's next timer is due, and that a
 -- slow name lookup never holds up a poll. Inside nginx: spec/openresty_spec.lua.
 local helper = require "helper"
 local core = require "realtimekit.core"
-local wait = require "realtimekit.wait"
+local host = require "realtimekit.host"
+local openresty = require "realtimekit.host.openresty"
+local plain = require "realtimekit.host.plain"
 
 -- Polls until a transfer ends; the core's poll may return sooner, after any I/O.
 local function finish(http)
@@ -62,13 +64,28 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 }
 ]]
 
-describe("realtimekit.wait", function()
+describe("realtimekit.host", function()
   describe("outside nginx", function()
-    it("knows no phase and refuses no call", function()
-      assert.is_false(wait.in_ngx())
-      assert.is_nil(wait.phase())
-      assert.is_nil(wait.can_yield())
-      assert.is_nil(wait.refusal({}))
+    it("is the plain host, which knows no phase and refuses no call", function()
+      assert.equal(plain, host.current())
+      assert.is_false(openresty.here())
+      assert.is_nil(openresty.phase())
+      assert.is_false(openresty.can_yield())
+      assert.is_nil(openresty.refusal(false))
+      assert.is_nil(plain.refusal(false))
+      assert.equal("plain", host.new().name)
+    end)
+
+    it("gives each engine a host of its own, with the program's sleep when it has one",
+      function()
+      local a, b = host.new(), host.new()
+      assert.is_false(rawequal(a, b))
+      assert.equal(plain.wait, a.wait)
+      assert.equal(plain.sleep, a.sleep)
+      local mine = function() end
+      assert.equal(mine, host.new(mine).sleep)
+      local one, other = helper.client(), helper.client()
+      assert.is_false(rawequal(one.engine.host, other.engine.host))
     end)
   end)
 
@@ -86,10 +103,11 @@ describe("realtimekit.wait", function()
     -- that time times NGX_BACKOFF, within NGX_MIN_STEP and NGX_MAX_STEP.
     local function step_now()
       local function clamp(idle)
-        return math.min(math.max(idle * wait.NGX_BACKOFF, wait.NGX_MIN_STEP), wait.NGX_MAX_STEP)
+        return math.min(math.max(idle * openresty.NGX_BACKOFF, openresty.NGX_MIN_STEP),
+          openresty.NGX_MAX_STEP)
       end
       local before = http:idle()
-      local step = wait.step(http, 10)
+      local step = openresty.step(http, 10)
       local after = http:idle()
       assert.is_true(step >= clamp(before) and step <= clamp(after), step)
       return step
@@ -106,8 +124,8 @@ describe("realtimekit.wait", function()
       until_held(s, http)
       core.sleep(0.4)
       assert.same({}, http:poll(0))
-      assert.is_true(step_now() >= 0.4 * wait.NGX_BACKOFF)
-      assert.equal(0.005, wait.step(http, 0.005)) -- never past the time left
+      assert.is_true(step_now() >= 0.4 * openresty.NGX_BACKOFF)
+      assert.equal(0.005, openresty.step(http, 0.005)) -- never past the time left
       local released = core.monotonic()
       s:release()
       assert.equal(1, #finish(http))
@@ -122,7 +140,7 @@ describe("realtimekit.wait", function()
       until_held(s, http)
       core.sleep(1.2)
       assert.same({}, http:poll(0))
-      assert.equal(wait.NGX_MAX_STEP, wait.step(http, 10))
+      assert.equal(openresty.NGX_MAX_STEP, openresty.step(http, 10))
       s:release()
       assert.equal(1, #finish(http))
     end)
