@@ -1,15 +1,11 @@
--- README's promises that can drift (its method table is spec/generate_spec.lua's).
+-- The promises of README.md and the guides in docs/ that can drift (the method table of
+-- docs/usage.md is spec/generate_spec.lua's, the nginx.conf of docs/openresty.md
+-- spec/openresty_spec.lua's).
 local helper = require "helper"
 local client = require "realtimekit.client"
 local resource = require "realtimekit.resource"
 
-describe("README", function()
-  local readme
-  setup(function()
-    local f = assert(io.open("README.md"))
-    readme = f:read("*a")
-    f:close()
-  end)
+describe("README and docs/", function()
 
   it("covers all 55 methods of the official SDK", function()
     local ts = {}
@@ -55,7 +51,8 @@ describe("README", function()
 
   it("reconciles a participant add whose outcome is unknown by its recipe: each added once",
     function()
-    local code = assert(readme:match("```lua\n(local function add_once.-\nend)\n```"))
+    local code = assert(helper.read("docs/retries-and-errors.md")
+      :match("```lua\n(local function add_once.-\nend)\n```"))
     local recipe = assert((rawget(_G, "loadstring") or load)("local client = ...\n" .. code
       .. "\nreturn add_once"))
     local c, s = helper.client()
@@ -87,7 +84,8 @@ describe("README", function()
   end)
 
   it("shows a busted test against the fake server that passes as it is written", function()
-    local section = readme:match("\n## A fake RealtimeKit server for your own tests\n(.-)\n## ")
+    local section = assert(helper.read("docs/testing.md")
+      :match("\n## A fake RealtimeKit server for your own tests\n(.*)$"))
     local code = assert(section:match("```lua\n(.-)```"))
     local p = io.popen("mktemp -d /tmp/realtimekit-spec.XXXXXX")
     local dir = p:read("*l")
