@@ -153,10 +153,10 @@ rock-test:
 lint:
 	luacheck -q .
 
-# Every generated file (scripts/generate): the LuaLS definitions in types/ and README's method
-# table, from the endpoint rows, their schemas and docs/results.lua; spec/generate_spec.lua
-# checks that the committed ones are up to date. (docs/results.lua itself is read from the
-# official SDK by scripts/sdk-results, run by hand when the SDK changes.)
+# Every generated file (scripts/generate): the LuaLS definitions in types/ and the method table
+# of docs/usage.md, from the endpoint rows, their schemas and docs/results.lua;
+# spec/generate_spec.lua checks that the committed ones are up to date. (docs/results.lua itself
+# is read from the official SDK by scripts/sdk-results, run by hand when the SDK changes.)
 generate:
 	@lua5.4 scripts/generate
 

@@ -11,7 +11,7 @@ local client = assert(realtimekit.new {
   app_id = os.getenv("REALTIMEKIT_APP_ID"),
   ca_file = ca_file ~= "" and ca_file or nil,
   -- Each poll decodes at most one finished page: pages that arrive together are spread over
-  -- frames instead of making one long frame (README, "Game engines").
+  -- frames instead of making one long frame (docs/game-engines.md).
   poll_budget = { max_results = 1 },
 })
 

@@ -190,7 +190,7 @@ describe("realtimekit.fake", function()
       assert.same({ "711", "644", "600", "600" }, modes)
     end)
 
-    describe_nginx("README's OpenResty example", function()
+    describe_nginx("the OpenResty example", function()
       it("runs against the fake from the variables realtimekit-fake exports, its workers "
         .. "nobody's", function()
         local server = require "realtimekit.fake"
@@ -200,8 +200,8 @@ describe("realtimekit.fake", function()
         local env = {}
         for k, v in s:exports():gmatch("export ([%u_]+)='([^']*)'\n") do env[k] = v end
         local port = server.free_ports(1)
-        -- No user line: started as root (as the README's `nginx -p . -c nginx.conf` is, on a
-        -- server), nginx runs its workers as nobody.
+        -- No user line: started as root (as docs/openresty.md's `nginx -p . -c nginx.conf` is,
+        -- on a server), nginx runs its workers as nobody.
         local nginx = assert(server.nginx(conf.example {
           root = helper.root, core_dir = helper.root .. "/build/luajit", port = port, fake = s,
         }, { USER = "" }, env))

@@ -1,11 +1,12 @@
 -- scripts/generate, the one generator: the committed files it writes (the LuaLS definitions in
--- types/, README's method table) are what it writes now from the rows, their schemas and
--- docs/results.lua; and the methods topic it writes for `make docs` has every method.
+-- types/, the method table of docs/usage.md) are what it writes now from the rows, their
+-- schemas and docs/results.lua; and the methods topic it writes for `make docs` has every
+-- method.
 local helper = require "helper"
 local client = require "realtimekit.client"
 local resource = require "realtimekit.resource"
 
-local COMMITTED = { "types/realtimekit.lua", "types/realtimekit/webhook.lua", "README.md" }
+local COMMITTED = { "types/realtimekit.lua", "types/realtimekit/webhook.lua", "docs/usage.md" }
 
 describe("scripts/generate", function()
   local dir
@@ -20,7 +21,7 @@ describe("scripts/generate", function()
     os.execute("rm -rf " .. helper.shell_quote(dir))
   end)
 
-  it("writes what is committed: types/ and README's method table", function()
+  it("writes what is committed: types/ and docs/usage.md's method table", function()
     for _, path in ipairs(COMMITTED) do
       assert.is_true(helper.read(dir .. "/" .. path) == helper.read(path),
         path .. " is out of date: run make generate")
@@ -29,13 +30,13 @@ describe("scripts/generate", function()
 
   it("puts a row of the method table, and a section of the methods topic, for every method",
     function()
-      local readme = helper.read(dir .. "/README.md")
+      local usage = helper.read(dir .. "/docs/usage.md")
       local topic = helper.read(dir .. "/build/ldoc/methods.md")
       assert.equal(1, select(2, topic:gsub("^# Resource methods\n", "")))
       for _, name in ipairs(client.RESOURCES) do
         for method, row in pairs(resource.rows(name)) do
           local call = "client." .. name .. ":" .. method .. "("
-          assert.is_truthy(readme:find("\n| `" .. call, 1, true), call)
+          assert.is_truthy(usage:find("\n| `" .. call, 1, true), call)
           assert.is_truthy(topic:find("\n### `" .. call, 1, true), call)
           assert.is_truthy(topic:find("`" .. row.http .. " " .. row.path .. "`", 1, true), call)
         end
@@ -46,9 +47,9 @@ describe("scripts/generate", function()
     local only = dir .. "-only"
     finally(function() os.execute("rm -rf " .. helper.shell_quote(only)) end)
     local out, ok = helper.run(helper.lua_bin .. " scripts/generate --out "
-      .. helper.shell_quote(only) .. " README.md")
+      .. helper.shell_quote(only) .. " docs/usage.md")
     assert(ok, out)
-    assert.is_truthy(io.open(only .. "/README.md"))
+    assert.is_truthy(io.open(only .. "/docs/usage.md"))
     assert.is_nil(io.open(only .. "/types/realtimekit.lua"))
     out, ok = helper.run(helper.lua_bin .. " scripts/generate --out "
       .. helper.shell_quote(only) .. " docs/other.md")

@@ -152,7 +152,7 @@ describe("examples/love #once", function()
     local png = read(OUT .. "/screenshot.png")
     assert.is_truthy(png, "no screenshot")
     assert.equal("\137PNG\r\n\26\n", png:sub(1, 8))
-    -- README's picture, when there is none yet.
+    -- The picture of docs/game-engines.md, when there is none yet.
     if not exists("docs/love-dashboard.png") then
       local f = assert(io.open("docs/love-dashboard.png", "wb"))
       f:write(png)

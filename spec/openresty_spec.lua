@@ -557,9 +557,10 @@ describe_or_pending("OpenResty #once", function()
     end
   end)
 
-  it("runs README's nginx.conf as it is shown, against the fake server", function()
-    local readme = assert(io.open(ROOT .. "/README.md")):read("*a")
-    local text = readme:match("\n## OpenResty\n.-```nginx\n(.-)```")
+  it("runs the nginx.conf of docs/openresty.md as it is shown, against the fake server",
+    function()
+    local guide = assert(io.open(ROOT .. "/docs/openresty.md")):read("*a")
+    local text = assert(guide:match("^# OpenResty\n.-```nginx\n(.-)```"))
     local own = server.free_ports(1)
     local n
     text, n = text:gsub("/path/to/realtimekit", ROOT)

@@ -32,7 +32,7 @@ local function env(name)
 end
 
 -- poll_budget: at most 2 finished calls decoded per poll, so that pages arriving together
--- spread over frames (README, "Game engines").
+-- spread over frames (docs/game-engines.md).
 local BUDGET = { max_results = 2 }
 
 -- The client: for the API when its three variables are set, else for a fake server started
