@@ -380,7 +380,7 @@ function new_client(opts)
     end
     if headers then
       return nil, errors.invalid("headers", "the ngx transport sends the headers its nginx "
-        .. "location sets (README, OpenResty)")
+        .. "location sets (docs/openresty.md)")
     end
     http = ngx_transport.new(token, location, M.user_agent(ngx_transport.platform(), ua),
       max_body)

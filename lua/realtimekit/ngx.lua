@@ -1,8 +1,8 @@
 --- The OpenResty transport (`transport = "ngx"`): requests go through nginx's own proxy, as
 -- subrequests to an internal location (`ngx.location.capture`), so they use nginx's upstream
 -- keepalive, proxy settings and logging. It offers the same methods as the C core's client, so
--- the retry policy, paging, decoding and errors above it are the same code. See README's
--- OpenResty guide for the location. (The default transport, the C core, needs no location and
+-- the retry policy, paging, decoding and errors above it are the same code. See
+-- docs/openresty.md for the location. (The default transport, the C core, needs no location and
 -- works in every phase that can yield, timers included.)
 --
 -- A program does not require this module: it passes `transport = "ngx"` (and optionally
@@ -112,8 +112,8 @@ local function warn_unfiltered(location)
   unfiltered[location] = true
   ngx.log(ngx.WARN, "realtimekit: nginx location ", location, " lacks the ngx transport's "
     .. "filters (header_filter_by_lua_block { require(\"realtimekit.ngx\").header_filter() } "
-    .. "and body_filter_by_lua_block { require(\"realtimekit.ngx\").body_filter() }, README's "
-    .. "OpenResty guide): without them nginx holds every answer whole, whatever max_body says")
+    .. "and body_filter_by_lua_block { require(\"realtimekit.ngx\").body_filter() }, docs/"
+    .. "openresty.md): without them nginx holds every answer whole, whatever max_body says")
 end
 
 local function too_large(max_body)
@@ -152,8 +152,8 @@ function M.new(token, location, user_agent, max_body)
       (rbody == "" or (find(rbody, "<html", 1, true) and not find(rbody, "success", 1, true))) then
       -- nginx's own 404: the subrequest matched no location of that name.
       return nil, "invalid", "ngx_location: nginx has no location " .. location .. " (it "
-        .. "answered the subrequest with its own 404): add the one in README's OpenResty "
-        .. "guide to nginx.conf, or fix the name", "NGX_NO_LOCATION"
+        .. "answered the subrequest with its own 404): add the one in docs/openresty.md "
+        .. "to nginx.conf, or fix the name", "NGX_NO_LOCATION"
     end
     if res.truncated then
       -- nginx's own answer for an upstream it could not reach or that stopped: no body, or a
@@ -176,7 +176,7 @@ function M.new(token, location, user_agent, max_body)
       end
       return nil, "network", "the API's answer was cut short", "PARTIAL_FILE"
     end
-    -- A location without the filters of README's guide: the limit applies once nginx holds it.
+    -- A location without the filters of docs/openresty.md: the limit applies once nginx holds it.
     if not ctx.realtimekit_seen or (rbody ~= "" and not ctx.realtimekit_counted) then
       warn_unfiltered(location)
     end

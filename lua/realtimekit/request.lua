@@ -261,7 +261,7 @@ local function transport_options(client, timeout, extra_headers, param)
   if client.transport == "ngx" and (lines or timeout) then
     return nil, errors.invalid(lines and param or "timeout", "the ngx transport takes no "
       .. (lines and "extra headers" or "per-call timeout") .. ": its requests are shaped by "
-      .. "the nginx location (README, OpenResty)")
+      .. "the nginx location (docs/openresty.md)")
   end
   if not lines and not timeout then return nil end
   return { headers = lines, timeout = timeout }

@@ -246,7 +246,8 @@ end
 
 -- The user line of an nginx.conf: workers of a root master would run as nobody, who cannot
 -- read what the owner keeps private (the fake's webhook keys, files a test writes); run them as
--- root. (An nginx of your own started without it, as README's example is, runs as nobody.)
+-- root. (An nginx of your own started without it, as docs/openresty.md's example is, runs as
+-- nobody.)
 local function user_line()
   return exec("test \"$(id -u)\" = 0") and "user root root;" or ""
 end

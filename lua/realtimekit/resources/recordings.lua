@@ -82,7 +82,7 @@ local rows = {
 }
 
 -- Every recording route counts against RealtimeKit's budget for its recording APIs as well as
--- the token's (README, "Rate limits").
+-- the token's (docs/rate-limits.md).
 for _, row in pairs(rows) do row.budgets = { "token", "recordings" } end
 
 return rows

@@ -1,8 +1,8 @@
 --- Body schemas shared by several endpoints: meetings' recording and AI settings, storage
 -- targets, presets. Types, enums, nullability and required fields are the SDK's, always
 -- checked; the few ranges and formats (`min`, `max`, `format`) are the API docs' prose, checked
--- only in strict mode (README, "Arguments are checked before anything is sent", names each
--- one's source). Where no source gives a limit, there is none.
+-- only in strict mode (docs/arguments.md names each one's source). Where no source gives a
+-- limit, there is none.
 -- @module realtimekit.resources.shapes
 local S = require "realtimekit.schema"
 
