@@ -44,6 +44,16 @@ typedef struct rtk_options {
   size_t max_body;          /* 0: 64 MiB; a larger response body fails with RTK_ETOOLARGE */
 } rtk_options;
 
+/* Which connection a request may go on. libcurl sends a request again by itself when a
+ * kept-alive connection it reused closes before any byte of the answer arrives: for a request
+ * that creates or changes something, that could do it twice. On a new connection libcurl never
+ * sends it again; later requests may reuse that connection. */
+typedef enum rtk_connection {
+  RTK_CONNECTION_DEFAULT = 0, /* new for POST and PATCH, any for the other methods */
+  RTK_CONNECTION_NEW,         /* always a new connection */
+  RTK_CONNECTION_ANY          /* a kept-alive one when there is one */
+} rtk_connection;
+
 typedef struct rtk_request {
   const char *method;       /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
   const char *url;          /* absolute http:// or https:// URL */
@@ -54,6 +64,7 @@ typedef struct rtk_request {
                              * Authorization (RTK_EINVAL) */
   long connect_timeout_ms;  /* 0: the client's */
   long timeout_ms;          /* 0: the client's */
+  rtk_connection connection; /* RTK_CONNECTION_DEFAULT (0): a new one for POST and PATCH */
 } rtk_request;
 
 /* Why a call failed: a stable name and a message, both "" when it did not. The strings stay
@@ -94,8 +105,9 @@ RTK_API rtk_client *rtk_client_new(const rtk_options *opts, rtk_status *err);
 
 /* One HTTP request, no retry; blocks until it ends. res is filled whatever the status (see
  * rtk_response); the request's outcome stays readable until the client's next request. POST
- * and PATCH go on a new connection, so that libcurl never sends them twice on its own. Transfers
- * started with rtk_client_start make progress meanwhile. */
+ * and PATCH go on a new connection unless req->connection says otherwise (rtk_connection), so
+ * that libcurl never sends them twice on its own. Transfers started with rtk_client_start make
+ * progress meanwhile. */
 RTK_API rtk_status rtk_client_request(rtk_client *c, const rtk_request *req, rtk_response *res);
 
 /* Non-blocking use: start transfers, drive them with rtk_client_poll (or, from an event loop,

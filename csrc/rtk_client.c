@@ -767,10 +767,11 @@ static rtk_status rtk_easy_new(rtk_client *c, rtk_xfer *x, const rtk_request *re
   }
   if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)
     RTK_SET(CURLOPT_CUSTOMREQUEST, req->method);
-  /* libcurl sends a request again by itself when a reused connection closes before any byte of
-   * the answer arrives. For POST and PATCH that could create or change something twice, so they
-   * get a connection of their own, which libcurl never re-sends on; later requests may reuse it. */
-  if (strcmp(req->method, "POST") == 0 || strcmp(req->method, "PATCH") == 0)
+  /* rtk_connection in rtk.h: by default POST and PATCH get a connection of their own, which
+   * libcurl never re-sends on; the caller may decide otherwise (the Lua layer always does). */
+  if (req->connection == RTK_CONNECTION_NEW ||
+      (req->connection == RTK_CONNECTION_DEFAULT &&
+       (strcmp(req->method, "POST") == 0 || strcmp(req->method, "PATCH") == 0)))
     RTK_SET(CURLOPT_FRESH_CONNECT, 1L);
 
   if ((mc = curl_multi_add_handle(c->multi, e)) != CURLM_OK) {
@@ -827,6 +828,9 @@ rtk_status rtk_client_start_ex(rtk_client *c, const rtk_request *req, unsigned *
                       "a header must be one 'Name: value' line and cannot be Authorization");
   if (req->timeout_ms < 0 || req->connect_timeout_ms < 0)
     return rtk_fail(c, err, RTK_EINVAL, "BAD_TIMEOUT", "timeouts cannot be negative");
+  if (req->connection != RTK_CONNECTION_DEFAULT && req->connection != RTK_CONNECTION_NEW &&
+      req->connection != RTK_CONNECTION_ANY)
+    return rtk_fail(c, err, RTK_EINVAL, "BAD_CONNECTION", "connection must be an rtk_connection");
   /* A length past curl_off_t (64 bits) would wrap, and libcurl takes -1 for "up to the first
    * NUL". */
   if (req->body != NULL && (unsigned long long)req->body_len > 0x7fffffffffffffffULL)

@@ -126,6 +126,13 @@ static void rtk_read_request(lua_State *L, rtk_request *req, const char **extra)
     luaL_checktype(L, 5, LUA_TTABLE);
     req->timeout_ms = rtk_opt_ms(L, 5, "timeout", 5);
     req->connect_timeout_ms = rtk_opt_ms(L, 5, "connect_timeout", 5);
+    /* fresh_connect: true, a new connection; false, any; absent, rtk.h's default. */
+    lua_getfield(L, 5, "fresh_connect");
+    if (!lua_isnil(L, -1)) {
+      luaL_argcheck(L, lua_type(L, -1) == LUA_TBOOLEAN, 5, "'fresh_connect' must be a boolean");
+      req->connection = lua_toboolean(L, -1) ? RTK_CONNECTION_NEW : RTK_CONNECTION_ANY;
+    }
+    lua_pop(L, 1);
     lua_getfield(L, 5, "headers");
     if (!lua_isnil(L, -1)) {
       int hidx = lua_gettop(L);

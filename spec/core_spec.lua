@@ -48,6 +48,23 @@ describe("realtimekit.core", function()
       assert.same({ requests = 5, connections = 1 }, s:stats())
     end)
 
+    it("opens a new connection for POST and PATCH by default, and as fresh_connect says",
+      function()
+      local function count(method, opts)
+        s:reset()
+        c:request("GET", meetings_url()) -- a kept-alive connection to reuse
+        local _, status = c:request(method, meetings_url(), method ~= "GET" and "{}" or nil, opts)
+        assert.is_number(status)
+        return s:stats().connections
+      end
+      assert.equal(2, count("POST"))
+      assert.equal(2, count("PATCH"))
+      assert.equal(1, count("PUT"))
+      assert.equal(1, count("POST", { fresh_connect = false }))
+      assert.equal(2, count("GET", { fresh_connect = true }))
+      assert.has_error(function() c:request("GET", meetings_url(), nil, { fresh_connect = 1 }) end)
+    end)
+
     it("returns bodies byte for byte, NULs included", function()
       local bin = "a\0b\255\0" .. string.rep("z", 100000)
       s:fault { status = 200, body = bin }

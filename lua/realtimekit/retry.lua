@@ -58,13 +58,19 @@ function M.fresh_connection(method)
   return WRITES[method] == true
 end
 
---- The transport options of a request of `method`: `options` as they are (nil for none), or,
--- for a write, a copy with `fresh_connect = true` (see `fresh_connection`). (The C core of
--- this release opens a new connection for POST and PATCH whatever it is told.)
+-- The options of a request that has none of its own, by whether it needs a new connection.
+local NEW_CONNECTION, ANY_CONNECTION = { fresh_connect = true }, { fresh_connect = false }
+
+--- The transport options of a request of `method`: `options` (nil for none) with
+-- `fresh_connect` set, always, to `fresh_connection(method)`; the C core then opens a new
+-- connection exactly when this rule says (the other transports take no such option).
 function M.transport_options(method, options)
-  if not M.fresh_connection(method) then return options end
-  local out = { fresh_connect = true }
-  for k, v in pairs(options or out) do out[k] = v end
+  local fresh = M.fresh_connection(method)
+  if options == nil then return fresh and NEW_CONNECTION or ANY_CONNECTION end
+  local out = { fresh_connect = fresh }
+  for k, v in pairs(options) do
+    if k ~= "fresh_connect" then out[k] = v end
+  end
   return out
 end
 
