@@ -372,7 +372,8 @@ describe("examples", function()
       local list = s:webhook_deliveries()
       local d = list[#list]
       local script = [[
-        package.path = "]] .. tree .. "/share/lua/" .. ver .. [[/?.lua;" .. package.path
+        package.path = "]] .. tree .. "/share/lua/" .. ver .. [[/?.lua;]] ..
+        tree .. "/share/lua/" .. ver .. [[/?/init.lua;" .. package.path
         package.cpath = "]] .. tree .. "/lib/lua/" .. ver .. [[/?.so;" .. package.cpath
         local webhook = require "realtimekit.webhook"
         print(webhook.verify(os.getenv("BODY"), os.getenv("SIG"), os.getenv("KEY")))
