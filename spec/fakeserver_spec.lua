@@ -177,7 +177,7 @@ describe("the fake RealtimeKit server", function()
     assert.equal("closed", err)
   end)
 
-  it("holds a request until released, and a reset releases it too", function()
+  it("holds a request until released, and a reset lets it go too", function()
     s:fault { hold = true, match = "per_page=2", times = 2 }
     local dir = assert(io.popen("mktemp -d /tmp/realtimekit-spec.XXXXXX")):read("*l")
     finally(function() os.execute("rm -rf " .. helper.shell_quote(dir)) end)
@@ -208,6 +208,32 @@ describe("the fake RealtimeKit server", function()
     assert.is_truthy(helper.wait_for(function() return done("c") end, 10))
     assert.equal(0, s:held())
   end)
+
+  -- A client that gave up on a held or delayed write must not find it done in the next test.
+  for _, f in ipairs { { hold = true }, { delay = 3 } } do
+    local name = f.hold and "held" or "delayed"
+    it("drops a write " .. name .. " across a reset: the data after the reset stays as it was",
+      function()
+      s:fault(f)
+      local dir = assert(io.popen("mktemp -d /tmp/realtimekit-spec.XXXXXX")):read("*l")
+      finally(function() os.execute("rm -rf " .. helper.shell_quote(dir)) end)
+      os.execute(("(curl -s -o %s/out -w '%%{http_code}' -H 'authorization: Bearer %s' "
+        .. "-H 'content-type: application/json' -d '{\"title\":\"late\"}' '%s%s/meetings' "
+        .. "> %s/code; touch %s/done) &"):format(dir, s.token, s.url, app, dir, dir))
+      -- The request has reached the server once its log shows it.
+      assert.is_truthy(helper.wait_for(function() return #s:requests() == 1 end, 10))
+      s:reset()
+      assert.is_truthy(helper.wait_for(function()
+        local done = io.open(dir .. "/done")
+        if done then done:close() end
+        return done
+      end, 30))
+      assert.equal("000", helper.read(dir .. "/code"))
+      local status, page = get(s, app .. "/meetings?per_page=1")
+      assert.equal(200, status)
+      assert.equal(300, page.paging.total_count)
+    end)
+  end
 
   it("is attachable from another process through fake-realtimekit's folder", function()
     local out, ok = helper.run("spec/support/fake-realtimekit start")

@@ -456,7 +456,9 @@ local function plain(v)
   return out
 end
 
---- Back to the start: data, faults, config, request log, counters, webhook key.
+--- Back to the start: data, faults, config, request log, counters, webhook key. A request
+-- still waiting when it comes (held, delayed, slowed by latency) is then dropped unanswered, so
+-- that it cannot change the data afterwards.
 function Server:reset() self:control("POST", "reset") end
 
 --- Queues one fault for the next API request whose "path?query" contains `f.match` (any
@@ -474,7 +476,7 @@ function Server:held()
   return math.floor(self:control("GET", "stats").held or 0)
 end
 
---- Lets every request held go on (a `hold` fault; a reset does too).
+--- Lets every request held go on (a `hold` fault; a reset too, which drops them).
 -- @treturn int how many were held
 function Server:release()
   return math.floor(self:control("POST", "release").released)

@@ -126,10 +126,18 @@ function M.handle()
   ngx.header["cf-ray"] = state.next_ray()
   ngx.header["Cache-Control"] = "no-store"
 
+  -- A request the server waits on before it answers (latency, a hold, a delay) belongs to the
+  -- data it arrived under: after a reset meanwhile it is dropped, so that it never writes into
+  -- the next test's data (its client gave up on it, or will see a dropped connection).
+  local generation = state.generation
+  local function outlived()
+    return state.generation ~= generation
+  end
   local cfg = state.config
   local throttled, rate_headers = state.rate_check()
   for k, v in pairs(rate_headers or {}) do ngx.header[k] = v end
   if cfg.latency > 0 then ngx.sleep(cfg.latency) end
+  if outlived() then return ngx.exit(ngx.HTTP_CLOSE) end
   if throttled then
     return send(common.v4_error(429, 971, "Please wait and consider throttling your request "
       .. "speed"))
@@ -139,7 +147,7 @@ function M.handle()
   if fault then
     if fault.hold then state.hold() end
     if fault.delay then ngx.sleep(fault.delay) end
-    if fault.drop then return ngx.exit(ngx.HTTP_CLOSE) end
+    if outlived() or fault.drop then return ngx.exit(ngx.HTTP_CLOSE) end
     if fault.status then
       local text = fault.body or default_error_body(fault.status)
       if fault.truncate or fault.close then

@@ -183,7 +183,12 @@ local function load_apps()
   table.sort(M.app_order, function(a, b) return a.created_at < b.created_at end)
 end
 
+--- How many resets there have been: a request that began before one (held, delayed, or slowed
+-- by latency) is dropped rather than answered from the new data, which it must not change.
+M.generation = 0
+
 function M.reset()
+  M.generation = M.generation + 1
   if M.held > 0 then M.release() end
   M.config = {}
   for k, v in pairs(DEFAULTS) do M.config[k] = v end
