@@ -163,7 +163,7 @@ http {
   fastcgi_temp_path @DIR@/tmp/fastcgi;
   uwsgi_temp_path @DIR@/tmp/uwsgi;
   scgi_temp_path @DIR@/tmp/scgi;
-  lua_package_path "@ROOT@/lua/?.lua;@ROOT@/lua/?/init.lua;@ROOT@/spec/?.lua;@ROOT@/spec/support/standin/?.lua;;";
+  lua_package_path "@ROOT@/lua/?.lua;@ROOT@/lua/?/init.lua;@ROOT@/spec/?.lua;@STANDIN@;;";
   lua_package_cpath "@ROOT@/build/luajit/?.so;@LUAJIT_CPATH@;;";
   init_by_lua_block {
     -- One store for the worker, made at start: it connects in each request (a cosocket lives
@@ -206,7 +206,7 @@ describe_nginx("realtimekit.store.redis() inside nginx, with a stand-in for lua-
     local r = assert(redis_server.start())
     local port = server.free_ports(1)
     local nginx = assert(server.nginx(NGINX, { ROOT = helper.root, PORT = port,
-                                               REDIS_PORT = r.port }))
+      REDIS_PORT = r.port, STANDIN = helper.root .. "/spec/support/standin/?.lua" }))
     local function get(path)
       local out
       helper.wait_for(function()

@@ -120,7 +120,7 @@ function M.run(store, sleep)
     "take: without a time, the wait of a log taken a moment ago", wait)
   store:learn(p .. "solo", { remaining = 0, reset = 1000 }, 0)
   wait, at, what = store:take({ { scope = p .. "solo", inflight = 0 } })
-  check(type(wait) == "number" and wait > 0 and wait <= 1000 and what == "headers",
+  check(type(wait) == "number" and wait > 0 and wait <= 1000 and at == 1 and what == "headers",
     "learn: without a time, at the store's present", wait)
 
   -- claim, confirm, release.
