@@ -47,7 +47,8 @@ M.BODY_START = redaction.BODY_START
 -- secrets ever appear in it.
 -- @table Error
 -- @field kind `"invalid_argument"`, `"api"`, `"decode"`, `"network"`, `"timeout"` or `"tls"`;
--- from `realtimekit.webhook` also `"invalid_signature"`, `"duplicate"`, `"in_progress"` or `"too_large"`
+-- from `realtimekit.webhook` also `"invalid_signature"`, `"duplicate"`, `"in_progress"` or
+-- `"too_large"`
 -- @field message what went wrong, in one line
 -- @field param (`invalid_argument`) the parameter or option at fault
 -- @field status the HTTP status, when a response arrived

@@ -250,7 +250,8 @@ function make_receiver(opts)
   if bad then return nil, bad end
   local self = setmetatable({
     _ttl = M.DEFAULT_TTL, _timeout = M.DEFAULT_TIMEOUT, _max_body = M.DEFAULT_MAX_BODY,
-    _dedupe_ttl = M.DEFAULT_DEDUPE_TTL, _claim_ttl = M.DEFAULT_CLAIM_TTL, _key_time = 0, _host = host.new(),
+    _dedupe_ttl = M.DEFAULT_DEDUPE_TTL, _claim_ttl = M.DEFAULT_CLAIM_TTL, _key_time = 0,
+    _host = host.new(),
     _fetching = false, fetches = 0, _marks = setmetatable({}, { __mode = "k" }),
     _claims = 0, _id = format("%s@%.9f", tostring({}):match("%x+$") or "", monotonic()),
   }, Receiver)
