@@ -288,7 +288,7 @@ function M.new(config, token_id)
                         fallback = remote and (config.fallback or store.memory()) or nil,
                         local_static = local_static, local_entries = {}, share = share,
                         on_error = config.on_error or "local", failed = false,
-                        retry_at = 0, guard_until = 0, events = {} }, Pacer)
+                        retry_at = 0, guard_until = 0, events = {}, holds = {} }, Pacer)
 end
 
 -- A scope's state here (one per budget name, whether or not it has a static budget): its key
@@ -396,6 +396,10 @@ function Pacer:admit(now, budgets)
       if w > 0 then return held(w, a, k, mine) end
     end
   end
+  -- A wait the shared store gave stands until it has passed: the engine asks again at every
+  -- turn of its loop, which would cost a round trip to Redis each.
+  local hold = remote and self.holds[budgets]
+  if hold and now < hold[1] then return hold[1] - now, hold[2] end
   local st = self.store
   list = entries(self, budgets)
   wait, at, what = st:take(list, at_time(st, now))
@@ -409,7 +413,11 @@ function Pacer:admit(now, budgets)
     return self:_admitted(budgets)
   end
   if remote then recovered(self, now) end
-  if wait > 0 then return held(wait, at, what, list) end
+  if wait > 0 then
+    local w, why = held(wait, at, what, list)
+    if remote then self.holds[budgets] = { now + w, why } end
+    return w, why
+  end
   -- The node's own log of what it sent, for a time the shared store fails (best effort: a
   -- node past its share records no more of this window).
   if remote and now >= self.guard_until then take_local(self, budgets, now) end
