@@ -9,6 +9,7 @@ local core = require "realtimekit.core"
 local store = require "realtimekit.store"
 local webhook = require "realtimekit.webhook"
 local redis_server = require "support.redis"
+local socket = require "socket"
 
 local available, why = redis_server.available()
 local describe_redis = available and describe or function(name)
@@ -203,6 +204,31 @@ describe_redis("many machines on one token, through Redis", function()
       if k:find(core.token_id(s.token), 1, true) then n = n + 1 end
     end
     assert.is_true(n > 0)
+  end)
+
+  it("counts what the node sent before Redis failed, and keeps to its share for a window "
+    .. "after Redis is back", function()
+    local st = assert(store.redis(r:connector(1)))
+    local c = helper.client { max_retry_wait = 5, rate_limit = { limit = 4, window = 300,
+      recordings = false, store = st, local_share = 0.5 } }
+    assert(c.meetings:list { per_page = 1 })
+    assert(c.meetings:list { per_page = 1 })
+    r:kill()
+    -- Its share is 2 requests per 300 s, and it sent 2 while Redis was there.
+    local share = "this node's share of the token budget, 2 requests per 300 s, while the "
+      .. "shared store fails"
+    local v, err = c.meetings:list { per_page = 1 }
+    assert.is_nil(v)
+    assert.equal(429, err.status)
+    assert.matches(share, err.message, 1, true)
+    -- Redis is back, empty (it keeps nothing on disk): it would allow 4, but the node's share
+    -- still holds, for the window of what it sent without Redis knowing.
+    assert(r:start_again())
+    socket.sleep(require("realtimekit.pacer").STORE_RETRY + 0.1)
+    v, err = c.meetings:list { per_page = 1 }
+    assert.is_nil(v)
+    assert.matches(share, err.message, 1, true)
+    assert.equal(2, s:stats().requests)
   end)
 
   it("with on_error = \"fail\", fails each call while Redis is down, sending nothing", function()

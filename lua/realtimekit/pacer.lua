@@ -383,44 +383,48 @@ end
 -- again `STORE_RETRY` seconds later); with `on_error = "fail"`, nil and the store's message.
 function Pacer:admit(now, budgets)
   budgets = budgets or M.TOKEN
-  local remote = self.remote
-  local wait, at, what, list
-  if remote and self.on_error ~= "fail" then
-    if self.failed and now < self.retry_at then
-      local mine, w, a, k = take_local(self, budgets, now)
-      if w > 0 then return held(w, a, k, mine) end
-      return self:_admitted(budgets)
-    end
-    if now < self.guard_until then
-      local mine, w, a, k = take_local(self, budgets, now)
-      if w > 0 then return held(w, a, k, mine) end
-    end
+  -- With a shared store that may fail, and the node's own to fall back on: `alone` while the
+  -- store failed less than STORE_RETRY ago.
+  local fallback = self.remote and self.on_error ~= "fail"
+  local alone = fallback and self.failed and now < self.retry_at
+  if not alone then
+    -- A wait the shared store gave stands until it has passed: the engine asks again at every
+    -- turn of its loop, which would cost a round trip to Redis each.
+    local hold = self.remote and self.holds[budgets]
+    if hold and now < hold[1] then return hold[1] - now, hold[2] end
   end
-  -- A wait the shared store gave stands until it has passed: the engine asks again at every
-  -- turn of its loop, which would cost a round trip to Redis each.
-  local hold = remote and self.holds[budgets]
-  if hold and now < hold[1] then return hold[1] - now, hold[2] end
+  -- The node's share decides alone while the store fails; and, while the store is tried again
+  -- and for a window after it answered again, it must allow the request too.
+  local mine_taken = false
+  if fallback and (self.failed or now < self.guard_until) then
+    local mine, w, a, k = take_local(self, budgets, now)
+    if w > 0 then return held(w, a, k, mine) end
+    if alone then return self:_admitted(budgets) end
+    mine_taken = true
+  end
   local st = self.store
-  list = entries(self, budgets)
-  wait, at, what = st:take(list, at_time(st, now))
+  local list = entries(self, budgets)
+  local wait, at, what = st:take(list, at_time(st, now))
   if wait == nil then
-    if self.on_error == "fail" then
+    if not fallback then
       return nil, "the rate limit's shared store failed: " .. tostring(at)
     end
     failed(self, tostring(at), now)
-    local mine, w, a, k = take_local(self, budgets, now)
-    if w > 0 then return held(w, a, k, mine) end
+    if not mine_taken then
+      local mine, w, a, k = take_local(self, budgets, now)
+      if w > 0 then return held(w, a, k, mine) end
+    end
     return self:_admitted(budgets)
   end
-  if remote then recovered(self, now) end
+  if fallback then recovered(self, now) end
   if wait > 0 then
     local w, why = held(wait, at, what, list)
-    if remote then self.holds[budgets] = { now + w, why } end
+    if self.remote then self.holds[budgets] = { now + w, why } end
     return w, why
   end
   -- The node's own log of what it sent, for a time the shared store fails (best effort: a
   -- node past its share records no more of this window).
-  if remote and now >= self.guard_until then take_local(self, budgets, now) end
+  if fallback and not mine_taken then take_local(self, budgets, now) end
   return self:_admitted(budgets)
 end
 
