@@ -359,3 +359,97 @@ describe_redis("webhook de-duplication through Redis", function()
   end)
 end)
 
+
+-- Two nginx workers (two Lua VMs, as two machines would be), no lua_shared_dict: each walks 30
+-- meetings from a timer at start, its budgets in Redis through the stand-in for lua-resty-redis
+-- (spec/support/standin), connected in each step from nginx's pool as docs/many-machines.md
+-- shows.
+local NGINX = [[
+worker_processes 2;
+pid @DIR@/nginx.pid;
+error_log @DIR@/error.log warn;
+@USER@
+load_module /usr/lib/nginx/modules/ndk_http_module.so;
+load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path @DIR@/tmp/body;
+  proxy_temp_path @DIR@/tmp/proxy;
+  fastcgi_temp_path @DIR@/tmp/fastcgi;
+  uwsgi_temp_path @DIR@/tmp/uwsgi;
+  scgi_temp_path @DIR@/tmp/scgi;
+  lua_package_path "@ROOT@/lua/?.lua;@ROOT@/lua/?/init.lua;@STANDIN@;;";
+  lua_package_cpath "@ROOT@/build/luajit/?.so;@LUAJIT_CPATH@;;";
+  lua_shared_dict results 1m;
+  init_worker_by_lua_block {
+    ngx.timer.at(0, function()
+      local realtimekit = require "realtimekit"
+      local redis = require "resty.redis"
+      local shared = assert(realtimekit.store.redis(function()
+        local red = redis:new()
+        red:set_timeout(1000)
+        local ok, err = red:connect("127.0.0.1", @REDIS_PORT@)
+        if not ok then return nil, err end
+        return red
+      end))
+      local c = assert(realtimekit.new { api_token = "@TOKEN@", account_id = "@ACCOUNT@",
+        app_id = "@APP@", base_url = "@URL@",
+        rate_limit = { limit = 20, window = 2, recordings = false, store = shared } })
+      local n = 0
+      local ok, err = pcall(function()
+        for _ in c.meetings:each { per_page = 1, limit = 30, concurrency = 4 } do n = n + 1 end
+      end)
+      ngx.shared.results:incr("done", 1, 0)
+      ngx.shared.results:incr("items", n, 0)
+      if not ok then ngx.shared.results:set("error", tostring(err)) end
+    end)
+  }
+  server {
+    listen 127.0.0.1:@PORT@;
+    location = /results {
+      content_by_lua_block {
+        local r = ngx.shared.results
+        ngx.say(require("cjson").encode { done = r:get("done") or 0, items = r:get("items") or 0,
+                                          error = r:get("error") })
+      }
+    }
+  }
+}
+]]
+
+local describe_nginx = (available and helper.luajit_core_built) and describe or pending
+
+describe_nginx("many nginx workers on one token, through Redis #once", function()
+  it("two workers with their budgets in Redis stay within one limit together", function()
+    local server = require "realtimekit.fake"
+    local cjson = require "cjson"
+    local r = assert(redis_server.start())
+    local s = helper.server()
+    s:config { rate_quota = 20, rate_window = 2, rate_headers = false }
+    local port = server.free_ports(1)
+    local nginx = assert(server.nginx(NGINX, {
+      ROOT = helper.root, STANDIN = helper.root .. "/spec/support/standin/?.lua",
+      REDIS_PORT = r.port, TOKEN = s.token, ACCOUNT = s.account_id, APP = s.app_id,
+      URL = s.url, PORT = port,
+    }))
+    local result
+    helper.wait_for(function()
+      local p = io.popen("curl -s --max-time 5 http://127.0.0.1:" .. port .. "/results")
+      local ok, v = pcall(cjson.decode, p:read("*a"))
+      p:close()
+      if ok and type(v) == "table" then result = v end
+      return result and result.done == 2
+    end, 60)
+    nginx:stop()
+    local named = 0
+    for k in pairs(r:keys()) do
+      if k:find(core.token_id(s.token), 1, true) then named = named + 1 end
+    end
+    r:stop()
+    assert.equal(2, result.done)
+    assert.equal(60, result.items, tostring(result.error))
+    assert.equal(0, s:throttled())
+    assert.is_true(named > 0)
+  end)
+end)
