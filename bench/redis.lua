@@ -123,10 +123,12 @@ for _, row in ipairs { { "shared", "in Redis (`rate_limit.store`)" },
     redis_calls / wall)
 end
 lines[#lines + 1] = ""
-lines[#lines + 1] = ("Each API request costs one `take` (its admission) and, for a request"
+lines[#lines + 1] = ("An API request costs one `take` (its admission) and, for a request"
   .. " that came back with rate-limit headers, one `learn`; a client with an `on_request` hook"
-  .. " also reads the budget it reports (`get`s). This section took %.0f s."):format(
-  socket.gettime() - started)
+  .. " also reads the budget it reports (`get`s). The `take`s beyond one a request are those"
+  .. " that found the budget spent: %d walks, 4 pages under way each, compete for each opening"
+  .. " of the window, and each asks again when the wait it was given has passed (not before)."
+  .. " This section took %.0f s."):format(FLEET, socket.gettime() - started)
 lines[#lines + 1] = ""
 local section = table.concat(lines, "\n")
 io.write(section)

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "lua.h"
@@ -72,13 +73,19 @@ int rtk_lua_token_id(lua_State *L) {
   char out[RTK_TOKEN_ID_BYTES * 2];
   int ok = 0;
   size_t i;
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  EVP_MD_CTX *ctx;
+  /* What fails below (memory running out) leaves its reasons on this thread's OpenSSL error
+   * queue: popped back to this mark, so that the next caller of OpenSSL in the thread (the
+   * webhook check, libcurl, nginx) finds the queue as it was. */
+  (void)ERR_set_mark();
+  ctx = EVP_MD_CTX_new();
   if (ctx != NULL)
     ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
          EVP_DigestUpdate(ctx, domain, sizeof domain - 1) == 1 &&
          EVP_DigestUpdate(ctx, token, n) == 1 && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 &&
          mdlen >= RTK_TOKEN_ID_BYTES;
   EVP_MD_CTX_free(ctx);
+  (void)ERR_pop_to_mark();
   if (!ok) {
     lua_pushnil(L);
     return 1;
