@@ -385,5 +385,13 @@ bench-frame:
 	@$(MAKE) --no-print-directory LUAS="5.4 luajit" build
 	@bench/run frame
 
+# Only setting (f) of BENCHMARKS.md (bench/redis.lua): processes on one token under the fake
+# server's rate limit, their budget in a redis-server on loopback or each their own.
+.PHONY: bench-redis
+bench-redis:
+	@scripts/ensure-deps redis
+	@$(MAKE) --no-print-directory LUAS="5.4" build
+	@bench/run redis
+
 clean:
 	rm -rf build realtimekit

@@ -23,6 +23,7 @@ static const luaL_Reg rtk_core_funcs[] = {
   {"monotonic", rtk_lua_monotonic},
   {"isatty", rtk_lua_isatty},
   {"verify_rsa_sha256", rtk_lua_verify_rsa_sha256},
+  {"token_id", rtk_lua_token_id},
   {NULL, NULL}
 };
 

@@ -49,5 +49,6 @@ int rtk_lua_sleep(lua_State *L);
 int rtk_lua_monotonic(lua_State *L);
 int rtk_lua_isatty(lua_State *L);
 int rtk_lua_verify_rsa_sha256(lua_State *L);
+int rtk_lua_token_id(lua_State *L);
 
 #endif

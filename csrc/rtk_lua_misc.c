@@ -1,8 +1,11 @@
-/* rtk_lua_misc.c -- realtimekit.core's functions of no object: sleep, clocks, terminals and
- * the webhook signature check. */
+/* rtk_lua_misc.c -- realtimekit.core's functions of no object: sleep, clocks, terminals, the
+ * webhook signature check and the token's id. */
 #define _POSIX_C_SOURCE 200809L /* isatty */
 #include <limits.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include "lua.h"
 #include "lauxlib.h"
@@ -49,5 +52,48 @@ int rtk_lua_monotonic(lua_State *L) {
 int rtk_lua_isatty(lua_State *L) {
   lua_Integer fd = luaL_checkinteger(L, 1);
   lua_pushboolean(L, fd >= 0 && fd <= INT_MAX && isatty((int)fd) == 1);
+  return 1;
+}
+
+/* The bytes of a token's id: the first 8 of its SHA-256, 16 hex digits. Enough to tell the tokens
+ * that share one store apart, and far too few to say anything of a token. */
+#define RTK_TOKEN_ID_BYTES 8
+
+/* core.token_id(token) -> a text that stands for the token where budgets are kept in a store
+ * other programs may read (Redis, a lua_shared_dict): 16 hex digits of SHA-256 over
+ * "realtimekit token id\n" and the token. The same token gives the same id in every process;
+ * nothing of the token can be read back from it. nil when OpenSSL fails (out of memory). */
+int rtk_lua_token_id(lua_State *L) {
+  static const char domain[] = "realtimekit token id\n";
+  static const char hex[] = "0123456789abcdef";
+  size_t n;
+  const char *token = luaL_checklstring(L, 1, &n);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+  char out[RTK_TOKEN_ID_BYTES * 2];
+  int ok = 0;
+  size_t i;
+  EVP_MD_CTX *ctx;
+  /* What fails below (memory running out) leaves its reasons on this thread's OpenSSL error
+   * queue: popped back to this mark, so that the next caller of OpenSSL in the thread (the
+   * webhook check, libcurl, nginx) finds the queue as it was. */
+  (void)ERR_set_mark();
+  ctx = EVP_MD_CTX_new();
+  if (ctx != NULL)
+    ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+         EVP_DigestUpdate(ctx, domain, sizeof domain - 1) == 1 &&
+         EVP_DigestUpdate(ctx, token, n) == 1 && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 &&
+         mdlen >= RTK_TOKEN_ID_BYTES;
+  EVP_MD_CTX_free(ctx);
+  (void)ERR_pop_to_mark();
+  if (!ok) {
+    lua_pushnil(L);
+    return 1;
+  }
+  for (i = 0; i < RTK_TOKEN_ID_BYTES; i++) {
+    out[2 * i] = hex[md[i] >> 4];
+    out[2 * i + 1] = hex[md[i] & 15];
+  }
+  lua_pushlstring(L, out, sizeof out);
   return 1;
 }

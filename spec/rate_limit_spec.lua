@@ -356,8 +356,26 @@ describe("rate limits", function()
       assert.equal("rate_limit", err.param)
     end
     local _, _, err = realtimekit.new { api_token = "t", rate_limit = { colour = 1 } }
-    assert.equal("rate_limit: unknown key colour (it takes limit, window, recordings, shared)",
-      err.message)
+    assert.equal("rate_limit: unknown key colour (it takes limit, window, recordings, shared, "
+      .. "store, local_share, on_error)", err.message)
+    for _, case in ipairs {
+      { { store = {} }, "store: expected a store (realtimekit.store.redis(conn), say)" },
+      { { store = "redis" }, "store: expected a store (realtimekit.store.redis(conn), say)" },
+      { { local_share = 0.5 }, "local_share: only with store" },
+      { { on_error = "fail" }, "on_error: only with store" },
+    } do
+      _, _, err = realtimekit.new { api_token = "t", rate_limit = case[1] }
+      assert.equal("rate_limit: " .. case[2], err.message)
+    end
+    local st = require("realtimekit.store").memory()
+    for _, v in ipairs { 0, 1.5, -1, "half", 0 / 0 } do
+      _, _, err = realtimekit.new { api_token = "t", rate_limit = { store = st, local_share = v } }
+      assert.equal("rate_limit: local_share: expected a fraction above 0, at most 1", err.message)
+    end
+    _, _, err = realtimekit.new { api_token = "t", rate_limit = { store = st, on_error = "raise" } }
+    assert.equal('rate_limit: on_error: expected "local" or "fail"', err.message)
+    assert(realtimekit.new { api_token = "t", rate_limit = { store = st, local_share = 1,
+                                                             on_error = "fail" } })
     _, _, err = realtimekit.new { api_token = "t", rate_limit = { recordings = { colour = 1 } } }
     assert.equal("rate_limit: recordings: unknown key colour (it takes limit, window)",
       err.message)

@@ -253,10 +253,17 @@ describe("realtimekit.webhook", function()
       return { ["rtk-signature"] = sig or SIG, ["rtk-uuid"] = uuid }
     end
 
-    it("refuses a delivery accepted already, by its rtk-uuid or by its body", function()
+    it("refuses a delivery handled already, by its rtk-uuid or by its body", function()
       local r = assert(webhook.receiver { public_key = KEY_A, dedupe = true })
-      assert.truthy(r:verify(BODY, headers("u-1")))
+      local first = assert(r:verify(BODY, headers("u-1")))
+      -- Being handled: a retry now is told to come back.
       local event, err = r:verify(BODY, headers("u-1"))
+      assert.is_nil(event)
+      assert.equal("in_progress", err.kind)
+      assert.equal("u-1", err.uuid)
+      assert.is_true(r:confirm(first))
+      assert.is_true(r:confirm(first)) -- once confirmed, nothing more to do
+      event, err = r:verify(BODY, headers("u-1"))
       assert.is_nil(event)
       assert.equal("duplicate", err.kind)
       assert.equal("u-1", err.uuid)
@@ -287,18 +294,39 @@ describe("realtimekit.webhook", function()
           seen[k] = v
         end,
       }
-      local r = assert(webhook.receiver { public_key = KEY_A, dedupe = store, dedupe_ttl = 90 })
-      assert.truthy(r:verify(BODY, headers("u-1")))
-      assert.equal("duplicate", select(2, r:verify(BODY, headers("u-1"))).kind)
+      local r = assert(webhook.receiver { public_key = KEY_A, dedupe = store, dedupe_ttl = 90,
+                                          claim_ttl = 30 })
+      local event = assert(r:verify(BODY, headers("u-1")))
       assert.equal("get rtk-body:" .. SIG:gsub("=+$", ""), calls[1])
-      assert.equal("set rtk-uuid:u-1 90", calls[4])
+      assert.equal("set rtk-uuid:u-1 30", calls[4])
+      assert.is_true(r:confirm(event))
+      assert.equal("duplicate", select(2, r:verify(BODY, headers("u-1"))).kind)
+      assert.equal("set rtk-uuid:u-1 90", calls[8])
+      assert.equal("set rtk-done:rtk-body:" .. SIG:gsub("=+$", "") .. " 90", calls[9])
+      assert.equal("set rtk-done:rtk-uuid:u-1 90", calls[10])
+    end)
+
+    it("holds a delivery for its handler for claim_ttl: one never confirmed is taken again "
+      .. "after it, and its late confirm is false", function()
+      local r = assert(webhook.receiver { public_key = KEY_A, dedupe = true, claim_ttl = 0.2 })
+      local lost = assert(r:verify(BODY, headers("u-1")))
+      assert.equal("in_progress", select(2, r:verify(BODY, headers("u-2"))).kind)
+      local retry
+      assert.is_truthy(helper.wait_for(function()
+        retry = r:verify(BODY, headers("u-3"))
+        return retry
+      end, 10))
+      assert.is_false(r:confirm(lost))
+      assert.is_true(r:confirm(retry))
+      assert.equal("duplicate", select(2, r:verify(BODY, headers("u-1"))).kind)
     end)
 
     it("takes a delivery again after forget, or after dedupe_ttl", function()
       local r = assert(webhook.receiver { public_key = KEY_A, dedupe = true, dedupe_ttl = 1 })
       local event = assert(r:verify(BODY, headers("u-1")))
-      r:forget(event)
-      assert.truthy(r:verify(BODY, headers("u-1")))
+      assert.is_true(r:forget(event))
+      event = assert(r:verify(BODY, headers("u-1")))
+      assert.is_true(r:confirm(event))
       assert.equal("duplicate", select(2, r:verify(BODY, headers("u-1"))).kind)
       socket.sleep(1.1)
       assert.truthy(r:verify(BODY, headers("u-1")))
@@ -386,7 +414,7 @@ describe("realtimekit.webhook", function()
       shared.is_shared = true
       local a, b = receiver { dedupe = shared }, receiver { dedupe = shared }
       local body, headers = delivery()
-      assert.truthy(a:verify(body, headers))
+      assert.truthy(a:confirm(assert(a:verify(body, headers))))
       local other_body, other_headers = delivery()
       local event = assert(b:verify(other_body, other_headers))
       assert.equal("meeting.started", event.event)
@@ -592,7 +620,7 @@ describe("realtimekit.webhook", function()
     it("de-duplicates real deliveries, whose retries change rtk-uuid", function()
       local r = receiver { dedupe = true }
       local body, headers = delivery()
-      assert.truthy(r:verify(body, headers))
+      assert.truthy(r:confirm(assert(r:verify(body, headers))))
       headers["rtk-uuid"] = "a-retry"
       local _, err = r:verify(body, headers)
       assert.equal("duplicate", err.kind)

@@ -11,6 +11,7 @@
 ---@field core_version string the C core's version, which is `_VERSION`
 ---@field curl_version string the version of libcurl the core runs with
 ---@field null realtimekit.Null JSON null in a request body: `{ title = realtimekit.null }`
+---@field store realtimekit.store the stores: `realtimekit.store.redis(conn)` for `rate_limit.store` and `dedupe`
 local realtimekit = {}
 
 ---Creates a client. Every option is checked; an unknown one is an error that names it.
@@ -65,7 +66,7 @@ function realtimekit.array(t) end
 ---@field block_in_nginx? boolean inside OpenResty, in a phase that cannot yield (`init_by_lua`, `set_by_lua`, filters, `log_by_lua`, `init_worker_by_lua` outside a timer), make calls anyway, blocking the worker (for tooling in `init_by_lua`); without it they return an `invalid_argument` error (default false)
 ---@field ngx_location? string with `transport = "ngx"`, the nginx location that proxies to the API (default "/_realtimekit")
 ---@field decoder? "cjson"|"core"|fun(text: string): any `"cjson"` (lua-cjson, then nulls dropped and integers made in C), `"core"` (the C core's strict one-pass decoder, same values), or a `function(text)` of your own that returns the decoded value, or nil and a message (a `decode` error then) (default "cjson")
----@field rate_limit? table|false the static budgets, at most N requests in any S seconds: `{ limit = N, window = S }` the token's, which every request counts against (default 1200 per 300 s, Cloudflare's limit per token), `recordings = { limit = N, window = S }` the recording routes' (default 1000 per 50 s), or `recordings = false`; `rate_limit = false` for none; and `shared = "<dict>"` to keep them (and the API headers' budgets and a 429's pause) in a `lua_shared_dict` that every nginx worker shares. The API's `Ratelimit` headers are obeyed either way. A request the budget would hold back longer than `max_retry_wait` fails at once with a 429-shaped `api` error
+---@field rate_limit? table|false the static budgets, at most N requests in any S seconds: `{ limit = N, window = S }` the token's, which every request counts against (default 1200 per 300 s, Cloudflare's limit per token), `recordings = { limit = N, window = S }` the recording routes' (default 1000 per 50 s), or `recordings = false`; `rate_limit = false` for none; and `shared = "<dict>"` to keep them (and the API headers' budgets and a 429's pause) in a `lua_shared_dict` that every nginx worker shares; `store = realtimekit.store.redis(conn)` to keep them in Redis, which every machine on the token shares, with `local_share` (default 0.1), the share of each budget a node keeps to while Redis fails, and `on_error = "fail"` to fail calls then instead (docs/many-machines.md). The API's `Ratelimit` headers are obeyed either way. A request the budget would hold back longer than `max_retry_wait` fails at once with a 429-shaped `api` error
 ---@field poll_budget? table for frame loops: the most work one `client:poll` (or `op:poll`, `walk:poll`) does settling finished calls, whose answers it decodes and checks, the costly part: `{ max_results = N }` (at most N calls settled per poll), `{ ms = T }` (no further call settled once T milliseconds went into settling), or both; at least one is settled per poll, the rest wait in order for the next. A blocking wait is not capped. Default: none (every finished call is settled at once)
 ---@field headers? table<string, string> `name = value` sent with every request (not `Authorization`)
 ---@field user_agent? string appended to realtimekit's User-Agent
@@ -3087,13 +3088,13 @@ function Pager:next_page() end
 function Pager:close() end
 
 ---What kind of failure an error is (`err.kind`).
----@alias realtimekit.ErrorKind "invalid_argument"|"api"|"decode"|"network"|"timeout"|"tls"|"invalid_signature"|"duplicate"|"too_large"
+---@alias realtimekit.ErrorKind "invalid_argument"|"api"|"decode"|"network"|"timeout"|"tls"|"invalid_signature"|"duplicate"|"in_progress"|"too_large"
 
 ---An error object: what a failing call returns as its second value, and what an iterator
 ---raises into a `pcall` around it (where nothing catches it, its message).
 ---`tostring(err)` says it in one line.
 ---@class realtimekit.Error
----@field kind realtimekit.ErrorKind `"invalid_argument"`, `"api"`, `"decode"`, `"network"`, `"timeout"` or `"tls"`; from `realtimekit.webhook` also `"invalid_signature"`, `"duplicate"` or `"too_large"`
+---@field kind realtimekit.ErrorKind `"invalid_argument"`, `"api"`, `"decode"`, `"network"`, `"timeout"` or `"tls"`; from `realtimekit.webhook` also `"invalid_signature"`, `"duplicate"`, `"in_progress"` or `"too_large"`
 ---@field message string what went wrong, in one line
 ---@field param? string (`invalid_argument`) the parameter or option at fault
 ---@field status? integer the HTTP status, when a response arrived
@@ -3113,5 +3114,31 @@ function Pager:close() end
 ---@field path? string the request's path
 ---@field page_no? integer (a walk's) the page that failed, counted from 1 in pages of `params.per_page`: a walk given `params` starts there again
 ---@field params? table<string, any> (a walk's) the list's parameters for that page: its filters as the walk was given them, `per_page` and `page_no` (not the call options), redacted as every string here
+
+---The stores of what the rate-limit pacer and webhook de-duplication keep
+---(`realtimekit.store`).
+---@class realtimekit.store
+local store = {}
+
+---A store on Redis, which every machine that reaches it shares: each step one script.
+---@param conn table|fun(): table?, string? a connected client with `eval` (lua-redis,
+---lua-resty-redis), or a function that returns one
+---@param opts? table `prefix`, `ttl`, `keepalive_timeout`, `pool_size`
+---@return realtimekit.webhook.Store? store
+---@return string? problem
+function store.redis(conn, opts) end
+
+---A store in this process's memory.
+---@param size? integer
+---@param ttl? number
+---@return realtimekit.webhook.Store? store
+---@return string? problem
+function store.memory(size, ttl) end
+
+---A store in an nginx `lua_shared_dict` (OpenResty only).
+---@param name string
+---@return realtimekit.webhook.Store? store
+---@return string? problem
+function store.shared(name) end
 
 return realtimekit

@@ -1,14 +1,19 @@
 -- Receiving RealtimeKit's webhooks in OpenResty: the content handler of the location in
 -- nginx.conf (`location = /webhooks/realtimekit`). It reads the raw body, verifies the signature
 -- with realtimekit.webhook (fetching RealtimeKit's public key without blocking the worker),
--- refuses a delivery it accepted already, and hands the event to M.on_event:
+-- refuses a delivery it handled already, and hands the event to M.on_event, in two phases: the
+-- delivery is claimed before on_event runs, confirmed once it succeeded (then remembered for a
+-- day), released when it failed (so that RealtimeKit's retry is taken; a claim whose worker
+-- died lapses after the receiver's claim_ttl):
 --   401  the signature is missing or wrong (forged or altered), or the key is not RealtimeKit's
 --        (one of a real signature's shape waits first, up to 5 s, for the key to be fetched
 --        again: a rotated key is taken; see realtimekit.webhook.REFETCH_WAIT)
---   200  a delivery accepted before (RealtimeKit need not send it again)
+--   200  a delivery handled before (RealtimeKit need not send it again)
+--   409  a delivery another worker or machine is handling now (RealtimeKit tries again later)
 --   204  accepted: on_event took it
---   400  signed, but not an event; 413 too large; 503 the key could not be fetched; 500
---        on_event failed (RealtimeKit retries the delivery, which is then taken again)
+--   400  signed, but not an event; 413 too large; 503 the key could not be fetched, or the
+--        de-duplication store failed; 500 on_event failed (RealtimeKit retries the delivery,
+--        which is then taken again)
 local webhook = require "realtimekit.webhook"
 
 local M = {}
@@ -19,7 +24,9 @@ local M = {}
 M.options = {
   key_url = os.getenv("REALTIMEKIT_WEBHOOK_KEY_URL"),
   ca_file = os.getenv("REALTIMEKIT_CA_FILE"),
-  -- Deliveries accepted, shared by all workers: the lua_shared_dict in nginx.conf.
+  -- Deliveries accepted, shared by all workers: the lua_shared_dict in nginx.conf. On many
+  -- machines, a store they all share instead (docs/many-machines.md):
+  --   dedupe = require("realtimekit.store").redis(function() … end),
   dedupe = "realtimekit_webhooks",
 }
 
@@ -37,7 +44,8 @@ end
 -- start again with M.options.)
 M.receiver = nil
 
-local STATUS = { invalid_signature = 401, too_large = 413, decode = 400, network = 503 }
+local STATUS = { invalid_signature = 401, too_large = 413, decode = 400, network = 503,
+                 in_progress = 409 }
 
 local function reply(status, text)
   ngx.status = status
@@ -92,6 +100,12 @@ function M.handle()
     receiver:forget(event)
     ngx.log(ngx.ERR, "realtimekit webhook ", event.event, " not handled: ", tostring(accepted))
     return reply(500)
+  end
+  local confirmed, cerr = receiver:confirm(event)
+  if not confirmed then
+    -- Handled all the same: answer 204. Only a retry of it could be taken again.
+    ngx.log(ngx.WARN, "realtimekit webhook ", event.event, " handled, but not remembered: ",
+      tostring(cerr or "its claim lapsed (claim_ttl)"))
   end
   return reply(204)
 end

@@ -409,7 +409,10 @@ function new_client(opts)
     engine = engine.new {
       transport = http, transport_waits = transport ~= "curl",
       cut_timeouts = transport ~= "ngx", host = host.new(sleep),
-      may_block = opts.block_in_nginx == true, pacer = pacer.new(budget), decode = decode,
+      -- (core.token_id is nil only when OpenSSL runs out of memory: the keys then name no
+      -- token, and clients of other tokens in a shared store pace together, which is safe.)
+      may_block = opts.block_in_nginx == true, pacer = pacer.new(budget, core.token_id(token)),
+      decode = decode,
       finder = transport == "curl" and redaction.transport_finder(http)
         or redaction.finder(token),
       max_retries = max_retries, max_retry_wait = max_retry_wait, timeout = timeout,

@@ -127,8 +127,10 @@ function Engine:refusal()
 end
 
 -- Tells the on_request hook about an attempt: `{method, url, attempt, seconds, status,
--- cf_ray, error = kind or nil, message, retry_in = seconds or nil, waited, ratelimit}`, with
--- the token and a body's secrets scrubbed from every string.
+-- cf_ray, error = kind or nil, message, retry_in = seconds or nil, waited, ratelimit, store}`
+-- (`store`: the rate limit's shared store failed or answered again since the last report, see
+-- `realtimekit.pacer`'s `Pacer:event`), with the token and a body's secrets scrubbed from every
+-- string.
 local function report(self, req, attempt, started, status, headers, err, retry_in)
   local redact = self:redactor(req)
   local info = {
@@ -137,7 +139,9 @@ local function report(self, req, attempt, started, status, headers, err, retry_i
     cf_ray = redact((headers and headers["cf-ray"]) or (err and err.cf_ray)),
     error = err and err.kind, message = redact(err and err.message), retry_in = retry_in,
     waited = req.waited, ratelimit = req.ratelimit,
+    store = self.pacer and self.pacer:event(),
   }
+  if info.store and info.store.message then info.store.message = redact(info.store.message) end
   -- The hook runs in the middle of a poll's work: an error it raises is kept and raised once
   -- that work is done (the first one, should several raise), so that no operation is left half
   -- settled.
@@ -209,6 +213,15 @@ local function too_long(self, op, wait, why)
       status = 429, retryable = true, retry_after = wait,
       method = op.req.method, path = op.req.path,
     })
+  err.attempts = op.attempts
+  return redaction.error(err, self:redactor(op.req))
+end
+
+-- The error of a call held back because the rate limit's shared store failed (with
+-- `rate_limit.on_error = "fail"`): a `network` error, nothing sent.
+local function store_failed(self, op, why)
+  local err = errors.new("network", tostring(why) .. " (rate_limit.on_error = \"fail\")", {
+    retryable = true, method = op.req.method, path = op.req.path })
   err.attempts = op.attempts
   return redaction.error(err, self:redactor(op.req))
 end
@@ -331,7 +344,11 @@ local function advance(self, now)
     else
       local wait, why = 0, nil
       if pacer then wait, why = pacer:admit(now, budgets) end
-      if wait > 0 then
+      if wait == nil then
+        -- The rate limit's shared store failed, and rate_limit.on_error says to fail.
+        remove(queue, i)
+        op.state, op.err = "failed", store_failed(self, op, why)
+      elseif wait > 0 then
         if retry.too_long(self.policy, wait) then
           remove(queue, i)
           op.state, op.err = "failed", too_long(self, op, wait, why)

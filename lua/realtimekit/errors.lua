@@ -10,7 +10,8 @@
 -- reason"). See `raise`.
 --
 -- Fields: `kind` (`invalid_argument`, `api`, `decode`, `network`, `timeout`, `tls`; and for
--- webhooks `invalid_signature`, `duplicate`, `too_large`: see `realtimekit.webhook`), `message`,
+-- webhooks `invalid_signature`, `duplicate`, `in_progress`, `too_large`: see
+-- `realtimekit.webhook`), `message`,
 -- and where known `param`, `status`, `code`, `errors`, `retryable`, `retry_after`, `outcome`,
 -- `cf_ray`, `body` (the start of the response body), `method` and `path`: see `Error`.
 --
@@ -46,7 +47,8 @@ M.BODY_START = redaction.BODY_START
 -- secrets ever appear in it.
 -- @table Error
 -- @field kind `"invalid_argument"`, `"api"`, `"decode"`, `"network"`, `"timeout"` or `"tls"`;
--- from `realtimekit.webhook` also `"invalid_signature"`, `"duplicate"` or `"too_large"`
+-- from `realtimekit.webhook` also `"invalid_signature"`, `"duplicate"`, `"in_progress"` or
+-- `"too_large"`
 -- @field message what went wrong, in one line
 -- @field param (`invalid_argument`) the parameter or option at fault
 -- @field status the HTTP status, when a response arrived

@@ -14,6 +14,7 @@ local client = require "realtimekit.client"
 local core = require "realtimekit.core"
 local errors = require "realtimekit.errors"
 local schema = require "realtimekit.schema"
+local store = require "realtimekit.store"
 
 local M = {
   _NAME = "realtimekit",
@@ -76,7 +77,10 @@ local M = {
 -- Cloudflare's limit per token), `recordings = { limit = N, window = S }` the recording
 -- routes' (default 1000 per 50 s), or `recordings = false`; `rate_limit = false` for none; and
 -- `shared = "<dict>"` to keep them (and the API headers' budgets and a 429's pause) in a
--- `lua_shared_dict` that every nginx worker shares. The API's `Ratelimit` headers are obeyed
+-- `lua_shared_dict` that every nginx worker shares; `store = realtimekit.store.redis(conn)` to
+-- keep them in Redis, which every machine on the token shares, with `local_share` (default
+-- 0.1), the share of each budget a node keeps to while Redis fails, and `on_error = "fail"` to
+-- fail calls then instead (docs/many-machines.md). The API's `Ratelimit` headers are obeyed
 -- either way. A request the budget would hold back longer than `max_retry_wait` fails at once
 -- with a 429-shaped `api` error
 -- @param[opt] opts.poll_budget for frame loops: the most work one `client:poll` (or
@@ -142,6 +146,10 @@ M.null = schema.null
 
 --- Marks a table as a JSON array where a body takes any JSON value, so `{}` is sent as `[]`.
 M.array = schema.array_of
+
+--- The stores of `realtimekit.store`: `realtimekit.store.redis(conn)` for `rate_limit.store`
+-- and a webhook receiver's `dedupe`, on many machines.
+M.store = store
 
 --- The C core's version, which must be `_VERSION`.
 M.core_version = core._VERSION

@@ -4,7 +4,8 @@
 --
 -- - `memory()`: in this process (a client's pacer by default, `dedupe = true`);
 -- - `shared(name)`: in an nginx `lua_shared_dict`, which every worker of one nginx shares;
--- - any other store (one on Redis, say) implements the same methods, and is used the same way.
+-- - `redis(conn)`: in Redis, which every process and machine that reaches it shares;
+-- - any other store implements the same methods, and is used the same way.
 --
 -- **The contract.** Keys are strings; values are strings, numbers or booleans; `ttl` is in
 -- seconds (nil or 0: no expiry), and a key whose ttl has passed is absent. Times are seconds
@@ -14,8 +15,17 @@
 -- Redis's `TIME` in a script, in place of the `now` it is given, as long as `now()` reads the
 -- same clock). Each method below is **one atomic step**: no other caller sees a state in
 -- between, whatever runs in other workers or on other machines (a Redis store makes each one
--- script). None raises for a failure of its backend; a store that cannot decide now may say so
+-- script). None raises for a failure of its backend: a store whose backend fails (Redis down,
+-- refused, slower than the connection's timeout, an error reply) returns nil and a message
+-- from any method (from `get`, nil and a message: an absent key is nil alone), and its user
+-- decides what then (the pacer paces on this process's memory meanwhile; the webhook receiver
+-- refuses the delivery, for RealtimeKit to retry). A store that cannot decide now may say so
 -- where the method allows (`take`'s `"busy"`).
+--
+-- `take` and `learn` may be given no `now`: then it is the store's present. A store with
+-- `reads_clock` (Redis's) reads it inside the step, so that every machine's decisions are on
+-- one clock whatever the delays between them and the store; the pacer gives such a store no
+-- `now`.
 --
 -- The plain methods (those of `ngx.shared.DICT`):
 --
@@ -77,12 +87,16 @@
 -- - `release(keys, owner)` -> true: deletes the keys that hold `owner`.
 --
 -- A store also has `is_shared`: whether other processes see the same state (then the webhook
--- receiver shares its key fetches through it too).
+-- receiver shares its key fetches through it too), and may have `reads_clock` (above).
 -- @module realtimekit.store
+local compat = require "realtimekit.compat"
 local core = require "realtimekit.core"
 
-local type, setmetatable, floor = type, setmetatable, math.floor
+local type, setmetatable, floor, ceil = type, setmetatable, math.floor, math.ceil
+local pairs, pcall, tostring, tonumber = pairs, pcall, tostring, tonumber
+local find, gsub, sub, format = string.find, string.gsub, string.sub, string.format
 local monotonic = core.monotonic
+local number_text, unpack = compat.number_text, compat.unpack
 
 local M = {}
 
@@ -274,6 +288,7 @@ local function ring_oldest(self, b)
 end
 
 function Memory:take(budgets, now)
+  now = now or monotonic()
   local wait, at, what, avails = decide(self, budgets, now, ring_oldest)
   if wait > 0 then return wait, at, what end
   for i = 1, #budgets do
@@ -293,6 +308,7 @@ function Memory:take(budgets, now)
 end
 
 function Memory:learn(S, reading, inflight, now)
+  now = now or monotonic()
   learn_policy(self, S, reading)
   if reading.remaining then learn_remaining(self, S, reading, inflight or 0, now) end
 end
@@ -380,6 +396,7 @@ local function slot_oldest(self, b)
 end
 
 function Shared:take(budgets, now)
+  now = now or self:now()
   local dict = self.dict
   if not dict:add(self.lock, true, LOCK_TTL) then return LOCK_RETRY, nil, "busy" end
   local wait, at, what, avails = decide(self, budgets, now, slot_oldest)
@@ -400,6 +417,7 @@ function Shared:take(budgets, now)
 end
 
 function Shared:learn(S, reading, inflight, now)
+  now = now or self:now()
   learn_policy(self, S, reading)
   -- Busy: what other workers' answers say will do (what a worker has in flight is not known
   -- to the others anyway: their answers, and a 429's pause, make up for it).
@@ -443,6 +461,492 @@ local function release_by_get(self, keys, owner)
 end
 
 Shared.claim, Shared.confirm, Shared.release = claim_by_add, confirm_by_get, release_by_get
+
+-- The Redis store ----------------------------------------------------------------------------
+--
+-- Every method is one script run with EVALSHA (EVAL when the connection has no evalsha, or
+-- Redis does not hold the script yet): each step is atomic however many machines share the
+-- Redis. Values are kept as text tagged by type ("s" string, "n" number, "t" true, "f" false),
+-- so that `get` gives back what `set` stored; every key expires.
+
+local Redis = {}
+Redis.__index = Redis
+
+--- Seconds a key that the plain methods set without a ttl of its own lives in Redis (the
+-- `ttl` option): no key of the store stays for ever.
+M.REDIS_TTL = 86400
+--- Seconds the budget a `Ratelimit-Policy` header announced is kept after it was last read.
+M.POLICY_TTL = 86400
+
+-- The helpers every script starts with: a stored value's number, a number as a stored value,
+-- the time (the caller's, or Redis's own clock), and milliseconds of a ttl.
+local PRELUDE = [[
+local function num(v)
+  if v and string.sub(v, 1, 1) == "n" then return tonumber(string.sub(v, 2)) end
+  return nil
+end
+local function txt(x) return string.format("%.17g", x) end
+local function enc(x) return "n" .. txt(x) end
+local function clock(arg)
+  if arg and arg ~= "" then return tonumber(arg) end
+  local t = redis.call("TIME")
+  return tonumber(t[1]) + tonumber(t[2]) / 1e6
+end
+local function ms(seconds)
+  local m = math.ceil(seconds * 1000)
+  if m < 1 then m = 1 end
+  return m
+end
+]]
+
+local SCRIPTS = {
+  time = [[return txt(clock())]],
+  get = [[return redis.call("GET", KEYS[1])]],
+  -- ARGV: the value ("" deletes), the ttl in ms.
+  set = [[
+if ARGV[1] == "" then redis.call("DEL", KEYS[1]) return 1 end
+redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+return 1]],
+  add = [[
+if redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then return 1 end
+return 0]],
+  -- ARGV: by, init ("" for none), the ttl in ms of a key made.
+  incr = [[
+local v = redis.call("GET", KEYS[1])
+local by = tonumber(ARGV[1])
+if not v then
+  if ARGV[2] == "" then return { "no", "not found" } end
+  local n = tonumber(ARGV[2]) + by
+  redis.call("SET", KEYS[1], enc(n), "PX", ARGV[3])
+  return { "ok", txt(n) }
+end
+local n = num(v)
+if not n then return { "no", "not a number" } end
+redis.call("SET", KEYS[1], enc(n + by), "KEEPTTL")
+return { "ok", txt(n + by) }]],
+  delete = [[redis.call("DEL", KEYS[1]) return 1]],
+  -- KEYS: six for each budget (S:pause, S:avail, S:reset, S:limit, S:window, its log). ARGV:
+  -- now ("" for Redis's own clock), the count of budgets, then three for each (inflight, and
+  -- of a static budget its limit and window, else ""). Returns { wait, i, what, now }.
+  take = [[
+local now = clock(ARGV[1])
+local n = tonumber(ARGV[2])
+local wait, at, what = 0, 0, ""
+local avails = {}
+for i = 1, n do
+  local k, a = (i - 1) * 6, 2 + (i - 1) * 3
+  local inflight, limit, window = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]),
+    tonumber(ARGV[a + 3])
+  local pause = num(redis.call("GET", KEYS[k + 1]))
+  if pause and now < pause and pause - now > wait then wait, at, what = pause - now, i, "pause" end
+  local avail, reset = num(redis.call("GET", KEYS[k + 2])), num(redis.call("GET", KEYS[k + 3]))
+  if avail and reset and now >= reset then
+    local plimit, pwindow = num(redis.call("GET", KEYS[k + 4])), num(redis.call("GET", KEYS[k + 5]))
+    if plimit and pwindow and pwindow > 0 then
+      reset = reset + math.floor((now - reset) / pwindow) * pwindow
+      while reset <= now do reset = reset + pwindow end
+      avail = plimit - inflight
+      local ttl = ms(reset - now + 2 * pwindow + 60)
+      redis.call("SET", KEYS[k + 3], enc(reset), "PX", ttl)
+      redis.call("SET", KEYS[k + 2], enc(avail), "PX", ttl)
+    else
+      avail, reset = nil, nil
+      redis.call("DEL", KEYS[k + 2], KEYS[k + 3])
+    end
+  end
+  avails[i] = avail or false
+  if avail and avail <= 0 and reset - now > wait then wait, at, what = reset - now, i, "headers" end
+  if limit and redis.call("LLEN", KEYS[k + 6]) >= limit then
+    local ready = tonumber(redis.call("LINDEX", KEYS[k + 6], limit - 1)) + window
+    if now < ready and ready - now > wait then wait, at, what = ready - now, i, "log" end
+  end
+end
+if wait > 0 then return { txt(wait), at, what, txt(now) } end
+for i = 1, n do
+  local k, a = (i - 1) * 6, 2 + (i - 1) * 3
+  local limit, window = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  if limit then
+    redis.call("LPUSH", KEYS[k + 6], txt(now))
+    redis.call("LTRIM", KEYS[k + 6], 0, limit - 1)
+    redis.call("PEXPIRE", KEYS[k + 6], ms(window + 1))
+  end
+  if avails[i] then redis.call("SET", KEYS[k + 2], enc(avails[i] - 1), "KEEPTTL") end
+end
+return { "0", 0, "", txt(now) }]],
+  -- KEYS: S:avail, S:reset, S:limit, S:window. ARGV: now ("" for Redis's), remaining, reset,
+  -- limit, window (each "" when not said), inflight, the policy's ttl in ms. Returns now.
+  learn = [[
+local now = clock(ARGV[1])
+local remaining, reset, limit, window = tonumber(ARGV[2]), tonumber(ARGV[3]),
+  tonumber(ARGV[4]), tonumber(ARGV[5])
+local inflight = tonumber(ARGV[6])
+if limit then
+  redis.call("SET", KEYS[3], enc(limit), "PX", ARGV[7])
+  if window then redis.call("SET", KEYS[4], enc(window), "PX", ARGV[7])
+  else redis.call("DEL", KEYS[4]) end
+end
+if remaining and reset then
+  local available, reset_at = remaining - inflight, now + reset
+  local known, avail = num(redis.call("GET", KEYS[2])), num(redis.call("GET", KEYS[1]))
+  local w = num(redis.call("GET", KEYS[4]))
+  local tolerance = 1
+  if w and w < 2 then tolerance = w / 2 end
+  if avail and known and now < known and reset_at < known + tolerance
+    and reset_at > known - tolerance then
+    if available < avail then redis.call("SET", KEYS[1], enc(available), "KEEPTTL") end
+    if reset_at > known then
+      local ttl = ms(reset_at - now + 2 * (w or 0) + 60)
+      redis.call("SET", KEYS[2], enc(reset_at), "PX", ttl)
+      redis.call("PEXPIRE", KEYS[1], ttl)
+    end
+  else
+    local ttl = ms(reset_at - now + 2 * (w or 0) + 60)
+    redis.call("SET", KEYS[1], enc(available), "PX", ttl)
+    redis.call("SET", KEYS[2], enc(reset_at), "PX", ttl)
+  end
+end
+return txt(now)]],
+  -- KEYS: S:pause. ARGV: until, the ttl in ms.
+  pause = [[
+local p = num(redis.call("GET", KEYS[1]))
+local u = tonumber(ARGV[1])
+if not p or u > p then redis.call("SET", KEYS[1], enc(u), "PX", ARGV[2]) end
+return 1]],
+  -- KEYS: a delivery's keys. ARGV: the owner (as a stored value), the ttl in ms.
+  claim = [[
+for i = 1, #KEYS do
+  if redis.call("EXISTS", KEYS[i]) == 1 then return 0 end
+end
+for i = 1, #KEYS do redis.call("SET", KEYS[i], ARGV[1], "PX", ARGV[2]) end
+return 1]],
+  confirm = [[
+local all = 1
+for i = 1, #KEYS do
+  if redis.call("GET", KEYS[i]) == ARGV[1] then
+    redis.call("SET", KEYS[i], ARGV[1], "PX", ARGV[2])
+  else
+    all = 0
+  end
+end
+return all]],
+  release = [[
+for i = 1, #KEYS do
+  if redis.call("GET", KEYS[i]) == ARGV[1] then redis.call("DEL", KEYS[i]) end
+end
+return 1]],
+}
+-- Each script's whole text, and their order (for the one call that asks Redis their SHA1s).
+local SCRIPT_NAMES = {}
+for name, body in pairs(SCRIPTS) do
+  SCRIPTS[name] = PRELUDE .. body
+  SCRIPT_NAMES[#SCRIPT_NAMES + 1] = name
+end
+table.sort(SCRIPT_NAMES)
+local SHA1S = [[
+local out = {}
+for i = 1, #ARGV do out[i] = redis.sha1hex(ARGV[i]) end
+return out]]
+
+-- A number read back from Redis's text ("%.17g"), whatever the host's decimal point (on Lua
+-- 5.1 tonumber("1.5") is nil under a "," locale).
+local function number_of(s)
+  if type(s) == "number" then return s end
+  if type(s) ~= "string" then return nil end
+  local n = tonumber(s)
+  if n == nil and find(s, ".", 1, true) then
+    n = tonumber((gsub(s, "%.", (sub(format("%.1f", 0.5), 2, 2)))))
+  end
+  return n
+end
+
+-- A value as Redis keeps it, and back.
+local function encode(v)
+  local t = type(v)
+  if t == "string" then return "s" .. v end
+  if t == "number" then return "n" .. number_text(v) end
+  if v == true then return "t" end
+  if v == false then return "f" end
+  return nil
+end
+
+local function decode(s)
+  if type(s) ~= "string" then return nil end
+  local tag = sub(s, 1, 1)
+  if tag == "s" then return sub(s, 2) end
+  if tag == "n" then return number_of(sub(s, 2)) end
+  if tag == "t" then return true end
+  if tag == "f" then return false end
+  return nil
+end
+
+-- A number, or "" for none, as a script's argument.
+local function arg(v)
+  if v == nil then return "" end
+  return number_text(v)
+end
+
+-- Milliseconds of a ttl in seconds, at least 1.
+local function millis(ttl)
+  local m = ceil(ttl * 1000)
+  return m < 1 and 1 or m
+end
+
+local REDIS_OPTIONS = { prefix = true, ttl = true, keepalive_timeout = true, pool_size = true }
+
+--- A store on Redis, which every process and machine that reaches the same Redis shares: the
+-- rate-limit budgets of a fleet on one token, and its webhook de-duplication. Each method is
+-- one Lua script (EVALSHA, or EVAL when Redis does not hold the script yet), so every step is
+-- atomic across machines; `take` and `learn` read Redis's own clock (`TIME`) inside the script,
+-- so all machines decide on one clock (`reads_clock` is true: give them no `now`). Keys start
+-- with `prefix` and all expire: a key set without a ttl lives `ttl` seconds (default one day).
+-- A failure of Redis (down, refused, slow past the connection's timeout, an error reply)
+-- never raises: the method returns nil and a message that starts with "Redis: ".
+--
+-- `conn` is a connected client with `eval(script, numkeys, ...)` (and `evalsha`, used when
+-- present): lua-redis's `redis.connect(host, port)` in plain Lua, which raises on errors; or
+-- lua-resty-redis's, which returns nil and a message. Or a function that returns one (or nil
+-- and a message), called when the store has none: after a failure, so that a client that
+-- broke is replaced once Redis answers again; and for each step when the connection has
+-- `set_keepalive` (lua-resty-redis: a cosocket lives in one request, so a store made at
+-- module level connects in each, from nginx's pool, and puts the connection back after the
+-- step with `set_keepalive(keepalive_timeout, pool_size)`). Set the connection's timeout
+-- yourself (lua-resty-redis `set_timeout`, lua-redis `client.network.socket:settimeout`): a
+-- step waits no longer than it.
+-- @param conn a connected Redis client, or a function that returns one
+-- @tparam[opt] table opts `prefix` (default `"realtimekit:"`), `ttl` (seconds, default
+-- 86400), `keepalive_timeout` (ms) and `pool_size` (for `set_keepalive`; nil: nginx's)
+-- @return the store, or nil and what is wrong
+-- @usage
+-- local redis = require "redis"  -- lua-redis
+-- local store = assert(require("realtimekit.store").redis(function()
+--   local conn = redis.connect("127.0.0.1", 6379)
+--   conn.network.socket:settimeout(0.2)
+--   return conn
+-- end))
+function M.redis(conn, opts)
+  local t = type(conn)
+  local connect
+  if t == "function" then
+    connect, conn = conn, nil
+  elseif (t ~= "table" and t ~= "userdata") or not pcall(function() return conn.eval end)
+      or type(conn.eval) ~= "function" then
+    return nil, "expected a connected Redis client (with eval) or a function that returns one"
+  end
+  opts = opts or {}
+  if type(opts) ~= "table" then return nil, "opts: expected a table" end
+  for k in pairs(opts) do
+    if not REDIS_OPTIONS[k] then
+      return nil, "opts: unknown key " .. tostring(k)
+        .. " (it takes prefix, ttl, keepalive_timeout, pool_size)"
+    end
+  end
+  local prefix = opts.prefix
+  if prefix == nil then prefix = "realtimekit:" end
+  if type(prefix) ~= "string" then return nil, "prefix: expected a string" end
+  local ttl = opts.ttl
+  if ttl == nil then ttl = M.REDIS_TTL end
+  if type(ttl) ~= "number" or ttl ~= ttl or ttl <= 0 or ttl > 1e9 then
+    return nil, "ttl: expected seconds above 0"
+  end
+  return setmetatable({ conn = conn, connect = connect, prefix = prefix, ttl = ttl,
+                        keepalive = { opts.keepalive_timeout, opts.pool_size },
+                        shas = nil, offset = nil, is_shared = true, reads_clock = true },
+                      Redis)
+end
+
+-- A client's reply and error in one convention: value, or nil and a message. lua-redis raises
+-- (caught here) and gives nil for a nil reply; lua-resty-redis returns nil and a message, and
+-- ngx.null for a nil reply (nil here, as for lua-redis: no script's answer is ever nil, but
+-- `get`'s of an absent key).
+local function call(conn, method, ...)
+  local f = conn[method]
+  if type(f) ~= "function" then return nil, "the connection has no " .. method end
+  local ok, res, err = pcall(f, conn, ...)
+  if not ok then return nil, tostring(res) end
+  if res == nil and err ~= nil then return nil, tostring(err) end
+  if type(res) == "userdata" then return false end
+  return res
+end
+
+-- A connection for one step, and whether it goes back to a pool after it: the store's own, or
+-- one `connect` gives.
+function Redis:_acquire()
+  local conn = self.conn
+  if conn then return conn end
+  local ok, c, err = pcall(self.connect)
+  if not ok then return nil, tostring(c) end
+  if c == nil or (type(c) ~= "table" and type(c) ~= "userdata") then
+    return nil, tostring(err or "the connect function returned no connection")
+  end
+  if type(c.set_keepalive) == "function" then return c, true end
+  self.conn = c
+  return c
+end
+
+-- Drops a connection that failed: closed (when it can be), and the next step connects again
+-- when the store was given a function.
+function Redis:_drop(conn)
+  if self.connect then
+    self.conn = nil
+    if type(conn.close) == "function" then pcall(conn.close, conn) end
+  end
+end
+
+-- Runs a script by name with its keys and arguments: its reply, or nil and "Redis: ...".
+function Redis:_run(name, keys, args)
+  local conn, pooled = self:_acquire()
+  if not conn then return nil, "Redis: " .. tostring(pooled) end
+  local n = #keys
+  local argv = {}
+  for i = 1, n do argv[i] = self.prefix .. keys[i] end
+  for i = 1, #args do argv[n + i] = args[i] end
+  local res, err
+  if type(conn.evalsha) == "function" then
+    local shas = self.shas
+    if not shas then
+      local texts = {}
+      for i = 1, #SCRIPT_NAMES do texts[i] = SCRIPTS[SCRIPT_NAMES[i]] end
+      local list
+      list, err = call(conn, "eval", SHA1S, 0, unpack(texts))
+      if type(list) == "table" then
+        shas = {}
+        for i = 1, #SCRIPT_NAMES do shas[SCRIPT_NAMES[i]] = list[i] end
+        self.shas = shas
+      end
+    end
+    if shas then
+      res, err = call(conn, "evalsha", shas[name], n, unpack(argv))
+      if res == nil and err and find(err, "NOSCRIPT", 1, true) then
+        res, err = call(conn, "eval", SCRIPTS[name], n, unpack(argv))
+      end
+    end
+  else
+    res, err = call(conn, "eval", SCRIPTS[name], n, unpack(argv))
+  end
+  if res == nil and err ~= nil then
+    self:_drop(conn)
+    return nil, "Redis: " .. err
+  end
+  if pooled then pcall(conn.set_keepalive, conn, self.keepalive[1], self.keepalive[2]) end
+  return res
+end
+
+-- Redis's time at the reply `t` of a script that read it: kept as the difference from the
+-- monotonic clock, for `now`.
+function Redis:_clock(text)
+  local t = number_of(text)
+  if t then self.offset = t - monotonic() end
+end
+
+--- The store's time: Redis's clock (`TIME`), as last read by a script of this store and
+-- carried on by this process's monotonic clock since (a script reads it when none has yet);
+-- `t`, the caller's monotonic reading, is where it is carried to. When Redis cannot be
+-- reached and never was, this process's monotonic clock.
+function Redis:now(t)
+  if not self.offset then
+    local res = self:_run("time", {}, {})
+    if res then self:_clock(res) end
+  end
+  return (t or monotonic()) + (self.offset or 0)
+end
+
+function Redis:get(key)
+  local res, err = self:_run("get", { key }, {})
+  if res == nil and err then return nil, err end
+  return decode(res)
+end
+
+function Redis:set(key, value, ttl)
+  local v = ""
+  if value ~= nil then
+    v = encode(value)
+    if not v then return nil, "a store keeps strings, numbers and booleans" end
+  end
+  local res, err = self:_run("set", { key }, { v, millis(ttl and ttl > 0 and ttl or self.ttl) })
+  if not res then return nil, err end
+  return true
+end
+
+function Redis:add(key, value, ttl)
+  local v = encode(value)
+  if not v then return nil, "a store keeps strings, numbers and booleans" end
+  local res, err = self:_run("add", { key }, { v, millis(ttl and ttl > 0 and ttl or self.ttl) })
+  if not res then return nil, err end
+  if res == 1 then return true end
+  return false, "exists"
+end
+
+function Redis:incr(key, by, init, ttl)
+  local res, err = self:_run("incr", { key }, { arg(by), arg(init),
+    millis(ttl and ttl > 0 and ttl or self.ttl) })
+  if not res then return nil, err end
+  if type(res) ~= "table" or res[1] ~= "ok" then return nil, type(res) == "table" and res[2] end
+  return number_of(res[2])
+end
+
+function Redis:delete(key)
+  local res, err = self:_run("delete", { key }, {})
+  if not res then return nil, err end
+  return true
+end
+
+function Redis:take(budgets, now)
+  local keys, args = {}, { arg(now), #budgets }
+  for i = 1, #budgets do
+    local b = budgets[i]
+    local S = b.scope
+    keys[#keys + 1] = S .. ":pause"
+    keys[#keys + 1] = S .. ":avail"
+    keys[#keys + 1] = S .. ":reset"
+    keys[#keys + 1] = S .. ":limit"
+    keys[#keys + 1] = S .. ":window"
+    keys[#keys + 1] = b.log or S .. ":nolog"
+    args[#args + 1] = arg(b.inflight or 0)
+    args[#args + 1] = b.log and arg(b.limit) or ""
+    args[#args + 1] = b.log and arg(b.window) or ""
+  end
+  local res, err = self:_run("take", keys, args)
+  if type(res) ~= "table" then return nil, err or "Redis: take: an unexpected reply" end
+  if now == nil then self:_clock(res[4]) end
+  local wait = number_of(res[1])
+  if not wait then return nil, "Redis: take: an unexpected reply" end
+  if wait > 0 then return wait, number_of(res[2]), res[3] end
+  return 0
+end
+
+function Redis:learn(S, reading, inflight, now)
+  local res, err = self:_run("learn", { S .. ":avail", S .. ":reset", S .. ":limit",
+    S .. ":window" }, { arg(now), arg(reading.remaining), arg(reading.reset), arg(reading.limit),
+    arg(reading.window), arg(inflight or 0), millis(M.POLICY_TTL) })
+  if not res then return nil, err end
+  if now == nil then self:_clock(res) end
+  return true
+end
+
+function Redis:pause(S, until_, ttl)
+  local res, err = self:_run("pause", { S .. ":pause" }, { arg(until_),
+    millis(ttl and ttl > 0 and ttl or self.ttl) })
+  if not res then return nil, err end
+  return true
+end
+
+function Redis:claim(keys, owner, ttl)
+  local res, err = self:_run("claim", keys, { encode(owner), millis(ttl) })
+  if not res then return nil, err end
+  return res == 1
+end
+
+function Redis:confirm(keys, owner, ttl)
+  local res, err = self:_run("confirm", keys, { encode(owner), millis(ttl) })
+  if not res then return nil, err end
+  return res == 1
+end
+
+function Redis:release(keys, owner)
+  local res, err = self:_run("release", keys, { encode(owner) })
+  if not res then return nil, err end
+  return true
+end
 
 -- A table of the program's own ---------------------------------------------------------------
 

@@ -13,7 +13,8 @@
 -- blocks in plain Lua and yields inside OpenResty (`realtimekit.host`).
 --
 -- Errors have the kinds `invalid_signature` (a forged, altered or unsigned delivery, or a key
--- that is not an RSA public key), `duplicate` (a delivery already accepted), `decode` (a signed
+-- that is not an RSA public key), `duplicate` (a delivery handled already), `in_progress` (a
+-- delivery another handler holds), `decode` (a signed
 -- body that is not a JSON object with an `event`), `too_large` (a body above `max_body`),
 -- `network` (the key could not be fetched) and `invalid_argument` (misuse).
 -- @module realtimekit.webhook
@@ -24,9 +25,11 @@
 -- local event, err = receiver:verify(body, headers)
 -- if not event then
 --   if err.kind == "duplicate" then return 200 end  -- already handled
+--   if err.kind == "in_progress" then return 409 end -- being handled: try again later
 --   return err.kind == "invalid_signature" and 401 or 400
 -- end
 -- print(event.event, event.uuid)                     -- "meeting.started", the delivery's id
+-- receiver:confirm(event)                            -- handled: remember it (or forget it)
 local core = require "realtimekit.core"
 local engine = require "realtimekit.engine"
 local errors = require "realtimekit.errors"
@@ -53,8 +56,12 @@ M.DEFAULT_TTL = 3600
 M.DEFAULT_MAX_BODY = 1024 * 1024
 --- Seconds a key fetch may take.
 M.DEFAULT_TIMEOUT = 10
---- Seconds a delivery is remembered for de-duplication.
+--- Seconds a delivery is remembered for de-duplication once handled (`confirm`).
 M.DEFAULT_DEDUPE_TTL = 86400
+--- Seconds a delivery `verify` returned is held for its handler (`claim_ttl`): a retry of it
+-- meanwhile is refused as `in_progress`; one whose handler neither confirmed nor forgot it (the
+-- process died) is taken again after it.
+M.DEFAULT_CLAIM_TTL = 120
 --- Deliveries the in-process store (`dedupe = true`) remembers at most.
 M.DEFAULT_DEDUPE_SIZE = 10000
 --- Seconds at least between the starts of two key fetches (the first, one when the `ttl` is
@@ -168,7 +175,7 @@ Receiver.__index = Receiver
 M.Receiver = Receiver
 
 local OPTIONS = { public_key = true, key_url = true, ttl = true, dedupe = true, dedupe_ttl = true,
-                  max_body = true, timeout = true, ca_file = true }
+                  claim_ttl = true, max_body = true, timeout = true, ca_file = true }
 --- The options `receiver` takes, as a set (scripts/generate describes each).
 -- @local
 M.OPTIONS = OPTIONS
@@ -215,7 +222,11 @@ local make_receiver
 -- when it has them, as `ngx.shared.DICT` and `resty.lrucache` do), a store
 -- (`realtimekit.store`), or in OpenResty the name of a `lua_shared_dict`, which all nginx
 -- workers share, with their fetches of the key (as with any store processes share)
--- @tparam[opt=86400] number opts.dedupe_ttl seconds a delivery is remembered
+-- @tparam[opt=86400] number opts.dedupe_ttl seconds a delivery is remembered once handled
+-- (`confirm`)
+-- @tparam[opt=120] number opts.claim_ttl seconds a delivery `verify` returned is held for its
+-- handler: a retry meanwhile is refused as `in_progress`; after it, a delivery neither
+-- confirmed nor forgotten (its handler's process died) is taken again
 -- @treturn[1] Receiver the receiver
 -- @return[2] nil
 -- @treturn[2] string the error's one-line message, `tostring(err)`: a string, so that
@@ -239,7 +250,8 @@ function make_receiver(opts)
   if bad then return nil, bad end
   local self = setmetatable({
     _ttl = M.DEFAULT_TTL, _timeout = M.DEFAULT_TIMEOUT, _max_body = M.DEFAULT_MAX_BODY,
-    _dedupe_ttl = M.DEFAULT_DEDUPE_TTL, _key_time = 0, _host = host.new(),
+    _dedupe_ttl = M.DEFAULT_DEDUPE_TTL, _claim_ttl = M.DEFAULT_CLAIM_TTL, _key_time = 0,
+    _host = host.new(),
     _fetching = false, fetches = 0, _marks = setmetatable({}, { __mode = "k" }),
     _claims = 0, _id = format("%s@%.9f", tostring({}):match("%x+$") or "", monotonic()),
   }, Receiver)
@@ -265,7 +277,7 @@ function make_receiver(opts)
     if not ok then return nil, errors.invalid("ca_file", problem) end
     self._ca_file = opts.ca_file
   end
-  for _, name in ipairs { "ttl", "timeout", "dedupe_ttl" } do
+  for _, name in ipairs { "ttl", "timeout", "dedupe_ttl", "claim_ttl" } do
     if opts[name] ~= nil then
       local v, err = seconds(name, opts[name])
       if not v then return nil, err end
@@ -516,16 +528,29 @@ function Receiver:_refetch(old, signature)
 end
 
 -- The store keys of a delivery: its id, and its signature, which stands for its body (a retry
--- may come with another rtk-uuid).
+-- may come with another rtk-uuid); and for each, the key that says it was handled.
 local function marks(uuid, signature)
   local list = { "rtk-body:" .. canonical(signature) }
   if uuid then list[2] = "rtk-uuid:" .. uuid end
-  return list
+  local done = {}
+  for i = 1, #list do done[i] = "rtk-done:" .. list[i] end
+  return list, done
+end
+
+-- A failure of the de-duplication store (Redis down, say), as a `network` error: the delivery
+-- is refused (answer 503), for RealtimeKit to try it again, rather than handled without a
+-- check that it was not handled already.
+local function store_failure(err)
+  return errors.new("network", "the de-duplication store failed: " .. tostring(err))
 end
 
 --- Checks a delivery and decodes it: the size, the signature (fetching the key when needed),
--- the JSON, and whether it was accepted already. A delivery counts as accepted once this has
--- returned it; call `forget` if handling it fails, so that RealtimeKit's retry is taken.
+-- the JSON, and, with `dedupe`, claims it, in two phases: the delivery `verify` returns is
+-- held for its handler (`claim_ttl`); `confirm` it once handled, so that it is remembered for
+-- `dedupe_ttl`, or `forget` it when handling failed, so that RealtimeKit's retry is taken.
+-- A retry of a delivery handled already is refused as `duplicate` (answer 200), one of a
+-- delivery being handled as `in_progress` (answer 409: RealtimeKit tries again later). A
+-- store that fails refuses the delivery with a `network` error (answer 503).
 -- @tparam string body the raw request body, exactly as it arrived
 -- @tparam table headers the request's headers, by name in any case (`ngx.req.get_headers()`
 -- fits)
@@ -533,7 +558,8 @@ end
 -- integers), with `uuid` (`rtk-uuid`) and `webhook_id` (`rtk-webhook-id`) added
 -- @return[2] nil
 -- @treturn[2] realtimekit.errors.Error of kind `too_large`, `invalid_signature`, `network`
--- (the key could not be fetched), `decode`, `duplicate` (with `uuid`) or `invalid_argument`
+-- (the key could not be fetched, or the de-duplication store failed), `decode`, `duplicate`
+-- (with `uuid`), `in_progress` (with `uuid`) or `invalid_argument`
 function Receiver:verify(body, headers)
   if type(body) ~= "string" then
     return nil, errors.invalid("body", "expected a string, got a " .. type(body))
@@ -579,27 +605,70 @@ function Receiver:verify(body, headers)
   event.webhook_id = single(header(headers, "rtk-webhook-id"))
   local st = self._store
   if st then
-    local keys = marks(uuid, sig)
+    local keys, done = marks(uuid, sig)
     self._claims = self._claims + 1
     local owner = self._id .. ":" .. self._claims
-    if not st:claim(keys, owner, self._dedupe_ttl) then
-      return nil, errors.new("duplicate", "delivery " .. tostring(uuid or "without rtk-uuid")
-        .. " was accepted already", { uuid = uuid })
+    local claimed, cerr = st:claim(keys, owner, self._claim_ttl)
+    if claimed == nil and cerr ~= nil then return nil, store_failure(cerr) end
+    if not claimed then
+      local handled, herr
+      for i = 1, #done do
+        handled, herr = st:get(done[i])
+        if handled == nil and herr ~= nil then return nil, store_failure(herr) end
+        if handled then break end
+      end
+      local name = tostring(uuid or "without rtk-uuid")
+      if handled then
+        return nil, errors.new("duplicate", "delivery " .. name .. " was handled already",
+          { uuid = uuid })
+      end
+      return nil, errors.new("in_progress", "delivery " .. name .. " is being handled (a "
+        .. "retry is taken if its handler fails, or has not confirmed it within claim_ttl)",
+        { uuid = uuid })
     end
-    self._marks[event] = { keys = keys, owner = owner }
+    self._marks[event] = { keys = keys, owner = owner, done = done }
   end
   return event
+end
+
+--- Confirms that an event `verify` returned was handled: the delivery is then remembered for
+-- `dedupe_ttl`, and a retry of it is refused as `duplicate`. Without `dedupe`, or for an
+-- event confirmed or forgotten already, does nothing.
+-- @tparam table event what `verify` returned
+-- @treturn[1] boolean true; false when the claim had lapsed (`claim_ttl` passed) and another
+-- receiver took the delivery meanwhile
+-- @return[2] nil
+-- @treturn[2] realtimekit.errors.Error a `network` error: the store failed (the event was
+-- handled, but a retry may be taken again)
+function Receiver:confirm(event)
+  local claim = self._marks[event]
+  local st = self._store
+  if not claim or not st then return true end
+  self._marks[event] = nil
+  local ok, err = st:confirm(claim.keys, claim.owner, self._dedupe_ttl)
+  if ok == nil and err ~= nil then return nil, store_failure(err) end
+  for i = 1, #claim.done do
+    local _, serr = st:set(claim.done[i], true, self._dedupe_ttl)
+    if serr ~= nil then return nil, store_failure(serr) end
+  end
+  return ok == true
 end
 
 --- Forgets that an event was accepted, so that the same delivery is taken again: for when
 -- handling it failed and RealtimeKit is to retry it (answer with a 5xx).
 -- @tparam table event what `verify` returned
+-- @treturn[1] boolean true
+-- @return[2] nil
+-- @treturn[2] realtimekit.errors.Error a `network` error: the store failed (the claim then
+-- lapses after `claim_ttl`)
 function Receiver:forget(event)
   local claim = self._marks[event]
   local st = self._store
-  if not claim or not st then return end
+  if not claim or not st then return true end
   self._marks[event] = nil
-  st:release(claim.keys, claim.owner)
+  local ok, err = st:release(claim.keys, claim.owner)
+  if ok == nil and err ~= nil then return nil, store_failure(err) end
+  return true
 end
 
 --- The key the receiver holds (PEM), or nil before the first fetch.

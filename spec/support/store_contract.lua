@@ -111,6 +111,18 @@ function M.run(store, sleep)
   wait, at = store:take({ { scope = q, inflight = 0 }, one }, T + 1.5)
   check(near(wait, 99.5) and at == 2, "take: the longest wait, whichever entry it is", wait)
 
+  -- take and learn without a time: the store's present.
+  local solo = { { scope = p .. "solo", log = p .. "solo:log", limit = 1, window = 1000,
+                   inflight = 0 } }
+  check(store:take(solo) == 0, "take: without a time, at the store's present")
+  wait, at, what = store:take(solo)
+  check(type(wait) == "number" and wait > 0 and wait <= 1000 and at == 1 and what == "log",
+    "take: without a time, the wait of a log taken a moment ago", wait)
+  store:learn(p .. "solo", { remaining = 0, reset = 1000 }, 0)
+  wait, at, what = store:take({ { scope = p .. "solo", inflight = 0 } })
+  check(type(wait) == "number" and wait > 0 and wait <= 1000 and at == 1 and what == "headers",
+    "learn: without a time, at the store's present", wait)
+
   -- claim, confirm, release.
   local a, b, c = p .. "d:a", p .. "d:b", p .. "d:c"
   check(store:claim({ a, b }, "o1", 60) == true, "claim: keys none holds")

@@ -10,7 +10,8 @@
 ---@field DEFAULT_TTL number seconds a fetched key is used before it is fetched again
 ---@field DEFAULT_MAX_BODY integer the largest body taken, in bytes
 ---@field DEFAULT_TIMEOUT number seconds a key fetch may take
----@field DEFAULT_DEDUPE_TTL number seconds a delivery is remembered
+---@field DEFAULT_DEDUPE_TTL number seconds a handled delivery is remembered
+---@field DEFAULT_CLAIM_TTL number seconds a delivery `verify` returned is held for its handler
 ---@field DEFAULT_DEDUPE_SIZE integer deliveries the in-process store remembers at most
 ---@field REFETCH_INTERVAL number seconds at least between the starts of two key fetches (across workers with a shared dict)
 ---@field REFETCH_WAIT number seconds at most a failed signature of a real one's shape waits for the next fetch allowed
@@ -46,7 +47,8 @@ function webhook.memory_store(size) end
 ---@field timeout? number seconds a key fetch may take (default 10)
 ---@field max_body? integer the largest body taken, in bytes (default 1048576)
 ---@field dedupe? boolean|string|table refuse a delivery already accepted: `true` (a `memory_store` in this process), a table with methods `get(key)` and `set(key, value, ttl)` (and `add`, `delete` when it has them, as `ngx.shared.DICT` and `resty.lrucache` do), a store (`realtimekit.store`), or in OpenResty the name of a `lua_shared_dict`, which all nginx workers share, with their fetches of the key (as with any store processes share)
----@field dedupe_ttl? number seconds a delivery is remembered (default 86400)
+---@field dedupe_ttl? number seconds a delivery is remembered once handled (`confirm`) (default 86400)
+---@field claim_ttl? number seconds a delivery `verify` returned is held for its handler: a retry meanwhile is refused as `in_progress`; after it, a delivery neither confirmed nor forgotten (its handler's process died) is taken again (default 120)
 
 ---A receiver, made by `webhook.receiver`.
 ---@class realtimekit.webhook.Receiver
@@ -58,11 +60,20 @@ local Receiver = {}
 ---@param body string the raw request body, exactly as it arrived
 ---@param headers table<string, string|string[]> the request's headers, by name in any case
 ---@return table? event the decoded body
----@return realtimekit.Error? err `too_large`, `invalid_signature`, `duplicate`, …
+---@return realtimekit.Error? err `too_large`, `invalid_signature`, `duplicate`,
+---`in_progress`, …
 function Receiver:verify(body, headers) end
+
+---Confirms that an event was handled: the delivery is remembered for `dedupe_ttl`.
+---@param event table what `verify` returned
+---@return boolean? confirmed false when the claim had lapsed and another took it
+---@return realtimekit.Error? err a `network` error: the store failed
+function Receiver:confirm(event) end
 
 ---Forgets that an event was accepted, so that the same delivery is taken again.
 ---@param event table what `verify` returned
+---@return true? ok
+---@return realtimekit.Error? err a `network` error: the store failed
 function Receiver:forget(event) end
 
 ---The key the receiver holds (PEM), or nil before the first fetch.
@@ -74,6 +85,7 @@ function Receiver:public_key() end
 ---(the contract is in its module's documentation).
 ---@class realtimekit.webhook.Store
 ---@field is_shared? boolean whether other processes see the same state
+---@field reads_clock? boolean whether `take` and `learn` read the store's own clock
 local Store = {}
 
 ---@param key string
