@@ -1,5 +1,5 @@
 /* lua.c -- libFuzzer target: the Lua layer's parsers of header values a peer sends, through
- * an embedded Lua 5.4: Retry-After and retry-after-ms (errors.retry_after), Ratelimit and
+ * an embedded Lua 5.4: Retry-After and retry-after-ms (retry.retry_after), Ratelimit and
  * Ratelimit-Policy (pacer.read), and rtk-signature (webhook.verify and a receiver's verify).
  *
  * The first byte picks the parser; the rest is the value (for pacer.read, the two headers split
@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int luaopen_realtimekit_core(lua_State *L); /* rtk_lua.c */
 
 static const char check_chunk[] =
-  "local errors = require 'realtimekit.errors'\n"
+  "local retry = require 'realtimekit.retry'\n"
   "local pacer = require 'realtimekit.pacer'\n"
   "local webhook = require 'realtimekit.webhook'\n"
   "local KEY = table.concat {\n"
@@ -50,8 +50,8 @@ static const char check_chunk[] =
   "end\n"
   "return function(which, v)\n"
   "  if which == 0 then\n"
-  "    wait(errors.retry_after({ ['retry-after'] = v }, 1767225600))\n"
-  "    wait(errors.retry_after({ ['retry-after-ms'] = v }))\n"
+  "    wait(retry.retry_after({ ['retry-after'] = v }, 1767225600))\n"
+  "    wait(retry.retry_after({ ['retry-after-ms'] = v }))\n"
   "  elseif which == 1 then\n"
   "    local a, b = v:match('^([^%z]*)%z?(.*)$')\n"
   "    local info = pacer.read { ratelimit = a, ['ratelimit-policy'] = b }\n"
