@@ -200,10 +200,23 @@ describe("realtimekit.fake", function()
         local env = {}
         for k, v in s:exports():gmatch("export ([%u_]+)='([^']*)'\n") do env[k] = v end
         local port = server.free_ports(1)
+        -- The workers, nobody's, read the example and the library from a copy in a folder
+        -- anyone may read: this clone's own folder may be its owner's only (`mktemp -d`).
+        local copy = assert(io.popen("mktemp -d /tmp/realtimekit-spec.XXXXXX")):read("*l")
+        finally(function() os.execute("rm -rf " .. helper.shell_quote(copy)) end)
+        local q = helper.shell_quote
+        local function cp(from, to)
+          return " && cp -R " .. q(helper.root .. "/" .. from) .. " " .. q(copy .. "/" .. to)
+        end
+        local copied, ok = helper.run("mkdir -p " .. q(copy .. "/examples") .. " "
+          .. q(copy .. "/spec/support") .. " " .. q(copy .. "/build") .. cp("lua", "")
+          .. cp("examples/openresty", "examples") .. cp("spec/support/openresty", "spec/support")
+          .. cp("build/luajit", "build") .. " && chmod -R a+rX " .. q(copy))
+        assert.is_true(ok, copied)
         -- No user line: started as root (as docs/openresty.md's `nginx -p . -c nginx.conf` is,
         -- on a server), nginx runs its workers as nobody.
         local nginx = assert(server.nginx(conf.example {
-          root = helper.root, core_dir = helper.root .. "/build/luajit", port = port, fake = s,
+          root = copy, core_dir = copy .. "/build/luajit", port = port, fake = s,
         }, { USER = "" }, env))
         finally(function() nginx:stop() end)
         local function get(path, method)
